@@ -1,0 +1,97 @@
+# sluice: build, test, install, bench, fuzz, lint, demo.
+VERSION  = 0.1.0
+PREFIX  ?= /usr/local
+MANDIR  ?= $(PREFIX)/share/man
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+STDFLAGS = -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE \
+	   -DSLUICE_VERSION='"$(VERSION)"' -Itools/lib \
+	   -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
+LDLIBS   = -ljq -lxxhash -lpcre2-8 -lm
+PGLIBS   = -lpq
+PG_TOOLS = pg-load prune
+
+ifeq ($(SANITIZE),1)
+MODE     = san
+CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all \
+	   -fno-omit-frame-pointer
+else
+MODE     = rel
+endif
+B        = build/$(MODE)
+
+TOOLS    = $(filter-out lib,$(notdir $(wildcard tools/*)))
+BINS     = $(addprefix bin/,$(TOOLS))
+LIB_SRC  = $(wildcard tools/lib/*.c)
+LIB_OBJ  = $(patsubst tools/lib/%.c,$(B)/lib/%.o,$(LIB_SRC))
+LIB      = $(B)/libsluice.a
+UNIT_SRC = $(wildcard tests/unit/*.c)
+UNITS    = $(patsubst tests/unit/%.c,$(B)/unit/%,$(UNIT_SRC))
+MANS     = $(wildcard man/man1/*.1 man/man7/*.7)
+SCRIPTS  = $(filter-out %.md,$(wildcard scripts/*)) .ci/run tests/run \
+	   $(wildcard tests/lib/*.sh tests/bench/*.sh)
+
+.PHONY: all check unit install uninstall lint bench fuzz demo clean
+.SECONDARY:
+
+all: $(BINS)
+
+# Objects depend on every header: the library is small, rebuilds are cheap.
+$(B)/lib/%.o: tools/lib/%.c $(wildcard tools/lib/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(STDFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $(LIB_OBJ)
+
+# A tool is every .c in its folder, linked with the library.
+.SECONDEXPANSION:
+bin/%: $$(wildcard tools/%/*.c tools/%/*.h) $(LIB) $(B)/.mode
+	@mkdir -p bin
+	$(CC) $(STDFLAGS) $(CFLAGS) -o $@ $(wildcard tools/$*/*.c) $(LIB) \
+	    $(LDLIBS) $(if $(filter $*,$(PG_TOOLS)),$(PGLIBS)) $(LDFLAGS)
+
+$(B)/unit/%: tests/unit/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(STDFLAGS) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS) $(PGLIBS) $(LDFLAGS)
+
+# Relink the tools when switching between normal and sanitizer builds.
+$(B)/.mode: FORCE
+	@mkdir -p $(@D)
+	@if [ "$$(cat build/.last 2>/dev/null)" != $(MODE) ] || \
+	    ! [ -f $@ ]; then echo $(MODE) > build/.last; touch $@; fi
+FORCE:
+
+unit: $(UNITS)
+
+check: all unit
+	UNIT_DIR=$(B)/unit tests/run
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man7
+	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(wildcard man/man1/*.1) $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(wildcard man/man7/*.7) $(DESTDIR)$(MANDIR)/man7
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(TOOLS))
+
+lint:
+	mandoc -Tlint -Wwarning $(MANS)
+	shellcheck $(SCRIPTS)
+
+bench: all
+	tests/bench/run
+
+fuzz:
+	tests/fuzz/run
+
+demo:
+	scripts/install-deps
+	$(MAKE) all
+	scripts/demo
+
+clean:
+	rm -rf build bin

@@ -1,0 +1,27 @@
+# Shared setup for the bats suites: load with `load test_helper`
+# (or `load ../test_helper` from tests/e2e).
+load /usr/lib/bats/bats-support/load.bash
+load /usr/lib/bats/bats-assert/load.bash
+
+ROOT=${SLUICE_ROOT:-$(cd "$BATS_TEST_DIRNAME" && git rev-parse --show-toplevel)}
+CONF="$ROOT/../shared/conformance"
+FIX="$ROOT/tests/fixtures"
+UNIT="$ROOT/${UNIT_DIR:-build/rel/unit}"
+PATH="$ROOT/bin:$PATH"
+
+# Skip the test unless tests/run started a PostgreSQL cluster.
+need_pg() {
+	[ -n "${PGHOST:-}" ] || skip "no PostgreSQL cluster (run through tests/run)"
+}
+
+# psql that fails loudly and prints bare values: q 'select 1'
+q() {
+	psql -X -q -v ON_ERROR_STOP=1 -At -c "$1"
+}
+
+# Run a command with stdin from a file and capture stdout and stderr apart:
+# sets $status, $output (stdout) and $stderr.
+run_split() {
+	local errf="$BATS_TEST_TMPDIR/.stderr"
+	run --separate-stderr "$@"
+}
