@@ -47,6 +47,7 @@ static void	 explode_array(void);
 static void	 walk_object(int);
 static int	 peek(void);
 static size_t	 value_span(const char *);
+static size_t	 value_end(const char *);
 static int	 more(void);
 static void	 emit(size_t);
 static void	 check_value(size_t, const char *);
@@ -276,6 +277,21 @@ peek(void)
 	}
 }
 
+/*
+ * Length of the value starting at in->buf[in->pos], which must fit in
+ * --max-line bytes.
+ */
+static size_t
+value_span(const char *what)
+{
+	size_t n = value_end(what);
+
+	if (n > c.in.max_line)
+		fail_at(here(), "value larger than --max-line (%zu bytes)",
+		    c.in.max_line);
+	return n;
+}
+
 /* Bytes that end a number or a literal. */
 static const unsigned char stops[256] = {
 	[' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, [','] = 1, [':'] = 1,
@@ -283,15 +299,16 @@ static const unsigned char stops[256] = {
 };
 
 /*
- * Length of the value starting at in->buf[in->pos] (not consumed): a
+ * Find the end of the value starting at in->buf[in->pos] (not consumed): a
  * string or container up to its closing byte, a number or literal up to
  * the next stop byte. Reads more input as needed (the value stays at
  * in->pos, the buffer may move). Outside strings, LF and CR become
- * spaces in place. Ends the run at the end of input: every value here is
- * inside the top-level array or object, so the input is truncated.
+ * spaces in place. Gives up with a length above --max-line as soon as it
+ * has one. Ends the run at the end of input: every value here is inside
+ * the top-level array or object, so the input is truncated.
  */
 static size_t
-value_span(const char *what)
+value_end(const char *what)
 {
 	struct rec_in *in = &c.in;
 	unsigned char *b, ch;
@@ -311,6 +328,8 @@ value_span(const char *what)
 					return k;
 				else
 					k++;
+			if (k > in->max_line)
+				return k;
 			if (!more())
 				fail_at(here() + k, "unexpected end of input (%s)",
 				    what);
@@ -358,6 +377,8 @@ value_span(const char *what)
 			}
 			k++;
 		}
+		if (k > in->max_line)
+			return k;
 		if (!more())
 			fail_at(here() + k, "unexpected end of input (%s)", what);
 	}
