@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # json2jsonl against jq -c '.[]' on the events as one JSON array.
-# shellcheck source=tests/bench/lib.sh
+# shellcheck source=tests/bench/lib.sh disable=SC1091
 . "$(dirname "$0")/lib.sh"
 
 arr="$BENCH_DATA/events-array.json"
