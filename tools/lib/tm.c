@@ -233,6 +233,8 @@ tm_parse(const char *str, size_t n, int64_t *ns, const char **why)
 		i++;
 	if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
 		i++;
+	} else if (n - i == 3 && memcmp(s + i, "UTC", 3) == 0) {
+		i += 3;
 	} else if (i < n && (s[i] == '+' || s[i] == '-')) {
 		int oh, om = 0;
 

@@ -35,7 +35,8 @@ enum tm_epoch {
  *   YYYY-MM-DD                      midnight UTC
  *   YYYY-MM-DD{T|t| }HH:MM[:SS[.f]][offset]
  * f is one or more digits, truncated past nanoseconds. offset is Z, z,
- * +hh:mm, +hhmm or +hh (or -), optionally after one space; none = UTC.
+ * UTC, +hh:mm, +hhmm or +hh (or -), optionally after one space (Ruby's
+ * "2024-03-05 14:07:09 +0200" and "... UTC"); no offset means UTC.
  * Offsets up to 23:59 are read (RFC 3339; PostgreSQL stops at 15:59).
  * Second 60 is read as PostgreSQL does: the first second of the next
  * minute (23:59:60Z = 00:00:00Z of the next day). Hour 24 only as
