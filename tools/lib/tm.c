@@ -458,14 +458,20 @@ wall_bucket_next(int64_t w, enum tm_unit unit)
 }
 
 /*
- * The zone in force and the last bucket found per unit: rollups ask for
- * the same bucket record after record, and a hit costs no localtime_r.
+ * The zone in force, and per unit a direct-mapped cache of the buckets
+ * found, indexed by the UTC minute, hour or day (for day and larger)
+ * holding the instant: rollups ask for the same few buckets record after
+ * record, in any order, and a hit costs no localtime_r. A UTC granule
+ * meets at most two local buckets of a unit in all but freak zones; an
+ * instant in neither of an entry's two is simply computed again.
  */
+#define ZONE_SLOTS	1024
 static char	zone_name[256];
-static struct {
-	int	 ok;
-	int64_t	 start, end;	/* seconds, [start, end) */
-} zone_cache[TM_YEAR + 1];
+static struct zone_slot {
+	int64_t	 granule;	/* UTC granule number, valid when n > 0 */
+	int64_t	 start[2], end[2];	/* seconds, [start, end) */
+	int	 n;
+} zone_cache[TM_YEAR + 1][ZONE_SLOTS];
 
 /* Make tz the process's zone; -1 if it is not a zone file we can find. */
 static int
@@ -579,14 +585,20 @@ zone_change(int64_t lo, int64_t hi, long o, int64_t *t)
 static int
 trunc_zone_s(int64_t secs, enum tm_unit unit, int64_t *start)
 {
-	int64_t w, s, e;
+	struct zone_slot *z;
+	int64_t g, w, s, e;
 	long o, o_s, o_e, o_26;
+	int k, ok;
 
-	if (zone_cache[unit].ok && secs >= zone_cache[unit].start &&
-	    secs < zone_cache[unit].end) {
-		*start = zone_cache[unit].start;
-		return 0;
-	}
+	g = floor_div(secs, unit == TM_MINUTE ? 60 : unit == TM_HOUR ? 3600 :
+	    DAY_S);
+	z = &zone_cache[unit][(uint64_t)g % ZONE_SLOTS];
+	if (z->n > 0 && z->granule == g)
+		for (k = 0; k < z->n; k++)
+			if (secs >= z->start[k] && secs < z->end[k]) {
+				*start = z->start[k];
+				return 0;
+			}
 	if (zone_off(secs, &o) == -1)
 		return -1;
 	w = wall_bucket_start(secs + o, unit);
@@ -600,7 +612,7 @@ trunc_zone_s(int64_t secs, enum tm_unit unit, int64_t *start)
 		e = wall_bucket_next(w, unit) - o;
 		if (zone_off(s, &o_s) == -1 || zone_off(e - 1, &o_e) == -1)
 			return -1;
-		zone_cache[unit].ok = o_s == o && o_e == o;
+		ok = o_s == o && o_e == o;
 		if (o_s != o && zone_change(s, secs, o, &s) == -1)
 			return -1;
 	} else {
@@ -615,11 +627,22 @@ trunc_zone_s(int64_t secs, enum tm_unit unit, int64_t *start)
 		    zone_off(s + 26 * 3600 < e ? s + 26 * 3600 : e - 1,
 		    &o_26) == -1)
 			return -1;
-		zone_cache[unit].ok = o_e >= o_s && o_26 >= o_s && s <= secs &&
-		    secs < e;
+		ok = o_e >= o_s && o_26 >= o_s && s <= secs && secs < e;
 	}
-	zone_cache[unit].start = s;
-	zone_cache[unit].end = e;
+	if (ok) {
+		if (z->n == 0 || z->granule != g) {
+			z->granule = g;
+			z->n = 0;
+		}
+		if (z->n == 2) {
+			z->start[0] = z->start[1];
+			z->end[0] = z->end[1];
+			z->n = 1;
+		}
+		z->start[z->n] = s;
+		z->end[z->n] = e;
+		z->n++;
+	}
 	*start = s;
 	return 0;
 }
