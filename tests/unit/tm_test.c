@@ -530,7 +530,8 @@ test_trunc_zone(void)
 	int64_t s, want, s2;
 	static const char *bad_zones[] = {
 		"Europe/Pariss", "Mars/Olympus", "/etc/passwd",
-		"../zoneinfo/UTC", "Europe/Paris ", "CET-1CEST"
+		"../zoneinfo/UTC", "Europe/Paris ", "CET-1CEST", "Europe",
+		"zone.tab", "Europe/Paris/x"
 	};
 
 	for (i = 0; i < sizeof(trunc_cases) / sizeof(trunc_cases[0]); i++) {
