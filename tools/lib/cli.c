@@ -1,0 +1,615 @@
+/* cli: common options, messages, summary, side files, error budget. */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* Rate limits are judged only once this many records were seen. */
+#define RATE_MIN_RECORDS	1000
+
+volatile int cli_signal;
+
+const char cli_common_help[] =
+"Common options:\n"
+"  -r, --rejects FILE      divert bad records to FILE (JSONL, with _error_row\n"
+"                          and _error_message); without it the first bad\n"
+"                          record stops the run with exit 65\n"
+"      --max-errors N      with --rejects: stop once more than N are rejected\n"
+"      --max-error-rate P% with --rejects: stop once more than P% are rejected\n"
+"                          (judged after 1000 records and at the end)\n"
+"      --max-line SIZE     longest input line (default 64M); longer is a reject\n"
+"      --stats FILE        write the summary as JSON to FILE\n"
+"      --progress          show progress on stderr (default: when a terminal)\n"
+"  -q, --quiet             print nothing but errors\n"
+"  -h, --help              show this help\n"
+"      --version           show the version\n";
+
+static void	 on_signal(int);
+static void	 summary(struct cli *, FILE *);
+static void	 write_stats(struct cli *);
+static void	 out_failed(struct cli *, struct rec_out *);
+static void	 progress(struct cli *);
+
+double
+cli_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void
+cli_init(struct cli *c, const char *prog, const char *usage)
+{
+	struct sigaction sa;
+
+	memset(c, 0, sizeof(*c));
+	c->prog = prog;
+	c->usage = usage;
+	c->progress = -1;
+	c->max_errors = -1;
+	c->max_error_rate = -1;
+	c->unit = "lines";
+	c->passed_name = "passed";
+	c->t0 = cli_now();
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = on_signal;	/* no SA_RESTART: reads return EINTR */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static void
+on_signal(int sig)
+{
+	cli_signal = sig;
+}
+
+int
+cli_option(struct cli *c, int ch, const char *arg)
+{
+	switch (ch) {
+	case 'h':
+		fputs(c->usage, stdout);
+		fputs(cli_common_help, stdout);
+		exit(fflush(stdout) == 0 ? 0 : EX_IOERR);
+	case CLI_VERSION:
+		printf("%s (sluice) %s\n", c->prog, SLUICE_VERSION);
+		exit(fflush(stdout) == 0 ? 0 : EX_IOERR);
+	case 'q':
+		c->quiet = 1;
+		c->progress = 0;
+		return 1;
+	case 'r':
+		c->rejects_path = arg;
+		return 1;
+	case CLI_PROGRESS:
+		c->progress = 1;
+		return 1;
+	case CLI_STATS:
+		c->stats_path = arg;
+		return 1;
+	case CLI_MAX_ERRORS:
+		c->max_errors = cli_num(c, "--max-errors", arg, 0, INT64_MAX);
+		return 1;
+	case CLI_MAX_ERROR_RATE:
+		c->max_error_rate = cli_percent(c, "--max-error-rate", arg);
+		return 1;
+	case CLI_MAX_LINE:
+		c->max_line = (size_t)cli_size(c, "--max-line", arg);
+		if (c->max_line == 0)
+			cli_usage(c, "--max-line: must be at least 1 byte");
+		return 1;
+	}
+	return 0;
+}
+
+void
+cli_start(struct cli *c, int argc, char **argv)
+{
+	if (argc > 1)
+		cli_usage(c, "extra operand '%s'", argv[1]);
+	if ((c->max_errors >= 0 || c->max_error_rate >= 0) &&
+	    c->rejects_path == NULL)
+		cli_usage(c, "--max-errors and --max-error-rate need --rejects");
+	if (rec_open(&c->in, argc == 1 ? argv[0] : NULL, c->max_line) == -1) {
+		fprintf(stderr, "%s: %s: %s\n", c->prog, argv[0],
+		    strerror(errno));
+		exit(EX_NOINPUT);
+	}
+	rec_out_fd(&c->out, 1, "stdout");
+	if (c->rejects_path != NULL) {
+		cli_open_out(c, &c->rejects, "--rejects", c->rejects_path);
+		c->has_rejects = 1;
+	}
+	if (c->stats_path != NULL) {
+		cli_open_out(c, &c->stats, "--stats", c->stats_path);
+		c->has_stats = 1;
+	}
+	if (c->progress == -1)
+		c->progress = isatty(2);
+	c->t0 = c->last_progress = cli_now();
+}
+
+static void
+interrupted(struct cli *c)
+{
+	int sig = cli_signal;
+
+	cli_fail(c, 128 + sig, "interrupted by %s",
+	    sig == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
+int
+cli_next(struct cli *c)
+{
+	int r;
+
+	for (;;) {
+		if (cli_signal)
+			interrupted(c);
+		r = rec_next(&c->in);
+		if (r == 1)
+			break;
+		if (r == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		cli_fail(c, EX_IOERR, "%s: read error: %s", c->in.name,
+		    strerror(errno));
+	}
+	c->processed++;
+	if (c->progress && (++c->ticks & 4095) == 0)
+		progress(c);
+	if (c->in.too_long) {
+		char msg[96];
+
+		snprintf(msg, sizeof(msg), "line longer than --max-line "
+		    "(%zu bytes); _raw holds its start", c->in.max_line);
+		cli_reject(c, c->in.lineno, c->in.line, c->in.len, 0, msg, NULL);
+		return cli_next(c);
+	}
+	return 1;
+}
+
+void
+cli_write(struct cli *c, const void *p, size_t n)
+{
+	if (rec_put(&c->out, p, n) == -1)
+		out_failed(c, &c->out);
+}
+
+void
+cli_pass(struct cli *c, const char *rec, size_t len)
+{
+	if (rec_putline(&c->out, rec, len) == -1)
+		out_failed(c, &c->out);
+	c->passed++;
+}
+
+void
+cli_put(struct cli *c, struct rec_out *o, const void *p, size_t n)
+{
+	if (rec_put(o, p, n) == -1)
+		out_failed(c, o);
+}
+
+/* stdout closed by the reader (| head): stop quietly with 0. */
+static void
+out_failed(struct cli *c, struct rec_out *o)
+{
+	if (errno == EPIPE && o == &c->out)
+		_exit(0);
+	fprintf(stderr, "%s: %s: write error: %s\n", c->prog, o->name,
+	    strerror(errno));
+	o->len = 0;
+	if (o == &c->out)
+		c->out.fd = -1;
+	cli_fail(c, EX_IOERR, "stopped after a write error");
+}
+
+static void
+count_reason(struct cli *c, const char *msg)
+{
+	int i;
+
+	for (i = 0; i < c->nreason; i++)
+		if (strcmp(c->reason[i].msg, msg) == 0) {
+			c->reason[i].n++;
+			return;
+		}
+	if (c->nreason == CLI_MAX_REASONS) {
+		c->reason_other++;
+		return;
+	}
+	c->reason[c->nreason].msg = xstrdup(msg);
+	c->reason[c->nreason++].n = 1;
+}
+
+static int
+rate_exceeded(struct cli *c)
+{
+	return c->max_error_rate >= 0 && c->processed > 0 &&
+	    (double)c->rejected * 100.0 >
+	    c->max_error_rate * (double)c->processed;
+}
+
+void
+cli_count_reject(struct cli *c, const char *msg)
+{
+	c->rejected++;
+	count_reason(c, msg);
+	if (c->max_errors >= 0 && c->rejected > c->max_errors)
+		cli_fail(c, EX_DATAERR, "error budget exceeded: more than "
+		    "%" PRId64 " rejected (--max-errors)", c->max_errors);
+	if (c->processed >= RATE_MIN_RECORDS && rate_exceeded(c))
+		cli_fail(c, EX_DATAERR, "error budget exceeded: %" PRId64
+		    " of %" PRId64 " rejected, more than %g%% "
+		    "(--max-error-rate)", c->rejected, c->processed,
+		    c->max_error_rate);
+}
+
+void
+cli_reject(struct cli *c, int64_t row, const char *line, size_t len,
+    int is_object, const char *msg, const char *path)
+{
+	cli_reject_fields(c, row, line, len, is_object, msg, path, NULL, 0);
+}
+
+void
+cli_reject_fields(struct cli *c, int64_t row, const char *line, size_t len,
+    int is_object, const char *msg, const char *path,
+    const struct rec_field *extra, size_t nextra)
+{
+	struct rec_field f[12];
+	size_t nf = 0, i;
+
+	if (!c->has_rejects) {
+		c->rejected++;
+		if (path != NULL && *path != '\0')
+			cli_fail(c, EX_DATAERR, "%s %" PRId64 ": %s: %s",
+			    strcmp(c->unit, "rows") == 0 ? "row" : "line",
+			    row, path, msg);
+		cli_fail(c, EX_DATAERR, "%s %" PRId64 ": %s",
+		    strcmp(c->unit, "rows") == 0 ? "row" : "line", row, msg);
+	}
+	f[nf++] = (struct rec_field){ "_error_row", REC_INT, NULL, 0, row };
+	f[nf++] = (struct rec_field){ "_error_message", REC_STR, msg,
+	    strlen(msg), 0 };
+	if (path != NULL)
+		f[nf++] = (struct rec_field){ "_error_path", REC_STR, path,
+		    strlen(path), 0 };
+	for (i = 0; i < nextra && nf < 11; i++)
+		f[nf++] = extra[i];
+	f[nf++] = (struct rec_field){ "_error_tool", REC_STR, c->prog,
+	    strlen(c->prog), 0 };
+	buf_reset(&c->scratch);
+	rec_annotate(&c->scratch, line, len, is_object, f, nf);
+	buf_addc(&c->scratch, '\n');
+	cli_put(c, &c->rejects, c->scratch.p, c->scratch.len);
+	cli_count_reject(c, msg);
+}
+
+int64_t *
+cli_counter(struct cli *c, const char *name)
+{
+	int i;
+
+	for (i = 0; i < c->nextra; i++)
+		if (strcmp(c->extra[i].name, name) == 0)
+			return &c->extra[i].v;
+	if (c->nextra == CLI_MAX_COUNTERS)
+		abort();
+	c->extra[c->nextra].name = name;
+	c->extra[c->nextra].v = 0;
+	return &c->extra[c->nextra++].v;
+}
+
+void
+cli_open_out(struct cli *c, struct rec_out *o, const char *flag,
+    const char *path)
+{
+	if (rec_out_open(o, path) == -1) {
+		fprintf(stderr, "%s: %s %s: %s\n", c->prog, flag, path,
+		    strerror(errno));
+		exit(EX_CANTCREAT);
+	}
+}
+
+void
+cli_close_out(struct cli *c, struct rec_out *o)
+{
+	if (o->buf != NULL && rec_out_close(o) == -1) {
+		fprintf(stderr, "%s: %s: write error: %s\n", c->prog, o->name,
+		    strerror(errno));
+		exit(EX_IOERR);
+	}
+}
+
+/* Flush and close what is open; 0 or EX_IOERR. */
+static int
+close_all(struct cli *c)
+{
+	int r = 0;
+
+	if (c->out.buf != NULL && c->out.fd != -1 && rec_flush(&c->out) == -1) {
+		if (errno == EPIPE)
+			_exit(0);
+		fprintf(stderr, "%s: stdout: write error: %s\n", c->prog,
+		    strerror(errno));
+		r = EX_IOERR;
+	}
+	if (c->out.fd != -1 && c->out.buf != NULL && close(1) == -1 &&
+	    errno != EBADF && r == 0) {
+		fprintf(stderr, "%s: stdout: write error: %s\n", c->prog,
+		    strerror(errno));
+		r = EX_IOERR;
+	}
+	if (c->has_rejects && rec_out_close(&c->rejects) == -1) {
+		fprintf(stderr, "%s: %s: write error: %s\n", c->prog,
+		    c->rejects.name, strerror(errno));
+		r = EX_IOERR;
+	}
+	c->has_rejects = 0;
+	c->out.fd = -1;
+	return r;
+}
+
+int
+cli_finish(struct cli *c)
+{
+	int r;
+
+	if (cli_signal)
+		interrupted(c);
+	if (c->has_rejects && rate_exceeded(c))
+		cli_fail(c, EX_DATAERR, "error budget exceeded: %" PRId64
+		    " of %" PRId64 " rejected, more than %g%% "
+		    "(--max-error-rate)", c->rejected, c->processed,
+		    c->max_error_rate);
+	r = close_all(c);
+	if (!c->quiet)
+		summary(c, stderr);
+	write_stats(c);
+	return r;
+}
+
+void
+cli_fail(struct cli *c, int code, const char *fmt, ...)
+{
+	va_list ap;
+	static int failing;
+
+	if (c->progress && !failing)
+		fputs("\r\033[K", stderr);
+	fprintf(stderr, "%s: ", c->prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (!failing) {
+		failing = 1;
+		close_all(c);
+		if (!c->quiet && c->processed > 0)
+			summary(c, stderr);
+		write_stats(c);
+	}
+	exit(code);
+}
+
+void
+cli_warn(struct cli *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", c->prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void
+cli_usage(struct cli *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fmt != NULL) {
+		fprintf(stderr, "%s: ", c->prog);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputc('\n', stderr);
+	}
+	fprintf(stderr, "Try '%s --help' for more information.\n", c->prog);
+	exit(EX_USAGE);
+}
+
+int64_t
+cli_num(struct cli *c, const char *flag, const char *arg, int64_t min,
+    int64_t max)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(arg, &end, 10);
+	if (end == arg || *end != '\0' || errno == ERANGE)
+		cli_usage(c, "%s: '%s' is not a number", flag, arg);
+	if (v < min)
+		cli_usage(c, "%s: '%s' is too small (minimum %" PRId64 ")",
+		    flag, arg, min);
+	if (v > max)
+		cli_usage(c, "%s: '%s' is too large (maximum %" PRId64 ")",
+		    flag, arg, max);
+	return v;
+}
+
+/* "4096", "64K", "16M", "2G", "1T" (powers of 1024; "KiB"/"KB" too). */
+uint64_t
+cli_size(struct cli *c, const char *flag, const char *arg)
+{
+	char *end;
+	unsigned long long v;
+	int shift = 0;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (end == arg || errno == ERANGE || *arg == '-')
+		cli_usage(c, "%s: '%s' is not a size", flag, arg);
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	}
+	if (shift && (strcmp(end, "iB") == 0 || strcmp(end, "B") == 0))
+		end += strlen(end);
+	else if (!shift && (strcmp(end, "B") == 0))
+		end++;
+	if (*end != '\0' || (shift && v > (UINT64_MAX >> shift)))
+		cli_usage(c, "%s: '%s' is not a size", flag, arg);
+	return (uint64_t)v << shift;
+}
+
+/* "50", "50%", "0.5%": 0..100. */
+double
+cli_percent(struct cli *c, const char *flag, const char *arg)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (*end == '%')
+		end++;
+	if (end == arg || *end != '\0' || errno == ERANGE || !(v >= 0) ||
+	    v > 100)
+		cli_usage(c, "%s: '%s' is not a percentage (0-100)", flag, arg);
+	return v;
+}
+
+/* Format n with a space between thousands: 243 901. */
+static const char *
+grouped(double v, char *b, size_t size)
+{
+	char raw[32];
+	size_t n, i, o = 0;
+
+	snprintf(raw, sizeof(raw), "%.0f", v);
+	n = strlen(raw);
+	for (i = 0; i < n && o + 2 < size; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			b[o++] = ' ';
+		b[o++] = raw[i];
+	}
+	b[o] = '\0';
+	return b;
+}
+
+static void
+progress(struct cli *c)
+{
+	double now = cli_now(), dt = now - c->t0;
+	char rate[32];
+
+	if (now - c->last_progress < 1.0)
+		return;
+	c->last_progress = now;
+	fprintf(stderr, "\r\033[K%s: %" PRId64 " %s, %s %s/s", c->prog,
+	    c->processed, c->unit, grouped(dt > 0 ? c->processed / dt : 0,
+	    rate, sizeof(rate)), c->unit);
+	if (c->in.size > 0)
+		fprintf(stderr, ", %d%%", (int)((c->in.base + c->in.pos) *
+		    100 / (uint64_t)c->in.size));
+}
+
+static void
+summary(struct cli *c, FILE *f)
+{
+	double dt = cli_now() - c->t0;
+	char rate[32];
+	int i, j, top[5], ntop = 0;
+
+	if (c->progress)
+		fputs("\r\033[K", f);
+	fprintf(f, "%s: %" PRId64 " %s, %" PRId64 " %s, %" PRId64 " rejected",
+	    c->prog, c->processed, c->unit, c->passed, c->passed_name,
+	    c->rejected);
+	for (i = 0; i < c->nextra; i++)
+		fprintf(f, ", %" PRId64 " %s", c->extra[i].v, c->extra[i].name);
+	if (c->in.blank > 0)
+		fprintf(f, ", %" PRId64 " blank", c->in.blank);
+	fprintf(f, ", %.1f s, %s %s/s\n", dt, grouped(dt > 0 ?
+	    c->processed / dt : 0, rate, sizeof(rate)), c->unit);
+	/* The five most frequent reasons. */
+	for (j = 0; j < 5; j++) {
+		int best = -1;
+
+		for (i = 0; i < c->nreason; i++) {
+			int k, used = 0;
+
+			for (k = 0; k < ntop; k++)
+				used |= top[k] == i;
+			if (!used && (best < 0 || c->reason[i].n >
+			    c->reason[best].n))
+				best = i;
+		}
+		if (best < 0)
+			break;
+		top[ntop++] = best;
+		fprintf(f, "%s:   %" PRId64 " x %s\n", c->prog,
+		    c->reason[best].n, c->reason[best].msg);
+	}
+}
+
+static void
+write_stats(struct cli *c)
+{
+	struct buf b = BUF_INIT;
+	double dt = cli_now() - c->t0;
+	int i;
+
+	if (!c->has_stats)
+		return;
+	buf_adds(&b, "{\"tool\":");
+	buf_add_jstr(&b, c->prog, strlen(c->prog));
+	buf_addf(&b, ",\"%s\":%" PRId64 ",\"%s\":%" PRId64 ",\"rejected\":%"
+	    PRId64, c->unit, c->processed, c->passed_name, c->passed,
+	    c->rejected);
+	for (i = 0; i < c->nextra; i++) {
+		buf_addc(&b, ',');
+		buf_add_jstr(&b, c->extra[i].name, strlen(c->extra[i].name));
+		buf_addf(&b, ":%" PRId64, c->extra[i].v);
+	}
+	buf_addf(&b, ",\"blank\":%" PRId64 ",\"seconds\":%.3f,"
+	    "\"rows_per_second\":%.0f,\"reasons\":[", c->in.blank, dt,
+	    dt > 0 ? c->processed / dt : 0);
+	for (i = 0; i < c->nreason; i++) {
+		buf_adds(&b, i ? ",{\"message\":" : "{\"message\":");
+		buf_add_jstr(&b, c->reason[i].msg, strlen(c->reason[i].msg));
+		buf_addf(&b, ",\"count\":%" PRId64 "}", c->reason[i].n);
+	}
+	if (c->reason_other > 0)
+		buf_addf(&b, "%s{\"message\":\"(other)\",\"count\":%" PRId64 "}",
+		    c->nreason ? "," : "", c->reason_other);
+	buf_adds(&b, "]}\n");
+	c->has_stats = 0;	/* once, even if writing fails */
+	if (rec_put(&c->stats, b.p, b.len) == -1 ||
+	    rec_out_close(&c->stats) == -1)
+		fprintf(stderr, "%s: %s: write error: %s\n", c->prog,
+		    c->stats.name, strerror(errno));
+	buf_free(&b);
+}

@@ -1,0 +1,161 @@
+/*
+ * cli: what every tool's main shares. The common options, messages and
+ * exit codes, the stdout writer, the rejects side file and the error
+ * budget, the summary line, --stats JSON and tty progress, and the
+ * handling of SIGINT/SIGTERM/SIGPIPE.
+ *
+ * This is the tools' voice: unlike the rest of tools/lib, its functions
+ * print to stderr and end the process with the exit codes of DESIGN §8.
+ *
+ * A tool's loop:
+ *
+ *	cli_init(&c, "jsonl-validate", usage);
+ *	while ((ch = getopt_long(argc, argv, "hqr:s:", opts, NULL)) != -1)
+ *		if (!cli_option(&c, ch, optarg))
+ *			switch (ch) { ... default: cli_usage(&c, NULL); }
+ *	cli_start(&c, argc - optind, argv + optind);
+ *	while (cli_next(&c)) {
+ *		... cli_reject(&c, row, line, len, is_object, msg, ptr) or
+ *		    cli_pass(&c, line, len) ...
+ *	}
+ *	return cli_finish(&c);
+ */
+#ifndef SLUICE_CLI_H
+#define SLUICE_CLI_H
+
+#include <getopt.h>
+#include <stdint.h>
+#include <sysexits.h>
+
+#include "buf.h"
+#include "rec.h"
+
+/* Long-option values of the common options. */
+enum {
+	CLI_VERSION = 0x1000, CLI_PROGRESS, CLI_STATS, CLI_MAX_ERRORS,
+	CLI_MAX_ERROR_RATE, CLI_MAX_LINE, CLI_TOOL_BASE = 0x1100
+};
+
+#define CLI_SHORTOPTS	"hqr:"
+#define CLI_LONGOPTS \
+	{ "help",		no_argument,		NULL, 'h' }, \
+	{ "quiet",		no_argument,		NULL, 'q' }, \
+	{ "rejects",		required_argument,	NULL, 'r' }, \
+	{ "version",		no_argument,		NULL, CLI_VERSION }, \
+	{ "progress",		no_argument,		NULL, CLI_PROGRESS }, \
+	{ "stats",		required_argument,	NULL, CLI_STATS }, \
+	{ "max-errors",		required_argument,	NULL, CLI_MAX_ERRORS }, \
+	{ "max-error-rate",	required_argument,	NULL, CLI_MAX_ERROR_RATE }, \
+	{ "max-line",		required_argument,	NULL, CLI_MAX_LINE }
+
+/* The common options as --help shows them (tools append it). */
+extern const char cli_common_help[];
+
+#define CLI_MAX_COUNTERS	16
+#define CLI_MAX_REASONS		64
+
+struct cli_counter {
+	const char	*name;
+	int64_t		 v;
+};
+
+struct cli {
+	const char	*prog;
+	const char	*usage;		/* full --help text */
+
+	/* Common options. */
+	int		 quiet;
+	int		 progress;	/* -1 auto (tty), 0 off, 1 on */
+	const char	*rejects_path;
+	const char	*stats_path;
+	int64_t		 max_errors;	/* -1: no limit */
+	double		 max_error_rate;	/* percent, -1: no limit */
+	size_t		 max_line;
+
+	/* Streams. */
+	struct rec_in	 in;
+	struct rec_out	 out;
+	struct rec_out	 rejects;
+	int		 has_rejects;
+	struct rec_out	 stats;
+	int		 has_stats;
+	struct buf	 scratch;
+
+	/* Counters: what the summary and --stats report. */
+	const char	*unit;		/* "lines" (default), "rows", ... */
+	const char	*passed_name;	/* "passed" (default) */
+	int64_t		 processed;
+	int64_t		 passed;
+	int64_t		 rejected;
+	struct cli_counter extra[CLI_MAX_COUNTERS];
+	int		 nextra;
+	struct { char *msg; int64_t n; } reason[CLI_MAX_REASONS];
+	int		 nreason;
+	int64_t		 reason_other;
+
+	double		 t0;
+	double		 last_progress;
+	unsigned	 ticks;
+};
+
+void	 cli_init(struct cli *, const char *prog, const char *usage);
+/* Handle a common option; 1 if it was one. */
+int	 cli_option(struct cli *, int ch, const char *arg);
+/*
+ * Open the input (at most one FILE operand, "-" = stdin), stdout and the
+ * side files; start the clock. Exits 64/66/73 on failure.
+ */
+void	 cli_start(struct cli *, int argc, char **argv);
+/* Next non-blank input line into c->in (counts processed); 0 at end. */
+int	 cli_next(struct cli *);
+/* Write a passing record (and a newline) to stdout; count it. */
+void	 cli_pass(struct cli *, const char *rec, size_t len);
+/* Write bytes to stdout (for tools that build records themselves). */
+void	 cli_write(struct cli *, const void *, size_t);
+/*
+ * Divert a bad record: to the rejects file with _error_row, _error_message,
+ * _error_path (when path is not NULL) and _error_tool, or, without
+ * --rejects, stop with exit 65 and "PROG: line ROW: MSG". Also stops
+ * with 65 when the error budget is exceeded. extra/nextra: more members.
+ */
+void	 cli_reject(struct cli *, int64_t row, const char *line, size_t len,
+	    int is_object, const char *msg, const char *path);
+void	 cli_reject_fields(struct cli *, int64_t row, const char *line,
+	    size_t len, int is_object, const char *msg, const char *path,
+	    const struct rec_field *extra, size_t nextra);
+/* Count one more reject for the budget and the reasons table only. */
+void	 cli_count_reject(struct cli *, const char *msg);
+/* A named counter shown after the standard ones; registration order. */
+int64_t	*cli_counter(struct cli *, const char *name);
+/* Flush, print the summary, write --stats; return the exit status. */
+int	 cli_finish(struct cli *);
+
+/* Messages. */
+void	 cli_warn(struct cli *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* Print "PROG: msg", flush complete output, summary, exit with code. */
+void	 cli_fail(struct cli *, int code, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4), noreturn));
+/* Usage error: "PROG: msg" and "Try 'PROG --help'", exit 64. */
+void	 cli_usage(struct cli *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3), noreturn));
+/* Open a side file as given; exits 73 naming the flag on failure. */
+void	 cli_open_out(struct cli *, struct rec_out *, const char *flag,
+	    const char *path);
+/* Close a side file; exits 74 on a write error. */
+void	 cli_close_out(struct cli *, struct rec_out *);
+/* Write to a side file; exits 74 on a write error. */
+void	 cli_put(struct cli *, struct rec_out *, const void *, size_t);
+
+/* Checked conversions of option values; exit 64 naming the flag. */
+int64_t	 cli_num(struct cli *, const char *flag, const char *arg,
+	    int64_t min, int64_t max);
+uint64_t cli_size(struct cli *, const char *flag, const char *arg);
+double	 cli_percent(struct cli *, const char *flag, const char *arg);
+
+/* Seconds since the epoch, as a double (for timing). */
+double	 cli_now(void);
+/* Nonzero once SIGINT or SIGTERM arrived: the signal number. */
+extern volatile int cli_signal;
+
+#endif
