@@ -13,6 +13,7 @@
 #define OID_BOOL	16
 
 static void	 set_msg(struct pg_err *, const char *);
+static void	 no_notice(void *, const char *);
 static void	 mask_one(char *, size_t, const char *, size_t);
 
 /*
@@ -57,6 +58,8 @@ pg_connect(const char *dsn, const char *app, struct pg_err *e)
 		PQfinish(conn);
 		return NULL;
 	}
+	/* NOTICEs ("already exists, skipping") are not the user's business. */
+	PQsetNoticeProcessor(conn, no_notice, NULL);
 	if (PQsetClientEncoding(conn, "UTF8") != 0) {
 		set_msg(e, PQerrorMessage(conn));
 		pg_mask(e->msg, sizeof(e->msg), dsn);
@@ -64,6 +67,13 @@ pg_connect(const char *dsn, const char *app, struct pg_err *e)
 		return NULL;
 	}
 	return conn;
+}
+
+static void
+no_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
 }
 
 /* Copy a libpq message, keeping its first line only. */

@@ -621,6 +621,23 @@ col_list(struct plan *p, struct buf *q, const char *pre, uint64_t absent_all,
 	}
 }
 
+static void
+cmp_list(struct plan *p, struct buf *q, const char *pre, uint64_t absent_all)
+{
+	size_t i;
+	int first = 1;
+
+	for (i = 0; i < p->ncmp; i++) {
+		if (!inserted_col(p, (size_t)p->cmp[i], absent_all))
+			continue;
+		buf_addf(q, "%s%s%s", first ? "" : ", ", pre,
+		    p->qcol[p->cmp[i]]);
+		first = 0;
+	}
+	if (first)
+		buf_adds(q, "NULL");
+}
+
 static int64_t
 count_at(PGresult *r, int col)
 {
@@ -741,13 +758,12 @@ op(struct worker *w, struct batch *b, size_t lo, size_t hi,
 			buf_addf(q, ") AND d.%s", p->qcol[p->cur]);
 		else
 			buf_addf(q, ") AND d.%s IS NULL", p->qcol[p->vt]);
-		buf_adds(q, " AND (");
-		for (i = 0; i < p->ncmp; i++)
-			buf_addf(q, "%sd.%s", i ? ", " : "", p->qcol[p->cmp[i]]);
-		buf_adds(q, ", NULL) IS DISTINCT FROM (");
-		for (i = 0; i < p->ncmp; i++)
-			buf_addf(q, "%ss.%s", i ? ", " : "", p->qcol[p->cmp[i]]);
-		buf_adds(q, ", NULL) RETURNING ");
+		/* Compare the columns the records carry (not defaults). */
+		buf_adds(q, " AND ROW(");
+		cmp_list(p, q, "d.", absent_all);
+		buf_adds(q, ") IS DISTINCT FROM ROW(");
+		cmp_list(p, q, "s.", absent_all);
+		buf_adds(q, ") RETURNING ");
 		key_list(p, q, "d.");
 		buf_addf(q, "), i AS (INSERT INTO %s (", p->t.qname);
 		col_list(p, q, "", absent_all, 1);
