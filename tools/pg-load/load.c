@@ -207,9 +207,9 @@ committed(struct worker *w, struct batch *b, int64_t *loaded)
 	PGresult *r;
 	int yes;
 
-	snprintf(no, sizeof(no), "%" PRId64, b->no);
+	snprintf(no, sizeof(no), "%" PRId64, b->no + 1);
 	snprintf(sql, sizeof(sql), "SELECT loaded FROM %s WHERE run_id = $1 "
-	    "AND batch = $2", p->q_batches);
+	    "AND first_record = $2", p->q_batches);
 	if ((r = pg_exec(w->conn, sql, 2, params, &w->err)) == NULL)
 		return -1;
 	yes = PQntuples(r) == 1;
@@ -349,7 +349,7 @@ attempt(struct worker *w, struct batch *b)
 		    off, sum };
 		PGresult *res;
 
-		snprintf(no, sizeof(no), "%" PRId64, b->no);
+		snprintf(no, sizeof(no), "%" PRId64, b->no + 1);
 		snprintf(f, sizeof(f), "%" PRId64, b->first_row);
 		snprintf(l, sizeof(l), "%" PRId64, b->last_row);
 		snprintf(recs, sizeof(recs), "%" PRId64, b->records);
@@ -358,7 +358,7 @@ attempt(struct worker *w, struct batch *b)
 		    b->enc_rejected + (int64_t)b->nrej);
 		snprintf(off, sizeof(off), "%" PRIu64, b->end_offset);
 		snprintf(sum, sizeof(sum), "%016" PRIx64, b->checksum);
-		snprintf(sql, sizeof(sql), "INSERT INTO %s (run_id, batch, "
+		snprintf(sql, sizeof(sql), "INSERT INTO %s (run_id, first_record, "
 		    "first_row, last_row, records, loaded, rejected, "
 		    "end_offset, checksum) VALUES ($1, $2, $3, $4, $5, $6, "
 		    "$7, $8, $9)", p->q_batches);
@@ -372,9 +372,8 @@ attempt(struct worker *w, struct batch *b)
 	}
 	if (pg_run(w->conn, p->check ? "ROLLBACK" : "COMMIT", &w->err) == -1) {
 		if (classify(w) == R_FATAL)
-			plan_fatal(p, EX_DATAERR, "batch %" PRId64 " (rows %"
-			    PRId64 "-%" PRId64 ") failed at commit: %s: %s",
-			    b->no + 1, b->first_row, b->last_row,
+			plan_fatal(p, EX_DATAERR, "rows %" PRId64 "-%" PRId64
+			    ": failed at commit: %s: %s", b->first_row, b->last_row,
 			    w->err.sqlstate, w->err.msg);
 		return classify(w);
 	}

@@ -33,15 +33,16 @@ static const char	*table_arg, *dsn_arg, *keys_arg, *compare_arg,
 			*ledger_arg = "sluice_ledger", *run_id_arg;
 static int64_t		 limit = -1;
 static int		 force, status_only;
-static struct { int64_t no; uint64_t sum; } *done;	/* committed batches */
-static size_t		 ndone, done_at;
+/* Ranges of records committed before, by first record (0-based). */
+static struct { int64_t start, n; uint64_t sum; } *done;
+static size_t		 ndone, done_at, skip_idx;
 
 static void	 setup_columns(struct cli *, PGconn *, char **, size_t);
 static int	 column_arg(struct cli *, const char *flag, const char *name,
 		    size_t n);
 static void	 setup_ledger(struct cli *, PGconn *);
 static void	 finish_ledger(struct cli *, int eof);
-static int	 batch_done_before(int64_t no, uint64_t *sum);
+static int	 record_done_before(int64_t r, int64_t *start);
 static void	 flush_batch(struct cli *, struct batch *, int skipping);
 static int	 show_status(struct cli *);
 static PGconn	*connect_or_die(struct cli *);
@@ -118,6 +119,7 @@ main(int argc, char *argv[])
 	PGconn *conn;
 	XXH64_state_t *xs;
 	int ch, skipping, is_object;
+	int64_t seg;
 
 	cli_init(&c, "pg-load", usage);
 	c.unit = "rows";
@@ -268,19 +270,31 @@ main(int argc, char *argv[])
 		cli_fail(&c, EX_OSERR, "cannot start the workers");
 	cur = p.dry_run ? xcalloc(1, sizeof(*cur)) : load_get(&p);
 	batch_reset(cur, 0);
-	skipping = batch_done_before(0, NULL);
+	skipping = 0;
+	seg = -1;
 	while ((limit < 0 || c.processed < limit) && !p.stop && cli_next(&c)) {
-		int64_t no = (c.processed - 1) / p.batch;
+		int64_t r = c.processed - 1, s;
 		const char *line = c.in.line;
 		size_t len = c.in.len;
+		int in_done = record_done_before(r, &s);
 
-		if (no != cur->no) {
-			cur->checksum = XXH64_digest(xs);
+		/*
+		 * A batch is B records of a block of B, or a range committed
+		 * before (skipped), or what is left of a block around it.
+		 */
+		if (!in_done)
+			s = r / p.batch;
+		if (s != seg || in_done != skipping) {
+			if (cur->records > 0) {
+				cur->checksum = XXH64_digest(xs);
+				flush_batch(&c, cur, skipping);
+				cur = p.dry_run ? cur : load_get(&p);
+			}
 			XXH64_reset(xs, 0);
-			flush_batch(&c, cur, skipping);
-			cur = p.dry_run ? cur : load_get(&p);
-			batch_reset(cur, no);
-			skipping = batch_done_before(no, NULL);
+			batch_reset(cur, r);
+			skip_idx = done_at;
+			seg = s;
+			skipping = in_done;
 		}
 		XXH64_update(xs, line, len);
 		XXH64_update(xs, "\n", 1);
@@ -321,16 +335,15 @@ main(int argc, char *argv[])
 static void
 flush_batch(struct cli *c, struct batch *b, int skipping)
 {
-	uint64_t sum;
-
 	if (skipping) {
-		batch_done_before(b->no, &sum);
-		if (sum != b->checksum)
+		if (b->checksum != done[skip_idx].sum ||
+		    b->records != done[skip_idx].n)
 			cli_fail(c, EX_DATAERR, "input differs from run %s: "
-			    "batch %" PRId64 " (lines %" PRId64 "-%" PRId64
-			    ") was committed with other contents; use another "
-			    "--run-id, or --force", p.run_id, b->no + 1,
-			    b->first_row, b->last_row);
+			    "records %" PRId64 "-%" PRId64 " (lines %" PRId64
+			    "-%" PRId64 ") were committed with other contents; "
+			    "use another --run-id, or --force", p.run_id,
+			    b->no + 1, b->no + b->records, b->first_row,
+			    b->last_row);
 		*p.n_done_before += b->records;
 		if (!p.dry_run)
 			load_submit_free(&p, b);
@@ -554,11 +567,11 @@ ddl(struct cli *c, PGconn *conn)
 	    "input_bytes bigint, batch_size bigint NOT NULL, state text NOT "
 	    "NULL, started_at timestamptz NOT NULL DEFAULT now(), "
 	    "finished_at timestamptz, rows bigint, rejected bigint); "
-	    "CREATE TABLE IF NOT EXISTS %s (run_id text NOT NULL, batch "
-	    "bigint NOT NULL, first_row bigint, last_row bigint, records "
+	    "CREATE TABLE IF NOT EXISTS %s (run_id text NOT NULL, "
+	    "first_record bigint NOT NULL, first_row bigint, last_row bigint, records "
 	    "bigint, loaded bigint, rejected bigint, end_offset bigint, "
 	    "checksum text, committed_at timestamptz NOT NULL DEFAULT "
-	    "clock_timestamp(), PRIMARY KEY (run_id, batch)); "
+	    "clock_timestamp(), PRIMARY KEY (run_id, first_record)); "
 	    "CREATE TABLE IF NOT EXISTS %s (run_id text NOT NULL, part text "
 	    "NOT NULL, PRIMARY KEY (run_id, part))",
 	    p.q_runs, p.q_batches, p.q_parts);
@@ -637,15 +650,6 @@ setup_ledger(struct cli *c, PGconn *conn)
 		    "now(), finished_at = NULL WHERE run_id = $1", p.q_runs);
 		params[1] = bs;
 		PQclear(must(c, conn, buf_cstr(&q), 2, params));
-	} else {
-		int64_t was = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
-
-		if (was != p.batch) {
-			if (!c->quiet)
-				cli_warn(c, "run %s was started with --batch %"
-				    PRId64 "; resuming with it", p.run_id, was);
-			p.batch = was;
-		}
 	}
 	PQclear(r);
 	buf_reset(&q);
@@ -654,14 +658,15 @@ setup_ledger(struct cli *c, PGconn *conn)
 	PQclear(must(c, conn, buf_cstr(&q), 1, params));
 
 	buf_reset(&q);
-	buf_addf(&q, "SELECT batch, checksum FROM %s WHERE run_id = $1 "
-	    "ORDER BY batch", p.q_batches);
+	buf_addf(&q, "SELECT first_record - 1, records, checksum FROM %s "
+	    "WHERE run_id = $1 ORDER BY first_record", p.q_batches);
 	r = must(c, conn, buf_cstr(&q), 1, params);
 	n = PQntuples(r);
 	done = xcalloc((size_t)n + 1, sizeof(*done));
 	for (i = 0; i < n; i++) {
-		done[i].no = strtoll(PQgetvalue(r, i, 0), NULL, 10);
-		done[i].sum = strtoull(PQgetvalue(r, i, 1), NULL, 16);
+		done[i].start = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+		done[i].n = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+		done[i].sum = strtoull(PQgetvalue(r, i, 2), NULL, 16);
 	}
 	ndone = (size_t)n;
 	PQclear(r);
@@ -672,15 +677,14 @@ setup_ledger(struct cli *c, PGconn *conn)
 	buf_free(&q);
 }
 
-/* 1 if batch no committed in an earlier attempt (its checksum in *sum). */
+/* 1 if record r (0-based) is in a range committed before: its start. */
 static int
-batch_done_before(int64_t no, uint64_t *sum)
+record_done_before(int64_t r, int64_t *start)
 {
-	while (done_at < ndone && done[done_at].no < no)
+	while (done_at < ndone && done[done_at].start + done[done_at].n <= r)
 		done_at++;
-	if (done_at < ndone && done[done_at].no == no) {
-		if (sum != NULL)
-			*sum = done[done_at].sum;
+	if (done_at < ndone && done[done_at].start <= r) {
+		*start = done[done_at].start;
 		return 1;
 	}
 	return 0;
