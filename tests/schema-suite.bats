@@ -6,6 +6,7 @@
 # (by _error_row) must be exactly the valid and the invalid ones.
 
 load test_helper
+bats_require_minimum_version 1.5.0
 
 SUITE="$CONF/json-schema-test-suite/tests/draft2020-12"
 

@@ -1109,17 +1109,17 @@ keyword(struct schema *s, struct node *nd, const char *w, size_t n, int k)
 		return 0;
 	}
 	if (KW("$id") && nd->at != 0)
-		return cerr(s, k, "$id inside a schema (an embedded resource) "
+		return cerr(s, i, "$id inside a schema (an embedded resource) "
 		    "is not supported");
 	for (j = 0; unsupported_keywords[j] != NULL; j++)
 		if (KW(unsupported_keywords[j]))
-			return cerr(s, k, "%s is not supported",
+			return cerr(s, i, "%s is not supported",
 			    unsupported_keywords[j]);
 	for (j = 0; ignored_keywords[j] != NULL; j++)
 		if (KW(ignored_keywords[j]))
 			return 0;
 #undef KW
-	cwarn(s, k, "unknown keyword \"%.*s\" ignored", (int)(n > 40 ? 40 : n),
+	cwarn(s, i, "unknown keyword \"%.*s\" ignored", (int)(n > 40 ? 40 : n),
 	    w);
 	return 0;
 }
@@ -1963,8 +1963,9 @@ check_node(struct schema *s, const struct node *nd, int i)
 	if (nd->enum_i >= 0 && !check_enum(s, nd, i))
 		return 0;
 	if (nd->const_i >= 0 && !json_eq(s->d, i, &s->doc, nd->const_i, 0))
-		return fail(s, i, "%s is not the constant %s",
-		    shown(s, js_text(s->d, i), v->len), "value");
+		return s->report ? fail(s, i, "must equal %s", shown(s,
+		    js_text(&s->doc, nd->const_i), s->doc.v[nd->const_i].len)) :
+		    0;
 	switch (v->type) {
 	case JS_NUMBER:
 		if ((nd->has_min | nd->has_max | nd->has_xmin | nd->has_xmax |
