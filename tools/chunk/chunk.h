@@ -23,6 +23,7 @@ struct out {
 	uint64_t	 bytes;		/* bytes written or pending */
 	uint64_t	 used;		/* tick of the last write, for the LRU */
 	size_t		 slot;		/* index in the set */
+	uint64_t	 hash;		/* of name, for chunk_find */
 };
 
 /* Every chunk file not yet renamed, and the limits that bound them. */
@@ -43,6 +44,9 @@ struct chunks {
 	size_t		 nopen;
 	size_t		 held;		/* buffer capacity over all chunks */
 	uint64_t	 tick;
+	int		 lookup;	/* keep the map: chunk_find is used */
+	struct out	**map;		/* by name, until finish_all */
+	size_t		 mapcap, mapn;
 
 	int64_t		*nchunks;	/* summary counters */
 	int64_t		*nbytes;
@@ -51,8 +55,11 @@ struct chunks {
 void		 chunks_init(struct chunks *, struct cli *, const char *dir);
 /* A new chunk called name (the header already pending). */
 struct out	*chunk_new(struct chunks *, const char *name);
-/* Append a record; a newline is added when it has none. */
-void		 chunk_put(struct chunks *, struct out *, const char *, size_t);
+/* The unfinished chunk called name, or NULL. */
+struct out	*chunk_find(struct chunks *, const char *name, size_t n);
+/* Append a record and eol (the line end it lacks, or ""). */
+void		 chunk_put(struct chunks *, struct out *, const char *, size_t,
+		    const char *eol);
 /* Write, close and rename; returns its path (owned by the caller). */
 char		*chunk_finish(struct chunks *, struct out *);
 /* Finish every chunk in name order, calling done(path) for each. */

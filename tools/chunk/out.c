@@ -29,6 +29,7 @@ static void	 take_fd(struct chunks *, struct out *);
 static void	 drop_fd(struct chunks *, struct out *);
 static void	 write_all(struct chunks *, struct out *, const char *, size_t);
 static int	 by_name(const void *, const void *);
+static void	 map_add(struct chunks *, struct out *);
 
 void
 chunks_init(struct chunks *s, struct cli *c, const char *dir)
@@ -100,6 +101,8 @@ chunk_new(struct chunks *s, const char *name)
 	}
 	o->slot = s->n;
 	s->v[s->n++] = o;
+	if (s->lookup)
+		map_add(s, o);
 	if (s->header_len > 0) {
 		buf_add(&o->pend, s->header, s->header_len);
 		o->bytes = s->header_len;
@@ -108,17 +111,60 @@ chunk_new(struct chunks *s, const char *name)
 	return o;
 }
 
-void
-chunk_put(struct chunks *s, struct out *o, const char *p, size_t n)
+/* Names to chunks: linear probing, at most half full. */
+struct out *
+chunk_find(struct chunks *s, const char *name, size_t n)
 {
-	size_t cap = o->pend.cap;
+	uint64_t h = XXH3_64bits(name, n);
+	size_t i;
+	struct out *o;
+
+	if (s->mapcap == 0)
+		return NULL;
+	for (i = h & (s->mapcap - 1); (o = s->map[i]) != NULL;
+	    i = (i + 1) & (s->mapcap - 1))
+		if (o->hash == h && strncmp(o->name, name, n) == 0 &&
+		    o->name[n] == '\0')
+			return o;
+	return NULL;
+}
+
+static void
+map_add(struct chunks *s, struct out *o)
+{
+	struct out **old = s->map;
+	size_t oldcap = s->mapcap, i, j;
+
+	o->hash = XXH3_64bits(o->name, strlen(o->name));
+	if (2 * (s->mapn + 1) > s->mapcap) {
+		s->mapcap = s->mapcap ? s->mapcap * 2 : 64;
+		s->map = xcalloc(s->mapcap, sizeof(*s->map));
+		for (i = 0; i < oldcap; i++) {
+			if (old[i] == NULL)
+				continue;
+			for (j = old[i]->hash & (s->mapcap - 1);
+			    s->map[j] != NULL; j = (j + 1) & (s->mapcap - 1))
+				;
+			s->map[j] = old[i];
+		}
+		free(old);
+	}
+	for (j = o->hash & (s->mapcap - 1); s->map[j] != NULL;
+	    j = (j + 1) & (s->mapcap - 1))
+		;
+	s->map[j] = o;
+	s->mapn++;
+}
+
+void
+chunk_put(struct chunks *s, struct out *o, const char *p, size_t n,
+    const char *eol)
+{
+	size_t cap = o->pend.cap, k = strlen(eol);
 
 	buf_add(&o->pend, p, n);
-	o->bytes += n;
-	if (n == 0 || p[n - 1] != '\n') {
-		buf_addc(&o->pend, '\n');
-		o->bytes++;
-	}
+	buf_add(&o->pend, eol, k);
+	o->bytes += n + k;
 	o->records++;
 	o->used = ++s->tick;
 	s->held += o->pend.cap - cap;
