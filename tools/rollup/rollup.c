@@ -2,10 +2,12 @@
  * rollup: turn events into time-bucketed aggregates, one JSON object per
  * bucket and group, or into partial states that rollup --merge combines.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <xxhash.h>
 
@@ -624,6 +626,13 @@ emit_all(void)
 	memset(tab, 0, tab_cap * sizeof(*tab));
 	*n_groups += (int64_t)n;
 	tab_n = 0;
+	/* --sorted: a closed bucket is visible downstream right away. */
+	if (sorted && rec_flush(&c.out) == -1) {
+		if (errno == EPIPE)
+			_exit(0);
+		cli_fail(&c, EX_IOERR, "stdout: write error: %s",
+		    strerror(errno));
+	}
 }
 
 /* Divert the current line to the rejects (or stop, without --rejects). */
