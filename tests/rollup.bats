@@ -51,7 +51,7 @@ EOF
 
 @test "the Prisma seed's HourlyRollup matches an independent computation" {
 	ref "${SEED_REF[@]}" < "$FIX/rollup-events.jsonl" > "$BATS_TEST_TMPDIR/want"
-	run_split rollup "${SEED[@]}" "$FIX/rollup-events.jsonl"
+	run --separate-stderr rollup "${SEED[@]}" "$FIX/rollup-events.jsonl"
 	assert_success
 	assert_output "$(cat "$BATS_TEST_TMPDIR/want")"
 }
@@ -63,7 +63,7 @@ EOF
 	  '{"created_at":"2024-03-05T13:30:00-01:00","session_id":"a","event_type":"call","properties":{"tool":"calc","risk":null}}' \
 	  '{"occurred_at":"2024-03-05 15:00:00Z","session_id":"a","event_type":"view","properties":{"risk":"high"}}' \
 	  > "$BATS_TEST_TMPDIR/in"
-	run_split rollup "${SEED[@]}" "$BATS_TEST_TMPDIR/in"
+	run --separate-stderr rollup "${SEED[@]}" "$BATS_TEST_TMPDIR/in"
 	assert_success
 	assert_output - <<'EOF'
 {"hour":"2024-03-05T14:00:00Z","totalEvents":3,"uniqueSessions":2,"eventCounts":{"call":1,"view":2},"toolUsage":{"calc":2},"riskDistribution":{"low":1}}
@@ -81,7 +81,7 @@ EOF
 
 @test "every aggregate kind matches the reference, groups in jq order" {
 	ref "${ALL_REF[@]}" < "$FIX/rollup-numbers.jsonl" > "$BATS_TEST_TMPDIR/want"
-	run_split rollup "${ALL[@]}" "$FIX/rollup-numbers.jsonl"
+	run --separate-stderr rollup "${ALL[@]}" "$FIX/rollup-numbers.jsonl"
 	assert_success
 	assert_output "$(cat "$BATS_TEST_TMPDIR/want")"
 	assert_line --index 0 --partial '"k":null,'
@@ -91,7 +91,7 @@ EOF
 }
 
 @test "integer sums are exact past 2^63 and floats print shortest" {
-	run_split rollup --time .t --bucket day --sum total=.n --sum fs=.f \
+	run --separate-stderr rollup --time .t --bucket day --sum total=.n --sum fs=.f \
 	    --avg av=.n --min mn=.f --max mx=.n "$FIX/rollup-numbers.jsonl"
 	assert_success
 	assert_output '{"day":"2024-03-05T00:00:00Z","total":9223372036854775807,"fs":5.05,"av":1.8446744073709553e+18,"mn":-0.25,"mx":9223372036854775807}'
@@ -100,7 +100,7 @@ EOF
 @test "an integer sum beyond 64 bits keeps every digit" {
 	printf '{"t":"2024-01-01T00:00:00Z","n":9223372036854775807}\n%.0s' 1 2 3 \
 	    > "$BATS_TEST_TMPDIR/in"
-	run_split rollup --time .t --bucket month --sum s=.n "$BATS_TEST_TMPDIR/in"
+	run --separate-stderr rollup --time .t --bucket month --sum s=.n "$BATS_TEST_TMPDIR/in"
 	assert_success
 	assert_output '{"month":"2024-01-01T00:00:00Z","s":27670116110564327421}'
 }
@@ -109,7 +109,7 @@ EOF
 	printf '%s\n' '{"t":"2024-01-01","a":1.0,"b":0.1}' \
 	    '{"t":"2024-01-01","a":2.5e0,"b":0.2}' '{"t":"2024-01-01","a":0.5}' \
 	    > "$BATS_TEST_TMPDIR/in"
-	run_split rollup --time .t --bucket day --sum a=.a --sum b=.b \
+	run --separate-stderr rollup --time .t --bucket day --sum a=.a --sum b=.b \
 	    "$BATS_TEST_TMPDIR/in"
 	assert_success
 	assert_output '{"day":"2024-01-01T00:00:00Z","a":4,"b":0.30000000000000004}'
@@ -117,7 +117,7 @@ EOF
 
 @test "empty aggregates: sum 0, avg/min/max/first/last null, count-by {}" {
 	printf '{"t":"2024-01-01T10:00:00Z"}\n' > "$BATS_TEST_TMPDIR/in"
-	run_split rollup --time .t --bucket hour --sum s=.x --avg a=.x \
+	run --separate-stderr rollup --time .t --bucket hour --sum s=.x --avg a=.x \
 	    --min mn=.x --max mx=.x --first f=.x --last l=.x --count-by c=.x \
 	    --distinct d=.x "$BATS_TEST_TMPDIR/in"
 	assert_success
@@ -142,7 +142,7 @@ EOF
 @test "--tz buckets days in a named zone and prints the start in UTC" {
 	printf '%s\n' '{"t":"2024-03-05T23:30:00Z"}' '{"t":"2024-03-06T00:30:00Z"}' \
 	    '{"t":"2024-07-01T22:30:00Z"}' > "$BATS_TEST_TMPDIR/in"
-	run_split rollup --time .t --bucket day --tz Europe/Paris --count n \
+	run --separate-stderr rollup --time .t --bucket day --tz Europe/Paris --count n \
 	    "$BATS_TEST_TMPDIR/in"
 	assert_success
 	assert_output - <<'EOF'
@@ -157,7 +157,7 @@ EOF
 	  '{"t":"2024-01-01T00:10:00Z","modelId":"session-cli-2","p":{"tool":"x"}}' \
 	  '{"t":"2024-01-01T00:20:00Z","modelId":"session-web-3","p":{}}' \
 	  > "$BATS_TEST_TMPDIR/in"
-	run_split rollup --time .t --bucket hour --by .p.tool \
+	run --separate-stderr rollup --time .t --bucket hour --by .p.tool \
 	    --by 'app=.modelId | capture("^session-(?<a>[^-]+)-").a' --count n \
 	    "$BATS_TEST_TMPDIR/in"
 	assert_success
@@ -169,20 +169,20 @@ EOF
 }
 
 @test "--by an expression without a name is a usage error" {
-	run_split rollup --time .t --bucket hour --by '.a | ascii_downcase' --count n
+	run --separate-stderr rollup --time .t --bucket hour --by '.a | ascii_downcase' --count n
 	assert_failure 64
 	assert_equal "$stderr" "rollup: --by: '.a | ascii_downcase' needs a name: --by NAME=EXPR
 Try 'rollup --help' for more information."
 }
 
 @test "an output key used twice is a usage error" {
-	run_split rollup --time .t --bucket hour --count hour
+	run --separate-stderr rollup --time .t --bucket hour --count hour
 	assert_failure 64
 	assert_equal "${stderr_lines[0]}" "rollup: output key 'hour' is used twice"
 }
 
 @test "a bad --bucket is a usage error" {
-	run_split rollup --time .t --bucket fortnight --count n
+	run --separate-stderr rollup --time .t --bucket fortnight --count n
 	assert_failure 64
 	assert_equal "${stderr_lines[0]}" "rollup: --bucket: 'fortnight' is not minute, hour, day, week or month"
 }
@@ -244,7 +244,7 @@ Try 'rollup --help' for more information."
 @test "a partial holds sorted hash sets, sums with counts and maps" {
 	printf '%s\n' '{"t":"2024-01-01T10:00:00Z","s":"a","n":2,"f":0.5}' \
 	    '{"t":"2024-01-01T10:30:00Z","s":"a","n":3}' > "$BATS_TEST_TMPDIR/in"
-	run_split rollup --time .t --bucket hour --count c --distinct d=.s \
+	run --separate-stderr rollup --time .t --bucket hour --count c --distinct d=.s \
 	    --sum n=.n --avg f=.f --count-by m=.s --last l=.n --partial \
 	    "$BATS_TEST_TMPDIR/in"
 	assert_success
@@ -257,14 +257,14 @@ Try 'rollup --help' for more information."
 	{ rollup -q --time .t --bucket hour --count n --partial "$BATS_TEST_TMPDIR/in"
 	  rollup -q --time .t --bucket hour --count m --partial "$BATS_TEST_TMPDIR/in"
 	} > "$BATS_TEST_TMPDIR/p"
-	run_split rollup --merge "$BATS_TEST_TMPDIR/p"
+	run --separate-stderr rollup --merge "$BATS_TEST_TMPDIR/p"
 	assert_failure 65
 	assert_output ''
 	assert_equal "${stderr_lines[0]}" "rollup: line 2: partial: aggregates differ from the first partial's"
 }
 
 @test "--merge refuses aggregate options" {
-	run_split rollup --merge --count n
+	run --separate-stderr rollup --merge --count n
 	assert_failure 64
 	assert_equal "${stderr_lines[0]}" "rollup: --merge takes the bucket, groups and aggregates from its partial input"
 }
@@ -274,7 +274,7 @@ Try 'rollup --help' for more information."
 for i in range(40000):
     print("{\"t\":\"2024-01-01T00:00:00Z\",\"u\":\"user-%d\"}" % (i % 20000))
 ' > "$BATS_TEST_TMPDIR/in"
-	run_split rollup --time .t --bucket day --distinct u=.u --approx \
+	run --separate-stderr rollup --time .t --bucket day --distinct u=.u --approx \
 	    "$BATS_TEST_TMPDIR/in"
 	assert_success
 	est=$(printf '%s' "$output" | jq .u)
@@ -332,7 +332,7 @@ EOF
 	printf '%s\n' '{"t":"2024-01-01T10:00:00Z"}' '{"t":"2024-01-01T11:00:00Z"}' \
 	    '{"t":"2024-01-01T10:30:00Z"}' '{"t":"2024-01-01T11:10:00Z"}' \
 	    > "$BATS_TEST_TMPDIR/in"
-	run_split rollup --time .t --bucket hour --count n --sorted \
+	run --separate-stderr rollup --time .t --bucket hour --count n --sorted \
 	    -r "$BATS_TEST_TMPDIR/rej" "$BATS_TEST_TMPDIR/in"
 	assert_success
 	assert_output - <<'EOF'
@@ -347,7 +347,7 @@ EOF
 	printf '%s\n' '{"t":"2024-01-01T10:00:00Z"}' '{"x":1}' '{"t":null}' \
 	    '{"t":"yesterday"}' '{"t":17}' 'not json' '{"t":"2024-01-01T10:05:00Z"}' \
 	    > "$BATS_TEST_TMPDIR/in"
-	run_split rollup --time .t --bucket hour --count n \
+	run --separate-stderr rollup --time .t --bucket hour --count n \
 	    -r "$BATS_TEST_TMPDIR/rej" --stats "$BATS_TEST_TMPDIR/st" \
 	    "$BATS_TEST_TMPDIR/in"
 	assert_success
@@ -359,14 +359,14 @@ EOF
 [3,"--time: no timestamp",null]
 [4,"--time: cannot parse 'yesterday'",null]
 [5,"--time: expected a string, got number",null]
-[6,"invalid JSON: unexpected character at column 1","not json"]
+[6,"invalid JSON: invalid literal at column 1","not json"]
 EOF
 	assert_equal "$(jq -c '[.lines, .aggregated, .rejected]' "$BATS_TEST_TMPDIR/st")" '[7,2,5]'
 }
 
 @test "without --rejects the first bad record stops with 65" {
 	printf '%s\n' '{"t":"2024-01-01T10:00:00Z"}' '{"x":1}' > "$BATS_TEST_TMPDIR/in"
-	run_split rollup --time .t --bucket hour --count n "$BATS_TEST_TMPDIR/in"
+	run --separate-stderr rollup --time .t --bucket hour --count n "$BATS_TEST_TMPDIR/in"
 	assert_failure 65
 	assert_output ''
 	assert_equal "${stderr_lines[0]}" 'rollup: line 2: --time: no timestamp'
@@ -374,13 +374,13 @@ EOF
 
 @test "a non-number for --sum is a reject naming the aggregate" {
 	printf '%s\n' '{"t":"2024-01-01T10:00:00Z","n":"7"}' > "$BATS_TEST_TMPDIR/in"
-	run_split rollup --time .t --bucket hour --sum total=.n "$BATS_TEST_TMPDIR/in"
+	run --separate-stderr rollup --time .t --bucket hour --sum total=.n "$BATS_TEST_TMPDIR/in"
 	assert_failure 65
 	assert_equal "${stderr_lines[0]}" 'rollup: line 1: --sum total: expected a number, got string'
 }
 
 @test "the summary counts groups and the peak" {
-	run_split rollup --time .t --bucket hour --count n "$FIX/rollup-numbers.jsonl"
+	run --separate-stderr rollup --time .t --bucket hour --count n "$FIX/rollup-numbers.jsonl"
 	assert_success
 	[[ "$stderr" == "rollup: 7 lines, 7 aggregated, 0 rejected, 1 groups, 1 peak_groups, "* ]]
 }
