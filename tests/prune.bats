@@ -159,3 +159,184 @@ EOF
 	run --separate-stderr prune "${T[@]}" --older-than 30d --drop --dry-run "$EV"
 	assert_failure 64
 }
+
+# ---- table mode (PostgreSQL) ----
+
+# A table of n rows, one every 37 minutes from 2024-01-01, with awkward
+# values: quotes, newlines, unicode, numerics, floats, json, nulls.
+make_table() {
+	local t=$1 n=$2
+	q "drop table if exists $t;
+	   create table $t (id bigint primary key, created_at timestamptz,
+	       name text, score numeric(12,3), ratio double precision,
+	       tags text[], meta jsonb, ok boolean);
+	   insert into $t select i, timestamptz '2024-01-01 00:00:00+00'
+	       + i * interval '37 minutes',
+	       case when i % 5 = 0 then null else E'n\"a,m\\\\e\n' || i || ' ☃' end,
+	       i * 1.125, i / 7.0, array['a' || i, null], jsonb_build_object('i', i),
+	       i % 2 = 0 from generate_series(1, $n) i"
+}
+
+checksum() {
+	q "select md5(coalesce(string_agg(t::text, '|' order by id), '')) from $1 t"
+}
+
+# Load JSONL rows (row_to_json) back into a table with psql alone.
+reload() {
+	psql -X -q -v ON_ERROR_STOP=1 <<SQL
+create temp table stage (j json);
+\\copy stage(j) from '$2' with (format csv, quote e'\\x01', delimiter e'\\x02')
+insert into $1 select (json_populate_record(null::$1, j)).* from stage;
+SQL
+}
+
+@test "--dry-run prints per-month counts equal to SQL and deletes nothing" {
+	need_pg
+	make_table ev 8000
+	before=$(checksum ev)
+	run --separate-stderr prune -t ev --column created_at --before 2024-04-15 --dry-run
+	assert_success
+	want=$(q "select m || '  ' || n from (select to_char(date_trunc('month',
+	    created_at at time zone 'UTC'), 'YYYY-MM') m, count(*) n from ev
+	    where created_at < '2024-04-15Z' group by 1) s order by m")
+	total=$(q "select count(*) from ev where created_at < '2024-04-15Z'")
+	assert_output "$want
+total  $total"
+	assert_equal "${lines[0]}" "2024-01  1206"
+	assert_equal "$(checksum ev)" "$before"
+}
+
+@test "table mode deletes the window in batches and nothing else" {
+	need_pg
+	make_table ev 5000
+	outside=$(q "select md5(string_agg(t::text, '|' order by id)) from ev t
+	    where not (created_at >= '2024-01-20Z' and created_at < '2024-02-20Z')")
+	n=$(q "select count(*) from ev where created_at >= '2024-01-20Z' and created_at < '2024-02-20Z'")
+	run --separate-stderr prune -t ev --column created_at \
+	    --between 2024-01-20T00:00:00Z 2024-02-20T00:00:00Z --batch 300 \
+	    --stats "$BATS_TEST_TMPDIR/st"
+	assert_success
+	assert_output ''
+	batches=$(( (n + 299) / 300 ))
+	[[ "$stderr" == "prune: ev: $n deleted, $batches batches, "* ]]
+	assert_equal "$(q "select count(*) from ev where created_at >= '2024-01-20Z' and created_at < '2024-02-20Z'")" 0
+	assert_equal "$(q "select md5(string_agg(t::text, '|' order by id)) from ev t")" "$outside"
+	assert_equal "$(jq -c '[.deleted, .batches]' "$BATS_TEST_TMPDIR/st")" "[$n,$batches]"
+}
+
+@test "--archive holds exactly the deleted rows as row_to_json" {
+	need_pg
+	make_table ev 3000
+	q "select row_to_json(t) from ev t where created_at < '2024-01-10Z' order by id" \
+	    > "$BATS_TEST_TMPDIR/want"
+	run --separate-stderr prune -q -t ev --column created_at --before 2024-01-10 \
+	    --batch 50 --archive "$BATS_TEST_TMPDIR/arch"
+	assert_success
+	assert_equal "$stderr" ''
+	jq -c -s 'sort_by(.id)[]' "$BATS_TEST_TMPDIR/arch" > "$BATS_TEST_TMPDIR/got"
+	jq -c . "$BATS_TEST_TMPDIR/want" > "$BATS_TEST_TMPDIR/want.c"
+	run diff "$BATS_TEST_TMPDIR/want.c" "$BATS_TEST_TMPDIR/got"
+	assert_success
+	assert_equal "$(wc -l < "$BATS_TEST_TMPDIR/arch")" "$(wc -l < "$BATS_TEST_TMPDIR/want")"
+}
+
+@test "rollback of a load by date range: the archive re-loads to the same table" {
+	need_pg
+	make_table kintell_sessions 4000
+	before=$(checksum kintell_sessions)
+	run --separate-stderr prune -t kintell_sessions --column created_at \
+	    --between 2024-02-01T00:00:00Z 2024-02-08T00:00:00Z \
+	    --archive "$BATS_TEST_TMPDIR/undo.jsonl"
+	assert_success
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/undo.jsonl")" -gt 200 ]
+	[ "$(checksum kintell_sessions)" != "$before" ]
+	reload kintell_sessions "$BATS_TEST_TMPDIR/undo.jsonl"
+	assert_equal "$(checksum kintell_sessions)" "$before"
+}
+
+@test "--archive appends, so a second run keeps the first run's rows" {
+	need_pg
+	make_table ev 2000
+	prune -q -t ev --column created_at --before 2024-01-05 --archive "$BATS_TEST_TMPDIR/a"
+	n1=$(wc -l < "$BATS_TEST_TMPDIR/a")
+	prune -q -t ev --column created_at --before 2024-01-10 --archive "$BATS_TEST_TMPDIR/a"
+	n=$(q "select count(*) from generate_series(1, 2000) i
+	    where timestamptz '2024-01-01Z' + i * interval '37 minutes' < '2024-01-10Z'")
+	[ "$n1" -gt 0 ] && [ "$n1" -lt "$n" ]
+	assert_equal "$(jq -c -s 'map(.id)' "$BATS_TEST_TMPDIR/a")" "$(jq -c -n "[range(1; $n + 1)]")"
+}
+
+@test "a killed prune resumes: nothing deleted is missing from the archive" {
+	need_pg
+	make_table ev 30000
+	q "select id from ev where created_at < '2024-02-20Z' order by id" > "$BATS_TEST_TMPDIR/want"
+	outside=$(q "select md5(string_agg(t::text, '|' order by id)) from ev t where created_at >= '2024-02-20Z'")
+	prune -q -t ev --column created_at --before 2024-02-20 --batch 100 --sleep 0.02 \
+	    --archive "$BATS_TEST_TMPDIR/arch" &
+	pid=$!
+	for _ in $(seq 100); do
+		[ "$(wc -l < "$BATS_TEST_TMPDIR/arch" 2>/dev/null || echo 0)" -ge 500 ] && break
+		sleep 0.05
+	done
+	kill -9 "$pid"
+	wait "$pid" || true
+	left=$(q "select count(*) from ev where created_at < '2024-02-20Z'")
+	[ "$left" -gt 0 ]
+	run --separate-stderr prune -t ev --column created_at --before 2024-02-20 --batch 1000 \
+	    --archive "$BATS_TEST_TMPDIR/arch"
+	assert_success
+	[[ "$stderr" == "prune: ev: $left deleted, "* ]]
+	assert_equal "$(q "select count(*) from ev where created_at < '2024-02-20Z'")" 0
+	jq -r .id "$BATS_TEST_TMPDIR/arch" | sort -n -u > "$BATS_TEST_TMPDIR/got"
+	run diff "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
+	assert_success
+	assert_equal "$(q "select md5(string_agg(t::text, '|' order by id)) from ev t")" "$outside"
+}
+
+@test "retention runbook lines: events 30 days, rollups 90 days" {
+	need_pg
+	make_table analytics_events 3000
+	q "drop table if exists hourly_rollups; create table hourly_rollups (hour timestamptz primary key, n int);
+	   insert into hourly_rollups select h, 1 from generate_series(timestamptz '2023-10-01Z', '2024-03-31Z', '1 hour') h"
+	prune -q -t analytics_events --column created_at --older-than 30d --now 2024-02-15T00:00:00Z
+	prune -q -t hourly_rollups --column hour --older-than 90d --now 2024-03-31T00:00:00Z
+	assert_equal "$(q "select min(created_at) >= '2024-01-16Z', count(*) from analytics_events")" \
+	    "t|$(q "select count(*) from generate_series(1, 3000) i where timestamptz '2024-01-01Z' + i * interval '37 minutes' >= '2024-01-16Z'")"
+	assert_equal "$(q "select min(hour) at time zone 'UTC', count(*) from hourly_rollups")" \
+	    "2024-01-01 00:00:00|$(( 90 * 24 + 1 ))"
+}
+
+@test "a composite primary key is walked in ranges too" {
+	need_pg
+	q "drop table if exists ck; create table ck (a int, b text, t timestamptz, primary key (a, b));
+	   insert into ck select i % 7, 'k' || i, timestamptz '2024-01-01Z' + i * interval '1 hour'
+	       from generate_series(1, 2000) i"
+	run --separate-stderr prune -t ck --column t --before 2024-02-01 --batch 37 --archive "$BATS_TEST_TMPDIR/a"
+	assert_success
+	assert_equal "$(q "select count(*) from ck where t < '2024-02-01Z'")" 0
+	assert_equal "$(q "select count(*) from ck")" "$(( 2000 - 743 ))"
+	assert_equal "$(wc -l < "$BATS_TEST_TMPDIR/a")" 743
+}
+
+@test "a table without a primary key, an unknown column or table is refused" {
+	need_pg
+	q "drop table if exists nopk; create table nopk (t timestamptz)"
+	run --separate-stderr prune -t nopk --column t --before 2024-01-01
+	assert_failure 64
+	assert_equal "$stderr" "prune: nopk has no primary key: prune deletes in primary-key ranges"
+	make_table ev 10
+	run --separate-stderr prune -t ev --column nope --before 2024-01-01
+	assert_failure 64
+	assert_equal "$stderr" 'prune: --column: ev has no column "nope"'
+	run --separate-stderr prune -t no_such_table --column t --before 2024-01-01
+	assert_failure 66
+	assert_equal "$stderr" 'prune: table "no_such_table" does not exist'
+}
+
+@test "an unreachable database exits 69 without deleting anything" {
+	run --separate-stderr prune -t ev --column created_at --before 2024-01-01 \
+	    --dsn "host=127.0.0.1 port=1 connect_timeout=2 user=x password=s3cret"
+	assert_failure 69
+	[[ "$stderr" == "prune: cannot connect: "* ]]
+	[[ "$stderr" != *s3cret* ]]
+}
