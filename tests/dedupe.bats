@@ -350,14 +350,81 @@ EOF
 	assert_equal "$stderr" "dedupe: --seen $T/none: No such file or directory"
 }
 
-@test "--memory stops the run when the key table would pass it" {
-	python3 -c 'for i in range(10000): print("{\"k\":%d}" % i)' > "$T/in"
-	run --separate-stderr dedupe -k .k --drop --memory 64K < "$T/in"
-	assert_failure 70
+@test "past --memory the key table spills to sorted runs and the result is exact" {
+	python3 -c '
+import json, random
+random.seed(5)
+for i in range(200000):
+    r = random.random()
+    if r < 0.01: print("{bad")
+    elif r < 0.02: print(json.dumps({"i": i}))
+    else: print(json.dumps({"i": i, "k": random.randrange(60000)}))' > "$T/in"
+	printf '%s\n' 7 59999 123 > "$T/seen"
+	mkdir "$T/tmp"
+	run --separate-stderr dedupe -k .k --null-key keep --seen "$T/seen" \
+	    -d "$T/d2" -r "$T/r2" --memory 64K --tmpdir "$T/tmp" < "$T/in"
+	assert_success
+	echo "$output" > "$T/o2"
 	# 24-byte slots: 1024, 1536, 2304 slots (55 296 bytes) fit in 64K, 3456
-	# (82 944 bytes) do not; 2304 slots hold 3/4 x 2304 = 1728 keys.
-	assert_equal "${stderr%%$'\n'*}" "dedupe: key table would pass --memory 65536 bytes at 1728 distinct keys; raise --memory or split the input with chunk --shards K --key EXPR"
-	assert_equal "${#lines[@]}" 1728
+	# (82 944 bytes) do not; 2304 slots hold 3/4 x 2304 = 1728 keys (3 of
+	# them from --seen).
+	[[ "${stderr%%$'\n'*}" =~ ^"dedupe: line "[0-9]+": key table full at --memory 65536 bytes (1728 keys); spilling to $T/tmp"$ ]]
+	run ls -A "$T/tmp"
+	assert_output ""
+	# The same as python computes with an unbounded dict.
+	run python3 - "$T/in" "$T/o2" "$T/d2" "$T/r2" <<'EOF'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+first = {7: -1, 59999: -2, 123: -3}
+kept, dupes, rej = [], [], []
+for row, l in enumerate(lines, 1):
+    try:
+        o = json.loads(l)
+    except ValueError:
+        rej.append(row); continue
+    k = o.get("k")
+    if k is None:
+        kept.append(l); continue
+    if k in first:
+        of = first[k]
+        dupes.append((o["i"], "_dupe_of_row", of) if of > 0 else
+                     (o["i"], "_dupe_of_seen", -of))
+    else:
+        first[k] = row; kept.append(l)
+out = open(sys.argv[2]).read().splitlines()
+d = [json.loads(l) for l in open(sys.argv[3])]
+got = [(x["i"], "_dupe_of_row", x["_dupe_of_row"]) if "_dupe_of_row" in x
+       else (x["i"], "_dupe_of_seen", x["_dupe_of_seen"]) for x in d]
+r = [json.loads(l)["_error_row"] for l in open(sys.argv[4])]
+assert out == kept, "kept differ"
+assert got == dupes, "dupes differ"
+assert r == rej, "rejects differ"
+assert len(out) + len(d) + len(r) == len(lines)
+print("ok")
+EOF
+	assert_success
+	assert_output ok
+}
+
+@test "spilling gives byte for byte what an unbounded table gives" {
+	python3 -c '
+import random
+random.seed(9)
+for i in range(120000):
+    print("{\"i\":%d,\"k\":\"s%d\"}" % (i, random.randrange(50000)))' > "$T/in"
+	dedupe -q -k .k -d "$T/d1" < "$T/in" > "$T/o1"
+	dedupe -q -k .k -d "$T/d2" --memory 32K --tmpdir "$T" < "$T/in" > "$T/o2"
+	cmp "$T/o1" "$T/o2"
+	cmp "$T/d1" "$T/d2"
+	[ -s "$T/d1" ]
+}
+
+@test "--keep last past --memory stops with exit 70" {
+	python3 -c 'for i in range(10000): print("{\"k\":%d}" % i)' > "$T/in"
+	run --separate-stderr dedupe -k .k --keep last --drop --memory 64K < "$T/in"
+	assert_failure 70
+	assert_equal "${stderr%%$'\n'*}" "dedupe: key table would pass --memory 65536 bytes at 1728 distinct keys (--keep last cannot spill); raise --memory or split the input with chunk --shards K --key EXPR"
+	assert_output ""
 }
 
 @test "a bad -k expression is a usage error" {

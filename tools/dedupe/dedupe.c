@@ -18,6 +18,7 @@
 #include "js.h"
 #include "keytab.h"
 #include "rec.h"
+#include "spill.h"
 
 #define MAX_KEYS	16
 #define SPOOL_BUFSIZE	(1024 * 1024)
@@ -58,10 +59,14 @@ static struct buf	 keybuf = BUF_INIT;
 static struct buf	 scratch = BUF_INIT;
 static struct buf	 spooled = BUF_INIT;	/* a record read back */
 static int64_t		*n_dupes, *n_distinct, *n_null, *n_peak, *n_seen;
+static struct spill	 sp;
+static int		 spilling;
 
 static void	 compile_keys(void);
 static void	 load_seen(const char *);
 static void	 dedupe_first(void);
+static void	 spill_start(void);
+static void	 spill_output(void);
 static void	 dedupe_last(void);
 static int	 classify(int64_t, const char *, size_t, XXH128_hash_t *,
 		    int *);
@@ -90,9 +95,9 @@ static const char usage_text[] =
 "                          (default), keep it always, or count and drop it\n"
 "      --seen FILE         keys already loaded, one JSON value per line\n"
 "                          (needs exactly one -k)\n"
-"      --memory SIZE       stop (exit 70) rather than let the key table\n"
-"                          grow past SIZE (e.g. 2G)\n"
-"      --tmpdir DIR        where --keep last spools its input (default\n"
+"      --memory SIZE       keep the key table under SIZE (e.g. 2G); past it,\n"
+"                          spill sorted runs to --tmpdir (--keep first)\n"
+"      --tmpdir DIR        where spills and --keep last go (default\n"
 "                          $TMPDIR or /tmp)\n";
 
 int
@@ -269,34 +274,96 @@ load_seen(const char *path)
 	rec_close(&in);
 }
 
-/* One pass: the first record of a key is kept, later ones are dupes. */
+/*
+ * One pass: the first record of a key is kept, later ones are dupes.
+ * Past --memory, the table is frozen and the rest goes through spill.
+ */
 static void
 dedupe_first(void)
 {
 	struct keyslot *s;
 	XXH128_hash_t h;
 	int64_t row;
-	int isnew, obj;
+	int isnew, obj, k, rc;
 
 	while (cli_next(&c)) {
 		row = c.in.lineno;
-		switch (classify(row, c.in.line, c.in.len, &h, &obj)) {
-		case KEY_OK:
-			break;
-		case KEY_NULL:
-			if (null_key == NULL_KEEP)
+		k = classify(row, c.in.line, c.in.len, &h, &obj);
+		if (k == KEY_ERROR || (k == KEY_NULL && null_key != NULL_KEEP))
+			continue;
+		if (!spilling) {
+			if (k == KEY_NULL) {
 				cli_pass(&c, c.in.line, c.in.len);
-			continue;
-		default:
-			continue;
+				continue;
+			}
+			s = keytab_put(&tab, h.low64, h.high64, row, &isnew);
+			if (s != NULL) {
+				*n_peak = (int64_t)tab.peak;
+				*n_distinct += isnew;
+				if (isnew)
+					cli_pass(&c, c.in.line, c.in.len);
+				else
+					write_dupe(c.in.line, c.in.len, obj,
+					    s->row);
+				continue;
+			}
+			spill_start();
 		}
-		s = table_put(h, row, &isnew);
-		*n_distinct += isnew;
-		if (isnew)
-			cli_pass(&c, c.in.line, c.in.len);
+		if (k == KEY_NULL)
+			rc = spill_record(&sp, row, SPILL_PASS, 0, obj,
+			    c.in.line, c.in.len);
+		else if ((s = keytab_get(&tab, h.low64, h.high64)) != NULL)
+			rc = spill_record(&sp, row, SPILL_DUPE, s->row, obj,
+			    c.in.line, c.in.len);
 		else
-			write_dupe(c.in.line, c.in.len, obj, s->row);
+			rc = spill_record(&sp, row, SPILL_OPEN, 0, obj,
+			    c.in.line, c.in.len) == -1 ? -1 :
+			    spill_key(&sp, h.high64, h.low64, row);
+		if (rc == -1)
+			cli_fail(&c, EX_IOERR, "spill to %s: %s", tmpdir,
+			    strerror(errno));
 	}
+	if (spilling)
+		spill_output();
+}
+
+/* The table is full: freeze it and spill the rest of the input. */
+static void
+spill_start(void)
+{
+	if (spill_init(&sp, tmpdir, tab.limit / 4) == -1)
+		cli_fail(&c, EX_CANTCREAT, "--tmpdir %s: %s", tmpdir,
+		    strerror(errno));
+	spilling = 1;
+	if (!c.quiet)
+		cli_warn(&c, "line %" PRId64 ": key table full at --memory "
+		    "%zu bytes (%zu keys); spilling to %s", c.in.lineno,
+		    tab.limit, tab.n, tmpdir);
+}
+
+/* Merge the runs, then write the spilled records in input order. */
+static void
+spill_output(void)
+{
+	const char *line;
+	size_t len;
+	int64_t of;
+	int obj, r;
+
+	if (spill_finish(&sp) == -1)
+		cli_fail(&c, EX_IOERR, "spill in %s: %s", tmpdir,
+		    strerror(errno));
+	*n_distinct += sp.groups;
+	while ((r = spill_next(&sp, &line, &len, &obj, &of)) == 1) {
+		if (of == 0)
+			cli_pass(&c, line, len);
+		else
+			write_dupe(line, len, obj, of);
+	}
+	if (r == -1)
+		cli_fail(&c, EX_IOERR, "spill in %s: read error: %s", tmpdir,
+		    strerror(errno));
+	spill_free(&sp);
 }
 
 /*
@@ -464,8 +531,10 @@ table_put(XXH128_hash_t h, int64_t row, int *isnew)
 
 	if ((s = keytab_put(&tab, h.low64, h.high64, row, isnew)) == NULL)
 		cli_fail(&c, EX_SOFTWARE, "key table would pass --memory %zu "
-		    "bytes at %zu distinct keys; raise --memory or split the "
-		    "input with chunk --shards K --key EXPR", tab.limit, tab.n);
+		    "bytes at %zu distinct keys (%s cannot spill); raise "
+		    "--memory or split the input with chunk --shards K --key "
+		    "EXPR", tab.limit, tab.n, keep_last ? "--keep last" :
+		    "--seen");
 	*n_peak = (int64_t)tab.peak;
 	return s;
 }
