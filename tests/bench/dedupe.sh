@@ -9,7 +9,7 @@
 # - the same key vs a node script holding a Set of JSON-encoded keys
 #   (tests/bench/dedupe-node.js), when node is installed.
 # - dedupe without -k (the whole line is the key) vs awk '!seen[$0]++'.
-# shellcheck source=tests/bench/lib.sh
+# shellcheck source=tests/bench/lib.sh disable=SC1091
 . "$(dirname "$0")/lib.sh"
 
 ev="$BENCH_DATA/events.jsonl"

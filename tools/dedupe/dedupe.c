@@ -569,16 +569,11 @@ flush_dupes(void)
 static int
 spool_open(void)
 {
-	struct buf path = BUF_INIT;
 	int fd;
 
-	buf_adds(&path, tmpdir);
-	buf_adds(&path, "/dedupe.XXXXXX");
-	if ((fd = mkstemp(buf_cstr(&path))) == -1)
+	if ((fd = spill_tempfd(tmpdir)) == -1)
 		cli_fail(&c, EX_CANTCREAT, "--tmpdir %s: %s", tmpdir,
 		    strerror(errno));
-	unlink(path.p);
-	buf_free(&path);
 	return fd;
 }
 

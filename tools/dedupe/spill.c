@@ -40,26 +40,36 @@ spill_init(struct spill *s, const char *dir, size_t bytes)
 	return 0;
 }
 
-/* A temporary file in dir, mode 0600, already unlinked. */
-static FILE *
-temp_file(const char *dir)
+int
+spill_tempfd(const char *dir)
 {
 	struct buf path = BUF_INIT;
-	FILE *f = NULL;
-	int fd, e;
+	int fd;
 
 	buf_adds(&path, dir);
 	buf_adds(&path, "/dedupe.XXXXXX");
-	if ((fd = mkstemp(buf_cstr(&path))) != -1) {
+	if ((fd = mkstemp(buf_cstr(&path))) != -1)
 		unlink(path.p);
-		if ((f = fdopen(fd, "w+b")) == NULL) {
-			e = errno;
-			close(fd);
-			errno = e;
-		} else
-			setvbuf(f, NULL, _IOFBF, RUN_BUFSIZE);
-	}
 	buf_free(&path);
+	return fd;
+}
+
+/* spill_tempfd as a buffered stream. */
+static FILE *
+temp_file(const char *dir)
+{
+	FILE *f;
+	int fd, e;
+
+	if ((fd = spill_tempfd(dir)) == -1)
+		return NULL;
+	if ((f = fdopen(fd, "w+b")) == NULL) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return NULL;
+	}
+	setvbuf(f, NULL, _IOFBF, RUN_BUFSIZE);
 	return f;
 }
 

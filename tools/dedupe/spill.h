@@ -57,6 +57,8 @@ struct spill {
 	struct buf		 rec;
 };
 
+/* A temporary file in dir, mode 0600, already unlinked; -1 with errno. */
+int	 spill_tempfd(const char *dir);
 /* bytes: memory for the sort buffers (at least 1 MB is used). */
 int	 spill_init(struct spill *, const char *dir, size_t bytes);
 /* Spool one record with its decision (of: the row kept, for a dupe). */
