@@ -14,7 +14,21 @@
  * just past its last descendant (so the next sibling of i is v[i].end).
  * Object contents alternate key (a JS_STRING) and value: the first key of
  * object o is o + 1, the value of key k is k + 1, and the next key is
- * v[k + 1].end.
+ * v[k + 1].end. Keys stay in source order; duplicates are all kept (js_get
+ * returns the last, as jq does).
+ *
+ * The text is bytes with a length: NUL bytes are data (and rejected as
+ * JSON). Whitespace (space, tab, LF, CR) may surround the value. A UTF-8
+ * byte order mark is rejected ("byte order mark not allowed here"):
+ * skipping one at the start of a stream is the stream reader's job
+ * (rec_in does it), never the scanner's. Texts of 4 GiB or more are
+ * refused (offsets are 32 bits).
+ *
+ * Errors: col is the 1-based byte offset of the offending byte (for an
+ * unterminated string, its opening quote; at the end of the text, n + 1);
+ * msg is the reason alone, e.g. "unterminated string", "invalid UTF-8",
+ * "nesting deeper than 256", "expected ',' or '}'", "trailing characters
+ * after the value". The caller adds the line: "line 12 col 31: ...".
  */
 #ifndef SLUICE_JS_H
 #define SLUICE_JS_H
@@ -52,7 +66,10 @@ struct js_err {
 	char	msg[96];	/* short reason: "unterminated string" */
 };
 
-/* Validate and index s[0..n). 0 on success; -1 with *e filled. */
+/*
+ * Validate and index s[0..n). 0 on success (d->n values, root at 0); -1
+ * with *e filled (d->n is then 0). No allocation once d->v has grown.
+ */
 int	 js_scan(struct js_doc *, const char *, size_t, struct js_err *);
 void	 js_free(struct js_doc *);
 
@@ -60,8 +77,26 @@ void	 js_free(struct js_doc *);
 int	 js_get(const struct js_doc *, int o, const char *key, size_t n);
 /* Element i of array a (negative counts from the end, as jq), or -1. */
 int	 js_index(const struct js_doc *, int a, long i);
-/* Append the decoded UTF-8 contents of string value i to b. */
+/*
+ * Append the decoded UTF-8 contents of string value i to b (escapes and
+ * surrogate pairs decoded; \u0000 gives a NUL byte). For any other type
+ * the source text is appended.
+ */
 void	 js_str(const struct js_doc *, int i, struct buf *b);
+/* 1 if value i is a string whose decoded contents are s[0..n), else 0. */
+int	 js_str_eq(const struct js_doc *, int i, const char *s, size_t n);
+/*
+ * Number value i as a double (strtod of the text; assumes LC_NUMERIC "C").
+ * 0: ok; 1: out of the range of a double (*out is +-HUGE_VAL, or 0 or a
+ * subnormal for an underflow); -1: i is not a number.
+ */
+int	 js_num(const struct js_doc *, int i, double *out);
+/*
+ * Number value i as an exact int64_t: 0 when its text is an integer
+ * (no fraction, no exponent) within int64_t; -1 otherwise (then use
+ * js_num or the text itself). Never rounds.
+ */
+int	 js_int64(const struct js_doc *, int i, int64_t *out);
 /* Source text of value i. */
 static inline const char *
 js_text(const struct js_doc *d, int i)
@@ -69,6 +104,7 @@ js_text(const struct js_doc *d, int i)
 	return d->src + d->v[i].off;
 }
 
-const char *js_type_name(int type);	/* "string", "number", ... */
+/* jq's name of a type: "null", "boolean", "number", "string", ... */
+const char *js_type_name(int type);
 
 #endif
