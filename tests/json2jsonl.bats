@@ -222,3 +222,20 @@ w("]")' > "$BATS_TEST_TMPDIR/wide.json"
 	run python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["tool"], s["elements"], s["written"], s["rejected"])' "$BATS_TEST_TMPDIR/s.json"
 	assert_output 'json2jsonl 3 3 0'
 }
+
+@test "a 10 MB element passes byte for byte under the default --max-line" {
+	python3 -c '
+import json
+s = "x\u00e9\\\"" * 2500000
+print("[" + json.dumps({"big": s}, ensure_ascii=False) + ", 2]")' > "$BATS_TEST_TMPDIR/ten.json"
+	json2jsonl -q "$BATS_TEST_TMPDIR/ten.json" > "$BATS_TEST_TMPDIR/out.jsonl"
+	python3 - "$BATS_TEST_TMPDIR" <<-'EOF2'
+	import json, sys
+	d = sys.argv[1]
+	src = open(d + "/ten.json", "rb").read()
+	lines = open(d + "/out.jsonl", "rb").read().split(b"\n")
+	assert lines[0] == src[1:src.rindex(b", 2]")], "element 1 differs"
+	assert lines[1:] == [b"2", b""], lines[1:]
+	assert len(lines[0]) > 10_000_000
+	EOF2
+}
