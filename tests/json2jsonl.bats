@@ -141,6 +141,10 @@ bats_require_minimum_version 1.5.0
 	assert_output "$(printf '%s\n' 1 2)"
 	run --separate-stderr json2jsonl -p '.data."odd key"' "$BATS_TEST_TMPDIR/n.json"
 	assert_output "$(printf '%s\n' 1 2)"
+	run --separate-stderr json2jsonl -p '.data["odd key"]' "$BATS_TEST_TMPDIR/n.json"
+	assert_output "$(printf '%s\n' 1 2)"
+	run --separate-stderr json2jsonl -p '.["data"].items' "$BATS_TEST_TMPDIR/n.json"
+	assert_output "$(printf '%s\n' '{"x":[]}' '"y"')"
 }
 
 @test "--path matches keys written with escapes by their value" {
@@ -169,8 +173,11 @@ bats_require_minimum_version 1.5.0
 }
 
 @test "a --path that is not a path of object keys is a usage error" {
-	run -64 --separate-stderr json2jsonl -p '.a[0]' </dev/null
-	assert_equal "$(head -n 1 <<<"$stderr")" "json2jsonl: --path: '.a[0]' is not a path of object keys (.events, .data.items, .[\"odd key\"])"
+	local p
+	for p in '.a[0]' 'a' '.a.' '..a' '["a"]' '.a["b"' '.a."b' '.a\b' '.[]' '.a | .b' '.1a'; do
+		run -64 --separate-stderr json2jsonl -p "$p" </dev/null
+		assert_equal "$(head -n 1 <<<"$stderr")" "json2jsonl: --path: '$p' is not a path of object keys (.events, .data.items, .[\"odd key\"])"
+	done
 }
 
 @test "a large generated array matches python3 element by element" {
