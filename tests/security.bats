@@ -122,11 +122,27 @@ for i in range(5000): print(f"{{\"a\":\"k{i % 100}\",\"b{i % 7}\":{i}}}")'
 	[ -z "$(find "$dir" -type f)" ]
 }
 
+# strace_creates DIR CMD...: every file the tool creates in DIR is opened
+# O_CREAT|O_EXCL with mode 0600 (mkstemp), and at least one is.
+strace_creates() {
+	local dir=$1; shift
+	command -v strace >/dev/null || skip "no strace"
+	printf '{"a":"1","b":2}\n{"a":"1","c":3}\n' | strace -f -qq -e trace=openat,open \
+	    -o "$BATS_TEST_TMPDIR/strace" "$@" > /dev/null
+	grep -F "\"$dir/" "$BATS_TEST_TMPDIR/strace" | grep O_CREAT \
+	    > "$BATS_TEST_TMPDIR/creates" || true
+	cat "$BATS_TEST_TMPDIR/creates"
+	[ -s "$BATS_TEST_TMPDIR/creates" ]
+	! grep -v 'O_CREAT|O_EXCL.*, 0600)' "$BATS_TEST_TMPDIR/creates"
+}
+
 @test "dedupe --keep last keeps its spool in --tmpdir with mode 0600 and removes it" {
 	[ -x "$ROOT/bin/dedupe" ] || skip "dedupe not built"
 	mkdir "$BATS_TEST_TMPDIR/spool"
 	umask 022
 	spill_modes "$BATS_TEST_TMPDIR/spool" dedupe -k .a --keep last --drop \
+	    --tmpdir "$BATS_TEST_TMPDIR/spool"
+	strace_creates "$BATS_TEST_TMPDIR/spool" dedupe -k .a --keep last --drop \
 	    --tmpdir "$BATS_TEST_TMPDIR/spool"
 }
 
@@ -135,6 +151,7 @@ for i in range(5000): print(f"{{\"a\":\"k{i % 100}\",\"b{i % 7}\":{i}}}")'
 	mkdir "$BATS_TEST_TMPDIR/spool"
 	umask 022
 	TMPDIR="$BATS_TEST_TMPDIR/spool" spill_modes "$BATS_TEST_TMPDIR/spool" jsonl2csv --all-keys
+	TMPDIR="$BATS_TEST_TMPDIR/spool" strace_creates "$BATS_TEST_TMPDIR/spool" jsonl2csv --all-keys
 }
 
 @test "chunk --by: values like ../../x, a/b, .., control characters write nothing outside -o" {
