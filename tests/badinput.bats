@@ -456,10 +456,11 @@ huge_run() { /usr/bin/time -f 'maxrss %M' "$@" > "$BATS_TEST_TMPDIR/huge.out"; }
 import sys
 w = sys.stdout.write
 csv = sys.argv[1] == "csv"
-w('a\nk1\n"' if csv else '{"a":"k1"}\n{"a":"')
+t = '"t":"2024-01-01T00:00:00Z"'
+w('a\nk1\n"' if csv else '{"a":"k1",%s}\n{%s,"a":"' % (t, t))
 chunk = "x" * (1 << 20)
 for _ in range(100): w(chunk)
-w('"\nk3\n' if csv else '"}\n{"a":"k3"}\n')
+w('"\nk3\n' if csv else '"}\n{"a":"k3",%s}\n' % t)
 EOF
 		ST="$BATS_TEST_TMPDIR/$t.stats"
 		run -65 --separate-stderr huge_run "${CMD[@]}" --stats "$ST" \
