@@ -396,6 +396,27 @@ case_stats_uncreatable() {
 	each_tool case_stats_uncreatable
 }
 
+# DESIGN §3/STYLE §8: a full disk is exit 74, side files included.
+case_stats_full() {
+	make_input "$BATS_TEST_TMPDIR/in" ""
+	ST=/dev/full
+	run -74 --separate-stderr tool "$BATS_TEST_TMPDIR/in"
+	assert_regex "$stderr" "/dev/full: write error"
+}
+@test "--stats on /dev/full is exit 74 naming it" {
+	each_tool case_stats_full
+}
+
+case_rejects_full() {
+	make_input "$BATS_TEST_TMPDIR/in" '{"a":"k2",}'
+	[ "$KIND" = csv ] && make_input "$BATS_TEST_TMPDIR/in" 'k2'
+	run -74 --separate-stderr tool -r /dev/full "$BATS_TEST_TMPDIR/in"
+	assert_regex "$stderr" "/dev/full: write error"
+}
+@test "--rejects on /dev/full is exit 74 naming it" {
+	each_tool case_rejects_full
+}
+
 # CSV: three hostile rows, each the second data row (spreadsheet row 3).
 case_csv_ragged() { bad_second 'k2,2024-01-02T00:00:00Z' "expected 3 fields"; }
 @test "CSV: a ragged row is a bad row naming row 3" {
