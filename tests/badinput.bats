@@ -409,6 +409,23 @@ case_stats_uncreatable() {
 	each_tool case_stats_uncreatable
 }
 
+# --rejects or --stats naming the input file itself must not truncate it
+# before it is read (every record lost, exit 0): refused, input intact.
+case_side_is_input() {
+	local f
+	for f in -r --stats; do
+		make_input "$BATS_TEST_TMPDIR/in" ""
+		cp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/in.orig"
+		run --separate-stderr tool "$f" "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/in"
+		echo "$f: exit $status: $stderr"
+		[ "$status" -ne 0 ]
+		cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/in.orig"
+	done
+}
+@test "a side file that is the input file is refused and the input left intact" {
+	each_tool case_side_is_input
+}
+
 # DESIGN §3/STYLE §8: a full disk is exit 74, side files included.
 case_stats_full() {
 	make_input "$BATS_TEST_TMPDIR/in" ""
