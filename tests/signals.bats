@@ -149,3 +149,39 @@ each() {
 	assert_success
 	assert_equal "$(q 'select count(*) from sig_load')" 3000
 }
+
+# A reader that stops reading: the tool blocks in write(2). SIGTERM must
+# still end it with 143 (not hang until the reader leaves, then exit 0
+# on EPIPE as if nothing happened).
+@test "SIGTERM while blocked writing to a stalled reader: exit 143 within a second" {
+	local t ran=0 pid s e rc
+	/usr/bin/python3 -c '
+for i in range(300000): print(f"{{\"a\":\"k{i}\",\"t\":\"2024-01-01T00:00:00Z\",\"n\":{i}}}")' \
+	    > "$BATS_TEST_TMPDIR/big.jsonl"
+	for t in jsonl-validate csv2jsonl; do
+		[ -x "$ROOT/bin/$t" ] || continue
+		spec "$t"
+		in=$BATS_TEST_TMPDIR/big.jsonl
+		if [ "$KIND" = csv ]; then
+			{ echo a; seq 300000; } > "$BATS_TEST_TMPDIR/big.csv"
+			in=$BATS_TEST_TMPDIR/big.csv
+		fi
+		rm -f "$BATS_TEST_TMPDIR/pid" "$BATS_TEST_TMPDIR/rc"
+		{ "${CMD[@]}" "$in" 2> "$BATS_TEST_TMPDIR/err" & echo $! > "$BATS_TEST_TMPDIR/pid"
+		  wait $!; echo $? > "$BATS_TEST_TMPDIR/rc"; } | sleep 6 &
+		sleep 1.5
+		pid=$(cat "$BATS_TEST_TMPDIR/pid")
+		s=$(date +%s%N)
+		kill -TERM "$pid"
+		while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+		e=$(date +%s%N)
+		wait
+		rc=$(cat "$BATS_TEST_TMPDIR/rc")
+		echo "$t: exit $rc, $(( (e - s) / 1000000 )) ms after SIGTERM"
+		cat "$BATS_TEST_TMPDIR/err"
+		[ "$rc" -eq 143 ]
+		[ $(( (e - s) / 1000000 )) -lt 1000 ]
+		ran=$((ran + 1))
+	done
+	[ "$ran" -gt 0 ] || skip "no tool built"
+}
