@@ -215,3 +215,19 @@ SH
 	run --separate-stderr chunk --by .k -o . in.jsonl
 	refute_output --regexp '^-'
 }
+
+@test "dedupe --memory spills sorted runs to --tmpdir as 0600 files and removes them" {
+	[ -x "$ROOT/bin/dedupe" ] || skip "dedupe not built"
+	command -v strace >/dev/null || skip "no strace"
+	mkdir "$BATS_TEST_TMPDIR/spool"
+	seq 20000 | sed 's/.*/{"a":"k&"}/' > "$BATS_TEST_TMPDIR/in"
+	strace -f -qq -e trace=openat,open -o "$BATS_TEST_TMPDIR/strace" \
+	    dedupe -k .a --drop --memory 64K --tmpdir "$BATS_TEST_TMPDIR/spool" \
+	    "$BATS_TEST_TMPDIR/in" > /dev/null
+	grep -F "\"$BATS_TEST_TMPDIR/spool/" "$BATS_TEST_TMPDIR/strace" | grep O_CREAT \
+	    > "$BATS_TEST_TMPDIR/creates" || true
+	cat "$BATS_TEST_TMPDIR/creates"
+	[ -s "$BATS_TEST_TMPDIR/creates" ]
+	! grep -v 'O_CREAT|O_EXCL.*, 0600)' "$BATS_TEST_TMPDIR/creates"
+	[ -z "$(find "$BATS_TEST_TMPDIR/spool" -type f)" ]
+}
