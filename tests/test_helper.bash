@@ -19,9 +19,7 @@ q() {
 	psql -X -q -v ON_ERROR_STOP=1 -At -c "$1"
 }
 
-# Run a command with stdin from a file and capture stdout and stderr apart:
-# sets $status, $output (stdout) and $stderr.
+# run with stdout in $output and stderr in $stderr, kept apart.
 run_split() {
-	local errf="$BATS_TEST_TMPDIR/.stderr"
 	run --separate-stderr "$@"
 }

@@ -12,7 +12,8 @@
 # As root the server runs as the "postgres" system user.
 set -euo pipefail
 
-bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+bindir=$(printf "%s\n" /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+[ -x "$bindir/initdb" ] || bindir=""
 [ -n "$bindir" ] || { echo "pg.sh: no PostgreSQL server binaries found" >&2; exit 69; }
 port=54329
 

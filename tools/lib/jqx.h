@@ -15,6 +15,21 @@
  *
  * The strings in a struct jqx_val belong to the struct jqx and stay valid
  * until its next jqx_eval. Free with jqx_free.
+ *
+ * Fast-path semantics are jq 1.6's: `.a` on null is null, `.a` on a
+ * number, string, boolean or array is an error ("Cannot index number
+ * with string \"a\""), `.[0]` on an object is an error ("Cannot index
+ * object with number"); `A // B` gives the first alternative that is
+ * neither null nor false, else the last one's value, and an error in an
+ * alternative that is reached is the result (jq 1.6 does not catch it).
+ * An array [x, y] is built as compact JSON from its elements' text.
+ *
+ * libjq path: the record is parsed again by libjq (a NUL-terminated copy
+ * of the line), so numbers in the result are doubles printed by
+ * jv_dump_string (12345678901234567890 comes out as
+ * 12345678901234567000); only the first output is taken (the jq_state is
+ * reset by the next jqx_eval and released by jqx_free). Each compiled
+ * expression owns one jq_state, created once by jqx_compile.
  */
 #ifndef SLUICE_JQX_H
 #define SLUICE_JQX_H
@@ -43,6 +58,11 @@ struct jqx;
 
 /* Compile expr; NULL with a message in err on a syntax error. */
 struct jqx	*jqx_compile(const char *expr, char *err, size_t errlen);
+/*
+ * Like jqx_compile, but always through libjq, never the fast path: for
+ * the differential tests, and for callers that want jq's own formatting.
+ */
+struct jqx	*jqx_compile_slow(const char *expr, char *err, size_t errlen);
 /* Evaluate on the scanned record d (d->src is its text). */
 int		 jqx_eval(struct jqx *, const struct js_doc *d,
 		    struct jqx_val *, char *err, size_t errlen);

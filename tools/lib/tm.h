@@ -1,14 +1,27 @@
 /*
  * tm: time. Parses the timestamp forms exports contain into UTC
  * nanoseconds since the epoch, formats RFC 3339, truncates to calendar
- * buckets in UTC or a named zone, and parses durations. Pure functions:
- * nothing here allocates or prints; errors return -1 with a short reason.
+ * buckets in UTC or a named zone, and parses durations. Nothing here
+ * allocates or prints; errors return -1 with a short static reason.
+ *
+ * Range: an int64_t of nanoseconds covers 1677-09-21T00:12:43.145224192Z
+ * to 2262-04-11T23:47:16.854775807Z. Years 0001-9999 are read, but an
+ * instant outside that range is refused ("out of range").
+ *
+ * tm_trunc with a named zone sets TZ in the environment and keeps a
+ * static cache of the buckets it found (process-global, not thread-safe;
+ * do not change TZ behind its back): a process is expected to use one
+ * zone at a time. Switching zones works but empties the cache.
  */
 #ifndef SLUICE_TM_H
 #define SLUICE_TM_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#define TM_NS_PER_SEC	INT64_C(1000000000)
+/* Longest tm_format output plus its NUL. */
+#define TM_FORMAT_MAX	32
 
 enum tm_unit {
 	TM_MINUTE, TM_HOUR, TM_DAY, TM_WEEK, TM_MONTH, TM_YEAR
@@ -19,22 +32,59 @@ enum tm_epoch {
 };
 
 /*
- * Parse s[0..n) (RFC 3339 and ISO 8601 forms: Z or +hh:mm/+hhmm/+hh
- * offsets, fractions to ns, ' ' for 'T', a bare date = midnight UTC) into
- * *ns. 0 or -1 with *why set to a static reason.
+ * Parse s[0..n) (no NUL needed; a NUL inside is a bad byte) into *ns.
+ * Accepted, matching PostgreSQL's timestamptz
+ * input where both accept:
+ *   YYYY-MM-DD                      midnight UTC
+ *   YYYY-MM-DD{T|t| }HH:MM[:SS[.f]][offset]
+ * f is one or more digits, truncated past nanoseconds. offset is Z, z,
+ * UTC, +hh:mm, +hhmm or +hh (or -), optionally after one space (Ruby's
+ * "2024-03-05 14:07:09 +0200" and "... UTC"); no offset means UTC.
+ * Offsets up to 23:59 are read (RFC 3339; PostgreSQL stops at 15:59).
+ * Second 60 is read as PostgreSQL does: the first second of the next
+ * minute (23:59:60Z = 00:00:00Z of the next day). Hour 24 only as
+ * 24:00, 24:00:00 or 24:00:00.000...: midnight ending the day. Dates are
+ * checked (month 1-12, day within the month, Gregorian leap years).
+ * No surrounding whitespace. Returns 0, or -1 with *why set.
  */
 int	 tm_parse(const char *s, size_t n, int64_t *ns, const char **why);
-/* Parse an epoch number (integer or decimal text) in the given unit. */
+/*
+ * Parse an epoch number in the given unit: [-]digits[.digits], digits
+ * past nanoseconds truncated (toward zero). Overflow is an error.
+ */
 int	 tm_parse_epoch(const char *s, size_t n, enum tm_epoch, int64_t *ns,
 	    const char **why);
-/* Write RFC 3339 UTC ("2024-03-05T14:00:00Z", fraction only if nonzero). */
+/*
+ * Write ns as RFC 3339 UTC, "2024-03-05T14:00:00Z", with a fraction only
+ * when nonzero and without trailing zeros ("...:09.12Z"). Returns the
+ * length, like snprintf: the output (NUL-terminated) is complete only if
+ * the result is < cap; TM_FORMAT_MAX is always enough.
+ */
 size_t	 tm_format(int64_t ns, char *out, size_t cap);
-/* Start of the bucket holding ns; in zone tz (NULL or "UTC" = UTC). */
+/*
+ * Start of the bucket holding ns, in zone tz (NULL, "" or "UTC" = UTC,
+ * else an IANA name of a zone file under $TZDIR or /usr/share/zoneinfo,
+ * such as "Europe/Paris"; POSIX TZ rules are not read). Weeks
+ * are ISO weeks (Monday 00:00). In a named zone the bucket is the local
+ * calendar unit: a day is 23 or 25 hours across a DST change; minute and
+ * hour keep the UTC offset in force at ns (as PostgreSQL's date_trunc
+ * with a zone does; where that offset began inside the local hour, as
+ * in Australia/Lord_Howe, the bucket starts at the change); day and
+ * larger start at the last instant <= ns at which the local clock read
+ * the unit's start (or, where it skipped it, jumped past it).
+ * -1 for an unknown zone or a start outside the range.
+ */
 int	 tm_trunc(int64_t ns, enum tm_unit, const char *tz, int64_t *start);
-/* "90d", "36h", "15m", "30s", "1d12h", "2w": 0 or -1. */
+/*
+ * Durations (s NUL-terminated): one or more <digits><unit> parts, unit
+ * w d h m s, optional spaces between parts, none around them: "90d",
+ * "36h", "1d12h", "90d 36h". A unit may repeat ("1h1h" = 2h). 0 or -1 for
+ * empty, negative, unknown unit, missing unit, overflow.
+ */
 int	 tm_duration(const char *s, int64_t *ns, const char **why);
 /* "minute".."year" to enum tm_unit: 0 or -1. */
 int	 tm_unit_parse(const char *s, enum tm_unit *);
+/* The name tm_unit_parse reads, or "?" for a bad value. */
 const char *tm_unit_name(enum tm_unit);
 
 #endif

@@ -1,0 +1,57 @@
+# shellcheck shell=bash
+# Functions for the benchmark scripts in tests/bench/ (sourced, bash).
+#
+#   bench_gen FILE 'command writing FILE'   make an input once
+#   bench_compare "title" INPUT "sluice command" "peer name" "peer command"
+#
+# Both commands of a comparison run in the same hyperfine invocation, with
+# stdin from INPUT and stdout to /dev/null; peak RSS comes from GNU time.
+# Each comparison appends one row to $BENCH_DATA/results.tsv:
+#   title  sluice_s  peer  peer_s  speedup(peer_s/sluice_s)  MB/s  rss_MB  peer_rss_MB
+
+: "${BENCH_DATA:?run through tests/bench/run}"
+: "${BENCH_RUNS:=3}"
+
+bench_gen() {
+	local file=$1
+	shift
+	[ -s "$file" ] && return 0
+	echo "bench: generating $(basename "$file")" >&2
+	bash -c "$*" || { rm -f "$file"; return 1; }
+}
+
+# Mean seconds of a shell command over BENCH_RUNS runs.
+bench_time() {
+	local json
+	json=$(mktemp)
+	hyperfine -S bash --runs "$BENCH_RUNS" --warmup 1 --export-json "$json" \
+	    --style none "$1" >/dev/null 2>&1 ||
+	    { rm -f "$json"; echo "nan"; return; }
+	python3 -c 'import json,sys; print("%.3f" % json.load(open(sys.argv[1]))["results"][0]["mean"])' "$json"
+	rm -f "$json"
+}
+
+# Peak resident set size of a shell command, in MB.
+bench_rss() {
+	/usr/bin/time -f %M bash -c "$1" 2>&1 >/dev/null | tail -n 1 |
+	    awk '{ printf "%.1f", $1 / 1024 }'
+}
+
+bench_compare() {
+	local title=$1 input=$2 cmd=$3 peer=$4 peercmd=$5
+	local size s p rss prss speed mbs
+	size=$(stat -c %s "$input")
+	echo "bench: $title" >&2
+	s=$(bench_time "$cmd < '$input' > /dev/null")
+	rss=$(bench_rss "$cmd < '$input' > /dev/null")
+	if [ -n "$peercmd" ]; then
+		p=$(bench_time "$peercmd < '$input' > /dev/null")
+		prss=$(bench_rss "$peercmd < '$input' > /dev/null")
+	else
+		p=nan prss=nan
+	fi
+	speed=$(awk -v s="$s" -v p="$p" 'BEGIN { if (s > 0 && p != "nan") printf "%.2f", p / s; else print "n/a" }')
+	mbs=$(awk -v s="$s" -v n="$size" 'BEGIN { if (s > 0) printf "%.0f", n / s / 1e6; else print "n/a" }')
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$title" "$s" "$peer" "$p" \
+	    "$speed" "$mbs" "$rss" "$prss" >>"$BENCH_DATA/results.tsv"
+}

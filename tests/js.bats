@@ -1,0 +1,53 @@
+#!/usr/bin/env bats
+# The strict JSON scanner (tools/lib/js.c): unit tables and JSONTestSuite.
+
+load test_helper
+bats_require_minimum_version 1.5.0
+
+@test "scanner passes its unit tables and all of JSONTestSuite" {
+	run "$UNIT/js_test" "$CONF/json-test-suite/test_parsing" \
+	    "$ROOT/tests/conformance/i-decisions.txt"
+	assert_success
+	assert_line "js_test: 318 suite files: y_ 95/95 accepted, n_ 188/188 rejected, i_ 11 accepted 24 rejected"
+	assert_line --regexp '^js_test: [0-9]+ checks, 0 failed$'
+}
+
+@test "every i_ file of JSONTestSuite has a decision line" {
+	local f
+	for f in "$CONF"/json-test-suite/test_parsing/i_*; do
+		grep -q "^${f##*/} \(accept\|reject\) ." \
+		    "$ROOT/tests/conformance/i-decisions.txt" ||
+		    fail "no decision for ${f##*/}"
+	done
+}
+
+@test "100000 nested arrays are rejected at the depth limit, quickly" {
+	python3 -c 'import sys; sys.stdout.write("[" * 100000)' \
+	    > "$BATS_TEST_TMPDIR/deep.json"
+	run -1 timeout 2 "$UNIT/js_test" -f "$BATS_TEST_TMPDIR/deep.json"
+	assert_output "col 257: nesting deeper than 256"
+}
+
+@test "256 nested arrays are accepted and 257 are not" {
+	python3 -c 'import sys; sys.stdout.write("[" * 256 + "]" * 256)' \
+	    > "$BATS_TEST_TMPDIR/256.json"
+	python3 -c 'import sys; sys.stdout.write("[" * 257 + "]" * 257)' \
+	    > "$BATS_TEST_TMPDIR/257.json"
+	run "$UNIT/js_test" -f "$BATS_TEST_TMPDIR/256.json"
+	assert_success
+	assert_output "ok"
+	run -1 "$UNIT/js_test" -f "$BATS_TEST_TMPDIR/257.json"
+	assert_output "col 257: nesting deeper than 256"
+}
+
+@test "a NUL byte after a number is trailing data, not the end" {
+	run -1 "$UNIT/js_test" -f \
+	    "$CONF/json-test-suite/test_parsing/n_multidigit_number_then_00.json"
+	assert_output "col 4: trailing characters after the value"
+}
+
+@test "a BOM is rejected by the scanner itself" {
+	run -1 "$UNIT/js_test" -f \
+	    "$CONF/json-test-suite/test_parsing/i_structure_UTF-8_BOM_empty_object.json"
+	assert_output "col 1: byte order mark not allowed here"
+}

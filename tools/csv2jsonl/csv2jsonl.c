@@ -1,0 +1,596 @@
+/*
+ * csv2jsonl: RFC 4180 CSV in, one JSON object per record out (jq -c
+ * style), keys from the header in column order.
+ */
+#include <errno.h>
+#include <iconv.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "csv.h"
+#include "utf8.h"
+
+enum { EMPTY_STRING, EMPTY_NULL, EMPTY_OMIT };
+enum {
+	OPT_NO_HEADER = CLI_TOOL_BASE, OPT_COLUMNS, OPT_INFER, OPT_EMPTY,
+	OPT_ENCODING, OPT_ROW_FIELD
+};
+
+static const char usage_text[] =
+"usage: csv2jsonl [-d DELIM] [--no-header] [--columns A,B,...] [--infer]\n"
+"                 [--empty null|string|omit] [--encoding utf-8|latin1|cp1252]\n"
+"                 [--row-field NAME] [common options] [FILE]\n"
+"Read RFC 4180 CSV (FILE or stdin) and write one JSON object per record,\n"
+"keyed by the header, values as strings.\n"
+"  -d, --delimiter DELIM   field delimiter: , (default), tab or \\t, ;, |\n"
+"      --no-header         the first row is data; keys from --columns,\n"
+"                          else \"1\", \"2\", ...\n"
+"      --columns A,B,...   key names (with a header row: rename its columns)\n"
+"      --infer             integers, decimals, true and false as JSON\n"
+"                          numbers and booleans when the text is exactly\n"
+"                          the JSON text (007 and 1e5 stay strings)\n"
+"      --empty MODE        an empty field: string (\"\", default), null, omit\n"
+"      --encoding ENC      input encoding: utf-8 (default; invalid UTF-8\n"
+"                          is a bad row), latin1, cp1252\n"
+"      --row-field NAME    add NAME: the row number (header = row 1)\n";
+
+static struct option longopts[] = {
+	CLI_LONGOPTS,
+	{ "delimiter",	required_argument,	NULL, 'd' },
+	{ "no-header",	no_argument,		NULL, OPT_NO_HEADER },
+	{ "columns",	required_argument,	NULL, OPT_COLUMNS },
+	{ "infer",	no_argument,		NULL, OPT_INFER },
+	{ "empty",	required_argument,	NULL, OPT_EMPTY },
+	{ "encoding",	required_argument,	NULL, OPT_ENCODING },
+	{ "row-field",	required_argument,	NULL, OPT_ROW_FIELD },
+	{ NULL,		0,			NULL, 0 }
+};
+
+static struct cli c;
+static struct csv p;
+static int	 delim = ',';
+static int	 no_header;
+static const char *columns;
+static int	 infer;
+static int	 empty_mode = EMPTY_STRING;
+static iconv_t	 cd = (iconv_t)-1;
+static int	 encoding_wanted;
+static const char *row_field;
+
+/* Keys: "name": for each column, as JSON text, in keys.p at key_off[k]. */
+static struct buf keys;
+static size_t	*key_off;
+static size_t	 nkeys;
+static struct buf row_key;
+
+static int	 parse_delimiter(const char *);
+static int	 next_record(void);
+static void	 set_keys(struct csv_field *, size_t, const char *);
+static void	 read_header(void);
+static void	 numbered_keys(size_t);
+static void	 bad_row(const char *);
+static int	 values(struct csv_field **, char *, size_t);
+static void	 emit(const struct csv_field *, int);
+static char	*copy_words(char *, const char *, size_t);
+static int	 has_json_special(const char *, size_t);
+static int	 needs_escape(const char *, size_t);
+static int	 is_json_literal(const char *, size_t);
+
+int
+main(int argc, char *argv[])
+{
+	struct csv_field *v;
+	char msg[128];
+	int ch;
+
+	cli_init(&c, "csv2jsonl", usage_text);
+	c.unit = "rows";
+	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS "d:", longopts,
+	    NULL)) != -1) {
+		if (cli_option(&c, ch, optarg))
+			continue;
+		switch (ch) {
+		case 'd':
+			delim = parse_delimiter(optarg);
+			break;
+		case OPT_NO_HEADER:
+			no_header = 1;
+			break;
+		case OPT_COLUMNS:
+			columns = optarg;
+			break;
+		case OPT_INFER:
+			infer = 1;
+			break;
+		case OPT_EMPTY:
+			if (strcmp(optarg, "string") == 0)
+				empty_mode = EMPTY_STRING;
+			else if (strcmp(optarg, "null") == 0)
+				empty_mode = EMPTY_NULL;
+			else if (strcmp(optarg, "omit") == 0)
+				empty_mode = EMPTY_OMIT;
+			else
+				cli_usage(&c, "--empty: '%s' is not null, "
+				    "string or omit", optarg);
+			break;
+		case OPT_ENCODING:
+			encoding_wanted = 1;
+			if (strcasecmp(optarg, "latin1") == 0 ||
+			    strcasecmp(optarg, "iso-8859-1") == 0)
+				cd = iconv_open("UTF-8", "ISO-8859-1");
+			else if (strcasecmp(optarg, "cp1252") == 0 ||
+			    strcasecmp(optarg, "windows-1252") == 0)
+				cd = iconv_open("UTF-8", "CP1252");
+			else if (strcasecmp(optarg, "utf-8") == 0 ||
+			    strcasecmp(optarg, "utf8") == 0)
+				encoding_wanted = 0;
+			else
+				cli_usage(&c, "--encoding: '%s' is not utf-8, "
+				    "latin1 or cp1252", optarg);
+			break;
+		case OPT_ROW_FIELD:
+			if (utf8_valid(optarg, strlen(optarg)) != strlen(optarg))
+				cli_usage(&c, "--row-field: not UTF-8");
+			row_field = optarg;
+			break;
+		default:
+			cli_usage(&c, NULL);
+		}
+	}
+	if (cd == (iconv_t)-1 && encoding_wanted)
+		cli_fail(&c, EX_UNAVAILABLE, "--encoding: iconv: %s",
+		    strerror(errno));
+	if (columns != NULL)
+		set_keys(NULL, 0, columns);
+	cli_start(&c, argc - optind, argv + optind);
+	csv_init(&p, &c.in, delim);
+	if (!no_header)
+		read_header();
+
+	while (next_record()) {
+		if (p.blank) {
+			c.in.blank++;
+			continue;
+		}
+		c.processed++;
+		if (p.error != CSV_OK) {
+			snprintf(msg, sizeof(msg), "field %zu: %s", p.errfield,
+			    csv_strerror(p.error));
+			bad_row(msg);
+			continue;
+		}
+		if (nkeys == 0)
+			numbered_keys(p.nf);
+		if (p.nf != nkeys) {
+			snprintf(msg, sizeof(msg), "expected %zu field%s, "
+			    "got %zu", nkeys, nkeys == 1 ? "" : "s", p.nf);
+			bad_row(msg);
+			continue;
+		}
+		if (values(&v, msg, sizeof(msg)) == -1) {
+			bad_row(msg);
+			continue;
+		}
+		emit(v, v == p.f);
+	}
+	return cli_finish(&c);
+}
+
+static int
+parse_delimiter(const char *s)
+{
+	if (strcmp(s, "tab") == 0 || strcmp(s, "\\t") == 0)
+		return '\t';
+	if (strlen(s) != 1 || *s == '"' || *s == '\r' || *s == '\n' ||
+	    (unsigned char)*s >= 0x80)
+		cli_usage(&c, "--delimiter: '%s' is not one ASCII character "
+		    "other than a quote or a line end", s);
+	return (unsigned char)*s;
+}
+
+/* csv_next, with the tool's answers to its failures. 0 at the end. */
+static int
+next_record(void)
+{
+	int r;
+
+	for (;;) {
+		if (cli_signal)
+			cli_fail(&c, 128 + cli_signal, "interrupted by %s",
+			    cli_signal == SIGINT ? "SIGINT" : "SIGTERM");
+		r = csv_next(&p);
+		if (r >= 0)
+			return r;
+		if (r == -2)
+			cli_fail(&c, EX_DATAERR, "row %" PRId64 " (line %"
+			    PRId64 "): record longer than --max-line (%zu "
+			    "bytes)", p.row + 1, p.nextline + 1,
+			    c.in.max_line);
+		if (errno != EINTR)
+			cli_fail(&c, EX_IOERR, "%s: read error: %s",
+			    c.in.name, strerror(errno));
+	}
+}
+
+/*
+ * Key names from header fields, or (f == NULL) from the comma-separated
+ * list. Duplicate and empty names are usage errors naming the column.
+ */
+static void
+set_keys(struct csv_field *f, size_t n, const char *list)
+{
+	struct csv_field *names = f;
+	const char *s, *comma;
+	size_t i, j;
+
+	if (f == NULL) {
+		for (n = 1, s = list; (s = strchr(s, ',')) != NULL; s++)
+			n++;
+		names = xcalloc(n, sizeof(*names));
+		for (i = 0, s = list; i < n; i++, s = comma + 1) {
+			if ((comma = strchr(s, ',')) == NULL)
+				comma = s + strlen(s);
+			names[i].p = s;
+			names[i].n = (size_t)(comma - s);
+		}
+	}
+	buf_reset(&keys);
+	free(key_off);
+	key_off = xcalloc(n + 1, sizeof(*key_off));
+	for (i = 0; i < n; i++) {
+		const char *what = f ? "header" : "--columns";
+
+		if (names[i].n == 0)
+			cli_usage(&c, "%s: column %zu: empty name", what, i + 1);
+		for (j = 0; j < i; j++)
+			if (names[j].n == names[i].n &&
+			    memcmp(names[j].p, names[i].p, names[i].n) == 0)
+				cli_usage(&c, "%s: column %zu: duplicate name "
+				    "\"%.*s\" (also column %zu)", what, i + 1,
+				    (int)names[i].n, names[i].p, j + 1);
+		if (row_field != NULL && strlen(row_field) == names[i].n &&
+		    memcmp(row_field, names[i].p, names[i].n) == 0)
+			cli_usage(&c, "--row-field: \"%s\" is also column %zu",
+			    row_field, i + 1);
+		if (utf8_valid(names[i].p, names[i].n) != names[i].n)
+			cli_usage(&c, "%s: column %zu: name is not UTF-8", what,
+			    i + 1);
+		key_off[i] = keys.len;
+		buf_add_jstr(&keys, names[i].p, names[i].n);
+		buf_addc(&keys, ':');
+	}
+	key_off[n] = keys.len;
+	buf_grow(&keys, 8);		/* for copy_words */
+	nkeys = n;
+	if (row_field != NULL) {
+		buf_reset(&row_key);
+		buf_add_jstr(&row_key, row_field, strlen(row_field));
+		buf_addc(&row_key, ':');
+	}
+	if (f == NULL)
+		free(names);
+}
+
+/* The first non-blank record gives the keys (or is checked against them). */
+static void
+read_header(void)
+{
+	struct csv_field *v;
+	char msg[160];
+
+	while (next_record() && p.blank)
+		c.in.blank++;
+	if (p.row == 0 || p.blank)
+		return;			/* empty input: nothing to do */
+	if (p.error != CSV_OK)
+		cli_fail(&c, EX_DATAERR, "row %" PRId64 " (line %" PRId64
+		    "): header: field %zu: %s", p.row, p.line, p.errfield,
+		    csv_strerror(p.error));
+	if (columns != NULL) {
+		if (p.nf != nkeys)
+			cli_fail(&c, EX_DATAERR, "row %" PRId64 " (line %"
+			    PRId64 "): header has %zu fields, --columns "
+			    "names %zu", p.row, p.line, p.nf, nkeys);
+		return;
+	}
+	if (values(&v, msg, sizeof(msg)) == -1)
+		cli_fail(&c, EX_DATAERR, "row %" PRId64 " (line %" PRId64
+		    "): header: %s", p.row, p.line, msg);
+	set_keys(v, p.nf, NULL);
+}
+
+/* --no-header without --columns: keys "1", "2", ... */
+static void
+numbered_keys(size_t n)
+{
+	size_t i;
+
+	key_off = xcalloc(n + 1, sizeof(*key_off));
+	for (i = 0; i < n; i++) {
+		key_off[i] = keys.len;
+		buf_addf(&keys, "\"%zu\":", i + 1);
+	}
+	key_off[n] = keys.len;
+	buf_grow(&keys, 8);		/* for copy_words */
+	nkeys = n;
+	if (row_field != NULL && row_key.len == 0) {
+		buf_add_jstr(&row_key, row_field, strlen(row_field));
+		buf_addc(&row_key, ':');
+	}
+}
+
+/* Divert the current record; without --rejects, stop with exit 65. */
+static void
+bad_row(const char *msg)
+{
+	struct rec_field line = { "_error_line", REC_INT, NULL, 0, p.line };
+
+	if (!c.has_rejects) {
+		c.rejected++;
+		cli_fail(&c, EX_DATAERR, "row %" PRId64 " (line %" PRId64
+		    "): %s", p.row, p.line, msg);
+	}
+	cli_reject_fields(&c, p.row, p.raw, p.rawlen, 0, msg, NULL, &line, 1);
+}
+
+/* Does the record hold a byte >= 0x80? */
+static int
+has_high(const char *s, size_t n)
+{
+	size_t i = 0;
+	uint64_t w, acc = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		acc |= w;
+	}
+	for (; i < n; i++)
+		acc |= (unsigned char)s[i];
+	return (acc & 0x8080808080808080ULL) != 0;
+}
+
+/*
+ * The record's values as UTF-8: the fields themselves, checked, or
+ * transcoded with --encoding. -1 with msg when a field cannot be.
+ */
+static int
+values(struct csv_field **out, char *msg, size_t size)
+{
+	static struct buf tx;
+	static struct csv_field *v;
+	static size_t vcap;
+	size_t k, need, left;
+	char *in, *o;
+
+	*out = p.f;
+	if (!has_high(p.raw, p.rawlen))
+		return 0;
+	if (cd == (iconv_t)-1) {
+		if (utf8_valid(p.raw, p.rawlen) == p.rawlen)
+			return 0;
+		for (k = 0; k < p.nf; k++)
+			if (utf8_valid(p.f[k].p, p.f[k].n) != p.f[k].n)
+				break;
+		snprintf(msg, size, "field %zu: invalid UTF-8 (see "
+		    "--encoding)", k + 1);
+		return -1;
+	}
+	if (vcap < p.nf) {
+		vcap = p.nf;
+		v = xrealloc(v, vcap * sizeof(*v));
+	}
+	/* cp1252 needs at most 3 bytes per byte: one allocation. */
+	buf_reset(&tx);
+	buf_grow(&tx, 3 * p.rawlen + 1);
+	for (k = 0; k < p.nf; k++) {
+		if (!has_high(p.f[k].p, p.f[k].n)) {
+			v[k] = p.f[k];
+			continue;
+		}
+		in = (char *)p.f[k].p;
+		left = p.f[k].n;
+		o = tx.p + tx.len;
+		need = tx.cap - tx.len;
+		iconv(cd, NULL, NULL, NULL, NULL);
+		if (iconv(cd, &in, &left, &o, &need) == (size_t)-1) {
+			snprintf(msg, size, "field %zu: byte 0x%02x has no "
+			    "character in the input encoding", k + 1,
+			    (unsigned char)*in);
+			return -1;
+		}
+		v[k].p = tx.p + tx.len;
+		v[k].n = (size_t)(o - v[k].p);
+		tx.len += v[k].n;
+	}
+	*out = v;
+	return 0;
+}
+
+/*
+ * Write the record as a JSON object, straight into the stdout buffer
+ * when it has room. Values that need no escaping (the record holds no
+ * control byte, backslash or DEL, and the field had no "") are copied
+ * eight bytes at a time; others go through buf_add_jstr.
+ */
+static void
+emit(const struct csv_field *v, int direct)
+{
+	static struct buf ob, tmp;
+	const char *limit = c.in.buf + c.in.cap;
+	size_t k, n, need;
+	char *o, *start;
+	int first = 1, clean;
+
+	need = keys.len + row_key.len + 64 + 8 * nkeys + 6 * p.rawlen;
+	if (c.out.cap - c.out.len >= need) {
+		start = o = c.out.buf + c.out.len;
+	} else {
+		buf_reset(&ob);
+		buf_grow(&ob, need);
+		start = o = ob.p;
+	}
+	clean = direct && !has_json_special(p.raw, p.rawlen);
+	for (k = 0; k < nkeys; k++) {
+		if (v[k].n == 0 && empty_mode == EMPTY_OMIT)
+			continue;
+		*o++ = first ? '{' : ',';
+		first = 0;
+		n = key_off[k + 1] - key_off[k];
+		o = copy_words(o, keys.p + key_off[k], n);
+		n = v[k].n;
+		if (n == 0 && empty_mode == EMPTY_NULL) {
+			memcpy(o, "null", 4);
+			o += 4;
+		} else if (infer && is_json_literal(v[k].p, n)) {
+			memcpy(o, v[k].p, n);
+			o += n;
+		} else if (clean ? !(v[k].flags & CSV_ESCAPED) :
+		    !needs_escape(v[k].p, n)) {
+			*o++ = '"';
+			if (direct && v[k].p + n + 8 <= limit)
+				o = copy_words(o, v[k].p, n);
+			else {
+				memcpy(o, v[k].p, n);
+				o += n;
+			}
+			*o++ = '"';
+		} else {
+			buf_reset(&tmp);
+			buf_add_jstr(&tmp, v[k].p, n);
+			memcpy(o, tmp.p, tmp.len);
+			o += tmp.len;
+		}
+	}
+	if (row_field != NULL) {
+		*o++ = first ? '{' : ',';
+		first = 0;
+		memcpy(o, row_key.p, row_key.len);
+		o += row_key.len;
+		buf_reset(&tmp);
+		buf_add_i64(&tmp, p.row);
+		memcpy(o, tmp.p, tmp.len);
+		o += tmp.len;
+	}
+	if (first)
+		*o++ = '{';
+	*o++ = '}';
+	n = (size_t)(o - start);
+	if (start == ob.p) {
+		cli_pass(&c, ob.p, n);
+		return;
+	}
+	*o = '\n';
+	c.out.len += n + 1;
+	c.out.bytes += n + 1;
+	c.passed++;
+}
+
+/*
+ * Copy n bytes in 8-byte words: the caller guarantees 8 readable bytes
+ * after s + n and 8 writable bytes after o + n.
+ */
+static inline char *
+copy_words(char *o, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i += 8)
+		memcpy(o + i, s + i, 8);
+	return o + n;
+}
+
+/* The high bit of each zero byte of v (exact as to whether there is one). */
+#define ONES		0x0101010101010101ULL
+#define HIGHS		0x8080808080808080ULL
+#define ZERO_BYTES(v)	(((v) - ONES) & ~(v) & HIGHS)
+
+/*
+ * Does s need escaping as a JSON string (a byte < 0x20, '"', '\\' or
+ * DEL)? Eight bytes at a time: most values need none and are copied.
+ */
+static int
+needs_escape(const char *s, size_t n)
+{
+	uint64_t w;
+	size_t i = 0;
+	unsigned char ch;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		if ((((w - ONES * 0x20) & ~w & HIGHS) |
+		    ZERO_BYTES(w ^ (ONES * '"')) |
+		    ZERO_BYTES(w ^ (ONES * '\\')) |
+		    ZERO_BYTES(w ^ (ONES * 0x7f))) != 0)
+			return 1;
+	}
+	for (; i < n; i++) {
+		ch = (unsigned char)s[i];
+		if (ch < 0x20 || ch == '"' || ch == '\\' || ch == 0x7f)
+			return 1;
+	}
+	return 0;
+}
+
+/* Does s hold a byte < 0x20, a backslash or DEL (quotes do not count)? */
+static int
+has_json_special(const char *s, size_t n)
+{
+	uint64_t w;
+	size_t i = 0;
+	unsigned char ch;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		if ((((w - ONES * 0x20) & ~w & HIGHS) |
+		    ZERO_BYTES(w ^ (ONES * '\\')) |
+		    ZERO_BYTES(w ^ (ONES * 0x7f))) != 0)
+			return 1;
+	}
+	for (; i < n; i++) {
+		ch = (unsigned char)s[i];
+		if (ch < 0x20 || ch == '\\' || ch == 0x7f)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * An integer or decimal written exactly as JSON writes it (no leading
+ * zeros, no '+', no exponent, digits on both sides of '.'), true, false.
+ */
+static int
+is_json_literal(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	if (n == 0)
+		return 0;
+	if (s[0] == 't')
+		return n == 4 && memcmp(s, "true", 4) == 0;
+	if (s[0] == 'f')
+		return n == 5 && memcmp(s, "false", 5) == 0;
+	if (s[i] == '-')
+		i++;
+	if (i == n)
+		return 0;
+	if (s[i] == '0')
+		i++;
+	else if (s[i] >= '1' && s[i] <= '9')
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	else
+		return 0;
+	if (i < n && s[i] == '.') {
+		if (++i == n || s[i] < '0' || s[i] > '9')
+			return 0;
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	return i == n;
+}

@@ -1,0 +1,476 @@
+/*
+ * json2jsonl: stream a JSON array (a backup file of any size) into JSON
+ * Lines, one element per line, each element's bytes as in the input.
+ *
+ * Memory holds one element at a time: the input is read in large blocks
+ * and an element is delimited by tracking strings and bracket depth, then
+ * validated by the strict scanner (js_scan) and written. Raw LF and CR
+ * between the tokens of an element (the only place they can be) become
+ * spaces so that each element stays on one line.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "js.h"
+#include "rec.h"
+
+#define MAX_KEYS	32
+
+static struct cli	 c;
+static struct js_doc	 doc;
+static const char	*path_expr;
+static int		 nkeys;
+static struct {
+	char	*key;		/* decoded member name */
+	size_t	 len;
+	size_t	 upto;		/* length of path_expr up to this key */
+} keys[MAX_KEYS];
+static int64_t		 elements;
+
+static const char usage_text[] =
+"usage: json2jsonl [-q] [-p PATH] [-r FILE] [FILE]\n"
+"Write each element of a JSON array as one line of JSON Lines.\n"
+"\n"
+"  -p, --path PATH         explode the array at PATH in a top-level object\n"
+"                          (object keys only: .events, .data.items,\n"
+"                          .[\"odd key\"]); default: the top-level array\n";
+
+static void	 parse_path(const char *);
+static void	 explode_array(void);
+static void	 walk_object(int);
+static int	 peek(void);
+static size_t	 value_span(const char *);
+static size_t	 value_end(const char *);
+static int	 more(void);
+static void	 emit(size_t);
+static void	 check_value(size_t, const char *);
+static uint64_t	 here(void);
+static const char *kind_of(int);
+static void	 fail_at(uint64_t, const char *, ...)
+		    __attribute__((format(printf, 2, 3), noreturn));
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		CLI_LONGOPTS,
+		{ "path",	required_argument,	NULL, 'p' },
+		{ NULL,		0,			NULL, 0 }
+	};
+	int ch;
+
+	cli_init(&c, "json2jsonl", usage_text);
+	c.unit = "elements";
+	c.passed_name = "written";
+	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS "p:", opts,
+	    NULL)) != -1) {
+		if (cli_option(&c, ch, optarg))
+			continue;
+		switch (ch) {
+		case 'p':
+			path_expr = optarg;
+			break;
+		default:
+			cli_usage(&c, NULL);
+		}
+	}
+	if (path_expr != NULL)
+		parse_path(path_expr);
+	cli_start(&c, argc - optind, argv + optind);
+
+	ch = peek();
+	if (nkeys == 0) {
+		if (ch != '[')
+			fail_at(here(), "%sexpected '[' (top-level array)",
+			    ch == -1 ? "unexpected end of input, " : "");
+		c.in.pos++;
+		explode_array();
+	} else {
+		if (ch != '{')
+			fail_at(here(), "%sexpected '{' (top-level object "
+			    "holding %s)", ch == -1 ?
+			    "unexpected end of input, " : "", path_expr);
+		c.in.pos++;
+		walk_object(0);
+	}
+	if (peek() != -1)
+		fail_at(here(), "trailing characters after the top-level %s",
+		    nkeys ? "object" : "array");
+	js_free(&doc);
+	return cli_finish(&c);
+}
+
+/*
+ * PATH is jq's syntax for object keys: ".", ".a.b", ".\"k\"" or
+ * ".[\"odd key\"]" steps. Quoted keys are taken literally (no escapes).
+ */
+static void
+parse_path(const char *s)
+{
+	const char *p = s, *k, *e;
+	size_t n;
+
+	if (strcmp(s, ".") == 0)
+		return;
+	while (*p != '\0') {
+		if (*p != '.' || nkeys == MAX_KEYS)
+			goto bad;
+		p++;
+		if (*p == '"' || (p[0] == '[' && p[1] == '"')) {
+			k = p + (*p == '"' ? 1 : 2);
+			if ((e = strchr(k, '"')) == NULL ||
+			    memchr(k, '\\', (size_t)(e - k)) != NULL)
+				goto bad;
+			n = (size_t)(e - k);
+			p = e + 1;
+			if (k[-1] == '"' && k[-2] == '[' && *p++ != ']')
+				goto bad;
+		} else {
+			k = p;
+			while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' &&
+			    *p <= 'Z') || *p == '_' || (p > k && *p >= '0' &&
+			    *p <= '9'))
+				p++;
+			n = (size_t)(p - k);
+			if (n == 0)
+				goto bad;
+		}
+		keys[nkeys].key = xmalloc(n + 1);
+		memcpy(keys[nkeys].key, k, n);
+		keys[nkeys].key[n] = '\0';
+		keys[nkeys].len = n;
+		keys[nkeys].upto = (size_t)(p - s);
+		nkeys++;
+	}
+	return;
+bad:
+	cli_usage(&c, "--path: '%s' is not a path of object keys "
+	    "(.events, .data.items, .[\"odd key\"])", s);
+}
+
+/*
+ * Write each element of the array whose '[' was just consumed, up to and
+ * including its ']'.
+ */
+static void
+explode_array(void)
+{
+	int ch;
+
+	if ((ch = peek()) == ']') {
+		c.in.pos++;
+		return;
+	}
+	for (;;) {
+		if (ch == -1)
+			fail_at(here(), "unexpected end of input (array not "
+			    "closed)");
+		if (ch == ',' || ch == ']')
+			fail_at(here(), "expected a value");
+		emit(value_span("array not closed"));
+		ch = peek();
+		if (ch == ']') {
+			c.in.pos++;
+			return;
+		}
+		if (ch == -1)
+			fail_at(here(), "unexpected end of input (array not "
+			    "closed)");
+		if (ch != ',')
+			fail_at(here(), "expected ',' or ']' after element %"
+			    PRId64, elements);
+		c.in.pos++;
+		ch = peek();
+	}
+}
+
+/*
+ * Walk the members of the object whose '{' was just consumed, at depth
+ * `level' of the path: explode the array under the matching key, check
+ * and skip the others.
+ */
+static void
+walk_object(int level)
+{
+	const char *unclosed = "unexpected end of input (object not closed)";
+	int ch, found = 0, match;
+	size_t n;
+
+	ch = peek();
+	if (ch == '}')
+		goto done;
+	for (;;) {
+		if (ch == -1)
+			fail_at(here(), "%s", unclosed);
+		if (ch != '"')
+			fail_at(here(), "expected '\"' to start a member name");
+		n = value_span("object not closed");
+		check_value(n, "member name");
+		match = js_str_eq(&doc, 0, keys[level].key, keys[level].len);
+		c.in.pos += n;
+		if ((ch = peek()) != ':')
+			fail_at(here(), ch == -1 ? unclosed : "expected ':'");
+		c.in.pos++;
+		ch = peek();
+		if (ch == -1)
+			fail_at(here(), "%s", unclosed);
+		if (match && found)
+			fail_at(here(), "%.*s: duplicate member",
+			    (int)keys[level].upto, path_expr);
+		if (match && level == nkeys - 1 && ch == '[') {
+			c.in.pos++;
+			explode_array();
+		} else if (match && level < nkeys - 1 && ch == '{') {
+			c.in.pos++;
+			walk_object(level + 1);
+		} else if (match)
+			fail_at(here(), "%.*s: expected %s, got %s",
+			    (int)keys[level].upto, path_expr,
+			    level == nkeys - 1 ? "an array" : "an object",
+			    kind_of(ch));
+		else {
+			n = value_span("object not closed");
+			check_value(n, "value");
+			c.in.pos += n;
+		}
+		found |= match;
+		ch = peek();
+		if (ch == '}')
+			break;
+		if (ch == -1)
+			fail_at(here(), "%s", unclosed);
+		if (ch != ',')
+			fail_at(here(), "expected ',' or '}'");
+		c.in.pos++;
+		ch = peek();
+	}
+done:
+	if (!found)
+		fail_at(here(), "%.*s not found", (int)keys[level].upto,
+		    path_expr);
+	c.in.pos++;
+}
+
+/* Skip whitespace; the next byte (not consumed), or -1 at the end. */
+static int
+peek(void)
+{
+	struct rec_in *in = &c.in;
+	unsigned char ch;
+
+	for (;;) {
+		while (in->pos < in->end) {
+			ch = (unsigned char)in->buf[in->pos];
+			if (ch != ' ' && ch != '\n' && ch != '\r' && ch != '\t')
+				return ch;
+			in->pos++;
+		}
+		if (!more())
+			return -1;
+	}
+}
+
+/*
+ * Length of the value starting at in->buf[in->pos], which must fit in
+ * --max-line bytes.
+ */
+static size_t
+value_span(const char *what)
+{
+	size_t n = value_end(what);
+
+	if (n > c.in.max_line)
+		fail_at(here(), "value larger than --max-line (%zu bytes)",
+		    c.in.max_line);
+	return n;
+}
+
+/* Bytes that end a number or a literal. */
+static const unsigned char stops[256] = {
+	[' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, [','] = 1, [':'] = 1,
+	['['] = 1, [']'] = 1, ['{'] = 1, ['}'] = 1, ['"'] = 1,
+};
+
+/*
+ * Find the end of the value starting at in->buf[in->pos] (not consumed): a
+ * string or container up to its closing byte, a number or literal up to
+ * the next stop byte. Reads more input as needed (the value stays at
+ * in->pos, the buffer may move). Outside strings, LF and CR become
+ * spaces in place. Gives up with a length above --max-line as soon as it
+ * has one. Ends the run at the end of input: every value here is inside
+ * the top-level array or object, so the input is truncated.
+ */
+static size_t
+value_end(const char *what)
+{
+	struct rec_in *in = &c.in;
+	unsigned char *b, ch;
+	size_t k = 1, avail;
+	int64_t depth = 0;
+	int str = 0;
+
+	ch = (unsigned char)in->buf[in->pos];
+	if (ch == '"')
+		str = 1;
+	else if (ch == '[' || ch == '{')
+		depth = 1;
+	else {
+		for (;;) {
+			while (in->pos + k < in->end)
+				if (stops[(unsigned char)in->buf[in->pos + k]])
+					return k;
+				else
+					k++;
+			if (k > in->max_line)
+				return k;
+			if (!more())
+				fail_at(here() + k, "unexpected end of input (%s)",
+				    what);
+		}
+	}
+	for (;;) {
+		b = (unsigned char *)in->buf + in->pos;
+		avail = in->end - in->pos;
+		while (k < avail) {
+			ch = b[k];
+			if (str) {
+				while (k < avail && b[k] != '"' && b[k] != '\\')
+					k++;
+				if (k == avail)
+					break;
+				if (b[k] == '\\') {
+					if (k + 1 == avail)
+						break;
+					k += 2;
+					continue;
+				}
+				str = 0;
+				k++;
+				if (depth == 0)
+					return k;
+				continue;
+			}
+			switch (ch) {
+			case '"':
+				str = 1;
+				break;
+			case '[':
+			case '{':
+				depth++;
+				break;
+			case ']':
+			case '}':
+				if (--depth == 0)
+					return k + 1;
+				break;
+			case '\n':
+			case '\r':
+				b[k] = ' ';
+				break;
+			}
+			k++;
+		}
+		if (k > in->max_line)
+			return k;
+		if (!more())
+			fail_at(here() + k, "unexpected end of input (%s)", what);
+	}
+}
+
+/* Read more input after in->buf[pos..end); 0 at the end of input. */
+static int
+more(void)
+{
+	ssize_t r;
+
+	for (;;) {
+		if (cli_signal)
+			cli_fail(&c, 128 + cli_signal, "interrupted by %s",
+			    cli_signal == SIGINT ? "SIGINT" : "SIGTERM");
+		r = rec_fill(&c.in);
+		if (r > 0)
+			return 1;
+		if (r == 0)
+			return 0;
+		if (r == -2)
+			fail_at(here(), "value larger than --max-line (%zu "
+			    "bytes)", c.in.max_line);
+		if (errno != EINTR)
+			cli_fail(&c, EX_IOERR, "%s: read error: %s", c.in.name,
+			    strerror(errno));
+	}
+}
+
+/* Validate and write the element of n bytes at in->pos; consume it. */
+static void
+emit(size_t n)
+{
+	const char *p = c.in.buf + c.in.pos;
+	struct js_err e;
+	struct rec_field off;
+
+	elements++;
+	c.processed++;
+	if (js_scan(&doc, p, n, &e) == 0)
+		cli_pass(&c, p, n);
+	else if (!c.has_rejects)
+		fail_at(here() + e.col - 1, "element %" PRId64 ": %s", elements,
+		    e.msg);
+	else {
+		off = (struct rec_field){ "_error_offset", REC_INT, NULL, 0,
+		    (int64_t)(here() + e.col - 1) };
+		cli_reject_fields(&c, elements, p, n, 0, e.msg, NULL, &off, 1);
+	}
+	c.in.pos += n;
+}
+
+/* Validate (into doc) the n bytes at in->pos that are not an element. */
+static void
+check_value(size_t n, const char *what)
+{
+	struct js_err e;
+
+	if (js_scan(&doc, c.in.buf + c.in.pos, n, &e) == -1)
+		fail_at(here() + e.col - 1, "%s: %s", what, e.msg);
+}
+
+/* Stream offset of in->buf[in->pos]. */
+static uint64_t
+here(void)
+{
+	return c.in.base + c.in.pos;
+}
+
+static const char *
+kind_of(int ch)
+{
+	switch (ch) {
+	case '{': return "an object";
+	case '[': return "an array";
+	case '"': return "a string";
+	case 't': case 'f': return "a boolean";
+	case 'n': return "null";
+	}
+	return ch == '-' || (ch >= '0' && ch <= '9') ? "a number" :
+	    "an invalid value";
+}
+
+/* Stop with exit 65: "json2jsonl: byte N: ..." (N is 0-based). */
+static void
+fail_at(uint64_t off, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cli_fail(&c, EX_DATAERR, "byte %" PRIu64 ": %s", off, msg);
+}
