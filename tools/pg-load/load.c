@@ -51,7 +51,8 @@ static int	 process(struct worker *, struct batch *, size_t, size_t);
 static int	 op(struct worker *, struct batch *, size_t, size_t,
 		    struct counts *, int64_t *);
 static int	 prepare_conn(struct worker *);
-static void	 add_rej(struct batch *, size_t, const struct pg_err *);
+static void	 add_rej(struct plan *, struct batch *, size_t,
+		    const struct pg_err *);
 static void	 publish(struct worker *, struct batch *, const struct counts *,
 		    int64_t loaded);
 
@@ -91,8 +92,10 @@ batch_reset(struct batch *b, int64_t no)
 {
 	size_t i;
 
-	for (i = 0; i < b->nrej; i++)
+	for (i = 0; i < b->nrej; i++) {
 		free(b->rej[i].msg);
+		free(b->rej[i].path);
+	}
 	b->nrej = 0;
 	b->no = no;
 	b->first_row = b->last_row = 0;
@@ -295,7 +298,7 @@ publish(struct worker *w, struct batch *b, const struct counts *n,
 		    b->rej[i].sqlstate, strlen(b->rej[i].sqlstate), 0 };
 
 		cli_reject_fields(c, r->lineno, b->lines.p + r->line_off,
-		    r->line_len, 1, b->rej[i].msg, NULL, &f, 1);
+		    r->line_len, 1, b->rej[i].msg, b->rej[i].path, &f, 1);
 	}
 	c->passed += loaded;
 	*p->n_batches += 1;
@@ -327,8 +330,10 @@ attempt(struct worker *w, struct batch *b)
 	size_t i;
 	int r;
 
-	for (i = 0; i < b->nrej; i++)
+	for (i = 0; i < b->nrej; i++) {
 		free(b->rej[i].msg);
+		free(b->rej[i].path);
+	}
 	b->nrej = 0;
 	memset(&w->n, 0, sizeof(w->n));
 	if (prepare_conn(w) == -1)
@@ -444,7 +449,7 @@ process(struct worker *w, struct batch *b, size_t lo, size_t hi)
 			    w->err.detail[0] ? ": " : "", w->err.detail);
 			return R_FATAL;
 		}
-		add_rej(b, (size_t)bad, &w->err);
+		add_rej(p, b, (size_t)bad, &w->err);
 		if ((r = process(w, b, lo, (size_t)bad)) != R_OK)
 			return r;
 		return process(w, b, (size_t)bad + 1, hi);
@@ -456,9 +461,11 @@ process(struct worker *w, struct batch *b, size_t lo, size_t hi)
 }
 
 static void
-add_rej(struct batch *b, size_t row, const struct pg_err *e)
+add_rej(struct plan *p, struct batch *b, size_t row, const struct pg_err *e)
 {
-	struct buf m = BUF_INIT;
+	struct buf m = BUF_INIT, path = BUF_INIT;
+	char col[256];
+	size_t i;
 
 	if (b->nrej == b->caprej) {
 		b->caprej = b->caprej ? b->caprej * 2 : 16;
@@ -472,6 +479,20 @@ add_rej(struct batch *b, size_t row, const struct pg_err *e)
 	b->rej[b->nrej].row = row;
 	memcpy(b->rej[b->nrej].sqlstate, e->sqlstate, 6);
 	b->rej[b->nrej].msg = buf_cstr(&m);
+	b->rej[b->nrej].path = NULL;
+	if (pg_copy_column(e, p->mode == M_APPEND ? p->t.name : STAGE_NAME,
+	    col, sizeof(col))) {
+		/* A JSON pointer: ~ and / escaped. */
+		buf_addc(&path, '/');
+		for (i = 0; col[i] != '\0'; i++)
+			if (col[i] == '~')
+				buf_adds(&path, "~0");
+			else if (col[i] == '/')
+				buf_adds(&path, "~1");
+			else
+				buf_addc(&path, col[i]);
+		b->rej[b->nrej].path = buf_cstr(&path);
+	}
 	b->nrej++;
 }
 
