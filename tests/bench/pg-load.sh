@@ -22,7 +22,10 @@ small="$BENCH_DATA/pg-load-events-100k.jsonl"
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-pg.XXXXXX")
 trap '"$root/tests/lib/pg.sh" destroy "$work/db" >/dev/null 2>&1; rm -rf "$work"' EXIT
 
-eval "$("$root/tests/lib/pg.sh" start "$work/db")"
+chmod 755 "$work"	# the server may run as another user
+env=$("$root/tests/lib/pg.sh" start "$work/db") ||
+    { echo "bench: pg-load: cannot start PostgreSQL" >&2; exit 1; }
+eval "$env"
 export PGHOST PGPORT PGUSER PGDATABASE
 
 cols="id, event_type, occurred_at, session_id, user_id, app, model_id, properties"

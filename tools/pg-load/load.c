@@ -32,6 +32,7 @@ struct worker {
 	PGconn		*conn;
 	int		 stage_ready;
 	int		 first_op;
+	int		 in_commit;	/* the failure came at COMMIT */
 	struct buf	 sql, cols;
 	struct pg_err	 err;
 	struct counts	 n;		/* this attempt */
@@ -276,6 +277,19 @@ run_batch(struct worker *w, struct batch *b)
 			return;
 		lost = 1;
 		drop_conn(w);
+		/*
+		 * Without a ledger nobody can tell whether a COMMIT whose
+		 * reply was lost landed, nor (replace) which partitions the
+		 * lost session claimed: stop rather than guess.
+		 */
+		if (!p->ledger && !p->check && (w->in_commit ||
+		    (p->mode == M_REPLACE && *p->n_batches > 0))) {
+			plan_fatal(p, EX_TEMPFAIL, "connection lost %s without "
+			    "--ledger: %s; re-run (with --ledger to resume "
+			    "exactly once)", w->in_commit ? "at COMMIT" :
+			    "during a replace", w->err.msg);
+			return;
+		}
 	}
 	plan_fatal(p, EX_TEMPFAIL, "giving up after %d retries: %s%s%s",
 	    p->retries, w->err.sqlstate[0] ? w->err.sqlstate : "",
@@ -335,6 +349,7 @@ attempt(struct worker *w, struct batch *b)
 		free(b->rej[i].path);
 	}
 	b->nrej = 0;
+	w->in_commit = 0;
 	memset(&w->n, 0, sizeof(w->n));
 	if (prepare_conn(w) == -1)
 		goto failed;
@@ -375,6 +390,7 @@ attempt(struct worker *w, struct batch *b)
 		}
 		PQclear(res);
 	}
+	w->in_commit = 1;
 	if (pg_run(w->conn, p->check ? "ROLLBACK" : "COMMIT", &w->err) == -1) {
 		if (classify(w) == R_FATAL)
 			plan_fatal(p, EX_DATAERR, "rows %" PRId64 "-%" PRId64
