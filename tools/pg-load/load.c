@@ -356,11 +356,31 @@ attempt(struct worker *w, struct batch *b)
 	if (pg_run(w->conn, "BEGIN", &w->err) == -1)
 		goto failed;
 	w->first_op = 1;
+	/*
+	 * The whole batch first, without a savepoint (subtransactions cost);
+	 * only a batch that fails is replayed row range by row range.
+	 */
+	if (b->nrow > 0) {
+		struct counts n = { 0 };
+		int64_t bad = -1;
+
+		if (op(w, b, 0, b->nrow, &n, &bad) == 0) {
+			w->n = n;
+			goto loaded;
+		}
+		if (w->err.transient || PQstatus(w->conn) == CONNECTION_BAD)
+			return R_TRANSIENT;
+		if (pg_run(w->conn, "ROLLBACK", &w->err) == -1 ||
+		    pg_run(w->conn, "BEGIN", &w->err) == -1)
+			goto failed;
+		w->first_op = 1;
+	}
 	if ((r = process(w, b, 0, b->nrow)) != R_OK) {
 		if (PQstatus(w->conn) == CONNECTION_OK)
 			PQclear(PQexec(w->conn, "ROLLBACK"));
 		return r;
 	}
+loaded:
 	total = w->n;
 	if (p->ledger && !p->check) {
 		char sql[512], no[24], f[24], l[24], recs[24], ld[24], rj[24],
