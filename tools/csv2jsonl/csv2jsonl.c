@@ -159,6 +159,13 @@ main(int argc, char *argv[])
 			continue;
 		}
 		c.processed++;
+		if (p.rawlen > c.in.max_line) {
+			snprintf(msg, sizeof(msg), "record longer than "
+			    "--max-line (%zu bytes); _raw holds its start",
+			    c.in.max_line);
+			bad_row(msg);
+			continue;
+		}
 		if (p.error != CSV_OK) {
 			snprintf(msg, sizeof(msg), "field %zu: %s", p.errfield,
 			    csv_strerror(p.error));
@@ -185,13 +192,12 @@ main(int argc, char *argv[])
 static int
 parse_delimiter(const char *s)
 {
-	if (strcmp(s, "tab") == 0 || strcmp(s, "\\t") == 0)
-		return '\t';
-	if (strlen(s) != 1 || *s == '"' || *s == '\r' || *s == '\n' ||
-	    (unsigned char)*s >= 0x80)
+	int d = csv_delimiter(s);
+
+	if (d == -1)
 		cli_usage(&c, "--delimiter: '%s' is not one ASCII character "
 		    "other than a quote or a line end", s);
-	return (unsigned char)*s;
+	return d;
 }
 
 /* csv_next, with the tool's answers to its failures. 0 at the end. */
@@ -336,7 +342,8 @@ bad_row(const char *msg)
 		cli_fail(&c, EX_DATAERR, "row %" PRId64 " (line %" PRId64
 		    "): %s", p.row, p.line, msg);
 	}
-	cli_reject_fields(&c, p.row, p.raw, p.rawlen, 0, msg, NULL, &line, 1);
+	cli_reject_fields(&c, p.row, p.raw, p.rawlen > c.in.max_line ?
+	    c.in.max_line : p.rawlen, 0, msg, NULL, &line, 1);
 }
 
 /* Does the record hold a byte >= 0x80? */
