@@ -196,6 +196,26 @@ out/ev_002.ndjson"
 	assert_line -n 0 "out/part-000001.jsonl"
 }
 
+@test "past --digits the numbers grow and a warning says names no longer sort" {
+	records 12 > in.jsonl
+	run --separate-stderr chunk -l 1 --digits 1 -o out in.jsonl
+	assert_success
+	assert_line --index 8 "out/part-9.jsonl"
+	assert_line --index 9 "out/part-10.jsonl"
+	assert_line --index 11 "out/part-12.jsonl"
+	[ "$(grep -c 'more chunks than --digits 1 allows' <<< "$stderr")" -eq 1 ]
+}
+
+@test "a line longer than --max-line is a reject, the others are split" {
+	{ echo '{"a":1}'; printf '{"long":"%0100d"}\n' 0; echo '{"a":3}'; } > in.jsonl
+	run --separate-stderr chunk -l 5 --max-line 50 -r rej.jsonl -o out in.jsonl
+	assert_success
+	[ "$(cat out/part-00001.jsonl)" = '{"a":1}
+{"a":3}' ]
+	run jq -r '._error_row' rej.jsonl
+	assert_output 2
+}
+
 @test "-o creates missing directories and a trailing slash changes nothing" {
 	records 3 > in.jsonl
 	run --separate-stderr chunk -l 5 -o a/b/c/ in.jsonl
