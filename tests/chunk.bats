@@ -425,6 +425,25 @@ out/part-00002.jsonl"
 	grep -q "^chunk: interrupted by SIGTERM$" err
 }
 
+@test "SIGTERM is passed on to running --exec commands, then chunk exits 143" {
+	records 3 > in.jsonl
+	chunk -l 1 -o out -j 1 --exec "sh -c 'exec sleep 30' _ {}" in.jsonl > /dev/null 2> err &
+	pid=$!
+	for _ in $(seq 100); do
+		pgrep -P "$pid" sleep > /dev/null && break
+		sleep 0.1
+	done
+	kill -TERM "$pid"
+	status=0
+	SECONDS=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 143 ]
+	[ "$SECONDS" -lt 10 ]
+	grep -q "^chunk: out/part-00001.jsonl: --exec: killed by signal 15 (Terminated)$" err
+	grep -q "^chunk: interrupted by SIGTERM$" err
+	[ -z "$(temps out)" ]
+}
+
 @test "no temp file stays after a successful run" {
 	python3 -c '
 for i in range(20000):
