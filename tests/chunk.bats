@@ -698,6 +698,19 @@ EOF2
 	[ -z "$(temps out)" ]
 }
 
+@test "a low open-file limit lowers --max-open instead of failing" {
+	python3 -c '
+for i in range(600):
+    print("{\"g\":\"g%d\",\"i\":%d,\"pad\":\"%s\"}" % (i % 60, i, "x" * 30000))
+' > in.jsonl
+	run bash -c 'ulimit -n 40 && chunk -q --by .g -o out in.jsonl | wc -l'
+	assert_success
+	assert_output 60
+	for g in 0 31 59; do
+		grep "\"g$g\"" in.jsonl | cmp - "out/g$g.jsonl"
+	done
+}
+
 # --- --shards ---------------------------------------------------------
 
 @test "--shards puts each key in chunk xxh3(key) mod K + 1" {
