@@ -882,3 +882,15 @@ session_id s-002 s-004 s-006"
 	assert_failure 64
 	[[ "$stderr" == "chunk: --csv works with -l, -b and -n only"* ]]
 }
+
+@test "--csv -d tab splits TSV with its quoted fields whole" {
+	printf 'a\tb\n1\t"x\ny"\n2\tz\n' > in.tsv
+	run --separate-stderr chunk --csv --header -d tab -l 1 --suffix .tsv -o out in.tsv
+	assert_success
+	assert_output "out/part-00001.tsv
+out/part-00002.tsv"
+	[ "$(cat out/part-00001.tsv)" = "$(printf 'a\tb\n1\t"x\ny"')" ]
+	run --separate-stderr chunk -l 1 -d tab
+	assert_failure 64
+	[[ "$stderr" == "chunk: --delimiter needs --csv"* ]]
+}
