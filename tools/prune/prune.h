@@ -1,0 +1,28 @@
+/*
+ * prune: what prune.c (options, stream mode) hands to table.c (table
+ * mode). Times are UTC nanoseconds; the window is lo <= t < hi, with
+ * either bound optional.
+ */
+#ifndef PRUNE_H
+#define PRUNE_H
+
+#include <stdint.h>
+
+#include "cli.h"
+
+struct prune_opts {
+	const char	*table;
+	const char	*column;
+	const char	*dsn;
+	const char	*archive;
+	int		 dry_run;
+	int64_t		 batch;
+	double		 sleep;		/* seconds between batches */
+	int64_t		 lo, hi;
+	int		 has_lo, has_hi;
+};
+
+/* Table mode: returns the exit status. */
+int	 prune_table(struct cli *, const struct prune_opts *);
+
+#endif

@@ -1,0 +1,319 @@
+/*
+ * prune's table mode: count (--dry-run) or delete the rows of a table
+ * whose time column falls in the window, in primary-key ranges of
+ * --batch rows, one transaction each. With --archive every deleted row
+ * is appended as row_to_json and synced before its batch commits, so a
+ * kill loses nothing: re-running continues with the same predicate.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "pg.h"
+#include "tm.h"
+#include "prune.h"
+
+struct plan {
+	PGconn		*conn;
+	struct pg_table	 t;
+	struct buf	 col;		/* d."column" */
+	struct buf	 where;		/* the window predicate, on alias d */
+	struct buf	 keys;		/* "d.pk1, d.pk2" */
+	struct buf	 sel_first;	/* first batch of keys */
+	struct buf	 sel_next;	/* keys after the last batch */
+	struct buf	 del;		/* delete one key range */
+	const char	*param[64];
+	int		 nparam;	/* window parameters */
+	int		 npk;
+	char		 lo[64], hi[64];
+};
+
+static void	 plan_build(struct cli *, const struct prune_opts *,
+		    struct plan *);
+static int	 dry_run(struct cli *, struct plan *);
+static int	 delete_batches(struct cli *, const struct prune_opts *,
+		    struct plan *);
+static void	 db_fail(struct cli *, struct plan *, const struct pg_err *,
+		    const char *);
+static void	 write_stats(struct cli *, const struct prune_opts *, int64_t,
+		    int64_t, double);
+
+int
+prune_table(struct cli *c, const struct prune_opts *o)
+{
+	struct plan p;
+	struct pg_err e;
+	char *schema, *name;
+
+	memset(&p, 0, sizeof(p));
+	rec_out_fd(&c->out, 1, "stdout");
+	if (c->progress == -1)
+		c->progress = isatty(2);
+	if ((p.conn = pg_connect(o->dsn, "prune", &e)) == NULL)
+		cli_fail(c, EX_UNAVAILABLE, "cannot connect: %s", e.msg);
+	if (pg_run(p.conn, "SET TIME ZONE 'UTC'", &e) == -1)
+		db_fail(c, &p, &e, "SET TIME ZONE");
+	pg_split_name(o->table, &schema, &name);
+	if (pg_table_load(p.conn, schema, name, &p.t, &e) == -1) {
+		if (strcmp(e.sqlstate, "42P01") == 0)
+			cli_fail(c, EX_NOINPUT, "%s", e.msg);
+		db_fail(c, &p, &e, o->table);
+	}
+	free(schema);
+	free(name);
+	plan_build(c, o, &p);
+	return o->dry_run ? dry_run(c, &p) : delete_batches(c, o, &p);
+}
+
+/*
+ * The statements. A batch selects the next --batch primary keys in the
+ * window after the last batch, then deletes the window's rows in that key
+ * range. Values travel as parameters: $1.. the window, then the keys.
+ */
+static void
+plan_build(struct cli *c, const struct prune_opts *o, struct plan *p)
+{
+	struct buf rng = BUF_INIT;
+	const struct pg_unique *pk = NULL;
+	size_t i;
+	int ci, k;
+
+	if ((ci = pg_table_column(&p->t, o->column, strlen(o->column))) < 0)
+		cli_fail(c, EX_USAGE, "--column: %s has no column \"%s\"",
+		    o->table, o->column);
+	buf_adds(&p->col, "d.");
+	pg_quote_ident(p->conn, &p->col, o->column, strlen(o->column));
+	buf_addc(&p->col, '\0');
+	if (o->has_lo) {
+		tm_format(o->lo, p->lo, sizeof(p->lo));
+		p->param[p->nparam++] = p->lo;
+		buf_addf(&p->where, "%s >= $%d::timestamptz", p->col.p,
+		    p->nparam);
+	}
+	if (o->has_hi) {
+		tm_format(o->hi, p->hi, sizeof(p->hi));
+		p->param[p->nparam++] = p->hi;
+		buf_addf(&p->where, "%s%s < $%d::timestamptz",
+		    o->has_lo ? " AND " : "", p->col.p, p->nparam);
+	}
+	buf_addc(&p->where, '\0');
+
+	for (i = 0; i < p->t.nuniq; i++)
+		if (p->t.uniq[i].primary)
+			pk = &p->t.uniq[i];
+	if (pk == NULL)
+		cli_fail(c, EX_USAGE, "%s has no primary key: prune deletes "
+		    "in primary-key ranges", o->table);
+	if (pk->n > 16)
+		cli_fail(c, EX_USAGE, "%s: primary key of more than 16 "
+		    "columns", o->table);
+	p->npk = (int)pk->n;
+	for (i = 0; i < pk->n; i++) {
+		if (i > 0)
+			buf_adds(&p->keys, ", ");
+		buf_adds(&p->keys, "d.");
+		pg_quote_ident(p->conn, &p->keys, p->t.col[pk->cols[i]].name,
+		    strlen(p->t.col[pk->cols[i]].name));
+	}
+	buf_addc(&p->keys, '\0');
+
+	/* (keys) > ($n+1, ...) continues after the last batch. */
+	for (k = 0; k < p->npk; k++)
+		buf_addf(&rng, "%s$%d", k ? ", " : "", p->nparam + k + 1);
+	buf_addc(&rng, '\0');
+	buf_addf(&p->sel_first, "SELECT %s FROM %s AS d WHERE %s ORDER BY %s "
+	    "LIMIT %" PRId64, p->keys.p, p->t.qname, p->where.p, p->keys.p,
+	    o->batch);
+	buf_addc(&p->sel_first, '\0');
+	buf_addf(&p->sel_next, "SELECT %s FROM %s AS d WHERE %s AND (%s) > "
+	    "(%s) ORDER BY %s LIMIT %" PRId64, p->keys.p, p->t.qname,
+	    p->where.p, p->keys.p, rng.p, p->keys.p, o->batch);
+	buf_addc(&p->sel_next, '\0');
+	/* Delete the range [first key, last key] of the batch. */
+	buf_addf(&p->del, "DELETE FROM %s AS d WHERE %s AND (%s) >= (",
+	    p->t.qname, p->where.p, p->keys.p);
+	for (k = 0; k < p->npk; k++)
+		buf_addf(&p->del, "%s$%d", k ? ", " : "", p->nparam + k + 1);
+	buf_addf(&p->del, ") AND (%s) <= (", p->keys.p);
+	for (k = 0; k < p->npk; k++)
+		buf_addf(&p->del, "%s$%d", k ? ", " : "",
+		    p->nparam + p->npk + k + 1);
+	buf_adds(&p->del, o->archive ? ") RETURNING row_to_json(d)::text" :
+	    ")");
+	buf_addc(&p->del, '\0');
+	buf_free(&rng);
+}
+
+/* "2024-01  1234" per month of the window, then "total  N". */
+static int
+dry_run(struct cli *c, struct plan *p)
+{
+	struct pg_err e;
+	struct buf sql = BUF_INIT;
+	PGresult *r;
+	int64_t total = 0;
+	int i;
+
+	buf_addf(&sql, "SELECT to_char(date_trunc('month', %s), 'YYYY-MM'), "
+	    "count(*) FROM %s AS d WHERE %s GROUP BY 1 ORDER BY 1",
+	    p->col.p, p->t.qname, p->where.p);
+	buf_addc(&sql, '\0');
+	if ((r = pg_exec(p->conn, sql.p, p->nparam, p->param, &e)) == NULL)
+		db_fail(c, p, &e, "counting");
+	for (i = 0; i < PQntuples(r); i++) {
+		buf_reset(&sql);
+		buf_addf(&sql, "%s  %s\n", PQgetisnull(r, i, 0) ? "null" :
+		    PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+		cli_write(c, sql.p, sql.len);
+		total += strtoll(PQgetvalue(r, i, 1), NULL, 10);
+	}
+	buf_reset(&sql);
+	buf_addf(&sql, "total  %" PRId64 "\n", total);
+	cli_write(c, sql.p, sql.len);
+	PQclear(r);
+	buf_free(&sql);
+	PQfinish(p->conn);
+	if (rec_flush(&c->out) == -1)
+		cli_fail(c, EX_IOERR, "stdout: write error: %s",
+		    strerror(errno));
+	return 0;
+}
+
+/*
+ * Delete batch after batch until a batch comes back short. Each batch is
+ * one transaction: select the next keys, delete the window's rows in
+ * their range, append the deleted rows to the archive and sync it, commit.
+ */
+static int
+delete_batches(struct cli *c, const struct prune_opts *o, struct plan *p)
+{
+	struct rec_out arch;
+	struct pg_err e;
+	PGresult *keys, *del;
+	const char *prm[64 + 32];
+	char *last[16] = { NULL };
+	int64_t deleted = 0, batches = 0, n;
+	double t0 = cli_now();
+	int fd, i, k, nk, have_last = 0;
+
+	if (o->archive != NULL) {
+		fd = open(o->archive, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+		    0666);
+		if (fd == -1)
+			cli_fail(c, EX_CANTCREAT, "--archive %s: %s",
+			    o->archive, strerror(errno));
+		rec_out_fd(&arch, fd, o->archive);
+	}
+	for (i = 0; i < p->nparam; i++)
+		prm[i] = p->param[i];
+	while (!cli_signal) {
+		if (pg_run(p->conn, "BEGIN", &e) == -1)
+			db_fail(c, p, &e, "BEGIN");
+		for (k = 0; k < p->npk; k++)
+			prm[p->nparam + k] = last[k];
+		keys = pg_exec(p->conn, have_last ? p->sel_next.p :
+		    p->sel_first.p, p->nparam + (have_last ? p->npk : 0), prm,
+		    &e);
+		if (keys == NULL)
+			db_fail(c, p, &e, "selecting the next batch");
+		if ((nk = PQntuples(keys)) == 0) {
+			PQclear(keys);
+			if (pg_run(p->conn, "COMMIT", &e) == -1)
+				db_fail(c, p, &e, "COMMIT");
+			break;
+		}
+		for (k = 0; k < p->npk; k++) {
+			prm[p->nparam + k] = PQgetvalue(keys, 0, k);
+			prm[p->nparam + p->npk + k] = PQgetvalue(keys, nk - 1, k);
+		}
+		if ((del = pg_exec(p->conn, p->del.p, p->nparam + 2 * p->npk,
+		    prm, &e)) == NULL)
+			db_fail(c, p, &e, "DELETE");
+		if (o->archive != NULL) {
+			n = PQntuples(del);
+			for (i = 0; i < n; i++) {
+				cli_put(c, &arch, PQgetvalue(del, i, 0),
+				    (size_t)PQgetlength(del, i, 0));
+				cli_put(c, &arch, "\n", 1);
+			}
+			/* Durable before the rows are gone. */
+			if (rec_flush(&arch) == -1 || (fsync(arch.fd) == -1 &&
+			    errno != EINVAL && errno != ENOTSUP))
+				cli_fail(c, EX_IOERR, "--archive %s: %s (the "
+				    "batch was rolled back)", o->archive,
+				    strerror(errno));
+		} else
+			n = strtoll(PQcmdTuples(del), NULL, 10);
+		PQclear(del);
+		if (pg_run(p->conn, "COMMIT", &e) == -1)
+			db_fail(c, p, &e, "COMMIT");
+		deleted += n;
+		batches++;
+		for (k = 0; k < p->npk; k++) {
+			free(last[k]);
+			last[k] = xstrdup(PQgetvalue(keys, nk - 1, k));
+		}
+		have_last = 1;
+		PQclear(keys);
+		if (c->progress)
+			fprintf(stderr, "\r\033[Kprune: %" PRId64 " deleted, %"
+			    PRId64 " batches", deleted, batches);
+		if (nk < o->batch)
+			break;
+		if (o->sleep > 0)
+			pg_sleep(o->sleep, &cli_signal);
+	}
+	for (k = 0; k < p->npk; k++)
+		free(last[k]);
+	PQfinish(p->conn);
+	if (o->archive != NULL)
+		cli_close_out(c, &arch);
+	if (c->progress)
+		fputs("\r\033[K", stderr);
+	if (!c->quiet || cli_signal)
+		fprintf(stderr, "prune: %s: %" PRId64 " deleted, %" PRId64
+		    " batches, %.1f s\n", o->table, deleted, batches,
+		    cli_now() - t0);
+	write_stats(c, o, deleted, batches, cli_now() - t0);
+	if (cli_signal)
+		cli_fail(c, 128 + cli_signal, "interrupted after a committed "
+		    "batch; run again to continue");
+	return 0;
+}
+
+/* A failed statement: 75 when a retry may work, else 69 or 65. */
+static void
+db_fail(struct cli *c, struct plan *p, const struct pg_err *e,
+    const char *what)
+{
+	int code = e->transient ? EX_TEMPFAIL :
+	    PQstatus(p->conn) == CONNECTION_BAD ? EX_UNAVAILABLE : EX_DATAERR;
+
+	PQfinish(p->conn);
+	cli_fail(c, code, "%s: %s%s%s", what, e->msg,
+	    e->sqlstate[0] ? " SQLSTATE " : "", e->sqlstate);
+}
+
+static void
+write_stats(struct cli *c, const struct prune_opts *o, int64_t deleted,
+    int64_t batches, double secs)
+{
+	struct rec_out s;
+	struct buf b = BUF_INIT;
+
+	if (c->stats_path == NULL)
+		return;
+	buf_adds(&b, "{\"tool\":\"prune\",\"table\":");
+	buf_add_jstr(&b, o->table, strlen(o->table));
+	buf_addf(&b, ",\"deleted\":%" PRId64 ",\"batches\":%" PRId64
+	    ",\"seconds\":%.3f}\n", deleted, batches, secs);
+	cli_open_out(c, &s, "--stats", c->stats_path);
+	cli_put(c, &s, b.p, b.len);
+	cli_close_out(c, &s);
+	buf_free(&b);
+}

@@ -1,0 +1,702 @@
+/*
+ * rollup: turn events into time-bucketed aggregates, one JSON object per
+ * bucket and group, or into partial states that rollup --merge combines.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <xxhash.h>
+
+#include "cli.h"
+#include "js.h"
+#include "jqx.h"
+#include "tm.h"
+#include "rollup.h"
+
+#define MAX_BY		16
+#define MAX_AGG		64
+
+enum {
+	OPT_TIME = CLI_TOOL_BASE, OPT_BUCKET, OPT_TZ, OPT_BY, OPT_COUNT,
+	OPT_DISTINCT, OPT_SUM, OPT_MIN, OPT_MAX, OPT_AVG, OPT_COUNT_BY,
+	OPT_FIRST, OPT_LAST, OPT_APPROX, OPT_PARTIAL, OPT_MERGE, OPT_SORTED
+};
+
+static const struct option longopts[] = {
+	CLI_LONGOPTS,
+	{ "time",	required_argument,	NULL, OPT_TIME },
+	{ "bucket",	required_argument,	NULL, OPT_BUCKET },
+	{ "tz",		required_argument,	NULL, OPT_TZ },
+	{ "by",		required_argument,	NULL, OPT_BY },
+	{ "count",	required_argument,	NULL, OPT_COUNT },
+	{ "distinct",	required_argument,	NULL, OPT_DISTINCT },
+	{ "sum",	required_argument,	NULL, OPT_SUM },
+	{ "min",	required_argument,	NULL, OPT_MIN },
+	{ "max",	required_argument,	NULL, OPT_MAX },
+	{ "avg",	required_argument,	NULL, OPT_AVG },
+	{ "count-by",	required_argument,	NULL, OPT_COUNT_BY },
+	{ "first",	required_argument,	NULL, OPT_FIRST },
+	{ "last",	required_argument,	NULL, OPT_LAST },
+	{ "approx",	no_argument,		NULL, OPT_APPROX },
+	{ "partial",	no_argument,		NULL, OPT_PARTIAL },
+	{ "merge",	no_argument,		NULL, OPT_MERGE },
+	{ "sorted",	no_argument,		NULL, OPT_SORTED },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const char usage_text[] =
+"usage: rollup --time EXPR --bucket UNIT [--tz ZONE] [--by [NAME=]EXPR]...\n"
+"              AGGREGATE... [--approx] [--partial] [--sorted] [FILE]\n"
+"       rollup --merge [--partial] [--sorted] [FILE]\n"
+"Roll JSON Lines events up into one object per time bucket and group.\n"
+"  --time EXPR          jq expression giving the event's timestamp\n"
+"  --bucket UNIT        minute, hour, day, week (ISO, Monday) or month\n"
+"  --tz ZONE            bucket in this time zone (default UTC)\n"
+"  --by [NAME=]EXPR     group by this value too (repeatable); NAME may be\n"
+"                       left out when EXPR is a plain path (.a.b -> b)\n"
+"Aggregates, written in the order given:\n"
+"  --count NAME         number of events\n"
+"  --distinct NAME=EXPR number of distinct non-null values (exact)\n"
+"  --sum NAME=EXPR      sum of the numbers (integers exactly)\n"
+"  --min NAME=EXPR      smallest value (jq order), --max largest\n"
+"  --avg NAME=EXPR      mean of the numbers\n"
+"  --count-by NAME=EXPR {value: count} of the non-null values\n"
+"  --first NAME=EXPR    first non-null value in input order, --last last\n"
+"Modes:\n"
+"  --approx             --distinct with HyperLogLog (about 1.6% error)\n"
+"  --partial            write mergeable partial states instead\n"
+"  --merge              read partial states and combine them\n"
+"  --sorted             input is sorted by time: write each bucket as\n"
+"                       soon as a later one starts\n";
+
+static struct cli c;
+static const char *time_text, *tz;
+static struct jqx *time_expr;
+static enum tm_unit unit;
+static int have_unit, approx, partial, merge, sorted;
+static struct { char *name; char *expr_text; struct jqx *expr; } by[MAX_BY];
+static int nby;
+static struct agg_spec agg[MAX_AGG];
+static int nagg;
+
+/* The groups: open-addressed by hash of (bucket, key). */
+static struct group **tab;
+static size_t tab_n, tab_cap;
+static int have_open;
+static int64_t open_bucket;
+static int64_t *n_groups, *peak_groups;
+static int have_spec;		/* --merge: spec taken from the first line */
+
+static struct js_doc doc;
+static struct buf key, out, cval[MAX_AGG];
+static struct agg_in in[MAX_AGG];
+
+static void	 add_by(const char *);
+static void	 add_agg(enum agg_op, const char *);
+static void	 check_names(void);
+static void	 add_record(void);
+static void	 merge_record(void);
+static int	 bucket_open(int64_t);
+static struct group *group_get(int64_t, const char *, size_t);
+static void	 emit_all(void);
+static void	 reject(int, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+static int	 split_named(const char *, char **, char **);
+static char	*path_name(const char *);
+static struct jqx *compile(const char *, const char *);
+
+int
+main(int argc, char *argv[])
+{
+	struct js_err e;
+	int ch;
+
+	cli_init(&c, "rollup", usage_text);
+	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, longopts,
+	    NULL)) != -1) {
+		if (cli_option(&c, ch, optarg))
+			continue;
+		switch (ch) {
+		case OPT_TIME:
+			time_text = optarg;
+			break;
+		case OPT_BUCKET:
+			if (tm_unit_parse(optarg, &unit) == -1 ||
+			    unit == TM_YEAR)
+				cli_usage(&c, "--bucket: '%s' is not minute, "
+				    "hour, day, week or month", optarg);
+			have_unit = 1;
+			break;
+		case OPT_TZ:
+			tz = optarg;
+			break;
+		case OPT_BY:
+			add_by(optarg);
+			break;
+		case OPT_COUNT:    add_agg(AGG_COUNT, optarg); break;
+		case OPT_DISTINCT: add_agg(AGG_DISTINCT, optarg); break;
+		case OPT_SUM:      add_agg(AGG_SUM, optarg); break;
+		case OPT_MIN:      add_agg(AGG_MIN, optarg); break;
+		case OPT_MAX:      add_agg(AGG_MAX, optarg); break;
+		case OPT_AVG:      add_agg(AGG_AVG, optarg); break;
+		case OPT_COUNT_BY: add_agg(AGG_COUNT_BY, optarg); break;
+		case OPT_FIRST:    add_agg(AGG_FIRST, optarg); break;
+		case OPT_LAST:     add_agg(AGG_LAST, optarg); break;
+		case OPT_APPROX:
+			approx = 1;
+			break;
+		case OPT_PARTIAL:
+			partial = 1;
+			break;
+		case OPT_MERGE:
+			merge = 1;
+			break;
+		case OPT_SORTED:
+			sorted = 1;
+			break;
+		default:
+			cli_usage(&c, NULL);
+		}
+	}
+	if (merge) {
+		if (time_text || have_unit || tz || nby || nagg || approx)
+			cli_usage(&c, "--merge takes the bucket, groups and "
+			    "aggregates from its partial input");
+	} else {
+		if (time_text == NULL || !have_unit)
+			cli_usage(&c, "--time and --bucket are required");
+		time_expr = compile("--time", time_text);
+		if (tm_trunc(0, unit, tz, &open_bucket) == -1)
+			cli_usage(&c, "--tz: unknown time zone '%s'", tz);
+		check_names();
+	}
+	c.passed_name = "aggregated";
+	buf_grow(&key, 256);
+	cli_start(&c, argc - optind, argv + optind);
+	n_groups = cli_counter(&c, "groups");
+	peak_groups = cli_counter(&c, "peak_groups");
+	while (cli_next(&c)) {
+		if (js_scan(&doc, c.in.line, c.in.len, &e) == -1) {
+			reject(0, "invalid JSON: %s at column %zu", e.msg,
+			    e.col);
+			continue;
+		}
+		if (merge)
+			merge_record();
+		else
+			add_record();
+	}
+	emit_all();
+	return cli_finish(&c);
+}
+
+static void
+add_by(const char *arg)
+{
+	char *name, *expr;
+
+	if (nby == MAX_BY)
+		cli_usage(&c, "--by: at most %d", MAX_BY);
+	if (split_named(arg, &name, &expr) == -1 &&
+	    (name = path_name(arg)) == NULL)
+		cli_usage(&c, "--by: '%s' needs a name: --by NAME=EXPR", arg);
+	by[nby].name = name;
+	by[nby].expr_text = expr;
+	by[nby].expr = compile("--by", expr);
+	nby++;
+}
+
+static void
+add_agg(enum agg_op op, const char *arg)
+{
+	struct agg_spec *a;
+	char *name, *expr;
+
+	if (nagg == MAX_AGG)
+		cli_usage(&c, "at most %d aggregates", MAX_AGG);
+	a = &agg[nagg];
+	a->op = op;
+	if (op == AGG_COUNT) {
+		if (*arg == '\0')
+			cli_usage(&c, "--count: empty name");
+		a->name = xstrdup(arg);
+	} else {
+		if (split_named(arg, &name, &expr) == -1)
+			cli_usage(&c, "--%s: '%s' is not NAME=EXPR",
+			    agg_op_name(op, 0), arg);
+		a->name = name;
+		a->expr_text = expr;
+		a->expr = compile(agg_op_name(op, 0), expr);
+	}
+	nagg++;
+}
+
+/* Output keys must be unique: the bucket, the groups, the aggregates. */
+static void
+check_names(void)
+{
+	const char *names[1 + MAX_BY + MAX_AGG];
+	int n = 0, i, j;
+
+	names[n++] = tm_unit_name(unit);
+	for (i = 0; i < nby; i++)
+		names[n++] = by[i].name;
+	for (i = 0; i < nagg; i++)
+		names[n++] = agg[i].name;
+	for (i = 0; i < n; i++) {
+		if (strcmp(names[i], "_partial") == 0)
+			cli_usage(&c, "'_partial' is a reserved name");
+		for (j = 0; j < i; j++)
+			if (strcmp(names[i], names[j]) == 0)
+				cli_usage(&c, "output key '%s' is used twice",
+				    names[i]);
+	}
+}
+
+/* One event: its bucket, its group, then every aggregate's value. */
+static void
+add_record(void)
+{
+	struct jqx_val v;
+	struct group *g;
+	const char *why;
+	char err[256];
+	int64_t ns, bucket;
+	int r, i, obj = doc.v[0].type == JS_OBJECT;
+
+	r = jqx_eval(time_expr, &doc, &v, err, sizeof(err));
+	if (r == JQX_ERROR) {
+		reject(obj, "--time: %s", err);
+		return;
+	}
+	if (r == JQX_EMPTY || v.type == JS_NULL) {
+		reject(obj, "--time: no timestamp");
+		return;
+	}
+	if (v.type != JS_STRING) {
+		reject(obj, "--time: expected a string, got %s",
+		    js_type_name(v.type));
+		return;
+	}
+	if (tm_parse(v.str, v.slen, &ns, &why) == -1) {
+		reject(obj, "--time: cannot parse '%.*s': %s",
+		    (int)(v.slen > 64 ? 64 : v.slen), v.str, why);
+		return;
+	}
+	if (tm_trunc(ns, unit, tz, &bucket) == -1) {
+		reject(obj, "--time: '%.*s' is out of range",
+		    (int)(v.slen > 64 ? 64 : v.slen), v.str);
+		return;
+	}
+
+	buf_reset(&key);
+	for (i = 0; i < nby; i++) {
+		r = jqx_eval(by[i].expr, &doc, &v, err, sizeof(err));
+		if (r == JQX_ERROR) {
+			reject(obj, "--by %s: %s", by[i].name, err);
+			return;
+		}
+		if (r == JQX_EMPTY)
+			buf_adds(&key, "null");
+		else
+			val_canon_text(&key, v.type, v.text, v.len, v.str,
+			    v.slen);
+		buf_addc(&key, '\n');
+	}
+
+	for (i = 0; i < nagg; i++) {
+		struct agg_in *a = &in[i];
+
+		a->present = 0;
+		if (agg[i].expr == NULL)
+			continue;
+		r = jqx_eval(agg[i].expr, &doc, &v, err, sizeof(err));
+		if (r == JQX_ERROR) {
+			reject(obj, "--%s %s: %s", agg_op_name(agg[i].op, 0),
+			    agg[i].name, err);
+			return;
+		}
+		if (r == JQX_EMPTY || v.type == JS_NULL)
+			continue;
+		if ((agg[i].op == AGG_SUM || agg[i].op == AGG_AVG) &&
+		    v.type != JS_NUMBER) {
+			reject(obj, "--%s %s: expected a number, got %s",
+			    agg_op_name(agg[i].op, 0), agg[i].name,
+			    js_type_name(v.type));
+			return;
+		}
+		a->present = 1;
+		a->type = v.type;
+		a->str = v.str;
+		a->slen = v.slen;
+		buf_reset(&cval[i]);
+		if (v.type == JS_STRING && agg[i].op != AGG_MIN &&
+		    agg[i].op != AGG_MAX && agg[i].op != AGG_FIRST &&
+		    agg[i].op != AGG_LAST) {
+			a->text = NULL;		/* the decoded form is used */
+			a->len = 0;
+			continue;
+		}
+		val_canon_text(&cval[i], v.type, v.text, v.len, v.str, v.slen);
+		a->text = cval[i].p;
+		a->len = cval[i].len;
+		if (v.type == JS_NUMBER) {
+			a->is_int = val_parse_int(a->text, a->len,
+			    &a->ival) == 0;
+			buf_addc(&cval[i], '\0');
+			a->dval = strtod(cval[i].p, NULL);
+		}
+	}
+
+	if (bucket_open(bucket) == -1) {
+		reject(obj, "--sorted: input goes back in time to a bucket "
+		    "already written");
+		return;
+	}
+	g = group_get(bucket, key.p, key.len);
+	for (i = 0; i < nagg; i++)
+		agg_update(&agg[i], &g->st[i], &in[i], approx, c.in.lineno);
+	c.passed++;
+}
+
+/*
+ * --sorted: a later bucket closes the open one (its groups are written);
+ * an earlier one is an error. 0, or -1 when the input went back in time.
+ */
+static int
+bucket_open(int64_t bucket)
+{
+	if (!sorted)
+		return 0;
+	if (have_open && bucket < open_bucket)
+		return -1;
+	if (have_open && bucket > open_bucket)
+		emit_all();
+	have_open = 1;
+	open_bucket = bucket;
+	return 0;
+}
+
+/*
+ * One partial line: {"UNIT":"start", group keys..., "_partial":{NAME:
+ * {OP:state}, ...}}. The first line fixes the unit, the group names and
+ * the aggregates; every later line must have the same.
+ */
+static void
+merge_record(void)
+{
+	static struct buf name;
+	struct group *g;
+	const char *why;
+	enum tm_unit u;
+	enum agg_op op;
+	int64_t bucket;
+	int k, p = -1, i, n, ap;
+	static int seen_distinct;
+
+	if (doc.v[0].type != JS_OBJECT || doc.v[0].n < 2) {
+		reject(doc.v[0].type == JS_OBJECT, "not a rollup partial");
+		return;
+	}
+	/* The bucket: first member. */
+	buf_reset(&name);
+	js_str(&doc, 1, &name);
+	buf_addc(&name, '\0');
+	if (tm_unit_parse(name.p, &u) == -1 || doc.v[2].type != JS_STRING ||
+	    (have_spec && u != unit)) {
+		reject(1, "partial: first member is not the bucket of the "
+		    "first partial");
+		return;
+	}
+	buf_reset(&name);
+	js_str(&doc, 2, &name);
+	if (tm_parse(name.p, name.len, &bucket, &why) == -1) {
+		reject(1, "partial: bad bucket start: %s", why);
+		return;
+	}
+
+	/* The group keys, up to _partial. */
+	buf_reset(&key);
+	n = 0;
+	for (k = (int)doc.v[2].end; k < (int)doc.v[0].end;
+	    k = (int)doc.v[k + 1].end) {
+		buf_reset(&name);
+		js_str(&doc, k, &name);
+		if (name.len == 8 && memcmp(name.p, "_partial", 8) == 0) {
+			p = k + 1;
+			break;
+		}
+		if (have_spec ? n >= nby || strlen(by[n].name) != name.len ||
+		    memcmp(by[n].name, name.p, name.len) != 0 : n == MAX_BY) {
+			reject(1, "partial: group keys differ from the first "
+			    "partial's");
+			return;
+		}
+		if (!have_spec) {
+			buf_addc(&name, '\0');
+			by[n].name = xstrdup(name.p);
+		}
+		val_canon(&key, &doc, k + 1);
+		buf_addc(&key, '\n');
+		n++;
+	}
+	if (p < 0 || doc.v[p].type != JS_OBJECT || (have_spec && n != nby)) {
+		reject(1, "partial: no _partial member, or different groups");
+		return;
+	}
+
+	/* The aggregates: the first line defines them. */
+	i = 0;
+	for (k = p + 1; k < (int)doc.v[p].end; k = (int)doc.v[k + 1].end) {
+		if (doc.v[k + 1].type != JS_OBJECT || doc.v[k + 1].n < 1 ||
+		    agg_op_parse(js_text(&doc, k + 2) + 1,
+		    doc.v[k + 2].len - 2, &op, &ap) == -1)
+			goto bad;
+		buf_reset(&name);
+		js_str(&doc, k, &name);
+		if (have_spec) {
+			if (i >= nagg || agg[i].op != op ||
+			    (op == AGG_DISTINCT && ap != approx) ||
+			    strlen(agg[i].name) != name.len ||
+			    memcmp(agg[i].name, name.p, name.len) != 0)
+				goto bad;
+		} else {
+			if (i == MAX_AGG || (op == AGG_DISTINCT &&
+			    seen_distinct && approx != ap))
+				goto bad;
+			buf_addc(&name, '\0');
+			agg[i].name = xstrdup(name.p);
+			agg[i].op = op;
+			if (op == AGG_DISTINCT) {
+				approx = ap;
+				seen_distinct = 1;
+			}
+		}
+		i++;
+	}
+	if (have_spec && i != nagg)
+		goto bad;
+	if (!have_spec) {
+		unit = u;
+		nby = n;
+		nagg = i;
+		have_spec = 1;
+	}
+
+	if (bucket_open(bucket) == -1) {
+		reject(1, "--sorted: input goes back in time to a bucket "
+		    "already written");
+		return;
+	}
+	g = group_get(bucket, key.p, key.len);
+	i = 0;
+	for (k = p + 1; k < (int)doc.v[p].end; k = (int)doc.v[k + 1].end) {
+		if (agg_merge(&agg[i], &g->st[i], approx, &doc, k + 1,
+		    &why) == -1) {
+			/* Earlier aggregates of this line are merged. */
+			cli_fail(&c, EX_DATAERR, "line %lld: partial %s: %s",
+			    (long long)c.in.lineno, agg[i].name, why);
+		}
+		i++;
+	}
+	c.passed++;
+	return;
+bad:
+	reject(1, "partial: aggregates differ from the first partial's");
+}
+
+static struct group *
+group_get(int64_t bucket, const char *k, size_t klen)
+{
+	struct group *g, **old;
+	uint64_t h = XXH3_64bits_withSeed(k, klen, (uint64_t)bucket);
+	size_t i, j, mask, oldcap;
+
+	if ((tab_n + 1) * 10 > tab_cap * 7) {
+		old = tab;
+		oldcap = tab_cap;
+		tab_cap = tab_cap ? tab_cap * 2 : 1024;
+		tab = xcalloc(tab_cap, sizeof(*tab));
+		for (j = 0; j < oldcap; j++) {
+			if (old[j] == NULL)
+				continue;
+			for (i = old[j]->hash & (tab_cap - 1); tab[i] != NULL;
+			    i = (i + 1) & (tab_cap - 1))
+				;
+			tab[i] = old[j];
+		}
+		free(old);
+	}
+	mask = tab_cap - 1;
+	for (i = h & mask; (g = tab[i]) != NULL; i = (i + 1) & mask)
+		if (g->hash == h && g->bucket == bucket && g->keylen == klen &&
+		    memcmp(g->key, k, klen) == 0)
+			return g;
+	g = xmalloc(sizeof(*g) + (size_t)nagg * sizeof(union agg_state) +
+	    klen);
+	g->hash = h;
+	g->bucket = bucket;
+	g->key = (char *)&g->st[nagg];
+	g->keylen = klen;
+	memcpy(g->key, k, klen);
+	for (j = 0; j < (size_t)nagg; j++)
+		agg_init(&agg[j], &g->st[j], approx);
+	tab[i] = g;
+	if ((int64_t)++tab_n > *peak_groups)
+		*peak_groups = (int64_t)tab_n;
+	return g;
+}
+
+/* Order: bucket, then each group value in jq's order. */
+static int
+cmp_group(const void *a, const void *b)
+{
+	const struct group *x = *(struct group * const *)a;
+	const struct group *y = *(struct group * const *)b;
+	const char *p = x->key, *q = y->key, *pe, *qe;
+	int r;
+
+	if (x->bucket != y->bucket)
+		return x->bucket < y->bucket ? -1 : 1;
+	while (p < x->key + x->keylen && q < y->key + y->keylen) {
+		pe = memchr(p, '\n', (size_t)(x->key + x->keylen - p));
+		qe = memchr(q, '\n', (size_t)(y->key + y->keylen - q));
+		if ((r = val_cmp(p, (size_t)(pe - p), q, (size_t)(qe - q))))
+			return r;
+		p = pe + 1;
+		q = qe + 1;
+	}
+	return 0;
+}
+
+/* Write every group in order, then forget them all. */
+static void
+emit_all(void)
+{
+	char ts[64];
+	const char *p, *pe;
+	struct group *g;
+	size_t i, n = 0;
+	int k;
+
+	if (tab_n == 0)
+		return;
+	for (i = 0; i < tab_cap; i++)
+		if (tab[i] != NULL)
+			tab[n++] = tab[i];
+	qsort(tab, n, sizeof(*tab), cmp_group);
+	for (i = 0; i < n; i++) {
+		g = tab[i];
+		buf_reset(&out);
+		buf_adds(&out, "{");
+		buf_add_jstr(&out, tm_unit_name(unit),
+		    strlen(tm_unit_name(unit)));
+		buf_addc(&out, ':');
+		buf_add_jstr(&out, ts, tm_format(g->bucket, ts, sizeof(ts)));
+		p = g->key;
+		for (k = 0; k < nby; k++) {
+			pe = memchr(p, '\n', (size_t)(g->key + g->keylen - p));
+			buf_addc(&out, ',');
+			buf_add_jstr(&out, by[k].name, strlen(by[k].name));
+			buf_addc(&out, ':');
+			buf_add(&out, p, (size_t)(pe - p));
+			p = pe + 1;
+		}
+		if (partial)
+			buf_adds(&out, ",\"_partial\":{");
+		for (k = 0; k < nagg; k++) {
+			if (k > 0 || !partial)
+				buf_addc(&out, ',');
+			buf_add_jstr(&out, agg[k].name, strlen(agg[k].name));
+			buf_addc(&out, ':');
+			if (partial)
+				agg_partial(&agg[k], &g->st[k], approx, &out);
+			else
+				agg_final(&agg[k], &g->st[k], approx, &out);
+			agg_free(&agg[k], &g->st[k], approx);
+		}
+		buf_adds(&out, partial ? "}}\n" : "}\n");
+		cli_write(&c, out.p, out.len);
+		free(g);
+	}
+	memset(tab, 0, tab_cap * sizeof(*tab));
+	*n_groups += (int64_t)n;
+	tab_n = 0;
+	/* --sorted: a closed bucket is visible downstream right away. */
+	if (sorted && rec_flush(&c.out) == -1) {
+		if (errno == EPIPE)
+			_exit(0);
+		cli_fail(&c, EX_IOERR, "stdout: write error: %s",
+		    strerror(errno));
+	}
+}
+
+/* Divert the current line to the rejects (or stop, without --rejects). */
+static void
+reject(int is_object, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cli_reject(&c, c.in.lineno, c.in.line, c.in.len, is_object, msg,
+	    NULL);
+}
+
+/*
+ * "NAME=EXPR": NAME is letters, digits, '_' and '-', then a single '='.
+ * 0 with both parts allocated, or -1 (and *expr the whole argument).
+ */
+static int
+split_named(const char *arg, char **name, char **expr)
+{
+	size_t n = strspn(arg, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+
+	*expr = xstrdup(arg);
+	if (n == 0 || arg[n] != '=' || arg[n + 1] == '=' || arg[n + 1] == '\0')
+		return -1;
+	free(*expr);
+	*name = xstrdup(arg);
+	(*name)[n] = '\0';
+	*expr = xstrdup(arg + n + 1);
+	return 0;
+}
+
+/* The name of a plain path's last member (.properties.tool -> tool). */
+static char *
+path_name(const char *expr)
+{
+	const char *p = expr, *last = NULL;
+	size_t n;
+
+	while (*p == '.') {
+		p++;
+		n = strspn(p, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+		if (n == 0 || (*p >= '0' && *p <= '9'))
+			return NULL;
+		last = p;
+		p += n;
+	}
+	if (*p != '\0' || last == NULL)
+		return NULL;
+	return xstrdup(last);
+}
+
+static struct jqx *
+compile(const char *flag, const char *expr)
+{
+	struct jqx *x;
+	char err[256];
+
+	if ((x = jqx_compile(expr, err, sizeof(err))) == NULL)
+		cli_usage(&c, "%s '%s': %s", flag, expr, err);
+	return x;
+}

@@ -1,0 +1,125 @@
+/*
+ * rollup: the parts shared by rollup.c (options, stream loop, groups),
+ * agg.c (aggregate states: update, merge, final and partial output) and
+ * val.c (canonical JSON values, ordering, number formatting).
+ *
+ * A group owns its key text and its aggregate states; group_free
+ * releases both. Interned count-by keys live for the whole run.
+ */
+#ifndef ROLLUP_H
+#define ROLLUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "js.h"
+#include "jqx.h"
+
+enum agg_op {
+	AGG_COUNT, AGG_DISTINCT, AGG_SUM, AGG_MIN, AGG_MAX, AGG_AVG,
+	AGG_COUNT_BY, AGG_FIRST, AGG_LAST
+};
+
+#define HLL_P		12
+#define HLL_M		(1u << HLL_P)
+
+struct agg_spec {
+	enum agg_op	 op;
+	char		*name;
+	char		*expr_text;
+	struct jqx	*expr;		/* NULL for --count and in --merge */
+};
+
+/* A sum: integers exactly in 128 bits, other numbers in a double. */
+struct sum_state {
+	__int128	 i;
+	double		 f;
+	int64_t		 n;		/* numbers added (for --avg) */
+	unsigned char	 has_f;
+};
+
+/* A JSON value kept by min/max/first/last: canonical text. */
+struct kept {
+	char		*text;		/* NULL: no value yet */
+	size_t		 len;
+	size_t		 cap;
+	int64_t		 row;		/* first/last: input row */
+};
+
+/* Exact distinct: open-addressed set of 128-bit hashes (lo, hi pairs). */
+struct hset {
+	uint64_t	*slot;
+	size_t		 n;
+	size_t		 cap;		/* slots, a power of two */
+};
+
+/* count-by: interned key id -> count, open-addressed. */
+struct cmap_ent {
+	uint32_t	 id;		/* intern id + 1; 0 = empty */
+	int64_t		 n;
+};
+struct cmap {
+	struct cmap_ent	*e;
+	size_t		 n;
+	size_t		 cap;
+};
+
+union agg_state {
+	int64_t		 count;
+	struct sum_state sum;
+	struct hset	 set;
+	uint8_t		*hll;		/* HLL_M registers */
+	struct kept	 kept;
+	struct cmap	 map;
+};
+
+struct group {
+	uint64_t	 hash;
+	int64_t		 bucket;	/* UTC ns of the bucket start */
+	char		*key;		/* canonical group values, each + '\n' */
+	size_t		 keylen;
+	union agg_state	 st[];
+};
+
+/* A value of the current record for one aggregate. */
+struct agg_in {
+	int		 present;	/* 0: missing or null */
+	int		 type;		/* enum js_type */
+	const char	*text;		/* canonical JSON text */
+	size_t		 len;
+	const char	*str;		/* strings: decoded contents */
+	size_t		 slen;
+	__int128	 ival;		/* numbers: integer value if is_int */
+	int		 is_int;
+	double		 dval;
+};
+
+/* agg.c */
+void	 agg_init(const struct agg_spec *, union agg_state *, int approx);
+void	 agg_update(const struct agg_spec *, union agg_state *,
+	    const struct agg_in *, int approx, int64_t row);
+void	 agg_free(const struct agg_spec *, union agg_state *, int approx);
+void	 agg_final(const struct agg_spec *, const union agg_state *,
+	    int approx, struct buf *);
+void	 agg_partial(const struct agg_spec *, const union agg_state *,
+	    int approx, struct buf *);
+/* Merge the partial value at doc index i; -1 with a message in why. */
+int	 agg_merge(const struct agg_spec *, union agg_state *, int approx,
+	    const struct js_doc *, int i, const char **why);
+const char *agg_op_name(enum agg_op, int approx);
+int	 agg_op_parse(const char *, size_t, enum agg_op *, int *approx);
+uint32_t intern(const char *, size_t);
+
+/* val.c */
+void	 val_canon(struct buf *, const struct js_doc *, int i);
+int	 val_canon_text(struct buf *, int type, const char *, size_t,
+	    const char *str, size_t slen);
+void	 val_num_canon(struct buf *, const char *, size_t);
+int	 val_parse_int(const char *, size_t, __int128 *);
+void	 val_add_i128(struct buf *, __int128);
+void	 val_add_double(struct buf *, double);
+int	 val_cmp(const char *, size_t, const char *, size_t);
+int	 val_cmp_str(const char *, size_t, const char *, size_t);
+
+#endif
