@@ -894,3 +894,49 @@ out/part-00002.tsv"
 	assert_failure 64
 	[[ "$stderr" == "chunk: --delimiter needs --csv"* ]]
 }
+
+# --- the seed pipelines, against PostgreSQL ------------------------------
+
+@test "the CSV seed: 10K-row chunks with the header, loaded 4 at a time" {
+	need_pg
+	python3 - > in.csv <<'EOF2'
+import csv, sys
+w = csv.writer(sys.stdout, lineterminator="\r\n")
+w.writerow(["session_id", "notes", "n"])
+for i in range(30000):
+    w.writerow(["s-%06d" % i, "line one\r\nline, two \"q\"" if i % 7 == 0 else "x", i])
+EOF2
+	q "drop table if exists chunk_sessions; create table chunk_sessions (session_id text primary key, notes text, n int)"
+	run bash -c "chunk -q --csv --header -l 10000 -o parts in.csv | parallel -j4 'csv2jsonl -q < {} | pg-load -q -t chunk_sessions' 2>&1"
+	assert_success
+	[ "$(ls parts | wc -l)" -eq 3 ]
+	run q "select count(*), count(distinct session_id), sum(n), count(*) filter (where notes like E'line one\r\nline, two \"q\"') from chunk_sessions"
+	assert_output "30000|30000|449985000|4286"
+}
+
+@test "the month seed: per-month chunks match the table's counts per month" {
+	need_pg
+	python3 - > ev.jsonl <<'EOF2'
+import json, random
+random.seed(3)
+for i in range(5000):
+    print(json.dumps({"id": i, "occurred_at": "2024-%02d-%02dT%02d:00:00+03:00" % (
+        random.randint(1, 12), random.randint(1, 28), random.randint(0, 23))}))
+EOF2
+	q "drop table if exists chunk_events; create table chunk_events (id bigint primary key, occurred_at timestamptz)"
+	pg-load -q -t chunk_events < ev.jsonl
+	run bash -c 'chunk -q --by .occurred_at --period month -o months ev.jsonl | while read -r f; do
+		m=$(basename "$f" .jsonl)
+		n=$(wc -l < "$f")
+		db=$(psql -X -At -c "select count(*) from chunk_events where date_trunc('"'"'month'"'"', occurred_at at time zone '"'"'UTC'"'"') = '"'"'$m-01'"'"'")
+		[ "$n" -eq "$db" ] && echo "$m ok" || echo "$m MISMATCH $n $db"
+	done'
+	assert_success
+	refute_output --partial MISMATCH
+	[ "${#lines[@]}" -eq "$(ls months | wc -l)" ]
+	# Times at +03:00 on January 1st before 03:00 are December 2023.
+	[ "${#lines[@]}" -eq "$(python3 -c '
+import datetime, json, sys
+print(len({datetime.datetime.fromisoformat(json.loads(l)["occurred_at"])
+          .astimezone(datetime.timezone.utc).strftime("%Y-%m") for l in open("ev.jsonl")}))')" ]
+}
