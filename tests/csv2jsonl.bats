@@ -334,6 +334,14 @@ Try 'csv2jsonl --help' for more information."
 	assert_success
 }
 
+@test "a record longer than --max-line is a reject holding its start" {
+	run csv2jsonl -q --max-line 8 -r "$BATS_TEST_TMPDIR/rej" < <(printf 'a,b\n1,"%s"\n2,3\n' "$(printf 'x%.0s' $(seq 1 300))")
+	assert_success
+	assert_output '{"a":"2","b":"3"}'
+	run cat "$BATS_TEST_TMPDIR/rej"
+	assert_output '{"_error_row":2,"_error_message":"record longer than --max-line (8 bytes); _raw holds its start","_error_line":2,"_error_tool":"csv2jsonl","_raw":"1,\"xxxxx"}'
+}
+
 @test "a missing input file exits 66" {
 	run --separate-stderr csv2jsonl "$BATS_TEST_TMPDIR/nope.csv"
 	assert_failure 66
@@ -378,7 +386,8 @@ for i in range(200000):
 	run --separate-stderr bash -c '/usr/bin/time -f %M csv2jsonl -q "$1" | tail -1' _ "$BATS_TEST_TMPDIR/big.csv"
 	assert_success
 	assert_output '{"id":"199999","text":"quoted, with \"q\" and\r\nnewline 199999","n":"1399993"}'
-	[ "$stderr" -le 16384 ]
+	# Sanitizer builds carry their own shadow memory: no RSS bound there.
+	ldd "$(command -v csv2jsonl)" | grep -q libasan || [ "$stderr" -le 16384 ]
 }
 
 @test "--help prints usage to stdout and exits 0" {

@@ -159,6 +159,13 @@ main(int argc, char *argv[])
 			continue;
 		}
 		c.processed++;
+		if (p.rawlen > c.in.max_line) {
+			snprintf(msg, sizeof(msg), "record longer than "
+			    "--max-line (%zu bytes); _raw holds its start",
+			    c.in.max_line);
+			bad_row(msg);
+			continue;
+		}
 		if (p.error != CSV_OK) {
 			snprintf(msg, sizeof(msg), "field %zu: %s", p.errfield,
 			    csv_strerror(p.error));
@@ -335,7 +342,8 @@ bad_row(const char *msg)
 		cli_fail(&c, EX_DATAERR, "row %" PRId64 " (line %" PRId64
 		    "): %s", p.row, p.line, msg);
 	}
-	cli_reject_fields(&c, p.row, p.raw, p.rawlen, 0, msg, NULL, &line, 1);
+	cli_reject_fields(&c, p.row, p.raw, p.rawlen > c.in.max_line ?
+	    c.in.max_line : p.rawlen, 0, msg, NULL, &line, 1);
 }
 
 /* Does the record hold a byte >= 0x80? */
