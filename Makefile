@@ -31,7 +31,7 @@ MANS     = $(wildcard man/man1/*.1 man/man7/*.7)
 SCRIPTS  = $(filter-out %.md,$(wildcard scripts/*)) .ci/run tests/run \
 	   $(wildcard tests/lib/*.sh tests/bench/*.sh)
 
-.PHONY: all check unit install uninstall lint bench fuzz demo clean
+.PHONY: all check unit install uninstall lint bench fuzz demo clean FORCE
 .SECONDARY:
 
 all: $(BINS)

@@ -196,6 +196,26 @@ out/ev_002.ndjson"
 	assert_line -n 0 "out/part-000001.jsonl"
 }
 
+@test "past --digits the numbers grow and a warning says names no longer sort" {
+	records 12 > in.jsonl
+	run --separate-stderr chunk -l 1 --digits 1 -o out in.jsonl
+	assert_success
+	assert_line --index 8 "out/part-9.jsonl"
+	assert_line --index 9 "out/part-10.jsonl"
+	assert_line --index 11 "out/part-12.jsonl"
+	[ "$(grep -c 'more chunks than --digits 1 allows' <<< "$stderr")" -eq 1 ]
+}
+
+@test "a line longer than --max-line is a reject, the others are split" {
+	{ echo '{"a":1}'; printf '{"long":"%0100d"}\n' 0; echo '{"a":3}'; } > in.jsonl
+	run --separate-stderr chunk -l 5 --max-line 50 -r rej.jsonl -o out in.jsonl
+	assert_success
+	[ "$(cat out/part-00001.jsonl)" = '{"a":1}
+{"a":3}' ]
+	run jq -r '._error_row' rej.jsonl
+	assert_output 2
+}
+
 @test "-o creates missing directories and a trailing slash changes nothing" {
 	records 3 > in.jsonl
 	run --separate-stderr chunk -l 5 -o a/b/c/ in.jsonl
@@ -403,6 +423,25 @@ for i in range(5500):
 out/part-00002.jsonl"
 	[ "$(ls out | wc -l)" -eq 2 ]
 	grep -q "^chunk: interrupted by SIGTERM$" err
+}
+
+@test "SIGTERM is passed on to running --exec commands, then chunk exits 143" {
+	records 3 > in.jsonl
+	chunk -l 1 -o out -j 1 --exec "sh -c 'exec sleep 30' _ {}" in.jsonl > /dev/null 2> err &
+	pid=$!
+	for _ in $(seq 100); do
+		pgrep -P "$pid" sleep > /dev/null && break
+		sleep 0.1
+	done
+	kill -TERM "$pid"
+	status=0
+	SECONDS=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 143 ]
+	[ "$SECONDS" -lt 10 ]
+	grep -q "^chunk: out/part-00001.jsonl: --exec: killed by signal 15 (Terminated)$" err
+	grep -q "^chunk: interrupted by SIGTERM$" err
+	[ -z "$(temps out)" ]
 }
 
 @test "no temp file stays after a successful run" {
@@ -659,6 +698,19 @@ EOF2
 	[ -z "$(temps out)" ]
 }
 
+@test "a low open-file limit lowers --max-open instead of failing" {
+	python3 -c '
+for i in range(600):
+    print("{\"g\":\"g%d\",\"i\":%d,\"pad\":\"%s\"}" % (i % 60, i, "x" * 30000))
+' > in.jsonl
+	run bash -c 'ulimit -n 40 && chunk -q --by .g -o out in.jsonl | wc -l'
+	assert_success
+	assert_output 60
+	for g in 0 31 59; do
+		grep "\"g$g\"" in.jsonl | cmp - "out/g$g.jsonl"
+	done
+}
+
 # --- --shards ---------------------------------------------------------
 
 @test "--shards puts each key in chunk xxh3(key) mod K + 1" {
@@ -829,4 +881,62 @@ session_id s-002 s-004 s-006"
 	run --separate-stderr chunk --csv --shards 2 -k .a
 	assert_failure 64
 	[[ "$stderr" == "chunk: --csv works with -l, -b and -n only"* ]]
+}
+
+@test "--csv -d tab splits TSV with its quoted fields whole" {
+	printf 'a\tb\n1\t"x\ny"\n2\tz\n' > in.tsv
+	run --separate-stderr chunk --csv --header -d tab -l 1 --suffix .tsv -o out in.tsv
+	assert_success
+	assert_output "out/part-00001.tsv
+out/part-00002.tsv"
+	[ "$(cat out/part-00001.tsv)" = "$(printf 'a\tb\n1\t"x\ny"')" ]
+	run --separate-stderr chunk -l 1 -d tab
+	assert_failure 64
+	[[ "$stderr" == "chunk: --delimiter needs --csv"* ]]
+}
+
+# --- the seed pipelines, against PostgreSQL ------------------------------
+
+@test "the CSV seed: 10K-row chunks with the header, loaded 4 at a time" {
+	need_pg
+	python3 - > in.csv <<'EOF2'
+import csv, sys
+w = csv.writer(sys.stdout, lineterminator="\r\n")
+w.writerow(["session_id", "notes", "n"])
+for i in range(30000):
+    w.writerow(["s-%06d" % i, "line one\r\nline, two \"q\"" if i % 7 == 0 else "x", i])
+EOF2
+	q "drop table if exists chunk_sessions; create table chunk_sessions (session_id text primary key, notes text, n int)"
+	run bash -c "chunk -q --csv --header -l 10000 -o parts in.csv | parallel -j4 'csv2jsonl -q < {} | pg-load -q -t chunk_sessions' 2>&1"
+	assert_success
+	[ "$(ls parts | wc -l)" -eq 3 ]
+	run q "select count(*), count(distinct session_id), sum(n), count(*) filter (where notes like E'line one\r\nline, two \"q\"') from chunk_sessions"
+	assert_output "30000|30000|449985000|4286"
+}
+
+@test "the month seed: per-month chunks match the table's counts per month" {
+	need_pg
+	python3 - > ev.jsonl <<'EOF2'
+import json, random
+random.seed(3)
+for i in range(5000):
+    print(json.dumps({"id": i, "occurred_at": "2024-%02d-%02dT%02d:00:00+03:00" % (
+        random.randint(1, 12), random.randint(1, 28), random.randint(0, 23))}))
+EOF2
+	q "drop table if exists chunk_events; create table chunk_events (id bigint primary key, occurred_at timestamptz)"
+	pg-load -q -t chunk_events < ev.jsonl
+	run bash -c 'chunk -q --by .occurred_at --period month -o months ev.jsonl | while read -r f; do
+		m=$(basename "$f" .jsonl)
+		n=$(wc -l < "$f")
+		db=$(psql -X -At -c "select count(*) from chunk_events where date_trunc('"'"'month'"'"', occurred_at at time zone '"'"'UTC'"'"') = '"'"'$m-01'"'"'")
+		[ "$n" -eq "$db" ] && echo "$m ok" || echo "$m MISMATCH $n $db"
+	done'
+	assert_success
+	refute_output --partial MISMATCH
+	[ "${#lines[@]}" -eq "$(ls months | wc -l)" ]
+	# Times at +03:00 on January 1st before 03:00 are December 2023.
+	[ "${#lines[@]}" -eq "$(python3 -c '
+import datetime, json, sys
+print(len({datetime.datetime.fromisoformat(json.loads(l)["occurred_at"])
+          .astimezone(datetime.timezone.utc).strftime("%Y-%m") for l in open("ev.jsonl")}))')" ]
 }

@@ -25,6 +25,12 @@ with open(sys.argv[2], 'w') as f:
         f.write('{\"id\":%d,\"v\":\"x%d\"}\n' % (i, i))" "$1" "$2"
 }
 
+@test "the pg module's unit tests pass" {
+	run "$UNIT/pg_test"
+	assert_success
+	assert_output ""
+}
+
 @test "records load into same-named columns and unknown keys are ignored" {
 	q "create table $T (id int, name text, n numeric, ok boolean)"
 	run_split pg-load -t "$T" < "$FIX/pg-load-basic.jsonl"
@@ -183,6 +189,8 @@ for l in open(sys.argv[1]):
 	[[ "$stderr" == "pg-load: 6 rows, 2 imported, 4 rejected,"* ]]
 	run bash -c "jq -c '[._error_row, ._error_sqlstate, .id]' '$BATS_TEST_TMPDIR/rej' | sort"
 	assert_output "$(printf '%s\n' '[2,"23503",2]' '[3,"22P02",3]' '[4,"23505",1]' '[5,"22001",5]')"
+	run bash -c "jq -c 'select(._error_path) | [._error_row, ._error_path]' '$BATS_TEST_TMPDIR/rej' | sort"
+	assert_output "$(printf '%s\n' '[3,"/score"]' '[5,"/code"]')"
 	run jq -r ._error_message "$BATS_TEST_TMPDIR/rej"
 	assert_line 'insert or update on table "'"$T"'" violates foreign key constraint "'"$T"'_user_id_fkey": Key (user_id)=(99) is not present in table "'"$T"'_u".'
 	run q "select id, user_id, score from $T order by id"
@@ -420,6 +428,14 @@ print(end * 100 // os.path.getsize('$BATS_TEST_TMPDIR/in'))")
 	assert_output "5000|5000|$((5000 * 5001 / 2))"
 	run q "select count(*) from ${T}_l_batches"
 	assert_output 50
+}
+
+@test "--on-error stop with --rejects stops at a database error" {
+	q "create table $T (id int, n int)"
+	printf '%s\n' '{"id":1,"n":1}' '{"id":2,"n":"abc"}' > "$BATS_TEST_TMPDIR/in"
+	run_split pg-load -t "$T" --on-error stop -r "$BATS_TEST_TMPDIR/rej" < "$BATS_TEST_TMPDIR/in"
+	assert_failure 65
+	assert_equal "${stderr_lines[0]}" 'pg-load: row 2: 22P02: invalid input syntax for type integer: "abc"'
 }
 
 @test "--jobs with upsert is refused with the rule" {

@@ -21,7 +21,7 @@ risks = ["low", "medium", "high", None]
 out = sys.stdout
 recent = []
 base = 1704067200  # 2024-01-01T00:00:00Z
-span = 366 * 86400
+span = 366 * 86400 - 600  # jitter below stays inside 2024
 for i in range(rows):
     if recent and rng.random() < 0.03:
         out.write(rng.choice(recent))

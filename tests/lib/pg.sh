@@ -30,7 +30,8 @@ ctl() {
 }
 
 start_server() {
-	ctl "$1" -o "-p $port -k $1 -c listen_addresses= -c fsync=off \
+	# The server must not inherit bats' fd 3, or bats waits for it.
+	ctl "$1" 3>&- -o "-p $port -k $1 -c listen_addresses= -c fsync=off \
 	    -c synchronous_commit=off -c full_page_writes=off \
 	    -c max_connections=60" start >/dev/null
 }

@@ -54,6 +54,7 @@ static const char usage[] =
 "      --csv               the input is CSV (RFC 4180); with -l, -b, -n only\n"
 "      --header            with --csv: the first row is a header, written at\n"
 "                          the top of every chunk\n"
+"  -d, --delimiter DELIM   with --csv: field delimiter (default ,; tab or \\t)\n"
 "      --exec CMD          run CMD for each completed chunk, {} = its path\n"
 "                          (split into words, no shell); nothing on stdout\n"
 "  -j, --jobs N            with --exec: N commands at once (default: CPUs)\n"
@@ -78,6 +79,8 @@ static const char	*prefix;
 static const char	*suffix;
 static int		 csv_mode;	/* --csv */
 static int		 header;	/* --header */
+static int		 delim = ',';	/* -d */
+static const char	*delim_arg;
 static int		 digits = 5;
 static const char	*exec_cmd;
 static int64_t		 jobs;
@@ -134,7 +137,7 @@ main(int argc, char *argv[])
 	if (nslots > 0)
 		slots = xcalloc((size_t)nslots, sizeof(*slots));
 	if (csv_mode) {
-		csv_init(&csv, &c.in, ',');
+		csv_init(&csv, &c.in, delim);
 		c.unit = "rows";
 	}
 	atexit(at_exit);
@@ -185,6 +188,7 @@ parse_options(int argc, char **argv)
 		{ "key",	required_argument,	NULL, 'k' },
 		{ "csv",	no_argument,		NULL, OPT_CSV },
 		{ "header",	no_argument,		NULL, OPT_HEADER },
+		{ "delimiter",	required_argument,	NULL, 'd' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *why, *dir = NULL;
@@ -192,7 +196,7 @@ parse_options(int argc, char **argv)
 	size_t n;
 	int ch, nmodes;
 
-	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS "l:b:n:o:j:0k:",
+	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS "l:b:n:o:j:0k:d:",
 	    opts, NULL)) != -1) {
 		if (cli_option(&c, ch, optarg))
 			continue;
@@ -254,6 +258,13 @@ parse_options(int argc, char **argv)
 		case OPT_HEADER:
 			header = 1;
 			break;
+		case 'd':
+			delim_arg = optarg;
+			if ((delim = csv_delimiter(optarg)) == -1)
+				cli_usage(&c, "--delimiter: '%s' is not one ASCII "
+				    "character other than a quote or a line end",
+				    optarg);
+			break;
 		default:
 			cli_usage(&c, NULL);
 		}
@@ -289,6 +300,8 @@ parse_options(int argc, char **argv)
 		mode = M_SIZE;
 	if (header && !csv_mode)
 		cli_usage(&c, "--header needs --csv");
+	if (delim_arg != NULL && !csv_mode)
+		cli_usage(&c, "--delimiter needs --csv");
 	if (csv_mode && (mode == M_SHARDS || mode == M_PERIOD ||
 	    mode == M_VALUE))
 		cli_usage(&c, "--csv works with -l, -b and -n only");

@@ -104,6 +104,11 @@ exec_start(struct runner *r, char *path)
 		;
 	while (r->running == r->max_jobs)
 		reap(r, 1, 0);
+	if (cli_signal) {
+		/* Interrupted while waiting: start nothing new. */
+		free(path);
+		return;
+	}
 
 	argv = xcalloc((size_t)r->nwords + 2, sizeof(*argv));
 	for (i = 0; i < r->nwords; i++) {

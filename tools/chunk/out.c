@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -203,6 +204,7 @@ static void
 take_fd(struct chunks *s, struct out *o)
 {
 	struct buf b = BUF_INIT;
+	struct rlimit rl;
 	size_t i, lru;
 
 	if (o->fd != -1)
@@ -235,8 +237,13 @@ take_fd(struct chunks *s, struct out *o)
 	    -1)
 		cli_fail(s->cli, EX_IOERR, "%s: cannot reopen: %s", o->tmp,
 		    strerror(errno));
-	if (s->open == NULL)
+	if (s->open == NULL) {
+		/* Leave descriptors for stdio, rejects, --exec and libjq. */
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+		    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 32 + s->max_open)
+			s->max_open = rl.rlim_cur > 33 ? rl.rlim_cur - 32 : 1;
 		s->open = xcalloc(s->max_open, sizeof(*s->open));
+	}
 	s->open[s->nopen++] = o;
 }
 

@@ -79,7 +79,6 @@ static int	 values(struct csv_field **, char *, size_t);
 static void	 emit(const struct csv_field *, int);
 static char	*copy_words(char *, const char *, size_t);
 static int	 has_json_special(const char *, size_t);
-static int	 needs_escape(const char *, size_t);
 static int	 is_json_literal(const char *, size_t);
 
 int
@@ -158,7 +157,7 @@ main(int argc, char *argv[])
 			c.in.blank++;
 			continue;
 		}
-		c.processed++;
+		cli_tick(&c);
 		if (p.rawlen > c.in.max_line) {
 			snprintf(msg, sizeof(msg), "record longer than "
 			    "--max-line (%zu bytes); _raw holds its start",
@@ -336,12 +335,11 @@ static void
 bad_row(const char *msg)
 {
 	struct rec_field line = { "_error_line", REC_INT, NULL, 0, p.line };
+	char loc[64];
 
-	if (!c.has_rejects) {
-		c.rejected++;
-		cli_fail(&c, EX_DATAERR, "row %" PRId64 " (line %" PRId64
-		    "): %s", p.row, p.line, msg);
-	}
+	snprintf(loc, sizeof(loc), "row %" PRId64 " (line %" PRId64 ")",
+	    p.row, p.line);
+	c.loc = loc;
 	cli_reject_fields(&c, p.row, p.raw, p.rawlen > c.in.max_line ?
 	    c.in.max_line : p.rawlen, 0, msg, NULL, &line, 1);
 }
@@ -435,9 +433,7 @@ emit(const struct csv_field *v, int direct)
 	int first = 1, clean;
 
 	need = keys.len + row_key.len + 64 + 8 * nkeys + 6 * p.rawlen;
-	if (c.out.cap - c.out.len >= need) {
-		start = o = c.out.buf + c.out.len;
-	} else {
+	if ((start = o = rec_reserve(&c.out, need)) == NULL) {
 		buf_reset(&ob);
 		buf_grow(&ob, need);
 		start = o = ob.p;
@@ -458,7 +454,7 @@ emit(const struct csv_field *v, int direct)
 			memcpy(o, v[k].p, n);
 			o += n;
 		} else if (clean ? !(v[k].flags & CSV_ESCAPED) :
-		    !needs_escape(v[k].p, n)) {
+		    buf_jstr_plain(v[k].p, n) == n) {
 			*o++ = '"';
 			if (direct && v[k].p + n + 8 <= limit)
 				o = copy_words(o, v[k].p, n);
@@ -493,8 +489,7 @@ emit(const struct csv_field *v, int direct)
 		return;
 	}
 	*o = '\n';
-	c.out.len += n + 1;
-	c.out.bytes += n + 1;
+	rec_commit(&c.out, n + 1);
 	c.passed++;
 }
 
@@ -516,33 +511,6 @@ copy_words(char *o, const char *s, size_t n)
 #define ONES		0x0101010101010101ULL
 #define HIGHS		0x8080808080808080ULL
 #define ZERO_BYTES(v)	(((v) - ONES) & ~(v) & HIGHS)
-
-/*
- * Does s need escaping as a JSON string (a byte < 0x20, '"', '\\' or
- * DEL)? Eight bytes at a time: most values need none and are copied.
- */
-static int
-needs_escape(const char *s, size_t n)
-{
-	uint64_t w;
-	size_t i = 0;
-	unsigned char ch;
-
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, s + i, 8);
-		if ((((w - ONES * 0x20) & ~w & HIGHS) |
-		    ZERO_BYTES(w ^ (ONES * '"')) |
-		    ZERO_BYTES(w ^ (ONES * '\\')) |
-		    ZERO_BYTES(w ^ (ONES * 0x7f))) != 0)
-			return 1;
-	}
-	for (; i < n; i++) {
-		ch = (unsigned char)s[i];
-		if (ch < 0x20 || ch == '"' || ch == '\\' || ch == 0x7f)
-			return 1;
-	}
-	return 0;
-}
 
 /* Does s hold a byte < 0x20, a backslash or DEL (quotes do not count)? */
 static int

@@ -127,6 +127,37 @@ buf_add_i64(struct buf *b, int64_t v)
 	buf_add(b, p, (size_t)(e - p));
 }
 
+#define ONES		0x0101010101010101ULL
+#define HIGHS		0x8080808080808080ULL
+#define ZERO_BYTES(v)	(((v) - ONES) & ~(v) & HIGHS)
+
+/*
+ * Length of the longest prefix of s that a JSON string holds as is: no
+ * control byte, '"', '\\' or DEL. Eight bytes at a time.
+ */
+size_t
+buf_jstr_plain(const char *s, size_t n)
+{
+	uint64_t w;
+	size_t i = 0;
+	unsigned char ch;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		if ((((w - ONES * 0x20) & ~w & HIGHS) |
+		    ZERO_BYTES(w ^ (ONES * '"')) |
+		    ZERO_BYTES(w ^ (ONES * '\\')) |
+		    ZERO_BYTES(w ^ (ONES * 0x7f))) != 0)
+			break;
+	}
+	for (; i < n; i++) {
+		ch = (unsigned char)s[i];
+		if (ch < 0x20 || ch == '"' || ch == '\\' || ch == 0x7f)
+			break;
+	}
+	return i;
+}
+
 /*
  * Append s as a JSON string in jq -c style: quotes, backslash and the
  * short escapes \b \f \n \r \t; other C0 controls and DEL as \u00XX;
@@ -144,9 +175,7 @@ buf_add_jstr(struct buf *b, const char *s, size_t n)
 	b->p[b->len++] = '"';
 	while (p < e) {
 		run = p;
-		while (p < e && *p >= 0x20 && *p != '"' && *p != '\\' &&
-		    *p != 0x7f)
-			p++;
+		p += buf_jstr_plain((const char *)p, (size_t)(e - p));
 		buf_add(b, run, (size_t)(p - run));
 		if (p == e)
 			break;

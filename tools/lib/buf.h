@@ -28,6 +28,7 @@ void	 buf_addf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 buf_add_i64(struct buf *, int64_t);
 void	 buf_add_jstr(struct buf *, const char *, size_t);
+size_t	 buf_jstr_plain(const char *, size_t);
 void	 buf_add_b64(struct buf *, const void *, size_t);
 char	*buf_cstr(struct buf *);
 void	 buf_free(struct buf *);

@@ -170,9 +170,7 @@ cli_next(struct cli *c)
 		cli_fail(c, EX_IOERR, "%s: read error: %s", c->in.name,
 		    strerror(errno));
 	}
-	c->processed++;
-	if (c->progress && (++c->ticks & 4095) == 0)
-		progress(c);
+	cli_tick(c);
 	if (c->in.too_long) {
 		char msg[96];
 
@@ -182,6 +180,14 @@ cli_next(struct cli *c)
 		return cli_next(c);
 	}
 	return 1;
+}
+
+void
+cli_tick(struct cli *c)
+{
+	c->processed++;
+	if (c->progress && (++c->ticks & 4095) == 0)
+		progress(c);
 }
 
 void
@@ -278,6 +284,10 @@ cli_reject_fields(struct cli *c, int64_t row, const char *line, size_t len,
 
 	if (!c->has_rejects) {
 		c->rejected++;
+		if (c->loc != NULL)
+			cli_fail(c, EX_DATAERR, "%s: %s%s%s", c->loc,
+			    path != NULL && *path ? path : "",
+			    path != NULL && *path ? ": " : "", msg);
 		if (path != NULL && *path != '\0')
 			cli_fail(c, EX_DATAERR, "%s %" PRId64 ": %s: %s",
 			    strcmp(c->unit, "rows") == 0 ? "row" : "line",

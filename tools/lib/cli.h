@@ -83,6 +83,7 @@ struct cli {
 
 	/* Counters: what the summary and --stats report. */
 	const char	*unit;		/* "lines" (default), "rows", ... */
+	const char	*loc;		/* if set: where, in fatal reject messages */
 	const char	*passed_name;	/* "passed" (default) */
 	int64_t		 processed;
 	int64_t		 passed;
@@ -108,6 +109,8 @@ int	 cli_option(struct cli *, int ch, const char *arg);
 void	 cli_start(struct cli *, int argc, char **argv);
 /* Next non-blank input line into c->in (counts processed); 0 at end. */
 int	 cli_next(struct cli *);
+/* Count one record read by a tool's own framing; show progress. */
+void	 cli_tick(struct cli *);
 /* Write a passing record (and a newline) to stdout; count it. */
 void	 cli_pass(struct cli *, const char *rec, size_t len);
 /* Write bytes to stdout (for tools that build records themselves). */
@@ -115,8 +118,9 @@ void	 cli_write(struct cli *, const void *, size_t);
 /*
  * Divert a bad record: to the rejects file with _error_row, _error_message,
  * _error_path (when path is not NULL) and _error_tool, or, without
- * --rejects, stop with exit 65 and "PROG: line ROW: MSG". Also stops
- * with 65 when the error budget is exceeded. extra/nextra: more members.
+ * --rejects, stop with exit 65 and "PROG: line ROW: MSG" (or "PROG: LOC:
+ * MSG" when c->loc is set, e.g. "row 7 (line 9)"). Also stops with 65
+ * when the error budget is exceeded. extra/nextra: more members.
  */
 void	 cli_reject(struct cli *, int64_t row, const char *line, size_t len,
 	    int is_object, const char *msg, const char *path);

@@ -565,3 +565,30 @@ pg_copy_line(const struct pg_err *e, const char *rel)
 	}
 	return 0;
 }
+
+int
+pg_copy_column(const struct pg_err *e, const char *rel, char *buf,
+    size_t size)
+{
+	const char *p = e->context, *c, *end;
+	size_t n = strlen(rel);
+
+	while ((p = strstr(p, "COPY ")) != NULL) {
+		p += 5;
+		if (strncmp(p, rel, n) != 0 || strncmp(p + n, ", line ", 7) != 0)
+			continue;
+		for (c = p + n + 7; isdigit((unsigned char)*c); c++)
+			;
+		if (strncmp(c, ", column ", 9) != 0)
+			return 0;
+		c += 9;
+		if ((end = strstr(c, ": ")) == NULL)
+			end = c + strcspn(c, "\n");
+		if ((size_t)(end - c) >= size || end == c)
+			return 0;
+		memcpy(buf, c, (size_t)(end - c));
+		buf[end - c] = '\0';
+		return 1;
+	}
+	return 0;
+}

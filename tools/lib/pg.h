@@ -127,6 +127,9 @@ int	 pg_copy_end(PGconn *, const char *abort_msg, int64_t *rows,
  * context), for the relation named rel; 0 when not known.
  */
 int64_t	 pg_copy_line(const struct pg_err *, const char *rel);
+/* The column it names ("..., line N, column C: ..."): 1 with C in buf. */
+int	 pg_copy_column(const struct pg_err *, const char *rel, char *buf,
+	    size_t size);
 
 /* 1 for SQLSTATEs worth a retry: 08xxx, 40001, 40P01, 53300, 57P0[123]. */
 int	 pg_sqlstate_transient(const char *sqlstate);

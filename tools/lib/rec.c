@@ -64,11 +64,15 @@ rec_fill(struct rec_in *in)
 		in->eof = 1;
 		return 0;
 	}
-	/* A BOM is skipped at the start of the stream only. */
-	if (in->base == 0 && in->end == 0 && r >= 3 &&
-	    memcmp(in->buf, "\xef\xbb\xbf", 3) == 0)
-		in->pos = 3;
 	in->end += (size_t)r;
+	/* A BOM is skipped at the start of the stream only. */
+	if (!in->bom_checked && in->base == 0 && in->pos == 0) {
+		if (in->end < 3 && memcmp(in->buf, "\xef\xbb\xbf", in->end) == 0)
+			return rec_fill(in);	/* maybe a BOM: read on */
+		in->bom_checked = 1;
+		if (memcmp(in->buf, "\xef\xbb\xbf", 3) == 0)
+			in->pos = 3;
+	}
 	return r;
 }
 
@@ -251,6 +255,19 @@ rec_putline(struct rec_out *o, const void *p, size_t n)
 	return rec_put(o, "\n", 1);
 }
 
+char *
+rec_reserve(struct rec_out *o, size_t n)
+{
+	return o->cap - o->len >= n ? o->buf + o->len : NULL;
+}
+
+void
+rec_commit(struct rec_out *o, size_t n)
+{
+	o->len += n;
+	o->bytes += n;
+}
+
 int
 rec_out_close(struct rec_out *o)
 {
@@ -302,7 +319,9 @@ rec_annotate(struct buf *b, const char *line, size_t len, int is_object,
 		if (close_at > 0) {
 			close_at--;
 			k = close_at;
-			while (k > 0 && strchr(" \t\r\n", line[k - 1]) != NULL)
+			while (k > 0 && (line[k - 1] == ' ' ||
+			    line[k - 1] == '\t' || line[k - 1] == '\r' ||
+			    line[k - 1] == '\n'))
 				k--;
 			empty = k > 0 && line[k - 1] == '{';
 			buf_add(b, line, k);

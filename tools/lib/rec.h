@@ -40,6 +40,7 @@ struct rec_in {
 	size_t		 max_line;
 	int		 eof;
 	int		 skipping;	/* discarding the tail of a long line */
+	int		 bom_checked;
 	uint64_t	 base;		/* stream offset of buf[0] */
 	off_t		 size;		/* size of a regular file, else -1 */
 
@@ -83,6 +84,13 @@ int	 rec_put(struct rec_out *, const void *, size_t);
 /* Write p[0..n) and a newline. */
 int	 rec_putline(struct rec_out *, const void *, size_t);
 int	 rec_flush(struct rec_out *);
+/*
+ * For writers that format in place: a pointer to at least n free bytes
+ * of o's buffer, or NULL when it has less room (then flush or use
+ * rec_put). rec_commit(o, n) accounts for the n bytes written there.
+ */
+char	*rec_reserve(struct rec_out *, size_t n);
+void	 rec_commit(struct rec_out *, size_t n);
 /* Flush, close the descriptor, free the buffer. */
 int	 rec_out_close(struct rec_out *);
 

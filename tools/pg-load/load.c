@@ -32,6 +32,7 @@ struct worker {
 	PGconn		*conn;
 	int		 stage_ready;
 	int		 first_op;
+	int		 in_commit;	/* the failure came at COMMIT */
 	struct buf	 sql, cols;
 	struct pg_err	 err;
 	struct counts	 n;		/* this attempt */
@@ -51,7 +52,8 @@ static int	 process(struct worker *, struct batch *, size_t, size_t);
 static int	 op(struct worker *, struct batch *, size_t, size_t,
 		    struct counts *, int64_t *);
 static int	 prepare_conn(struct worker *);
-static void	 add_rej(struct batch *, size_t, const struct pg_err *);
+static void	 add_rej(struct plan *, struct batch *, size_t,
+		    const struct pg_err *);
 static void	 publish(struct worker *, struct batch *, const struct counts *,
 		    int64_t loaded);
 
@@ -91,8 +93,10 @@ batch_reset(struct batch *b, int64_t no)
 {
 	size_t i;
 
-	for (i = 0; i < b->nrej; i++)
+	for (i = 0; i < b->nrej; i++) {
 		free(b->rej[i].msg);
+		free(b->rej[i].path);
+	}
 	b->nrej = 0;
 	b->no = no;
 	b->first_row = b->last_row = 0;
@@ -273,6 +277,19 @@ run_batch(struct worker *w, struct batch *b)
 			return;
 		lost = 1;
 		drop_conn(w);
+		/*
+		 * Without a ledger nobody can tell whether a COMMIT whose
+		 * reply was lost landed, nor (replace) which partitions the
+		 * lost session claimed: stop rather than guess.
+		 */
+		if (!p->ledger && !p->check && (w->in_commit ||
+		    (p->mode == M_REPLACE && *p->n_batches > 0))) {
+			plan_fatal(p, EX_TEMPFAIL, "connection lost %s without "
+			    "--ledger: %s; re-run (with --ledger to resume "
+			    "exactly once)", w->in_commit ? "at COMMIT" :
+			    "during a replace", w->err.msg);
+			return;
+		}
 	}
 	plan_fatal(p, EX_TEMPFAIL, "giving up after %d retries: %s%s%s",
 	    p->retries, w->err.sqlstate[0] ? w->err.sqlstate : "",
@@ -295,7 +312,7 @@ publish(struct worker *w, struct batch *b, const struct counts *n,
 		    b->rej[i].sqlstate, strlen(b->rej[i].sqlstate), 0 };
 
 		cli_reject_fields(c, r->lineno, b->lines.p + r->line_off,
-		    r->line_len, 1, b->rej[i].msg, NULL, &f, 1);
+		    r->line_len, 1, b->rej[i].msg, b->rej[i].path, &f, 1);
 	}
 	c->passed += loaded;
 	*p->n_batches += 1;
@@ -327,20 +344,43 @@ attempt(struct worker *w, struct batch *b)
 	size_t i;
 	int r;
 
-	for (i = 0; i < b->nrej; i++)
+	for (i = 0; i < b->nrej; i++) {
 		free(b->rej[i].msg);
+		free(b->rej[i].path);
+	}
 	b->nrej = 0;
+	w->in_commit = 0;
 	memset(&w->n, 0, sizeof(w->n));
 	if (prepare_conn(w) == -1)
 		goto failed;
 	if (pg_run(w->conn, "BEGIN", &w->err) == -1)
 		goto failed;
 	w->first_op = 1;
+	/*
+	 * The whole batch first, without a savepoint (subtransactions cost);
+	 * only a batch that fails is replayed row range by row range.
+	 */
+	if (b->nrow > 0) {
+		struct counts n = { 0 };
+		int64_t bad = -1;
+
+		if (op(w, b, 0, b->nrow, &n, &bad) == 0) {
+			w->n = n;
+			goto loaded;
+		}
+		if (w->err.transient || PQstatus(w->conn) == CONNECTION_BAD)
+			return R_TRANSIENT;
+		if (pg_run(w->conn, "ROLLBACK", &w->err) == -1 ||
+		    pg_run(w->conn, "BEGIN", &w->err) == -1)
+			goto failed;
+		w->first_op = 1;
+	}
 	if ((r = process(w, b, 0, b->nrow)) != R_OK) {
 		if (PQstatus(w->conn) == CONNECTION_OK)
 			PQclear(PQexec(w->conn, "ROLLBACK"));
 		return r;
 	}
+loaded:
 	total = w->n;
 	if (p->ledger && !p->check) {
 		char sql[512], no[24], f[24], l[24], recs[24], ld[24], rj[24],
@@ -370,6 +410,7 @@ attempt(struct worker *w, struct batch *b)
 		}
 		PQclear(res);
 	}
+	w->in_commit = 1;
 	if (pg_run(w->conn, p->check ? "ROLLBACK" : "COMMIT", &w->err) == -1) {
 		if (classify(w) == R_FATAL)
 			plan_fatal(p, EX_DATAERR, "rows %" PRId64 "-%" PRId64
@@ -444,7 +485,7 @@ process(struct worker *w, struct batch *b, size_t lo, size_t hi)
 			    w->err.detail[0] ? ": " : "", w->err.detail);
 			return R_FATAL;
 		}
-		add_rej(b, (size_t)bad, &w->err);
+		add_rej(p, b, (size_t)bad, &w->err);
 		if ((r = process(w, b, lo, (size_t)bad)) != R_OK)
 			return r;
 		return process(w, b, (size_t)bad + 1, hi);
@@ -456,9 +497,11 @@ process(struct worker *w, struct batch *b, size_t lo, size_t hi)
 }
 
 static void
-add_rej(struct batch *b, size_t row, const struct pg_err *e)
+add_rej(struct plan *p, struct batch *b, size_t row, const struct pg_err *e)
 {
-	struct buf m = BUF_INIT;
+	struct buf m = BUF_INIT, path = BUF_INIT;
+	char col[256];
+	size_t i;
 
 	if (b->nrej == b->caprej) {
 		b->caprej = b->caprej ? b->caprej * 2 : 16;
@@ -472,6 +515,20 @@ add_rej(struct batch *b, size_t row, const struct pg_err *e)
 	b->rej[b->nrej].row = row;
 	memcpy(b->rej[b->nrej].sqlstate, e->sqlstate, 6);
 	b->rej[b->nrej].msg = buf_cstr(&m);
+	b->rej[b->nrej].path = NULL;
+	if (pg_copy_column(e, p->mode == M_APPEND ? p->t.name : STAGE_NAME,
+	    col, sizeof(col))) {
+		/* A JSON pointer: ~ and / escaped. */
+		buf_addc(&path, '/');
+		for (i = 0; col[i] != '\0'; i++)
+			if (col[i] == '~')
+				buf_adds(&path, "~0");
+			else if (col[i] == '/')
+				buf_adds(&path, "~1");
+			else
+				buf_addc(&path, col[i]);
+		b->rej[b->nrej].path = buf_cstr(&path);
+	}
 	b->nrej++;
 }
 

@@ -31,6 +31,7 @@ static struct plan	 p;
 static const char	*table_arg, *dsn_arg, *keys_arg, *compare_arg,
 			*vf_arg, *vt_arg, *cur_arg, *as_of_arg, *extra_arg,
 			*ledger_arg = "sluice_ledger", *run_id_arg;
+static const char	*on_error;
 static int64_t		 limit = -1;
 static int		 force, status_only;
 /* Ranges of records committed before, by first record (0-based). */
@@ -147,6 +148,7 @@ main(int argc, char *argv[])
 		case O_DRY_RUN: p.dry_run = 1; break;
 		case O_CHECK: p.check = 1; break;
 		case O_ON_ERROR:
+			on_error = optarg;
 			if (strcmp(optarg, "stop") == 0)
 				p.reject_mode = 0;
 			else if (strcmp(optarg, "reject") == 0)
@@ -216,7 +218,7 @@ main(int argc, char *argv[])
 		cli_usage(&c, "-t/--table is required");
 	if (p.reject_mode && c.rejects_path == NULL)
 		cli_usage(&c, "--on-error reject needs --rejects FILE");
-	if (c.rejects_path != NULL)
+	if (c.rejects_path != NULL && on_error == NULL)
 		p.reject_mode = 1;
 	if ((p.mode == M_UPSERT || p.mode == M_SKIP || p.mode == M_SCD2) &&
 	    keys_arg == NULL)

@@ -79,6 +79,7 @@ struct rej {
 	size_t		 row;
 	char		 sqlstate[6];
 	char		*msg;
+	char		*path;		/* "/column" from the COPY context, or NULL */
 };
 
 struct batch {

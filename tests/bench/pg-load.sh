@@ -1,0 +1,83 @@
+# shellcheck shell=bash
+# pg-load against the ways a user would load 1M analytics events:
+#
+# - psql \copy of the same rows pre-converted to CSV (the floor: no JSON
+#   parsing at all), on one connection, and pg-load --jobs 2 against it;
+# - a node script inserting 500-row multi-row INSERTs with node-postgres
+#   (tests/bench/pg-load-node.js; the legacy approach), on the first 100 000
+#   events, when node and `npm install pg` work;
+# - pg-load --mode upsert (staging table, ON CONFLICT on a primary key)
+#   against pg-load's own append.
+# Every timed command empties its table first. A throwaway server is
+# started in a temporary directory and destroyed at the end.
+# shellcheck source=tests/bench/lib.sh disable=SC1091
+. "$(dirname "$0")/lib.sh"
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+ev="$BENCH_DATA/events.jsonl"
+clean="$BENCH_DATA/pg-load-events.jsonl"
+csv="$BENCH_DATA/pg-load-events.csv"
+small="$BENCH_DATA/pg-load-events-100k.jsonl"
+work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-pg.XXXXXX")
+trap '"$root/tests/lib/pg.sh" destroy "$work/db" >/dev/null 2>&1; rm -rf "$work"' EXIT
+
+chmod 755 "$work"	# the server may run as another user
+env=$("$root/tests/lib/pg.sh" start "$work/db") ||
+    { echo "bench: pg-load: cannot start PostgreSQL" >&2; exit 1; }
+eval "$env"
+export PGHOST PGPORT PGUSER PGDATABASE
+
+cols="id, event_type, occurred_at, session_id, user_id, app, model_id, properties"
+psql -Xq -v ON_ERROR_STOP=1 <<SQL
+create table analytics_events (id bigserial, event_type text,
+    occurred_at timestamptz, session_id text, user_id text, app text,
+    model_id text, properties jsonb);
+create table analytics_events_u (like analytics_events including defaults,
+    primary key (id));
+SQL
+
+# Events whose timestamp PostgreSQL refuses (the generator plants a few,
+# such as 2024-12-32) are left out so that both sides load every row.
+bench_gen "$clean" "python3 -c '
+import json, sys
+from datetime import datetime
+for line in sys.stdin:
+    e = json.loads(line)
+    try:
+        datetime.fromisoformat((e.get(\"occurred_at\") or e.get(\"created_at\")).replace(\"Z\", \"+00:00\"))
+    except (ValueError, AttributeError):
+        continue
+    sys.stdout.write(line)
+' < '$ev' > '$clean'"
+bench_gen "$csv" "python3 -c '
+import csv, json, sys
+w = csv.writer(sys.stdout, lineterminator=\"\\n\")
+for line in sys.stdin:
+    e = json.loads(line)
+    w.writerow([e[\"id\"], e[\"event_type\"], e.get(\"occurred_at\") or e.get(\"created_at\"),
+        e[\"session_id\"], e[\"user_id\"], e[\"app\"], e[\"modelId\"],
+        json.dumps(e[\"properties\"], separators=(\",\", \":\"))])
+' < '$clean' > '$csv'"
+bench_gen "$small" "head -n 100000 '$clean' > '$small'"
+
+empty="psql -Xq -c 'truncate analytics_events' &&"
+load="pg-load -q -t analytics_events --map 'occurred_at=.occurred_at // .created_at' --map model_id=.modelId"
+copy="psql -Xq -c \"\\\\copy analytics_events ($cols) from '$csv' csv\""
+
+bench_compare "pg-load 1M events" "$clean" "$empty $load" \
+    "psql \\copy csv" "$empty $copy"
+bench_compare "pg-load -j 2 1M events" "$clean" "$empty $load -j 2" \
+    "psql \\copy csv" "$empty $copy"
+bench_compare "pg-load upsert 1M events" "$clean" \
+    "psql -Xq -c 'truncate analytics_events_u' && pg-load -q -t analytics_events_u --mode upsert -k id --map 'occurred_at=.occurred_at // .created_at' --map model_id=.modelId" \
+    "pg-load append" "$empty $load"
+
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 &&
+    (cd "$work" && npm install --silent --no-audit --no-fund pg >/dev/null 2>&1); then
+	bench_compare "pg-load 100k events" "$small" "$empty $load" \
+	    "node pg 500-row INSERT" \
+	    "$empty NODE_PATH='$work/node_modules' node '$here/pg-load-node.js' analytics_events"
+else
+	echo "bench: node or npm pg unavailable; skipping the node comparison" >&2
+fi
