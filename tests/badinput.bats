@@ -390,6 +390,24 @@ to_head() { set -o pipefail; tool "$@" | head -n 1; }
 	each_tool case_head
 }
 
+# stdout closed early while records are being rejected: exit 0 quietly,
+# but the side files are not cut short: --stats is written and counts
+# exactly the rejects in the rejects file.
+case_head_sides() {
+	case $OUT in pass|csv) ;; *) return 0 ;; esac
+	"$PY" -c '
+for i in range(200000):
+    print("xx" if i % 2 else f"{{\"a\":\"k{i}\",\"t\":\"2024-01-01T00:00:00Z\"}}")' \
+	    > "$BATS_TEST_TMPDIR/half"
+	run -0 --separate-stderr to_head -r "$BATS_TEST_TMPDIR/rej" "$BATS_TEST_TMPDIR/half"
+	[ -s "$ST" ]
+	stats_ok
+	assert_equal "$(jq .rejected "$ST")" "$(wc -l < "$BATS_TEST_TMPDIR/rej")"
+}
+@test "stdout closed early: --stats is written and counts the rejects written" {
+	each_tool case_head_sides jsonl
+}
+
 case_rejects_uncreatable() {
 	make_input "$BATS_TEST_TMPDIR/in" ""
 	run -73 --separate-stderr tool -r "$BATS_TEST_TMPDIR/no/such/dir/rej" "$BATS_TEST_TMPDIR/in"
