@@ -51,3 +51,13 @@ bats_require_minimum_version 1.5.0
 	    "$CONF/json-test-suite/test_parsing/i_structure_UTF-8_BOM_empty_object.json"
 	assert_output "col 1: byte order mark not allowed here"
 }
+
+@test "a 10 MB text with long strings is scanned" {
+	python3 -c '
+import json
+print(json.dumps({"s": "ab\u00e9\"\\" * 2000000, "a": list(range(100000))}, ensure_ascii=False))' \
+	    > "$BATS_TEST_TMPDIR/ten.json"
+	run "$UNIT/js_test" -f "$BATS_TEST_TMPDIR/ten.json"
+	assert_success
+	assert_output "ok"
+}

@@ -18,3 +18,8 @@ need_pg() {
 q() {
 	psql -X -q -v ON_ERROR_STOP=1 -At -c "$1"
 }
+
+# run with stdout in $output and stderr in $stderr, kept apart.
+run_split() {
+	run --separate-stderr "$@"
+}

@@ -67,6 +67,51 @@ print("\n".join(out))
 PY
 }
 
+# Instants around every UTC offset change of eight zones in 2018-2019 and
+# 2024 (a day before, an hour before, the second before, at, after...),
+# plus random ones: "zone<TAB>timestamp" lines. Deterministic.
+gen_zone_instants() {
+	python3 - <<'PY'
+import random
+from datetime import datetime, timezone, timedelta
+from zoneinfo import ZoneInfo
+r = random.Random(7)
+zones = ["Europe/Paris", "America/New_York", "America/Sao_Paulo",
+         "Asia/Kolkata", "Australia/Lord_Howe", "Pacific/Chatham",
+         "America/St_Johns", "Europe/London"]
+def off(z, t):
+    return datetime.fromtimestamp(t, z).utcoffset()
+for name in zones:
+    z = ZoneInfo(name)
+    pts = set()
+    for y0, y1 in ((2018, 2020), (2024, 2025)):
+        t = int(datetime(y0, 1, 1, tzinfo=timezone.utc).timestamp())
+        end = int(datetime(y1, 1, 1, tzinfo=timezone.utc).timestamp())
+        prev = off(z, t)
+        while t < end:
+            n = t + 3 * 3600
+            o = off(z, n)
+            if o != prev:
+                lo, hi = t, n
+                while hi - lo > 1:
+                    mid = (lo + hi) // 2
+                    if off(z, mid) == prev:
+                        lo = mid
+                    else:
+                        hi = mid
+                for d in (-86401, -3601, -1801, -1, 0, 1, 1799, 3599,
+                          7199, 86399):
+                    pts.add(hi + d)
+                prev = o
+            t = n
+        for _ in range(15):
+            pts.add(r.randint(int(datetime(y0, 1, 1, tzinfo=timezone.utc).timestamp()),
+                              int(datetime(y1, 1, 1, tzinfo=timezone.utc).timestamp())))
+    for p in sorted(pts):
+        print("%s\t%s" % (name, datetime.fromtimestamp(p, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")))
+PY
+}
+
 @test "the tm unit tests pass" {
 	run "$UNIT/tm_test"
 	assert_success
@@ -180,4 +225,46 @@ PY
 	run psql -X -q -At -c "select '2024-03-05T14:07:09+16:00'::timestamptz"
 	assert_failure
 	assert_output --partial 'time zone displacement out of range'
+}
+
+# date_trunc(unit, timestamptz, zone) is PostgreSQL's answer. One
+# deliberate difference: where a zone's offset changes by 30 or 45
+# minutes (Lord Howe, Chatham), PostgreSQL starts the hour after the
+# change at local hh:00 in the new offset, an instant inside the hour
+# before (so two buckets overlap); tm starts it at the change itself.
+@test "bucket starts in named zones match PostgreSQL's date_trunc" {
+	need_pg
+	gen_zone_instants > "$BATS_TEST_TMPDIR/in.tsv"
+	: > "$BATS_TEST_TMPDIR/tm.tsv"
+	for zone in $(cut -f1 "$BATS_TEST_TMPDIR/in.tsv" | uniq); do
+		grep "^$zone	" "$BATS_TEST_TMPDIR/in.tsv" | cut -f2 \
+		    > "$BATS_TEST_TMPDIR/z.txt"
+		for unit in minute hour day week month year; do
+			"$UNIT/tm_parse" -t "$unit" -z "$zone" \
+			    < "$BATS_TEST_TMPDIR/z.txt" |
+			    paste "$BATS_TEST_TMPDIR/z.txt" - |
+			    sed "s|^|$zone	$unit	|" >> "$BATS_TEST_TMPDIR/tm.tsv"
+		done
+	done
+	psql -X -q -v ON_ERROR_STOP=1 -At -F '	' \
+	    > "$BATS_TEST_TMPDIR/pg.tsv" <<-EOF
+		SET TimeZone = 'UTC';
+		CREATE TEMP TABLE tm_z (zone text, ts text);
+		\\copy tm_z from '$BATS_TEST_TMPDIR/in.tsv'
+		SELECT zone, u, ts, (extract(epoch FROM
+		    date_trunc(u, ts::timestamptz, zone)) * 1000000000)::bigint
+		FROM tm_z, unnest(ARRAY['minute', 'hour', 'day', 'week',
+		    'month', 'year']) u;
+	EOF
+	sort "$BATS_TEST_TMPDIR/tm.tsv" > "$BATS_TEST_TMPDIR/a"
+	sort "$BATS_TEST_TMPDIR/pg.tsv" > "$BATS_TEST_TMPDIR/b"
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/a")" -eq 3780 ]
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/b")" -eq 3780 ]
+	run bash -c "comm -23 '$BATS_TEST_TMPDIR/a' '$BATS_TEST_TMPDIR/b' |
+	    cut -f1,2 | uniq -c"
+	assert_success
+	assert_output - <<-'EOF'
+		     18 Australia/Lord_Howe	hour
+		     12 Pacific/Chatham	hour
+	EOF
 }

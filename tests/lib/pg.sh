@@ -36,7 +36,8 @@ start_server() {
 }
 
 cmd=${1:?usage: pg.sh start|stop|restart|kill|destroy DIR}
-dir=${2:?usage: pg.sh $cmd DIR}
+dir=$(realpath -m "${2:?usage: pg.sh $cmd DIR}")
+cd /	# the server's user may not be allowed into the caller's directory
 case $cmd in
 start)
 	mkdir -p "$dir"

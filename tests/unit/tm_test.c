@@ -499,6 +499,13 @@ static const struct {
 	    "2019-10-05T15:30:00Z" },
 	{ "2019-10-05T15:45:00Z", TM_DAY, "Australia/Lord_Howe",
 	    "2019-10-05T13:30:00Z" },
+	/* Samoa skipped 2011-12-30 (-10 -> +14): Dec 31 starts at the jump. */
+	{ "2011-12-30T12:00:00Z", TM_DAY, "Pacific/Apia",
+	    "2011-12-30T10:00:00Z" },
+	{ "2011-12-30T09:00:00Z", TM_DAY, "Pacific/Apia",
+	    "2011-12-29T10:00:00Z" },
+	{ "2011-12-30T12:00:00Z", TM_WEEK, "Pacific/Apia",
+	    "2011-12-26T10:00:00Z" },
 	/* Back to Paris after another zone: the zone switch is honoured. */
 	{ "2024-03-31T12:00:00Z", TM_DAY, "Europe/Paris",
 	    "2024-03-30T23:00:00Z" },
@@ -530,7 +537,8 @@ test_trunc_zone(void)
 	int64_t s, want, s2;
 	static const char *bad_zones[] = {
 		"Europe/Pariss", "Mars/Olympus", "/etc/passwd",
-		"../zoneinfo/UTC", "Europe/Paris ", "CET-1CEST"
+		"../zoneinfo/UTC", "Europe/Paris ", "CET-1CEST", "Europe",
+		"zone.tab", "Europe/Paris/x"
 	};
 
 	for (i = 0; i < sizeof(trunc_cases) / sizeof(trunc_cases[0]); i++) {

@@ -185,13 +185,12 @@ main(int argc, char *argv[])
 static int
 parse_delimiter(const char *s)
 {
-	if (strcmp(s, "tab") == 0 || strcmp(s, "\\t") == 0)
-		return '\t';
-	if (strlen(s) != 1 || *s == '"' || *s == '\r' || *s == '\n' ||
-	    (unsigned char)*s >= 0x80)
+	int d = csv_delimiter(s);
+
+	if (d == -1)
 		cli_usage(&c, "--delimiter: '%s' is not one ASCII character "
 		    "other than a quote or a line end", s);
-	return (unsigned char)*s;
+	return d;
 }
 
 /* csv_next, with the tool's answers to its failures. 0 at the end. */

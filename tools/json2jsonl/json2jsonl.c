@@ -108,29 +108,37 @@ main(int argc, char *argv[])
 }
 
 /*
- * PATH is jq's syntax for object keys: ".", ".a.b", ".\"k\"" or
- * ".[\"odd key\"]" steps. Quoted keys are taken literally (no escapes).
+ * PATH is jq's syntax for object keys: ".", ".a.b", ".\"k\"", ".[\"k\"]"
+ * and ".a[\"k\"]" steps. Quoted keys are taken literally (no escapes).
  */
 static void
 parse_path(const char *s)
 {
 	const char *p = s, *k, *e;
+	int bracket;
 	size_t n;
 
 	if (strcmp(s, ".") == 0)
 		return;
 	while (*p != '\0') {
-		if (*p != '.' || nkeys == MAX_KEYS)
+		if (nkeys == MAX_KEYS)
 			goto bad;
-		p++;
-		if (*p == '"' || (p[0] == '[' && p[1] == '"')) {
-			k = p + (*p == '"' ? 1 : 2);
+		if (*p == '.')
+			p++;
+		else if (*p != '[' || nkeys == 0)
+			goto bad;
+		bracket = *p == '[';
+		if (bracket || *p == '"') {
+			p += bracket;
+			if (*p++ != '"')
+				goto bad;
+			k = p;
 			if ((e = strchr(k, '"')) == NULL ||
 			    memchr(k, '\\', (size_t)(e - k)) != NULL)
 				goto bad;
 			n = (size_t)(e - k);
 			p = e + 1;
-			if (k[-1] == '"' && k[-2] == '[' && *p++ != ']')
+			if (bracket && *p++ != ']')
 				goto bad;
 		} else {
 			k = p;

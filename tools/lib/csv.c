@@ -344,6 +344,17 @@ end:
 	return 1;
 }
 
+int
+csv_delimiter(const char *s)
+{
+	if (strcmp(s, "tab") == 0 || strcmp(s, "\\t") == 0)
+		return '\t';
+	if (strlen(s) != 1 || *s == '"' || *s == '\r' || *s == '\n' ||
+	    (unsigned char)*s >= 0x80)
+		return -1;
+	return (unsigned char)*s;
+}
+
 void
 csv_add_field(struct buf *b, const char *s, size_t n, int delim)
 {

@@ -90,6 +90,12 @@ const char *csv_strerror(int);
 void	 csv_free(struct csv *);
 
 /*
+ * A delimiter as the user writes it: one ASCII character but '"', CR,
+ * LF and NUL, or "tab" or "\t" for a tab. The byte, or -1.
+ */
+int	 csv_delimiter(const char *);
+
+/*
  * Append s[0..n) as one CSV field: quoted (with "" for '"') only when it
  * holds the delimiter, a quote, CR or LF.
  */

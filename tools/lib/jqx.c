@@ -85,6 +85,7 @@ static int	 eval_term(struct jqx *, const struct term *,
 static int	 eval_jq(struct jqx *, const struct js_doc *,
 		    struct jqx_val *, char *, size_t);
 static void	 seterr(char *, size_t, const char *);
+static void	 skip_ws(struct parser *);
 
 struct jqx *
 jqx_compile(const char *expr, char *err, size_t errlen)
@@ -93,8 +94,7 @@ jqx_compile(const char *expr, char *err, size_t errlen)
 	struct parser ps = { expr };
 
 	if (parse_alt(&ps, &x->top) == 0) {
-		while (*ps.p == ' ' || *ps.p == '\t' || *ps.p == '\n')
-			ps.p++;
+		skip_ws(&ps);
 		if (*ps.p == '\0') {
 			x->fast = 1;
 			return x;

@@ -11,7 +11,8 @@
  * The result of an evaluation is the FIRST value the expression yields,
  * as jq would print it; an expression that yields nothing gives
  * JQX_EMPTY; a jq error (e.g. "Cannot index number with \"a\"") gives
- * JQX_ERROR with the message. A missing key is null, as in jq.
+ * JQX_ERROR with the message. A missing key is null, as in jq. With
+ * JQX_EMPTY or JQX_ERROR the value has type 0 and empty text.
  *
  * The strings in a struct jqx_val belong to the struct jqx and stay valid
  * until its next jqx_eval. Free with jqx_free.

@@ -5,6 +5,7 @@
  * since 1970-01-01), so UTC needs no libc time functions and no locale.
  * Named zones go through the C library's tz database (TZ + localtime_r).
  */
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -473,14 +474,14 @@ static struct zone_slot {
 	int	 n;
 } zone_cache[TM_YEAR + 1][ZONE_SLOTS];
 
-/* Make tz the process's zone; -1 if it is not a zone file we can find. */
+/* Make tz the process's zone; -1 unless it names a zone file (TZif). */
 static int
 zone_set(const char *tz)
 {
-	char path[512];
+	char path[512], magic[4];
 	const char *dir, *c;
 	size_t len = strlen(tz);
-	int r;
+	int fd, r;
 
 	if (strcmp(tz, zone_name) == 0)
 		return 0;
@@ -495,7 +496,17 @@ zone_set(const char *tz)
 	if ((dir = getenv("TZDIR")) == NULL || *dir == '\0')
 		dir = "/usr/share/zoneinfo";
 	r = snprintf(path, sizeof(path), "%s/%s", dir, tz);
-	if (r < 0 || (size_t)r >= sizeof(path) || access(path, R_OK) == -1)
+	if (r < 0 || (size_t)r >= sizeof(path))
+		return -1;
+	/*
+	 * A zone file, not a directory or zone.tab: given those the C
+	 * library would quietly use UTC.
+	 */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	r = (int)read(fd, magic, sizeof(magic));
+	close(fd);
+	if (r != (int)sizeof(magic) || memcmp(magic, "TZif", 4) != 0)
 		return -1;
 	if (setenv("TZ", tz, 1) == -1)
 		return -1;

@@ -8,8 +8,10 @@
  * to 2262-04-11T23:47:16.854775807Z. Years 0001-9999 are read, but an
  * instant outside that range is refused ("out of range").
  *
- * tm_trunc with a named zone sets TZ in the environment (process-global,
- * not thread-safe): a process is expected to use one zone.
+ * tm_trunc with a named zone sets TZ in the environment and keeps a
+ * static cache of the buckets it found (process-global, not thread-safe;
+ * do not change TZ behind its back): a process is expected to use one
+ * zone at a time. Switching zones works but empties the cache.
  */
 #ifndef SLUICE_TM_H
 #define SLUICE_TM_H
@@ -30,7 +32,8 @@ enum tm_epoch {
 };
 
 /*
- * Parse s[0..n) into *ns. Accepted, matching PostgreSQL's timestamptz
+ * Parse s[0..n) (no NUL needed; a NUL inside is a bad byte) into *ns.
+ * Accepted, matching PostgreSQL's timestamptz
  * input where both accept:
  *   YYYY-MM-DD                      midnight UTC
  *   YYYY-MM-DD{T|t| }HH:MM[:SS[.f]][offset]
@@ -60,18 +63,22 @@ int	 tm_parse_epoch(const char *s, size_t n, enum tm_epoch, int64_t *ns,
 size_t	 tm_format(int64_t ns, char *out, size_t cap);
 /*
  * Start of the bucket holding ns, in zone tz (NULL, "" or "UTC" = UTC,
- * else an IANA name found under $TZDIR or /usr/share/zoneinfo). Weeks
+ * else an IANA name of a zone file under $TZDIR or /usr/share/zoneinfo,
+ * such as "Europe/Paris"; POSIX TZ rules are not read). Weeks
  * are ISO weeks (Monday 00:00). In a named zone the bucket is the local
  * calendar unit: a day is 23 or 25 hours across a DST change; minute and
  * hour keep the UTC offset in force at ns (as PostgreSQL's date_trunc
- * with a zone does), day and larger start at the last instant <= ns at
- * which the local clock read the unit's start (or jumped past it).
+ * with a zone does; where that offset began inside the local hour, as
+ * in Australia/Lord_Howe, the bucket starts at the change); day and
+ * larger start at the last instant <= ns at which the local clock read
+ * the unit's start (or, where it skipped it, jumped past it).
  * -1 for an unknown zone or a start outside the range.
  */
 int	 tm_trunc(int64_t ns, enum tm_unit, const char *tz, int64_t *start);
 /*
- * Durations: one or more <digits><unit> parts, unit w d h m s, optional
- * spaces between parts: "90d", "36h", "1d12h", "90d 36h". 0 or -1 for
+ * Durations (s NUL-terminated): one or more <digits><unit> parts, unit
+ * w d h m s, optional spaces between parts, none around them: "90d",
+ * "36h", "1d12h", "90d 36h". A unit may repeat ("1h1h" = 2h). 0 or -1 for
  * empty, negative, unknown unit, missing unit, overflow.
  */
 int	 tm_duration(const char *s, int64_t *ns, const char **why);

@@ -1,0 +1,615 @@
+/*
+ * chunk: split a record stream into files for parallel loading, never
+ * cutting a record. By count (-l), size (-b), round-robin (-n), time
+ * period (--by --period), value (--by) or key hash (--shards --key).
+ * Each completed chunk is renamed from a temp name and its path printed,
+ * or handed to --exec.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xxhash.h>
+
+#include "chunk.h"
+#include "cli.h"
+#include "csv.h"
+#include "jqx.h"
+#include "js.h"
+#include "tm.h"
+
+/* By size (-l, -b), round-robin (-n), key hash, time period, value. */
+enum mode { M_SIZE, M_ROUND, M_SHARDS, M_PERIOD, M_VALUE };
+
+enum {
+	OPT_PREFIX = CLI_TOOL_BASE, OPT_SUFFIX, OPT_DIGITS, OPT_EXEC,
+	OPT_MAX_OPEN, OPT_FSYNC, OPT_BY, OPT_PERIOD, OPT_SHARDS, OPT_CSV,
+	OPT_HEADER
+};
+
+static const char usage[] =
+"usage: chunk -l N | -b SIZE | -n K | --by EXPR [--period P] |\n"
+"             --shards K -k EXPR [-o DIR] [--prefix STR] [--suffix STR]\n"
+"             [--csv [--header]] [--exec CMD [-j N]] [-0] [options] [FILE]\n"
+"Split JSON Lines (or CSV) into files, never cutting a record; print each\n"
+"completed file's path on stdout.\n"
+"  -l, --lines N           N records per chunk\n"
+"  -b, --bytes SIZE        at most SIZE bytes per chunk (64K, 16M, 1G), cut\n"
+"                          at record boundaries; with -l, whichever is first\n"
+"  -n, --number K          K chunks, records dealt round-robin\n"
+"      --by EXPR           one chunk per value of the jq expression EXPR\n"
+"      --period P          with --by: EXPR is a timestamp, one chunk per\n"
+"                          hour, day, week (ISO), month or year (UTC)\n"
+"      --shards K          K chunks by the xxh3 hash of the --key value\n"
+"  -k, --key EXPR          the jq expression --shards hashes\n"
+"  -o, --output-dir DIR    write chunks in DIR (created if missing)\n"
+"      --prefix STR        name prefix (default \"part-\", none with --by)\n"
+"      --suffix STR        name suffix (default \".jsonl\", \".csv\" with --csv)\n"
+"      --digits N          digits of the chunk number (default 5)\n"
+"      --csv               the input is CSV (RFC 4180); with -l, -b, -n only\n"
+"      --header            with --csv: the first row is a header, written at\n"
+"                          the top of every chunk\n"
+"      --exec CMD          run CMD for each completed chunk, {} = its path\n"
+"                          (split into words, no shell); nothing on stdout\n"
+"  -j, --jobs N            with --exec: N commands at once (default: CPUs)\n"
+"  -0, --null              end each printed path with NUL, not newline\n"
+"      --max-open N        chunk files held open at once (default 64)\n"
+"      --fsync             fsync each chunk before renaming it\n";
+
+static struct cli	 c;
+static struct chunks	 set;
+static struct runner	 run;
+
+static enum mode	 mode;
+static int64_t		 lines_per;	/* -l */
+static uint64_t		 bytes_per;	/* -b */
+static int64_t		 nround;	/* -n */
+static int64_t		 nshards;	/* --shards */
+static const char	*by_expr;	/* --by */
+static const char	*key_expr;	/* --key */
+static const char	*period;	/* --period */
+static enum tm_unit	 unit;
+static const char	*prefix;
+static const char	*suffix;
+static int		 csv_mode;	/* --csv */
+static int		 header;	/* --header */
+static int		 digits = 5;
+static const char	*exec_cmd;
+static int64_t		 jobs;
+static char		 sep = '\n';
+static const char	*out_dir;
+static size_t		 max_open = 64;
+static int		 sync_chunks;
+
+static struct out	*cur;		/* -l, -b: the chunk being filled */
+static struct out	**slots;	/* -n, --shards: the K chunks */
+static int64_t		 nslots;
+static int64_t		 seq;		/* chunks started / records dealt */
+static struct jqx	*expr;		/* --by or --key, compiled */
+static struct js_doc	 doc;
+static struct buf	 name;
+static int64_t		 last_start = INT64_MIN;	/* --period cache */
+static struct out	*last_out;
+static struct csv	 csv;
+
+static void		 parse_options(int, char **);
+static int		 next_record(const char **, size_t *, const char **);
+static int		 next_csv(const char **, size_t *, const char **);
+static struct out	*route(const char *, size_t);
+static struct out	*route_key(const char *, size_t);
+static struct out	*slot(int64_t);
+static void		 period_name(struct buf *, int64_t);
+static char		*numbered(int64_t);
+static void		 done(char *);
+static void		 at_exit(void);
+
+int
+main(int argc, char *argv[])
+{
+	const char *rec, *eol;
+	size_t raw;
+	struct out *o;
+	int r;
+
+	cli_init(&c, "chunk", usage);
+	c.unit = "records";
+	c.passed_name = "written";
+	parse_options(argc, argv);
+	cli_start(&c, argc - optind, argv + optind);
+	if (c.in.fd > 2)
+		(void)fcntl(c.in.fd, F_SETFD, FD_CLOEXEC);
+	chunks_init(&set, &c, out_dir);
+	set.max_open = max_open;
+	set.sync = sync_chunks;
+	if (exec_cmd != NULL) {
+		run.started = cli_counter(&c, "commands run");
+		run.failed = cli_counter(&c, "commands failed");
+	}
+	set.lookup = mode == M_PERIOD || mode == M_VALUE;
+	if (nslots > 0)
+		slots = xcalloc((size_t)nslots, sizeof(*slots));
+	if (csv_mode) {
+		csv_init(&csv, &c.in, ',');
+		c.unit = "rows";
+	}
+	atexit(at_exit);
+
+	while (next_record(&rec, &raw, &eol)) {
+		if ((o = route(rec, raw + strlen(eol))) == NULL)
+			continue;
+		chunk_put(&set, o, rec, raw, eol);
+		c.passed++;
+		if (o == cur && ((lines_per && o->records >= lines_per) ||
+		    (bytes_per && o->bytes >= bytes_per))) {
+			done(chunk_finish(&set, cur));
+			cur = NULL;
+		}
+	}
+	if (cur != NULL)
+		done(chunk_finish(&set, cur));
+	cur = NULL;
+	chunks_finish_all(&set, done);
+	if (exec_cmd != NULL)
+		exec_wait_all(&run, 0);
+	r = cli_finish(&c);
+	if (r == 0 && run.failed != NULL && *run.failed > 0)
+		r = 1;
+	return r;
+}
+
+static void
+parse_options(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLI_LONGOPTS,
+		{ "lines",	required_argument,	NULL, 'l' },
+		{ "bytes",	required_argument,	NULL, 'b' },
+		{ "number",	required_argument,	NULL, 'n' },
+		{ "output-dir",	required_argument,	NULL, 'o' },
+		{ "prefix",	required_argument,	NULL, OPT_PREFIX },
+		{ "suffix",	required_argument,	NULL, OPT_SUFFIX },
+		{ "digits",	required_argument,	NULL, OPT_DIGITS },
+		{ "exec",	required_argument,	NULL, OPT_EXEC },
+		{ "jobs",	required_argument,	NULL, 'j' },
+		{ "null",	no_argument,		NULL, '0' },
+		{ "max-open",	required_argument,	NULL, OPT_MAX_OPEN },
+		{ "fsync",	no_argument,		NULL, OPT_FSYNC },
+		{ "by",		required_argument,	NULL, OPT_BY },
+		{ "period",	required_argument,	NULL, OPT_PERIOD },
+		{ "shards",	required_argument,	NULL, OPT_SHARDS },
+		{ "key",	required_argument,	NULL, 'k' },
+		{ "csv",	no_argument,		NULL, OPT_CSV },
+		{ "header",	no_argument,		NULL, OPT_HEADER },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *why, *dir = NULL;
+	char err[256];
+	size_t n;
+	int ch, nmodes;
+
+	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS "l:b:n:o:j:0k:",
+	    opts, NULL)) != -1) {
+		if (cli_option(&c, ch, optarg))
+			continue;
+		switch (ch) {
+		case 'l':
+			lines_per = cli_num(&c, "-l", optarg, 1, INT64_MAX);
+			break;
+		case 'b':
+			bytes_per = cli_size(&c, "-b", optarg);
+			if (bytes_per == 0)
+				cli_usage(&c, "-b: must be at least 1 byte");
+			break;
+		case 'n':
+			nround = cli_num(&c, "-n", optarg, 1, 1000000);
+			break;
+		case 'o':
+			dir = optarg;
+			break;
+		case OPT_PREFIX:
+			prefix = optarg;
+			break;
+		case OPT_SUFFIX:
+			suffix = optarg;
+			break;
+		case OPT_DIGITS:
+			digits = (int)cli_num(&c, "--digits", optarg, 1, 18);
+			break;
+		case OPT_EXEC:
+			exec_cmd = optarg;
+			break;
+		case 'j':
+			jobs = cli_num(&c, "-j", optarg, 1, 1024);
+			break;
+		case '0':
+			sep = '\0';
+			break;
+		case OPT_MAX_OPEN:
+			max_open = (size_t)cli_num(&c, "--max-open", optarg, 1,
+			    65536);
+			break;
+		case OPT_FSYNC:
+			sync_chunks = 1;
+			break;
+		case OPT_BY:
+			by_expr = optarg;
+			break;
+		case OPT_PERIOD:
+			period = optarg;
+			break;
+		case OPT_SHARDS:
+			nshards = cli_num(&c, "--shards", optarg, 1, 1000000);
+			break;
+		case 'k':
+			key_expr = optarg;
+			break;
+		case OPT_CSV:
+			csv_mode = 1;
+			break;
+		case OPT_HEADER:
+			header = 1;
+			break;
+		default:
+			cli_usage(&c, NULL);
+		}
+	}
+
+	if (period != NULL && by_expr == NULL)
+		cli_usage(&c, "--period needs --by");
+	if ((nshards > 0) != (key_expr != NULL))
+		cli_usage(&c, "--shards and --key go together");
+	if (period != NULL && (tm_unit_parse(period, &unit) == -1 ||
+	    unit == TM_MINUTE))
+		cli_usage(&c, "--period: '%s' is not hour, day, week, month "
+		    "or year", period);
+	nmodes = (lines_per || bytes_per) + (nround > 0) + (by_expr != NULL) +
+	    (nshards > 0);
+	if (nmodes == 0)
+		cli_usage(&c, "say how to split: -l, -b, -n, --by or --shards");
+	if (nmodes > 1)
+		cli_usage(&c, "choose one of -l/-b, -n, --by and --shards");
+	if (by_expr != NULL || key_expr != NULL) {
+		expr = jqx_compile(by_expr ? by_expr : key_expr, err,
+		    sizeof(err));
+		if (expr == NULL)
+			cli_usage(&c, "%s: %s", by_expr ? "--by" : "--key", err);
+	}
+	if (nround > 0)
+		mode = M_ROUND, nslots = nround;
+	else if (nshards > 0)
+		mode = M_SHARDS, nslots = nshards;
+	else if (by_expr != NULL)
+		mode = period != NULL ? M_PERIOD : M_VALUE;
+	else
+		mode = M_SIZE;
+	if (header && !csv_mode)
+		cli_usage(&c, "--header needs --csv");
+	if (csv_mode && (mode == M_SHARDS || mode == M_PERIOD ||
+	    mode == M_VALUE))
+		cli_usage(&c, "--csv works with -l, -b and -n only");
+	if (prefix == NULL)
+		prefix = by_expr != NULL ? "" : "part-";
+	if (suffix == NULL)
+		suffix = csv_mode ? ".csv" : ".jsonl";
+	if (strchr(prefix, '/') != NULL || strchr(suffix, '/') != NULL)
+		cli_usage(&c, "--prefix and --suffix cannot hold '/'");
+	if (jobs && exec_cmd == NULL)
+		cli_usage(&c, "-j needs --exec");
+	if (exec_cmd != NULL) {
+		run.cli = &c;
+		if (exec_parse(&run, exec_cmd, &why) == -1)
+			cli_usage(&c, "--exec: %s", why);
+		if (jobs == 0 && (jobs = sysconf(_SC_NPROCESSORS_ONLN)) < 1)
+			jobs = 1;
+		run.max_jobs = (int)jobs;
+	}
+	if (dir != NULL) {
+		/* "out/" and "out" name the same files. */
+		n = strlen(dir);
+		while (n > 1 && dir[n - 1] == '/')
+			n--;
+		out_dir = strndup(dir, n);
+		if (*out_dir == '\0')
+			cli_usage(&c, "-o: empty directory name");
+	}
+}
+
+/*
+ * The next record, rec[0..raw) with its own line end; *eol is the line
+ * end to add when it has none (the last line of the input). 0 at the end.
+ */
+static int
+next_record(const char **rec, size_t *raw, const char **eol)
+{
+	if (csv_mode)
+		return next_csv(rec, raw, eol);
+	if (!cli_next(&c))
+		return 0;
+	*rec = c.in.line;
+	*raw = (size_t)(c.in.buf + c.in.pos - *rec);
+	*eol = (*rec)[*raw - 1] == '\n' ? "" : "\n";
+	return 1;
+}
+
+/*
+ * --csv: records as the csv module frames them, so a quoted field's
+ * newlines stay inside its record. Blank lines are skipped and counted,
+ * the --header row is kept aside, a malformed row is a reject (its row
+ * number is the spreadsheet's: the header is row 1).
+ */
+static int
+next_csv(const char **rec, size_t *raw, const char **eol)
+{
+	static char last_eol[3] = "\n";
+	const char *e;
+	char *h;
+	int r;
+
+	for (;;) {
+		if (cli_signal)
+			cli_finish(&c);		/* exits 130 or 143 */
+		if ((r = csv_next(&csv)) == 0)
+			return 0;
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			cli_fail(&c, EX_IOERR, "%s: read error: %s", c.in.name,
+			    strerror(errno));
+		if (r == -2)
+			cli_fail(&c, EX_DATAERR, "row %" PRId64 ": longer than "
+			    "--max-line (%zu bytes)", csv.row + 1,
+			    c.in.max_line);
+		if (csv.blank) {
+			c.in.blank++;
+			continue;
+		}
+		e = csv.raw + csv.rawlen;
+		if (csv.endlen > 0) {
+			memcpy(last_eol, e, csv.endlen);
+			last_eol[csv.endlen] = '\0';
+		}
+		if (header && set.header == NULL) {
+			if (csv.error != CSV_OK)
+				cli_fail(&c, EX_DATAERR, "row %" PRId64
+				    ": header: %s", csv.row,
+				    csv_strerror(csv.error));
+			set.header_len = csv.rawlen + strlen(last_eol);
+			h = xmalloc(set.header_len);
+			memcpy(h, csv.raw, csv.rawlen);
+			memcpy(h + csv.rawlen, last_eol, strlen(last_eol));
+			set.header = h;
+			continue;
+		}
+		c.processed++;
+		if (csv.error != CSV_OK) {
+			cli_reject(&c, csv.row, csv.raw, csv.rawlen, 0,
+			    csv_strerror(csv.error), NULL);
+			continue;
+		}
+		*rec = csv.raw;
+		*raw = csv.rawlen + csv.endlen;
+		*eol = csv.endlen > 0 ? "" : last_eol;
+		return 1;
+	}
+}
+
+/* The chunk a record of need bytes goes to; NULL when it was rejected. */
+static struct out *
+route(const char *rec, size_t need)
+{
+	char *s;
+
+	switch (mode) {
+	case M_SIZE:
+		if (cur != NULL && bytes_per && cur->bytes + need > bytes_per &&
+		    cur->records > 0) {
+			done(chunk_finish(&set, cur));
+			cur = NULL;
+		}
+		if (cur == NULL) {
+			s = numbered(++seq);
+			cur = chunk_new(&set, s);
+			free(s);
+		}
+		return cur;
+	case M_ROUND:
+		return slot(seq++ % nround);
+	default:
+		return route_key(rec, c.in.len);
+	}
+}
+
+/*
+ * --by and --shards: scan the record, evaluate the expression, find the
+ * chunk of its value. A record that is not JSON, or whose value is
+ * missing or unusable, is rejected.
+ */
+static struct out *
+route_key(const char *rec, size_t len)
+{
+	const char *flag = mode == M_SHARDS ? "--key" : "--by";
+	const char *k, *why;
+	struct js_err e;
+	struct jqx_val v;
+	char msg[320];
+	size_t klen;
+	int64_t ns, start;
+	struct out *o;
+
+	if (js_scan(&doc, rec, len, &e) == -1) {
+		snprintf(msg, sizeof(msg), "invalid JSON at column %zu: %s",
+		    e.col, e.msg);
+		cli_reject(&c, c.in.lineno, rec, len, 0, msg, NULL);
+		return NULL;
+	}
+	switch (jqx_eval(expr, &doc, &v, msg, sizeof(msg))) {
+	case JQX_ERROR:
+		goto reject;
+	case JQX_EMPTY:
+		snprintf(msg, sizeof(msg), "%s: no value", flag);
+		goto reject;
+	}
+	if (v.type == JS_NULL) {
+		snprintf(msg, sizeof(msg), "%s: value is null or missing", flag);
+		goto reject;
+	}
+	/* Strings by their decoded contents, other values by their text. */
+	k = v.type == JS_STRING ? v.str : v.text;
+	klen = v.type == JS_STRING ? v.slen : v.len;
+
+	switch (mode) {
+	case M_SHARDS:
+		return slot((int64_t)(XXH3_64bits(k, klen) % (uint64_t)nshards));
+	case M_PERIOD:
+		if (v.type != JS_STRING) {
+			snprintf(msg, sizeof(msg), "--by: expected a timestamp "
+			    "string, got %s", js_type_name(v.type));
+			goto reject;
+		}
+		if (tm_parse(k, klen, &ns, &why) == -1 ||
+		    tm_trunc(ns, unit == TM_WEEK ? TM_DAY : unit, NULL,
+		    &start) == -1) {
+			snprintf(msg, sizeof(msg), "--by: not a timestamp: %s",
+			    why);
+			goto reject;
+		}
+		if (start == last_start)
+			return last_out;
+		buf_reset(&name);
+		buf_adds(&name, prefix);
+		period_name(&name, start);
+		break;
+	default:
+		if (klen == 0) {
+			snprintf(msg, sizeof(msg), "--by: value is empty");
+			goto reject;
+		}
+		buf_reset(&name);
+		buf_adds(&name, prefix);
+		name_from_value(&name, k, klen);
+		break;
+	}
+	buf_adds(&name, suffix);
+	if ((o = chunk_find(&set, name.p, name.len)) == NULL)
+		o = chunk_new(&set, buf_cstr(&name));
+	if (mode == M_PERIOD) {
+		last_start = start;
+		last_out = o;
+	}
+	return o;
+reject:
+	cli_reject(&c, c.in.lineno, rec, len,
+	    doc.v[0].type == JS_OBJECT, msg, NULL);
+	return NULL;
+}
+
+/* Chunk i of -n or --shards, created on its first record. */
+static struct out *
+slot(int64_t i)
+{
+	char *s;
+
+	if (slots[i] == NULL) {
+		s = numbered(i + 1);
+		slots[i] = chunk_new(&set, s);
+		free(s);
+	}
+	return slots[i];
+}
+
+/*
+ * The name of the period starting at start (UTC): 2024, 2024-03,
+ * 2024-03-05, 2024-03-05T14, or the ISO week 2024-W09 (the week of the
+ * day start, in the year that holds its Thursday).
+ */
+static void
+period_name(struct buf *b, int64_t start)
+{
+	int64_t sec = start / 1000000000 - (start % 1000000000 < 0);
+	time_t t = (time_t)sec;
+	struct tm tm;
+	int wd;
+
+	gmtime_r(&t, &tm);
+	switch (unit) {
+	case TM_YEAR:
+		buf_addf(b, "%04d", tm.tm_year + 1900);
+		break;
+	case TM_MONTH:
+		buf_addf(b, "%04d-%02d", tm.tm_year + 1900, tm.tm_mon + 1);
+		break;
+	case TM_WEEK:
+		wd = (tm.tm_wday + 6) % 7;	/* Monday = 0 */
+		t += (time_t)(3 - wd) * 86400;
+		gmtime_r(&t, &tm);
+		buf_addf(b, "%04d-W%02d", tm.tm_year + 1900, tm.tm_yday / 7 + 1);
+		break;
+	case TM_HOUR:
+		buf_addf(b, "%04d-%02d-%02dT%02d", tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour);
+		break;
+	default:
+		buf_addf(b, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+		    tm.tm_mday);
+		break;
+	}
+}
+
+/* prefix, the number in at least --digits digits, suffix. */
+static char *
+numbered(int64_t i)
+{
+	static int warned;
+	struct buf b = BUF_INIT;
+	int width = digits;
+
+	int64_t k;
+
+	if (nslots > 0)
+		for (k = nslots, width = 0; k > 0; k /= 10)
+			width++;
+	if (width < digits)
+		width = digits;
+	buf_adds(&b, prefix);
+	buf_addf(&b, "%0*" PRId64, width, i);
+	if (!warned && (int)b.len - (int)strlen(prefix) > width) {
+		cli_warn(&c, "more chunks than --digits %d allows: names past "
+		    "this one do not sort in order", digits);
+		warned = 1;
+	}
+	buf_adds(&b, suffix);
+	return buf_cstr(&b);
+}
+
+/* A chunk is complete under its final name: print it or run --exec. */
+static void
+done(char *path)
+{
+	if (exec_cmd != NULL) {
+		exec_start(&run, path);
+		return;
+	}
+	cli_write(&c, path, strlen(path));
+	cli_write(&c, &sep, 1);
+	free(path);
+	if (rec_flush(&c.out) == -1) {
+		if (errno == EPIPE)
+			exit(0);
+		cli_fail(&c, EX_IOERR, "stdout: write error: %s",
+		    strerror(errno));
+	}
+}
+
+/* However chunk ends: no temp file stays, no command is left running. */
+static void
+at_exit(void)
+{
+	chunks_abandon(&set);
+	if (exec_cmd != NULL)
+		exec_wait_all(&run, cli_signal);
+}

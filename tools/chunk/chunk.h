@@ -1,0 +1,99 @@
+/*
+ * chunk's own modules: the set of chunk files being written (out.c) and
+ * the --exec runner (exec.c). Both report failures through cli_fail: they
+ * are part of the tool, not of tools/lib.
+ */
+#ifndef CHUNK_H
+#define CHUNK_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "buf.h"
+#include "cli.h"
+
+/* One chunk file: buffered bytes, a temp file, then its final name. */
+struct out {
+	char		*name;		/* file name inside the directory */
+	char		*path;		/* dir/name, as printed */
+	char		*tmp;		/* temp path, NULL until created */
+	struct buf	 pend;		/* bytes not yet written */
+	int		 fd;		/* -1 when closed (LRU) */
+	int64_t		 records;
+	uint64_t	 bytes;		/* bytes written or pending */
+	uint64_t	 used;		/* tick of the last write, for the LRU */
+	size_t		 slot;		/* index in the set */
+	uint64_t	 hash;		/* of name, for chunk_find */
+};
+
+/* Every chunk file not yet renamed, and the limits that bound them. */
+struct chunks {
+	struct cli	*cli;
+	const char	*dir;		/* "" for the current directory */
+	const char	*header;	/* written first in every chunk */
+	size_t		 header_len;
+	size_t		 flush_at;	/* per chunk buffer size */
+	size_t		 mem_limit;	/* all buffers together */
+	size_t		 max_open;	/* descriptors held at once */
+	int		 sync;		/* fsync before the rename */
+	mode_t		 mode;		/* 0666 & ~umask */
+
+	struct out	**v;
+	size_t		 n, cap;
+	struct out	**open;		/* the chunks holding a descriptor */
+	size_t		 nopen;
+	size_t		 held;		/* buffer capacity over all chunks */
+	uint64_t	 tick;
+	int		 lookup;	/* keep the map: chunk_find is used */
+	struct out	**map;		/* by name, until finish_all */
+	size_t		 mapcap, mapn;
+
+	int64_t		*nchunks;	/* summary counters */
+	int64_t		*nbytes;
+};
+
+void		 chunks_init(struct chunks *, struct cli *, const char *dir);
+/* A new chunk called name (the header already pending). */
+struct out	*chunk_new(struct chunks *, const char *name);
+/* The unfinished chunk called name, or NULL. */
+struct out	*chunk_find(struct chunks *, const char *name, size_t n);
+/* Append a record and eol (the line end it lacks, or ""). */
+void		 chunk_put(struct chunks *, struct out *, const char *, size_t,
+		    const char *eol);
+/* Write, close and rename; returns its path (owned by the caller). */
+char		*chunk_finish(struct chunks *, struct out *);
+/* Finish every chunk in name order, calling done(path) for each. */
+void		 chunks_finish_all(struct chunks *, void (*done)(char *));
+/* Remove the temp files of unfinished chunks (at exit). */
+void		 chunks_abandon(struct chunks *);
+
+/* Percent-encode data into a file name that is safe in any directory. */
+void		 name_from_value(struct buf *, const char *, size_t);
+
+/* --exec: one command template run per completed chunk. */
+struct job {
+	pid_t		 pid;
+	char		*path;
+};
+
+struct runner {
+	struct cli	*cli;
+	char		**words;	/* the template, NULL-terminated */
+	int		 nwords;
+	int		 has_braces;	/* some word holds {} */
+	struct job	*jobs;
+	int		 max_jobs;
+	int		 running;
+	int		 forwarded;	/* a signal was passed on */
+	int64_t		*started;
+	int64_t		*failed;
+};
+
+/* Split cmd into words (quotes and backslashes as sh); -1 on a bad quote. */
+int		 exec_parse(struct runner *, const char *cmd, const char **why);
+/* Run the command for path once a slot is free; takes path. */
+void		 exec_start(struct runner *, char *path);
+/* Wait for every running command; forward sig first when nonzero. */
+void		 exec_wait_all(struct runner *, int sig);
+
+#endif

@@ -1,0 +1,330 @@
+/* spill: sorted runs of key hashes, merged, for dedupe past --memory. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "spill.h"
+
+#define SPILL_MIN	(1024 * 1024)
+#define RUN_BUFSIZE	(64 * 1024)
+
+struct spool_hdr {
+	int64_t		row;
+	int64_t		of;
+	uint32_t	len;
+	uint32_t	flags;	/* decision | is_object << 4 */
+};
+
+static FILE	*temp_file(const char *);
+static int	 cmp_key(const void *, const void *);
+static int	 cmp_pair(const void *, const void *);
+static int	 flush_keys(struct spill *);
+static int	 flush_pairs(struct spill *);
+static int	 add_pair(struct spill *, int64_t, int64_t);
+static int	 next_pair(struct spill *, int64_t *, int64_t *);
+
+int
+spill_init(struct spill *s, const char *dir, size_t bytes)
+{
+	memset(s, 0, sizeof(*s));
+	s->dir = dir;
+	if (bytes < SPILL_MIN)
+		bytes = SPILL_MIN;
+	s->capkeys = bytes / sizeof(struct spill_key);
+	s->cappairs = bytes / sizeof(struct spill_pair);
+	s->keys = xmalloc(s->capkeys * sizeof(*s->keys));
+	if ((s->spool = temp_file(dir)) == NULL)
+		return -1;
+	return 0;
+}
+
+int
+spill_tempfd(const char *dir)
+{
+	struct buf path = BUF_INIT;
+	int fd;
+
+	buf_adds(&path, dir);
+	buf_adds(&path, "/dedupe.XXXXXX");
+	if ((fd = mkstemp(buf_cstr(&path))) != -1)
+		unlink(path.p);
+	buf_free(&path);
+	return fd;
+}
+
+/* spill_tempfd as a buffered stream. */
+static FILE *
+temp_file(const char *dir)
+{
+	FILE *f;
+	int fd, e;
+
+	if ((fd = spill_tempfd(dir)) == -1)
+		return NULL;
+	if ((f = fdopen(fd, "w+b")) == NULL) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return NULL;
+	}
+	setvbuf(f, NULL, _IOFBF, RUN_BUFSIZE);
+	return f;
+}
+
+int
+spill_record(struct spill *s, int64_t row, int decision, int64_t of,
+    int is_object, const char *line, size_t len)
+{
+	struct spool_hdr h;
+
+	memset(&h, 0, sizeof(h));
+	h.row = row;
+	h.of = of;
+	h.len = (uint32_t)len;
+	h.flags = (uint32_t)decision | (is_object ? 0x10 : 0);
+	if (fwrite(&h, sizeof(h), 1, s->spool) != 1 ||
+	    (len > 0 && fwrite(line, len, 1, s->spool) != 1))
+		return -1;
+	return 0;
+}
+
+int
+spill_key(struct spill *s, uint64_t hi, uint64_t lo, int64_t row)
+{
+	if (s->nkeys == s->capkeys && flush_keys(s) == -1)
+		return -1;
+	s->keys[s->nkeys].hi = hi;
+	s->keys[s->nkeys].lo = lo;
+	s->keys[s->nkeys].row = row;
+	s->nkeys++;
+	return 0;
+}
+
+static int
+cmp_key(const void *a, const void *b)
+{
+	const struct spill_key *x = a, *y = b;
+
+	if (x->hi != y->hi)
+		return x->hi < y->hi ? -1 : 1;
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return (x->row > y->row) - (x->row < y->row);
+}
+
+static int
+cmp_pair(const void *a, const void *b)
+{
+	const struct spill_pair *x = a, *y = b;
+
+	return (x->row > y->row) - (x->row < y->row);
+}
+
+/* Sort the buffered keys and write them as one run. */
+static int
+flush_keys(struct spill *s)
+{
+	FILE *f;
+
+	if (s->nkeys == 0)
+		return 0;
+	qsort(s->keys, s->nkeys, sizeof(*s->keys), cmp_key);
+	if ((f = temp_file(s->dir)) == NULL)
+		return -1;
+	s->runs = xrealloc(s->runs, (s->nruns + 1) * sizeof(*s->runs));
+	s->runs[s->nruns++] = f;
+	if (fwrite(s->keys, sizeof(*s->keys), s->nkeys, f) != s->nkeys ||
+	    fflush(f) == EOF)
+		return -1;
+	s->nkeys = 0;
+	return 0;
+}
+
+static int
+flush_pairs(struct spill *s)
+{
+	FILE *f;
+
+	if (s->npairs == 0)
+		return 0;
+	qsort(s->pairs, s->npairs, sizeof(*s->pairs), cmp_pair);
+	if ((f = temp_file(s->dir)) == NULL)
+		return -1;
+	s->pruns = xrealloc(s->pruns, (s->npruns + 1) * sizeof(*s->pruns));
+	s->pruns[s->npruns++] = f;
+	if (fwrite(s->pairs, sizeof(*s->pairs), s->npairs, f) != s->npairs ||
+	    fflush(f) == EOF)
+		return -1;
+	s->npairs = 0;
+	return 0;
+}
+
+static int
+add_pair(struct spill *s, int64_t row, int64_t of)
+{
+	if (s->npairs == s->cappairs && flush_pairs(s) == -1)
+		return -1;
+	s->pairs[s->npairs].row = row;
+	s->pairs[s->npairs].of = of;
+	s->npairs++;
+	return 0;
+}
+
+/*
+ * Merge the key runs by (hash, row); the first row of each hash is kept,
+ * the others become (row, kept row) pairs, sorted into runs by row.
+ */
+int
+spill_finish(struct spill *s)
+{
+	struct spill_key *head, prev;
+	size_t i, best;
+	int *live, have = 0;
+
+	if (flush_keys(s) == -1)
+		return -1;
+	free(s->keys);
+	s->keys = NULL;
+	s->pairs = xmalloc(s->cappairs * sizeof(*s->pairs));
+	head = xcalloc(s->nruns ? s->nruns : 1, sizeof(*head));
+	live = xcalloc(s->nruns ? s->nruns : 1, sizeof(*live));
+	for (i = 0; i < s->nruns; i++) {
+		if (fseek(s->runs[i], 0, SEEK_SET) == -1)
+			goto fail;
+		live[i] = fread(&head[i], sizeof(head[i]), 1, s->runs[i]) == 1;
+	}
+	memset(&prev, 0, sizeof(prev));
+	for (;;) {
+		best = s->nruns;
+		for (i = 0; i < s->nruns; i++)
+			if (live[i] && (best == s->nruns ||
+			    cmp_key(&head[i], &head[best]) < 0))
+				best = i;
+		if (best == s->nruns)
+			break;
+		if (have && head[best].hi == prev.hi &&
+		    head[best].lo == prev.lo) {
+			if (add_pair(s, head[best].row, prev.row) == -1)
+				goto fail;
+		} else {
+			prev = head[best];
+			have = 1;
+			s->groups++;
+		}
+		live[best] = fread(&head[best], sizeof(head[best]), 1,
+		    s->runs[best]) == 1;
+		if (!live[best] && ferror(s->runs[best]))
+			goto fail;
+	}
+	free(head);
+	free(live);
+	for (i = 0; i < s->nruns; i++)
+		fclose(s->runs[i]);
+	s->nruns = 0;
+	if (flush_pairs(s) == -1)
+		return -1;
+	free(s->pairs);
+	s->pairs = NULL;
+	s->heads = xcalloc(s->npruns ? s->npruns : 1, sizeof(*s->heads));
+	s->live = xcalloc(s->npruns ? s->npruns : 1, sizeof(*s->live));
+	for (i = 0; i < s->npruns; i++) {
+		if (fseek(s->pruns[i], 0, SEEK_SET) == -1)
+			return -1;
+		s->live[i] = fread(&s->heads[i], sizeof(s->heads[i]), 1,
+		    s->pruns[i]) == 1;
+	}
+	if (fflush(s->spool) == EOF || fseek(s->spool, 0, SEEK_SET) == -1)
+		return -1;
+	return 0;
+fail:
+	free(head);
+	free(live);
+	return -1;
+}
+
+/* The pair with the smallest row not yet taken; 0 when none is left. */
+static int
+next_pair(struct spill *s, int64_t *row, int64_t *of)
+{
+	size_t i, best = s->npruns;
+
+	for (i = 0; i < s->npruns; i++)
+		if (s->live[i] && (best == s->npruns ||
+		    s->heads[i].row < s->heads[best].row))
+			best = i;
+	if (best == s->npruns)
+		return 0;
+	*row = s->heads[best].row;
+	*of = s->heads[best].of;
+	s->live[best] = fread(&s->heads[best], sizeof(s->heads[best]), 1,
+	    s->pruns[best]) == 1;
+	if (!s->live[best] && ferror(s->pruns[best]))
+		return -1;
+	return 1;
+}
+
+int
+spill_next(struct spill *s, const char **line, size_t *len, int *obj,
+    int64_t *of)
+{
+	struct spool_hdr h;
+	int64_t prow = 0, pof = 0;
+	int r;
+
+	if (fread(&h, sizeof(h), 1, s->spool) != 1)
+		return ferror(s->spool) ? -1 : 0;
+	buf_reset(&s->rec);
+	buf_grow(&s->rec, h.len);
+	if (h.len > 0 && fread(s->rec.p, h.len, 1, s->spool) != 1) {
+		if (!ferror(s->spool))
+			errno = EIO;	/* a short spool */
+		return -1;
+	}
+	*line = s->rec.p;
+	*len = h.len;
+	*obj = (h.flags & 0x10) != 0;
+	*of = 0;
+	switch (h.flags & 0xf) {
+	case SPILL_DUPE:
+		*of = h.of;
+		break;
+	case SPILL_OPEN:
+		/* Pairs come in row order, and only for open records. */
+		if (s->havepending == 0) {
+			if ((r = next_pair(s, &prow, &pof)) == -1)
+				return -1;
+			s->havepending = r;
+			s->prow = prow;
+			s->pof = pof;
+		}
+		if (s->havepending && s->prow == h.row) {
+			*of = s->pof;
+			s->havepending = 0;
+		}
+		break;
+	}
+	return 1;
+}
+
+void
+spill_free(struct spill *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nruns; i++)
+		fclose(s->runs[i]);
+	for (i = 0; i < s->npruns; i++)
+		fclose(s->pruns[i]);
+	if (s->spool != NULL)
+		fclose(s->spool);
+	free(s->runs);
+	free(s->pruns);
+	free(s->keys);
+	free(s->pairs);
+	free(s->heads);
+	free(s->live);
+	buf_free(&s->rec);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,284 @@
+/*
+ * jsonl-validate: pass the JSON Lines records that are valid JSON, match a
+ * JSON Schema and satisfy the --require and --assert expressions; divert
+ * the others to --rejects (or stop at the first one).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "jqx.h"
+#include "js.h"
+#include "schema.h"
+
+enum { OPT_REQUIRE = CLI_TOOL_BASE, OPT_ASSERT, OPT_MESSAGE, OPT_ROW_FIELD,
+    OPT_ENUM_CI };
+
+struct rule {
+	const char	*expr;
+	const char	*message;	/* --assert: what a failure says */
+	int		 is_assert;
+	struct jqx	*jq;
+};
+
+static struct rule	*rules;
+static size_t		 nrules;
+static const char	*schema_path;
+static const char	*row_field;
+static int		 enum_ci;
+
+static struct schema	*load_schema(struct cli *, const char *);
+static void		 add_rule(struct cli *, const char *, int);
+static void		 compile_rules(struct cli *);
+static int		 check_rules(const struct js_doc *, char *, size_t);
+static int64_t		 row_of(const struct js_doc *, int64_t);
+
+static const char usage[] =
+"usage: jsonl-validate [-s schema.json] [--require EXPR]... [--assert EXPR\n"
+"                      [--message TEXT]]... [--row-field NAME] [--enum-ci]\n"
+"                      [-r rejects.jsonl] [options] [file]\n"
+"Pass the records that are valid JSON, match the schema and satisfy every\n"
+"rule; divert the others.\n"
+"  -s, --schema FILE       JSON Schema 2020-12 (the subset in the manual)\n"
+"      --require EXPR      the record fails when EXPR is null, false, empty\n"
+"                          or an error (repeatable)\n"
+"      --assert EXPR       the record fails unless EXPR is true (repeatable)\n"
+"      --message TEXT      the reject message of the --assert before it\n"
+"      --row-field NAME    take _error_row from the record's member NAME\n"
+"      --enum-ci           enum matches strings ignoring ASCII case\n";
+
+static const struct option longopts[] = {
+	CLI_LONGOPTS,
+	{ "schema",	required_argument,	NULL, 's' },
+	{ "require",	required_argument,	NULL, OPT_REQUIRE },
+	{ "assert",	required_argument,	NULL, OPT_ASSERT },
+	{ "message",	required_argument,	NULL, OPT_MESSAGE },
+	{ "row-field",	required_argument,	NULL, OPT_ROW_FIELD },
+	{ "enum-ci",	no_argument,		NULL, OPT_ENUM_CI },
+	{ NULL, 0, NULL, 0 }
+};
+
+int
+main(int argc, char *argv[])
+{
+	struct cli c;
+	struct js_doc doc = { 0 };
+	struct js_err je;
+	struct schema *sc = NULL;
+	const char *msg, *path;
+	char why[512];
+	int ch;
+
+	cli_init(&c, "jsonl-validate", usage);
+	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS "s:", longopts,
+	    NULL)) != -1) {
+		if (cli_option(&c, ch, optarg))
+			continue;
+		switch (ch) {
+		case 's':
+			schema_path = optarg;
+			break;
+		case OPT_REQUIRE:
+			add_rule(&c, optarg, 0);
+			break;
+		case OPT_ASSERT:
+			add_rule(&c, optarg, 1);
+			break;
+		case OPT_MESSAGE:
+			if (nrules == 0 || !rules[nrules - 1].is_assert ||
+			    rules[nrules - 1].message != NULL)
+				cli_usage(&c, "--message must follow an "
+				    "--assert");
+			rules[nrules - 1].message = optarg;
+			break;
+		case OPT_ROW_FIELD:
+			row_field = optarg;
+			break;
+		case OPT_ENUM_CI:
+			enum_ci = 1;
+			break;
+		default:
+			cli_usage(&c, NULL);
+		}
+	}
+	if (schema_path == NULL && nrules == 0)
+		cli_usage(&c, "nothing to check: give -s, --require or "
+		    "--assert");
+	if (schema_path != NULL)
+		sc = load_schema(&c, schema_path);
+	compile_rules(&c);
+	cli_start(&c, argc - optind, argv + optind);
+
+	while (cli_next(&c)) {
+		const char *line = c.in.line;
+		size_t len = c.in.len;
+
+		if (js_scan(&doc, line, len, &je) == -1) {
+			snprintf(why, sizeof(why), "col %zu: %s", je.col,
+			    je.msg);
+			cli_reject(&c, c.in.lineno, line, len, 0, why, NULL);
+			continue;
+		}
+		if (sc != NULL && !schema_check(sc, &doc, &msg, &path)) {
+			cli_reject(&c, row_of(&doc, c.in.lineno), line, len,
+			    doc.v[0].type == JS_OBJECT, msg, path);
+			continue;
+		}
+		if (nrules > 0 && !check_rules(&doc, why, sizeof(why))) {
+			cli_reject(&c, row_of(&doc, c.in.lineno), line, len,
+			    doc.v[0].type == JS_OBJECT, why, NULL);
+			continue;
+		}
+		cli_pass(&c, line, len);
+	}
+	js_free(&doc);
+	return cli_finish(&c);
+}
+
+/* Read and compile the schema file: 66 if unreadable, 65 if invalid. */
+static struct schema *
+load_schema(struct cli *c, const char *path)
+{
+	struct buf b = BUF_INIT;
+	struct schema *sc;
+	char chunk[65536], err[512];
+	ssize_t r;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY)) == -1) {
+		fprintf(stderr, "%s: %s: %s\n", c->prog, path, strerror(errno));
+		exit(EX_NOINPUT);
+	}
+	while ((r = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "%s: %s: %s\n", c->prog, path,
+			    strerror(errno));
+			exit(EX_NOINPUT);
+		}
+		buf_add(&b, chunk, (size_t)r);
+	}
+	close(fd);
+	/* A leading BOM is allowed in the schema file, as in the input. */
+	if (b.len >= 3 && memcmp(b.p, "\xef\xbb\xbf", 3) == 0)
+		memmove(b.p, b.p + 3, b.len -= 3);
+	sc = schema_compile(b.p ? b.p : "", b.len, enum_ci ? SCHEMA_ENUM_CI :
+	    0, err, sizeof(err));
+	buf_free(&b);
+	if (sc == NULL) {
+		fprintf(stderr, "%s: %s: invalid schema: %s\n", c->prog, path,
+		    err);
+		exit(EX_DATAERR);
+	}
+	if (!c->quiet && *schema_warnings(sc) != '\0') {
+		const char *p = schema_warnings(sc), *e;
+
+		for (; (e = strchr(p, '\n')) != NULL; p = e + 1)
+			fprintf(stderr, "%s: %s: warning: %.*s\n", c->prog,
+			    path, (int)(e - p), p);
+	}
+	return sc;
+}
+
+static void
+add_rule(struct cli *c, const char *expr, int is_assert)
+{
+	(void)c;
+	rules = xrealloc(rules, (nrules + 1) * sizeof(*rules));
+	rules[nrules++] = (struct rule){ expr, NULL, is_assert, NULL };
+}
+
+static void
+compile_rules(struct cli *c)
+{
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < nrules; i++) {
+		rules[i].jq = jqx_compile(rules[i].expr, err, sizeof(err));
+		if (rules[i].jq == NULL)
+			cli_usage(c, "%s '%s': %s", rules[i].is_assert ?
+			    "--assert" : "--require", rules[i].expr, err);
+	}
+}
+
+/*
+ * --require: fails on null, false, no value or an error. --assert: fails
+ * unless the value is true. 1 if every rule holds, else 0 with a message.
+ */
+static int
+check_rules(const struct js_doc *d, char *why, size_t len)
+{
+	struct jqx_val v;
+	char err[256];
+	size_t i;
+	int r;
+
+	for (i = 0; i < nrules; i++) {
+		const struct rule *ru = &rules[i];
+
+		err[0] = '\0';
+		r = jqx_eval(ru->jq, d, &v, err, sizeof(err));
+		if (!ru->is_assert) {
+			if (r == JQX_OK && jqx_truthy(&v))
+				continue;
+			if (r == JQX_ERROR)
+				snprintf(why, len, "--require %s: %s", ru->expr,
+				    err);
+			else
+				snprintf(why, len, "--require %s: %s", ru->expr,
+				    r == JQX_EMPTY ? "no value" :
+				    v.type == JS_FALSE ? "false" :
+				    "null or missing");
+			return 0;
+		}
+		if (r == JQX_OK && v.type == JS_TRUE)
+			continue;
+		if (r == JQX_ERROR)
+			snprintf(why, len, "--assert %s: %s", ru->expr, err);
+		else if (ru->message != NULL)
+			snprintf(why, len, "%s", ru->message);
+		else
+			snprintf(why, len, "--assert %s: %s", ru->expr,
+			    r == JQX_EMPTY ? "no value" : v.type == JS_FALSE ?
+			    "false" : "not true");
+		return 0;
+	}
+	return 1;
+}
+
+/* The row to report: --row-field's integer member, else the line number. */
+static int64_t
+row_of(const struct js_doc *d, int64_t lineno)
+{
+	const char *t;
+	int64_t v = 0;
+	size_t k, n;
+	int i;
+
+	if (row_field == NULL || d->v[0].type != JS_OBJECT)
+		return lineno;
+	i = js_get(d, 0, row_field, strlen(row_field));
+	if (i < 0 || d->v[i].type != JS_NUMBER)
+		return lineno;
+	t = js_text(d, i);
+	n = d->v[i].len;
+	if (n == 0 || n > 18)
+		return lineno;
+	for (k = 0; k < n; k++) {
+		if (t[k] < '0' || t[k] > '9')
+			return lineno;
+		v = v * 10 + (t[k] - '0');
+	}
+	return v;
+}

@@ -1,0 +1,804 @@
+/*
+ * load: the workers. Each owns one connection and runs whole batches:
+ *
+ *	BEGIN; [SAVEPOINT; the mode's statements for a range of rows;
+ *	RELEASE]...; INSERT the ledger's batch row; COMMIT
+ *
+ * A range that fails with a data error (SQLSTATE classes 22, 23, ...) is
+ * rolled back to its savepoint and split: at the row the COPY context
+ * names when there is one ("COPY t, line 37"), else in halves, until
+ * only the bad rows are left; they become rejects, written once the
+ * batch has committed. A transient failure (connection lost, 40001,
+ * 57P01, ...) drops the connection and replays the batch after a backoff,
+ * first asking the ledger whether its COMMIT did land.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pg-load.h"
+
+enum { R_OK, R_TRANSIENT, R_FATAL };
+
+struct counts {
+	int64_t	loaded, inserted, updated, skipped, replaced, unchanged;
+};
+
+struct worker {
+	struct plan	*p;
+	pthread_t	 th;
+	PGconn		*conn;
+	int		 stage_ready;
+	int		 first_op;
+	struct buf	 sql, cols;
+	struct pg_err	 err;
+	struct counts	 n;		/* this attempt */
+};
+
+static pthread_mutex_t	 qlock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	 qwork = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t	 qfree = PTHREAD_COND_INITIALIZER;
+static struct batch	*work_head, *work_tail, *free_list;
+static int		 nbatches, closing;
+static struct worker	*workers;
+
+static void	*worker_main(void *);
+static void	 run_batch(struct worker *, struct batch *);
+static int	 attempt(struct worker *, struct batch *);
+static int	 process(struct worker *, struct batch *, size_t, size_t);
+static int	 op(struct worker *, struct batch *, size_t, size_t,
+		    struct counts *, int64_t *);
+static int	 prepare_conn(struct worker *);
+static void	 add_rej(struct batch *, size_t, const struct pg_err *);
+static void	 publish(struct worker *, struct batch *, const struct counts *,
+		    int64_t loaded);
+
+void
+plan_fatal(struct plan *p, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&p->lock);
+	if (p->fatal_code == 0) {
+		p->fatal_code = code;
+		va_start(ap, fmt);
+		vsnprintf(p->fatal_msg, sizeof(p->fatal_msg), fmt, ap);
+		va_end(ap);
+	}
+	p->stop = 1;
+	pthread_mutex_unlock(&p->lock);
+}
+
+int
+load_start(struct plan *p)
+{
+	int i;
+
+	workers = xcalloc((size_t)p->jobs, sizeof(*workers));
+	for (i = 0; i < p->jobs; i++) {
+		workers[i].p = p;
+		if (pthread_create(&workers[i].th, NULL, worker_main,
+		    &workers[i]) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+void
+batch_reset(struct batch *b, int64_t no)
+{
+	size_t i;
+
+	for (i = 0; i < b->nrej; i++)
+		free(b->rej[i].msg);
+	b->nrej = 0;
+	b->no = no;
+	b->first_row = b->last_row = 0;
+	b->records = b->enc_rejected = 0;
+	b->end_offset = 0;
+	b->checksum = 0;
+	buf_reset(&b->lines);
+	buf_reset(&b->copy);
+	b->nrow = 0;
+}
+
+struct batch *
+load_get(struct plan *p)
+{
+	struct batch *b;
+
+	pthread_mutex_lock(&qlock);
+	while (free_list == NULL && nbatches >= 2 * p->jobs)
+		pthread_cond_wait(&qfree, &qlock);
+	if ((b = free_list) != NULL)
+		free_list = b->next;
+	else {
+		b = xcalloc(1, sizeof(*b));
+		nbatches++;
+	}
+	pthread_mutex_unlock(&qlock);
+	b->next = NULL;
+	return b;
+}
+
+void
+load_submit(struct plan *p, struct batch *b)
+{
+	(void)p;
+	pthread_mutex_lock(&qlock);
+	b->next = NULL;
+	if (work_tail != NULL)
+		work_tail->next = b;
+	else
+		work_head = b;
+	work_tail = b;
+	pthread_cond_signal(&qwork);
+	pthread_mutex_unlock(&qlock);
+}
+
+void
+load_submit_free(struct plan *p, struct batch *b)
+{
+	(void)p;
+	pthread_mutex_lock(&qlock);
+	b->next = free_list;
+	free_list = b;
+	pthread_cond_signal(&qfree);
+	pthread_mutex_unlock(&qlock);
+}
+
+void
+load_finish(struct plan *p)
+{
+	int i;
+
+	pthread_mutex_lock(&qlock);
+	closing = 1;
+	pthread_cond_broadcast(&qwork);
+	pthread_mutex_unlock(&qlock);
+	for (i = 0; i < p->jobs; i++) {
+		pthread_join(workers[i].th, NULL);
+		if (workers[i].conn != NULL)
+			PQfinish(workers[i].conn);
+		buf_free(&workers[i].sql);
+		buf_free(&workers[i].cols);
+	}
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct batch *b;
+
+	for (;;) {
+		pthread_mutex_lock(&qlock);
+		while (work_head == NULL && !closing)
+			pthread_cond_wait(&qwork, &qlock);
+		if ((b = work_head) == NULL) {
+			pthread_mutex_unlock(&qlock);
+			break;
+		}
+		if ((work_head = b->next) == NULL)
+			work_tail = NULL;
+		pthread_mutex_unlock(&qlock);
+
+		if (!w->p->stop)
+			run_batch(w, b);
+
+		pthread_mutex_lock(&qlock);
+		b->next = free_list;
+		free_list = b;
+		pthread_cond_signal(&qfree);
+		pthread_mutex_unlock(&qlock);
+	}
+	return NULL;
+}
+
+/* The ledger's word on whether batch b committed: 1 yes, 0 no, -1 error. */
+static int
+committed(struct worker *w, struct batch *b, int64_t *loaded)
+{
+	struct plan *p = w->p;
+	char no[24], sql[512];
+	const char *params[2] = { p->run_id, no };
+	PGresult *r;
+	int yes;
+
+	snprintf(no, sizeof(no), "%" PRId64, b->no + 1);
+	snprintf(sql, sizeof(sql), "SELECT loaded FROM %s WHERE run_id = $1 "
+	    "AND first_record = $2", p->q_batches);
+	if ((r = pg_exec(w->conn, sql, 2, params, &w->err)) == NULL)
+		return -1;
+	yes = PQntuples(r) == 1;
+	if (yes)
+		*loaded = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return yes;
+}
+
+static void
+drop_conn(struct worker *w)
+{
+	if (w->conn != NULL)
+		PQfinish(w->conn);
+	w->conn = NULL;
+	w->stage_ready = 0;
+}
+
+static void
+run_batch(struct worker *w, struct batch *b)
+{
+	struct plan *p = w->p;
+	int tries, r, lost = 0;
+	int64_t loaded;
+
+	for (tries = 0; tries <= p->retries; tries++) {
+		if (tries > 0) {
+			pg_sleep(pg_backoff(tries - 1), &cli_signal);
+			if (cli_signal || p->stop)
+				return;
+		}
+		if (w->conn == NULL) {
+			w->conn = pg_connect(p->dsn, "pg-load", &w->err);
+			if (w->conn == NULL) {
+				if (!w->err.transient) {
+					plan_fatal(p, EX_UNAVAILABLE, "%s",
+					    w->err.msg);
+					return;
+				}
+				continue;
+			}
+		}
+		/* Did the COMMIT of the attempt that lost its reply land? */
+		if (lost && p->ledger && !p->check) {
+			r = committed(w, b, &loaded);
+			if (r == 1) {
+				struct counts none = { 0 };
+
+				publish(w, b, &none, loaded);
+				return;
+			}
+			if (r == -1) {
+				drop_conn(w);
+				continue;
+			}
+		}
+		r = attempt(w, b);
+		if (r == R_OK)
+			return;
+		if (r == R_FATAL)
+			return;
+		lost = 1;
+		drop_conn(w);
+	}
+	plan_fatal(p, EX_TEMPFAIL, "giving up after %d retries: %s%s%s",
+	    p->retries, w->err.sqlstate[0] ? w->err.sqlstate : "",
+	    w->err.sqlstate[0] ? ": " : "", w->err.msg);
+}
+
+/* Rejects, counters and the summary for a batch that committed. */
+static void
+publish(struct worker *w, struct batch *b, const struct counts *n,
+    int64_t loaded)
+{
+	struct plan *p = w->p;
+	struct cli *c = p->c;
+	size_t i;
+
+	pthread_mutex_lock(&p->lock);
+	for (i = 0; i < b->nrej; i++) {
+		const struct row *r = &b->row[b->rej[i].row];
+		struct rec_field f = { "_error_sqlstate", REC_STR,
+		    b->rej[i].sqlstate, strlen(b->rej[i].sqlstate), 0 };
+
+		cli_reject_fields(c, r->lineno, b->lines.p + r->line_off,
+		    r->line_len, 1, b->rej[i].msg, NULL, &f, 1);
+	}
+	c->passed += loaded;
+	*p->n_batches += 1;
+	*p->n_skipped += n->skipped + n->unchanged;
+	if (p->mode == M_UPSERT) {
+		*p->n_inserted += n->inserted;
+		*p->n_updated += n->updated;
+	} else if (p->mode == M_REPLACE)
+		*p->n_replaced += n->replaced;
+	else if (p->mode == M_SCD2) {
+		*p->n_inserted += n->inserted;
+		*p->n_updated += n->updated;
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+static int
+classify(struct worker *w)
+{
+	return w->err.transient || PQstatus(w->conn) == CONNECTION_BAD ?
+	    R_TRANSIENT : R_FATAL;
+}
+
+static int
+attempt(struct worker *w, struct batch *b)
+{
+	struct plan *p = w->p;
+	struct counts total = { 0 };
+	size_t i;
+	int r;
+
+	for (i = 0; i < b->nrej; i++)
+		free(b->rej[i].msg);
+	b->nrej = 0;
+	memset(&w->n, 0, sizeof(w->n));
+	if (prepare_conn(w) == -1)
+		goto failed;
+	if (pg_run(w->conn, "BEGIN", &w->err) == -1)
+		goto failed;
+	w->first_op = 1;
+	if ((r = process(w, b, 0, b->nrow)) != R_OK) {
+		if (PQstatus(w->conn) == CONNECTION_OK)
+			PQclear(PQexec(w->conn, "ROLLBACK"));
+		return r;
+	}
+	total = w->n;
+	if (p->ledger && !p->check) {
+		char sql[512], no[24], f[24], l[24], recs[24], ld[24], rj[24],
+		    off[24], sum[24];
+		const char *params[9] = { p->run_id, no, f, l, recs, ld, rj,
+		    off, sum };
+		PGresult *res;
+
+		snprintf(no, sizeof(no), "%" PRId64, b->no + 1);
+		snprintf(f, sizeof(f), "%" PRId64, b->first_row);
+		snprintf(l, sizeof(l), "%" PRId64, b->last_row);
+		snprintf(recs, sizeof(recs), "%" PRId64, b->records);
+		snprintf(ld, sizeof(ld), "%" PRId64, total.loaded);
+		snprintf(rj, sizeof(rj), "%" PRId64,
+		    b->enc_rejected + (int64_t)b->nrej);
+		snprintf(off, sizeof(off), "%" PRIu64, b->end_offset);
+		snprintf(sum, sizeof(sum), "%016" PRIx64, b->checksum);
+		snprintf(sql, sizeof(sql), "INSERT INTO %s (run_id, first_record, "
+		    "first_row, last_row, records, loaded, rejected, "
+		    "end_offset, checksum) VALUES ($1, $2, $3, $4, $5, $6, "
+		    "$7, $8, $9)", p->q_batches);
+		if ((res = pg_exec(w->conn, sql, 9, params, &w->err)) == NULL) {
+			if (classify(w) == R_FATAL)
+				plan_fatal(p, EX_SOFTWARE, "ledger: %s",
+				    w->err.msg);
+			goto failed_open;
+		}
+		PQclear(res);
+	}
+	if (pg_run(w->conn, p->check ? "ROLLBACK" : "COMMIT", &w->err) == -1) {
+		if (classify(w) == R_FATAL)
+			plan_fatal(p, EX_DATAERR, "rows %" PRId64 "-%" PRId64
+			    ": failed at commit: %s: %s", b->first_row, b->last_row,
+			    w->err.sqlstate, w->err.msg);
+		return classify(w);
+	}
+	publish(w, b, &total, total.loaded);
+	return R_OK;
+failed_open:
+	if (PQstatus(w->conn) == CONNECTION_OK)
+		PQclear(PQexec(w->conn, "ROLLBACK"));
+failed:
+	if (classify(w) == R_FATAL && !p->stop)
+		plan_fatal(p, EX_DATAERR, "%s%s%s", w->err.sqlstate,
+		    w->err.sqlstate[0] ? ": " : "", w->err.msg);
+	return classify(w);
+}
+
+/*
+ * Load rows [lo, hi) under a savepoint; on a data error, find the bad
+ * rows and load the others.
+ */
+static int
+process(struct worker *w, struct batch *b, size_t lo, size_t hi)
+{
+	struct plan *p = w->p;
+	struct counts n = { 0 };
+	int64_t bad = -1;
+	size_t mid;
+	int r;
+
+	if (lo >= hi)
+		return R_OK;
+	if (cli_signal)
+		return R_FATAL;
+	if (pg_run(w->conn, "SAVEPOINT sluice", &w->err) == -1)
+		return classify(w);
+	if (op(w, b, lo, hi, &n, &bad) == 0) {
+		if (pg_run(w->conn, "RELEASE SAVEPOINT sluice", &w->err) == -1)
+			return classify(w);
+		w->n.loaded += n.loaded;
+		w->n.inserted += n.inserted;
+		w->n.updated += n.updated;
+		w->n.skipped += n.skipped;
+		w->n.replaced += n.replaced;
+		w->n.unchanged += n.unchanged;
+		return R_OK;
+	}
+	if (w->err.transient || PQstatus(w->conn) == CONNECTION_BAD)
+		return R_TRANSIENT;
+	{
+		struct pg_err keep = w->err;
+
+		if (pg_run(w->conn, "ROLLBACK TO SAVEPOINT sluice", &w->err)
+		    == -1)
+			return classify(w);
+		w->err = keep;
+	}
+	if (!pg_sqlstate_data(w->err.sqlstate)) {
+		plan_fatal(p, EX_DATAERR, "rows %" PRId64 "-%" PRId64 ": %s: "
+		    "%s", b->row[lo].lineno, b->row[hi - 1].lineno,
+		    w->err.sqlstate, w->err.msg);
+		return R_FATAL;
+	}
+	if (bad < 0 && hi - lo == 1)
+		bad = (int64_t)lo;
+	if (bad >= 0) {
+		if (!p->reject_mode) {
+			plan_fatal(p, EX_DATAERR, "row %" PRId64 ": %s: %s%s%s",
+			    b->row[bad].lineno, w->err.sqlstate, w->err.msg,
+			    w->err.detail[0] ? ": " : "", w->err.detail);
+			return R_FATAL;
+		}
+		add_rej(b, (size_t)bad, &w->err);
+		if ((r = process(w, b, lo, (size_t)bad)) != R_OK)
+			return r;
+		return process(w, b, (size_t)bad + 1, hi);
+	}
+	mid = lo + (hi - lo) / 2;
+	if ((r = process(w, b, lo, mid)) != R_OK)
+		return r;
+	return process(w, b, mid, hi);
+}
+
+static void
+add_rej(struct batch *b, size_t row, const struct pg_err *e)
+{
+	struct buf m = BUF_INIT;
+
+	if (b->nrej == b->caprej) {
+		b->caprej = b->caprej ? b->caprej * 2 : 16;
+		b->rej = xrealloc(b->rej, b->caprej * sizeof(*b->rej));
+	}
+	buf_adds(&m, e->msg);
+	if (e->detail[0]) {
+		buf_adds(&m, ": ");
+		buf_adds(&m, e->detail);
+	}
+	b->rej[b->nrej].row = row;
+	memcpy(b->rej[b->nrej].sqlstate, e->sqlstate, 6);
+	b->rej[b->nrej].msg = buf_cstr(&m);
+	b->nrej++;
+}
+
+/* Quoted column list for a COPY of rows with signature sig. */
+void
+plan_columns(struct plan *p, PGconn *conn, struct buf *b, uint64_t sig,
+    int staging)
+{
+	size_t i;
+	int first = 1;
+
+	(void)conn;
+	if (staging) {
+		buf_adds(b, STAGE_ROW);
+		first = 0;
+	}
+	for (i = 0; i < p->t.ncol; i++) {
+		if (!p->writable[i])
+			continue;
+		if (p->defbit[i] >= 0 && (sig >> p->defbit[i]) & 1)
+			continue;
+		if (!first)
+			buf_adds(b, ", ");
+		first = 0;
+		buf_adds(b, p->qcol[i]);
+	}
+}
+
+/* The temp staging table (and partition claims) of this connection. */
+static int
+prepare_conn(struct worker *w)
+{
+	struct plan *p = w->p;
+	struct buf *q = &w->sql;
+	size_t i;
+	int any = 0;
+
+	if (w->stage_ready || p->mode == M_APPEND)
+		return 0;
+	buf_reset(q);
+	buf_addf(q, "CREATE TEMP TABLE IF NOT EXISTS " STAGE_NAME " (LIKE %s "
+	    "INCLUDING DEFAULTS) ON COMMIT DELETE ROWS", p->t.qname);
+	if (pg_run(w->conn, buf_cstr(q), &w->err) == -1)
+		return -1;
+	buf_reset(q);
+	buf_adds(q, "ALTER TABLE pg_temp." STAGE_NAME " ADD COLUMN "
+	    STAGE_ROW " bigint");
+	for (i = 0; i < p->t.ncol; i++)
+		if (p->t.col[i].notnull) {
+			buf_addf(q, ", ALTER COLUMN %s DROP NOT NULL",
+			    p->qcol[i]);
+			any = 1;
+		}
+	(void)any;
+	if (pg_run(w->conn, buf_cstr(q), &w->err) == -1)
+		return -1;
+	if (p->mode == M_REPLACE && !p->ledger && pg_run(w->conn,
+	    "CREATE TEMP TABLE IF NOT EXISTS sluice_parts (run_id text, "
+	    "part text, PRIMARY KEY (run_id, part))", &w->err) == -1)
+		return -1;
+	w->stage_ready = 1;
+	return 0;
+}
+
+/* Send rows [lo, hi) with one COPY per run of equal signatures. */
+static int
+copy_rows(struct worker *w, struct batch *b, size_t lo, size_t hi,
+    int64_t *bad, int64_t *loaded)
+{
+	struct plan *p = w->p;
+	int staging = p->mode != M_APPEND;
+	const char *rel = staging ? STAGE_NAME : p->t.name;
+	size_t i = lo, j;
+
+	while (i < hi) {
+		const char *s;
+		size_t n, off;
+		int64_t rows = 0, line;
+
+		for (j = i + 1; j < hi && b->row[j].sig == b->row[i].sig; j++)
+			;
+		buf_reset(&w->sql);
+		buf_addf(&w->sql, "COPY %s (", staging ? "pg_temp." STAGE_NAME :
+		    p->t.qname);
+		plan_columns(p, w->conn, &w->sql, b->row[i].sig, staging);
+		buf_adds(&w->sql, ") FROM STDIN");
+		if (pg_copy_begin(w->conn, buf_cstr(&w->sql), &w->err) == -1)
+			return -1;
+		s = b->copy.p + b->row[i].copy_off;
+		n = b->row[j - 1].copy_off + b->row[j - 1].copy_len -
+		    b->row[i].copy_off;
+		for (off = 0; off < n; off += 1 << 20) {
+			size_t k = n - off < (1 << 20) ? n - off : (1 << 20);
+
+			if (pg_copy_put(w->conn, s + off, k, &w->err) == -1)
+				break;
+		}
+		if (pg_copy_end(w->conn, NULL, &rows, &w->err) == -1) {
+			line = pg_copy_line(&w->err, rel);
+			if (line > 0 && (size_t)line <= j - i)
+				*bad = (int64_t)i + line - 1;
+			return -1;
+		}
+		*loaded += rows;
+		i = j;
+	}
+	return 0;
+}
+
+/* Append to q the quoted key columns with a prefix: "s.a, s.b". */
+static void
+key_list(struct plan *p, struct buf *q, const char *pre)
+{
+	size_t i;
+
+	for (i = 0; i < p->nkey; i++)
+		buf_addf(q, "%s%s%s", i ? ", " : "", pre, p->qcol[p->key[i]]);
+}
+
+/* The columns INSERT writes: writable, not absent from every row. */
+static int
+inserted_col(struct plan *p, size_t i, uint64_t absent_all)
+{
+	if (!p->writable[i])
+		return 0;
+	if (p->defbit[i] >= 0 && (absent_all >> p->defbit[i]) & 1)
+		return 0;
+	return 1;
+}
+
+static void
+col_list(struct plan *p, struct buf *q, const char *pre, uint64_t absent_all,
+    int scd2)
+{
+	size_t i;
+	int first = 1;
+
+	for (i = 0; i < p->t.ncol; i++) {
+		if (!inserted_col(p, i, absent_all))
+			continue;
+		if (scd2 && ((int)i == p->vf || (int)i == p->vt ||
+		    (int)i == p->cur))
+			continue;
+		buf_addf(q, "%s%s%s", first ? "" : ", ", pre, p->qcol[i]);
+		first = 0;
+	}
+}
+
+static void
+cmp_list(struct plan *p, struct buf *q, const char *pre, uint64_t absent_all)
+{
+	size_t i;
+	int first = 1;
+
+	for (i = 0; i < p->ncmp; i++) {
+		if (!inserted_col(p, (size_t)p->cmp[i], absent_all))
+			continue;
+		buf_addf(q, "%s%s%s", first ? "" : ", ", pre,
+		    p->qcol[p->cmp[i]]);
+		first = 0;
+	}
+	if (first)
+		buf_adds(q, "NULL");
+}
+
+static int64_t
+count_at(PGresult *r, int col)
+{
+	return strtoll(PQgetvalue(r, 0, col), NULL, 10);
+}
+
+/* Run the mode on rows [lo, hi): 0, or -1 with w->err (and *bad). */
+static int
+op(struct worker *w, struct batch *b, size_t lo, size_t hi,
+    struct counts *n, int64_t *bad)
+{
+	struct plan *p = w->p;
+	struct buf *q = &w->cols;
+	uint64_t absent_all = ~(uint64_t)0;
+	int64_t staged = 0;
+	PGresult *r;
+	const char *params[2];
+	size_t i;
+
+	if (p->mode == M_APPEND)
+		return copy_rows(w, b, lo, hi, bad, &n->loaded);
+	if (!w->first_op && pg_run(w->conn, "TRUNCATE pg_temp." STAGE_NAME,
+	    &w->err) == -1)
+		return -1;
+	w->first_op = 0;
+	if (copy_rows(w, b, lo, hi, bad, &staged) == -1)
+		return -1;
+	for (i = lo; i < hi; i++)
+		absent_all &= b->row[i].sig;
+	buf_reset(q);
+	switch (p->mode) {
+	case M_UPSERT:
+	case M_SKIP:
+		buf_adds(q, "WITH s AS (SELECT DISTINCT ON (");
+		key_list(p, q, "");
+		buf_adds(q, ") * FROM pg_temp." STAGE_NAME " ORDER BY ");
+		key_list(p, q, "");
+		buf_addf(q, ", " STAGE_ROW " %s), i AS (INSERT INTO %s AS d (",
+		    p->mode == M_UPSERT ? "DESC" : "ASC", p->t.qname);
+		col_list(p, q, "", absent_all, 0);
+		buf_adds(q, ") SELECT ");
+		col_list(p, q, "", absent_all, 0);
+		buf_adds(q, " FROM s ON CONFLICT (");
+		key_list(p, q, "");
+		buf_adds(q, ") DO ");
+		{
+			int any = 0;
+
+			for (i = 0; p->mode == M_UPSERT && i < p->t.ncol; i++) {
+				size_t k;
+				int is_key = 0;
+
+				for (k = 0; k < p->nkey; k++)
+					is_key |= p->key[k] == (int)i;
+				if (is_key || !inserted_col(p, i, absent_all))
+					continue;
+				buf_addf(q, "%s%s = EXCLUDED.%s", any ? ", " :
+				    "UPDATE SET ", p->qcol[i], p->qcol[i]);
+				any = 1;
+			}
+			if (!any)
+				buf_adds(q, "NOTHING");
+		}
+		buf_adds(q, " RETURNING (xmax = 0) AS ins) SELECT count(*) "
+		    "FILTER (WHERE ins), count(*) FROM i");
+		if ((r = pg_exec(w->conn, buf_cstr(q), 0, NULL, &w->err)) ==
+		    NULL)
+			return -1;
+		n->inserted = count_at(r, 0);
+		n->updated = count_at(r, 1) - n->inserted;
+		n->loaded = count_at(r, 1);
+		n->skipped = staged - n->loaded;
+		PQclear(r);
+		return 0;
+	case M_REPLACE:
+		params[0] = p->run_id ? p->run_id : "";
+		buf_addf(q, "WITH p AS (SELECT DISTINCT coalesce('v' || (%s)::"
+		    "text, 'n') AS part FROM pg_temp." STAGE_NAME "), c AS "
+		    "(INSERT INTO %s (run_id, part) SELECT $1, part FROM p "
+		    "ON CONFLICT DO NOTHING RETURNING part) DELETE FROM %s "
+		    "WHERE coalesce('v' || (%s)::text, 'n') IN (SELECT part "
+		    "FROM c)", p->partition, p->ledger ? p->q_parts :
+		    "pg_temp.sluice_parts", p->t.qname, p->partition);
+		if ((r = pg_exec(w->conn, buf_cstr(q), 1, params, &w->err)) ==
+		    NULL)
+			return -1;
+		n->replaced = strtoll(PQcmdTuples(r), NULL, 10);
+		PQclear(r);
+		buf_reset(q);
+		buf_addf(q, "INSERT INTO %s (", p->t.qname);
+		col_list(p, q, "", absent_all, 0);
+		buf_adds(q, ") SELECT ");
+		col_list(p, q, "", absent_all, 0);
+		buf_adds(q, " FROM pg_temp." STAGE_NAME);
+		if ((r = pg_exec(w->conn, buf_cstr(q), 0, NULL, &w->err)) ==
+		    NULL)
+			return -1;
+		n->loaded = strtoll(PQcmdTuples(r), NULL, 10);
+		PQclear(r);
+		return 0;
+	case M_SCD2:
+		params[0] = p->as_of;
+		/* Current version of a key: valid_to null, or --current. */
+		buf_adds(q, "WITH s AS (SELECT DISTINCT ON (");
+		key_list(p, q, "");
+		buf_adds(q, ") * FROM pg_temp." STAGE_NAME " ORDER BY ");
+		key_list(p, q, "");
+		buf_addf(q, ", " STAGE_ROW " DESC), x AS (UPDATE %s AS d SET "
+		    "%s = CAST($1 AS %s)", p->t.qname, p->qcol[p->vt],
+		    p->t.col[p->vt].type);
+		if (p->cur >= 0)
+			buf_addf(q, ", %s = false", p->qcol[p->cur]);
+		buf_adds(q, " FROM s WHERE (");
+		key_list(p, q, "d.");
+		buf_adds(q, ") = (");
+		key_list(p, q, "s.");
+		if (p->cur >= 0)
+			buf_addf(q, ") AND d.%s", p->qcol[p->cur]);
+		else
+			buf_addf(q, ") AND d.%s IS NULL", p->qcol[p->vt]);
+		/* Compare the columns the records carry (not defaults). */
+		buf_adds(q, " AND ROW(");
+		cmp_list(p, q, "d.", absent_all);
+		buf_adds(q, ") IS DISTINCT FROM ROW(");
+		cmp_list(p, q, "s.", absent_all);
+		buf_adds(q, ") RETURNING ");
+		key_list(p, q, "d.");
+		buf_addf(q, "), i AS (INSERT INTO %s (", p->t.qname);
+		col_list(p, q, "", absent_all, 1);
+		buf_addf(q, ", %s", p->qcol[p->vf]);
+		if (p->cur >= 0)
+			buf_addf(q, ", %s", p->qcol[p->cur]);
+		buf_adds(q, ") SELECT ");
+		col_list(p, q, "s.", absent_all, 1);
+		buf_addf(q, ", CAST($1 AS %s)", p->t.col[p->vf].type);
+		if (p->cur >= 0)
+			buf_adds(q, ", true");
+		buf_addf(q, " FROM s WHERE NOT EXISTS (SELECT 1 FROM %s AS d "
+		    "WHERE (", p->t.qname);
+		key_list(p, q, "d.");
+		buf_adds(q, ") = (");
+		key_list(p, q, "s.");
+		if (p->cur >= 0)
+			buf_addf(q, ") AND d.%s) OR (", p->qcol[p->cur]);
+		else
+			buf_addf(q, ") AND d.%s IS NULL) OR (", p->qcol[p->vt]);
+		key_list(p, q, "s.");
+		buf_adds(q, ") IN (SELECT * FROM x) RETURNING 1) SELECT (SELECT "
+		    "count(*) FROM x), (SELECT count(*) FROM i), (SELECT "
+		    "count(*) FROM s)");
+		if ((r = pg_exec(w->conn, buf_cstr(q), 1, params, &w->err)) ==
+		    NULL)
+			return -1;
+		n->updated = count_at(r, 0);		/* changed */
+		n->loaded = count_at(r, 1);
+		n->inserted = n->loaded - n->updated;	/* new keys */
+		n->unchanged = count_at(r, 2) - n->loaded;
+		n->skipped = staged - count_at(r, 2);
+		PQclear(r);
+		return 0;
+	default:
+		break;
+	}
+	return 0;
+}

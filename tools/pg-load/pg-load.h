@@ -1,0 +1,126 @@
+/*
+ * pg-load's parts: the plan (pg-load.c: options, the read loop, batches,
+ * the ledger's run), the COPY encoder (encode.c: a record to a COPY text
+ * line for the target's columns) and the loader (load.c: worker threads,
+ * one connection each, that run a batch in a transaction in the chosen
+ * mode, bisect failing batches and record them in the ledger).
+ */
+#ifndef PG_LOAD_H
+#define PG_LOAD_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "js.h"
+#include "jqx.h"
+#include "pg.h"
+
+enum mode { M_APPEND, M_UPSERT, M_SKIP, M_REPLACE, M_SCD2 };
+
+struct map {
+	char		*col;
+	const char	*expr;
+	int		 ci;		/* column index */
+	struct jqx	*jq;
+};
+
+/* What every part reads; set up once by main before workers start. */
+struct plan {
+	struct cli	*c;
+	const char	*dsn;
+	struct pg_table	 t;
+	enum mode	 mode;
+	const char	*mode_name;
+	int64_t		 batch;
+	int		 dry_run, check, reject_mode, retries, jobs;
+	volatile int	 stop;		/* set on a fatal error */
+
+	/* Columns: writable[i] for columns a record may fill. */
+	char		**qcol;		/* quoted names */
+	int		*writable;
+	int		*defbit;	/* bit in a row's signature, or -1 */
+	int		 extra_ci;	/* --extra-column, or -1 */
+	int		 strict;
+	struct map	*map;
+	size_t		 nmap;
+
+	/* Modes. */
+	int		*key;		/* column indexes of --key */
+	size_t		 nkey;
+	const char	*partition;	/* SQL expression */
+	int		 vf, vt, cur;	/* scd2 columns (-1: none) */
+	int		*cmp;		/* scd2 compared columns */
+	size_t		 ncmp;
+	char		*as_of;		/* text, cast to the valid-from type */
+
+	/* Ledger. */
+	int		 ledger;
+	char		*q_runs, *q_batches, *q_parts;	/* quoted names */
+	char		*run_id;
+
+	/* Shared counters (under lock). */
+	pthread_mutex_t	 lock;
+	int64_t		*n_batches, *n_skipped, *n_inserted, *n_updated,
+			*n_replaced, *n_unchanged, *n_done_before;
+	int		 fatal_code;
+	char		 fatal_msg[1024];
+};
+
+struct row {
+	size_t		 line_off, line_len;	/* the record in b->lines */
+	size_t		 copy_off, copy_len;	/* its COPY line in b->copy */
+	int64_t		 lineno;
+	uint64_t	 sig;		/* bit set: a default column is absent */
+};
+
+struct rej {
+	size_t		 row;
+	char		 sqlstate[6];
+	char		*msg;
+};
+
+struct batch {
+	int64_t		 no;
+	int64_t		 first_row, last_row, records, enc_rejected;
+	uint64_t	 end_offset;
+	uint64_t	 checksum;
+	struct buf	 lines, copy;
+	struct row	*row;
+	size_t		 nrow, caprow;
+	struct rej	*rej;
+	size_t		 nrej, caprej;
+	struct batch	*next;
+};
+
+/* encode.c */
+struct encoder;
+struct encoder *enc_new(struct plan *);
+/*
+ * Encode the record line[0..len) into b (a new struct row). 0: done;
+ * -1: rejected, with msg/path filled (path may be "").
+ */
+int	 enc_record(struct encoder *, struct batch *, const char *line,
+	    size_t len, int64_t lineno, char *msg, size_t msglen, char *path,
+	    size_t pathlen, int *is_object);
+void	 enc_free(struct encoder *);
+
+/* load.c */
+int	 load_start(struct plan *);	/* start the workers */
+void	 load_submit(struct plan *, struct batch *);
+/* Give back a batch that needs no loading. */
+void	 load_submit_free(struct plan *, struct batch *);
+struct batch *load_get(struct plan *);	/* a free batch (blocks) */
+void	 load_finish(struct plan *);	/* wait for every batch */
+void	 batch_reset(struct batch *, int64_t no);
+/* Column list of a COPY for a signature, quoted, into b. */
+void	 plan_columns(struct plan *, PGconn *, struct buf *, uint64_t sig,
+	    int staging);
+void	 plan_fatal(struct plan *, int code, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+#define STAGE_NAME	"sluice_stage"
+#define STAGE_ROW	"_sluice_row"
+
+#endif
