@@ -533,3 +533,11 @@ EOF
 	assert_line --partial '--row-field NAME'
 	assert_line --partial '--max-error-rate'
 }
+
+@test "--assert with --message says the message even when jq fails" {
+	run jsonl-validate -q --assert '.r | floor == .' --message 'r must be an integer' \
+	    -r "$T/rej" <<<'{"r":"x"}'
+	assert_success
+	run python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read())["_error_message"])' "$T/rej"
+	assert_output 'r must be an integer'
+}
