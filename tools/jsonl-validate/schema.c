@@ -167,6 +167,8 @@ dec_parse(const char *s, size_t n, struct dec *x)
 		x->b = fp;
 		x->bn = fn;
 		x->pos = (int64_t)in + ex;
+	} else if (fp == NULL) {
+		x->a = ip;	/* "0" or "-0": no digits at all */
 	} else {
 		for (z = 0; z < fn && fp[z] == '0'; z++)
 			;
