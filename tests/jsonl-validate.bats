@@ -541,3 +541,17 @@ EOF
 	run python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read())["_error_message"])' "$T/rej"
 	assert_output 'r must be an integer'
 }
+
+@test "uniqueItems on 200000 items finds equal values by value, key order aside" {
+	python3 -c 'import json
+print(json.dumps(list(range(200000))))
+print(json.dumps(list(range(100000)) + [{"a": [1.0, "x"], "b": 2}] +
+    list(range(100000, 200000)) + [{"b": 2.5, "a": [1, "x"]}]))
+print("[" + ",".join(map(str, range(100000))) + ',{"a":[1.0,"x"],"b":2},' +
+    ",".join(map(str, range(100000, 200000))) + ',{"b":2.00,"a":[1,"x"]}]")' >"$T/in"
+	schema '{"uniqueItems":true}'
+	run jsonl-validate -q -s "$T/s.json" -r "$T/rej" "$T/in"
+	assert_output "$(sed -n 1,2p "$T/in")"
+	run python3 -c 'import json,sys; r = json.loads(open(sys.argv[1]).read()); print(r["_error_row"], r["_error_message"])' "$T/rej"
+	assert_output '3 items 100000 and 200001 are equal'
+}
