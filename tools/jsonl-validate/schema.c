@@ -1952,6 +1952,25 @@ has_member(const struct js_doc *d, int o, const char *name, size_t n)
 	return js_get(d, o, name, n) >= 0;
 }
 
+/*
+ * The property named kp[0..kn), or nd->nprops. Records mostly list their
+ * members in the schema's order, so the search starts after the last hit.
+ */
+static size_t
+prop_find(const struct node *nd, const char *kp, size_t kn, size_t *hint)
+{
+	size_t j, c, np = nd->nprops;
+
+	for (c = 0, j = *hint; c < np; c++, j = j + 1 == np ? 0 : j + 1)
+		if (nd->props[j].len == kn && (kn == 0 ||
+		    (nd->props[j].name[0] == kp[0] &&
+		    memcmp(nd->props[j].name, kp, kn) == 0))) {
+			*hint = j + 1 == np ? 0 : j + 1;
+			return j;
+		}
+	return np;
+}
+
 static int
 check_object(struct schema *s, const struct node *nd, int o)
 {
@@ -1959,7 +1978,7 @@ check_object(struct schema *s, const struct node *nd, int o)
 	int64_t n = d->v[o].n;
 	uint64_t seen = 0, pm;
 	const char *kp;
-	size_t kn, j, r;
+	size_t kn, j, r, hint = 0;
 	int k, l, matched;
 
 	if (nd->minprops >= 0 && n < nd->minprops)
@@ -1975,10 +1994,7 @@ check_object(struct schema *s, const struct node *nd, int o)
 			if (kp == NULL)
 				kp = "";
 			matched = 0;
-			for (j = 0; j < nd->nprops; j++)
-				if (nd->props[j].len == kn &&
-				    memcmp(nd->props[j].name, kp, kn) == 0)
-					break;
+			j = prop_find(nd, kp, kn, &hint);
 			if (j < nd->nprops) {
 				if (j < 64)
 					seen |= (uint64_t)1 << j;
