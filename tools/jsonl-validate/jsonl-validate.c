@@ -30,6 +30,10 @@ struct rule {
 	struct jqx	*jq;
 };
 
+/* The run's state lives here, reachable until exit (for leak checkers). */
+static struct cli	 c;
+static struct js_doc	 doc;
+static struct schema	*sc;
 static struct rule	*rules;
 static size_t		 nrules;
 static const char	*schema_path;
@@ -70,10 +74,7 @@ static const struct option longopts[] = {
 int
 main(int argc, char *argv[])
 {
-	struct cli c;
-	struct js_doc doc = { 0 };
 	struct js_err je;
-	struct schema *sc = NULL;
 	const char *msg, *path;
 	char why[512];
 	int ch;
