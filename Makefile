@@ -66,7 +66,7 @@ FORCE:
 unit: $(UNITS)
 
 check: all unit
-	UNIT_DIR=$(B)/unit tests/run
+	UNIT_DIR=$(B)/unit SLUICE_SANITIZE=$(filter 1,$(SANITIZE)) tests/run
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 \

@@ -197,6 +197,21 @@ for l in open(sys.argv[1]):
 	assert_output "$(printf '1|1|5\n6|1|7')"
 }
 
+@test "--row-field makes database rejects point back to the CSV row" {
+	q "create table ${T}_u (id int primary key); insert into ${T}_u values (1)"
+	q "create table $T (id int primary key, user_id int references ${T}_u)"
+	printf '%s\n' '{"id":1,"user_id":1,"_row":2}' '{"id":2,"user_id":9,"_row":4}' \
+	    '{"id":3,"user_id":"x","_row":7}' > "$BATS_TEST_TMPDIR/in"
+	run pg-load -q -t "$T" --row-field _row --on-error reject \
+	    -r "$BATS_TEST_TMPDIR/rej" < "$BATS_TEST_TMPDIR/in"
+	assert_success
+	run jq -c '[._error_row, ._error_sqlstate, .id]' "$BATS_TEST_TMPDIR/rej"
+	assert_output "$(printf '%s\n' '[7,"22P02",3]' '[4,"23503",2]')"
+	run_split pg-load -t "$T" --row-field _row < "$BATS_TEST_TMPDIR/in"
+	assert_failure 65
+	[[ "$stderr" == *"row 7: 22P02: "* ]]
+}
+
 @test "many bad rows in big batches: every good row loads exactly once" {
 	q "create table $T (id int, v int check (v % 97 <> 0))"
 	python3 -c "

@@ -38,6 +38,7 @@ static void	 summary(struct cli *, FILE *);
 static void	 write_stats(struct cli *);
 static void	 out_failed(struct cli *, struct rec_out *);
 static void	 progress(struct cli *);
+static void	 release(struct cli *);
 
 double
 cli_now(void)
@@ -393,7 +394,23 @@ cli_finish(struct cli *c)
 	if (!c->quiet)
 		summary(c, stderr);
 	write_stats(c);
+	release(c);
 	return r;
+}
+
+/* Free what cli_start and the run allocated. */
+static void
+release(struct cli *c)
+{
+	int i;
+
+	rec_close(&c->in);
+	free(c->out.buf);
+	c->out.buf = NULL;
+	buf_free(&c->scratch);
+	for (i = 0; i < c->nreason; i++)
+		free(c->reason[i].msg);
+	c->nreason = 0;
 }
 
 void

@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "js.h"
 #include "jqx.h"
+#include "tm.h"
 
 /*
  * A fast-path expression is an alternation (`a // b // c`) of terms; a
@@ -786,4 +787,32 @@ eval_jq(struct jqx *x, const struct js_doc *d, struct jqx_val *val,
 	val->text = x->text.p;
 	val->len = x->text.len;
 	return JQX_OK;
+}
+
+int
+jqx_time(struct jqx *x, const struct js_doc *d, int64_t *ns, char *err,
+    size_t errlen)
+{
+	struct jqx_val v;
+	const char *why;
+	int r;
+
+	r = jqx_eval(x, d, &v, err, errlen);
+	if (r == JQX_ERROR)
+		return -1;
+	if (r == JQX_EMPTY || v.type == JS_NULL) {
+		snprintf(err, errlen, "no timestamp");
+		return -1;
+	}
+	if (v.type != JS_STRING) {
+		snprintf(err, errlen, "expected a string, got %s",
+		    js_type_name(v.type));
+		return -1;
+	}
+	if (tm_parse(v.str, v.slen, ns, &why) == -1) {
+		snprintf(err, errlen, "cannot parse '%.*s': %s",
+		    (int)(v.slen > 64 ? 64 : v.slen), v.str, why);
+		return -1;
+	}
+	return 0;
 }

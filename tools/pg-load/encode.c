@@ -85,8 +85,8 @@ key_path(char *path, size_t size, const char *k, size_t n)
 
 int
 enc_record(struct encoder *e, struct batch *b, const char *line, size_t len,
-    int64_t lineno, char *msg, size_t msglen, char *path, size_t pathlen,
-    int *is_object)
+    int64_t lineno, int64_t *src_row, char *msg, size_t msglen, char *path,
+    size_t pathlen, int *is_object)
 {
 	struct plan *p = e->p;
 	struct js_doc *d = &e->doc;
@@ -97,6 +97,7 @@ enc_record(struct encoder *e, struct batch *b, const char *line, size_t len,
 	uint64_t sig = 0;
 
 	*is_object = 0;
+	*src_row = lineno;
 	path[0] = '\0';
 	if (js_scan(d, line, len, &je) == -1) {
 		snprintf(msg, msglen, "invalid JSON at col %zu: %s", je.col,
@@ -109,6 +110,9 @@ enc_record(struct encoder *e, struct batch *b, const char *line, size_t len,
 		return -1;
 	}
 	*is_object = 1;
+	if (p->row_field != NULL && (k = js_get(d, 0, p->row_field,
+	    strlen(p->row_field))) >= 0)
+		(void)js_int64(d, k, src_row);
 	for (i = 0; i < p->t.ncol; i++)
 		e->val[i] = -1;
 	buf_reset(&e->extra);
@@ -235,6 +239,7 @@ enc_record(struct encoder *e, struct batch *b, const char *line, size_t len,
 	r->line_len = len;
 	buf_add(&b->lines, line, len);
 	r->lineno = lineno;
+	r->src_row = *src_row;
 	r->sig = sig;
 	b->nrow++;
 	return 0;

@@ -311,7 +311,7 @@ publish(struct worker *w, struct batch *b, const struct counts *n,
 		struct rec_field f = { "_error_sqlstate", REC_STR,
 		    b->rej[i].sqlstate, strlen(b->rej[i].sqlstate), 0 };
 
-		cli_reject_fields(c, r->lineno, b->lines.p + r->line_off,
+		cli_reject_fields(c, r->src_row, b->lines.p + r->line_off,
 		    r->line_len, 1, b->rej[i].msg, b->rej[i].path, &f, 1);
 	}
 	c->passed += loaded;
@@ -472,7 +472,7 @@ process(struct worker *w, struct batch *b, size_t lo, size_t hi)
 	}
 	if (!pg_sqlstate_data(w->err.sqlstate)) {
 		plan_fatal(p, EX_DATAERR, "rows %" PRId64 "-%" PRId64 ": %s: "
-		    "%s", b->row[lo].lineno, b->row[hi - 1].lineno,
+		    "%s", b->row[lo].src_row, b->row[hi - 1].src_row,
 		    w->err.sqlstate, w->err.msg);
 		return R_FATAL;
 	}
@@ -481,7 +481,7 @@ process(struct worker *w, struct batch *b, size_t lo, size_t hi)
 	if (bad >= 0) {
 		if (!p->reject_mode) {
 			plan_fatal(p, EX_DATAERR, "row %" PRId64 ": %s: %s%s%s",
-			    b->row[bad].lineno, w->err.sqlstate, w->err.msg,
+			    b->row[bad].src_row, w->err.sqlstate, w->err.msg,
 			    w->err.detail[0] ? ": " : "", w->err.detail);
 			return R_FATAL;
 		}

@@ -22,7 +22,7 @@
 
 enum {
 	O_DSN = CLI_TOOL_BASE, O_LIMIT, O_DRY_RUN, O_CHECK, O_ON_ERROR, O_MAP,
-	O_EXTRA, O_STRICT, O_MODE, O_PARTITION, O_VALID_FROM, O_VALID_TO,
+	O_EXTRA, O_STRICT, O_ROW_FIELD, O_MODE, O_PARTITION, O_VALID_FROM, O_VALID_TO,
 	O_CURRENT, O_AS_OF, O_COMPARE, O_LEDGER, O_RUN_ID, O_FORCE, O_STATUS,
 	O_RETRIES
 };
@@ -64,6 +64,8 @@ static const char usage[] =
 "      --map COL=EXPR      fill COL with a jq expression (repeatable)\n"
 "      --extra-column COL  gather keys without a column into jsonb COL\n"
 "      --strict-columns    a key without a column is a reject\n"
+"      --row-field NAME    rejects report the row in member NAME (e.g.\n"
+"                          csv2jsonl --row-field), not the line number\n"
 "      --mode MODE         append (default), upsert, skip-existing,\n"
 "                          replace, scd2\n"
 "  -k, --key COL[,COL]     key columns (upsert, skip-existing, scd2)\n"
@@ -96,6 +98,7 @@ main(int argc, char *argv[])
 		{ "map",	required_argument,	NULL, O_MAP },
 		{ "extra-column", required_argument,	NULL, O_EXTRA },
 		{ "strict-columns", no_argument,	NULL, O_STRICT },
+		{ "row-field",	required_argument,	NULL, O_ROW_FIELD },
 		{ "mode",	required_argument,	NULL, O_MODE },
 		{ "key",	required_argument,	NULL, 'k' },
 		{ "partition",	required_argument,	NULL, O_PARTITION },
@@ -120,7 +123,7 @@ main(int argc, char *argv[])
 	PGconn *conn;
 	XXH64_state_t *xs;
 	int ch, skipping, is_object;
-	int64_t seg;
+	int64_t seg, src_row;
 
 	cli_init(&c, "pg-load", usage);
 	c.unit = "rows";
@@ -163,6 +166,7 @@ main(int argc, char *argv[])
 			break;
 		case O_EXTRA: extra_arg = optarg; break;
 		case O_STRICT: p.strict = 1; break;
+		case O_ROW_FIELD: p.row_field = optarg; break;
 		case O_MODE:
 			p.mode_name = optarg;
 			if (strcmp(optarg, "append") == 0)
@@ -306,11 +310,11 @@ main(int argc, char *argv[])
 		cur->end_offset = c.in.offset + len;
 		if (skipping)
 			continue;
-		if (enc_record(enc, cur, line, len, c.in.lineno, msg,
-		    sizeof(msg), path, sizeof(path), &is_object) == -1) {
+		if (enc_record(enc, cur, line, len, c.in.lineno, &src_row,
+		    msg, sizeof(msg), path, sizeof(path), &is_object) == -1) {
 			cur->enc_rejected++;
 			pthread_mutex_lock(&p.lock);
-			cli_reject(&c, c.in.lineno, line, len, is_object, msg,
+			cli_reject(&c, src_row, line, len, is_object, msg,
 			    path[0] ? path : NULL);
 			pthread_mutex_unlock(&p.lock);
 		}

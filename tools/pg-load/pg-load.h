@@ -35,6 +35,7 @@ struct plan {
 	const char	*mode_name;
 	int64_t		 batch;
 	int		 dry_run, check, reject_mode, retries, jobs;
+	const char	*row_field;	/* --row-field: the row rejects report */
 	volatile int	 stop;		/* set on a fatal error */
 
 	/* Columns: writable[i] for columns a record may fill. */
@@ -72,6 +73,7 @@ struct row {
 	size_t		 line_off, line_len;	/* the record in b->lines */
 	size_t		 copy_off, copy_len;	/* its COPY line in b->copy */
 	int64_t		 lineno;
+	int64_t		 src_row;	/* --row-field's value, else lineno */
 	uint64_t	 sig;		/* bit set: a default column is absent */
 };
 
@@ -100,11 +102,12 @@ struct encoder;
 struct encoder *enc_new(struct plan *);
 /*
  * Encode the record line[0..len) into b (a new struct row). 0: done;
- * -1: rejected, with msg/path filled (path may be "").
+ * -1: rejected, with msg/path filled (path may be ""). *src_row is the
+ * row to report for it: lineno, or the integer in --row-field.
  */
 int	 enc_record(struct encoder *, struct batch *, const char *line,
-	    size_t len, int64_t lineno, char *msg, size_t msglen, char *path,
-	    size_t pathlen, int *is_object);
+	    size_t len, int64_t lineno, int64_t *src_row, char *msg,
+	    size_t msglen, char *path, size_t pathlen, int *is_object);
 void	 enc_free(struct encoder *);
 
 /* load.c */

@@ -231,13 +231,11 @@ static void
 prune_stream(int argc, char **argv)
 {
 	static struct js_doc doc;
-	struct jqx_val v;
 	struct js_err e;
 	struct jqx *x;
-	const char *why;
 	char err[256];
 	int64_t ns, *n_pruned;
-	int r, obj;
+	int obj;
 
 	if ((x = jqx_compile(time_text, err, sizeof(err))) == NULL)
 		cli_usage(&c, "--time '%s': %s", time_text, err);
@@ -253,23 +251,8 @@ prune_stream(int argc, char **argv)
 			continue;
 		}
 		obj = doc.v[0].type == JS_OBJECT;
-		r = jqx_eval(x, &doc, &v, err, sizeof(err));
-		if (r == JQX_ERROR) {
+		if (jqx_time(x, &doc, &ns, err, sizeof(err)) == -1) {
 			reject(obj, "--time: %s", err);
-			continue;
-		}
-		if (r == JQX_EMPTY || v.type == JS_NULL) {
-			reject(obj, "--time: no timestamp");
-			continue;
-		}
-		if (v.type != JS_STRING) {
-			reject(obj, "--time: expected a string, got %s",
-			    js_type_name(v.type));
-			continue;
-		}
-		if (tm_parse(v.str, v.slen, &ns, &why) == -1) {
-			reject(obj, "--time: cannot parse '%.*s': %s",
-			    (int)(v.slen > 64 ? 64 : v.slen), v.str, why);
 			continue;
 		}
 		if ((o.has_lo && ns < o.lo) || (o.has_hi && ns >= o.hi)) {

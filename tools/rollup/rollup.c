@@ -263,33 +263,16 @@ add_record(void)
 {
 	struct jqx_val v;
 	struct group *g;
-	const char *why;
 	char err[256];
 	int64_t ns, bucket;
 	int r, i, obj = doc.v[0].type == JS_OBJECT;
 
-	r = jqx_eval(time_expr, &doc, &v, err, sizeof(err));
-	if (r == JQX_ERROR) {
+	if (jqx_time(time_expr, &doc, &ns, err, sizeof(err)) == -1) {
 		reject(obj, "--time: %s", err);
 		return;
 	}
-	if (r == JQX_EMPTY || v.type == JS_NULL) {
-		reject(obj, "--time: no timestamp");
-		return;
-	}
-	if (v.type != JS_STRING) {
-		reject(obj, "--time: expected a string, got %s",
-		    js_type_name(v.type));
-		return;
-	}
-	if (tm_parse(v.str, v.slen, &ns, &why) == -1) {
-		reject(obj, "--time: cannot parse '%.*s': %s",
-		    (int)(v.slen > 64 ? 64 : v.slen), v.str, why);
-		return;
-	}
 	if (tm_trunc(ns, unit, tz, &bucket) == -1) {
-		reject(obj, "--time: '%.*s' is out of range",
-		    (int)(v.slen > 64 ? 64 : v.slen), v.str);
+		reject(obj, "--time: out of range for the bucket");
 		return;
 	}
 
