@@ -1,5 +1,6 @@
 # Shared setup for the bats suites: load with `load test_helper`
 # (or `load ../test_helper` from tests/e2e).
+bats_require_minimum_version 1.5.0
 load /usr/lib/bats/bats-support/load.bash
 load /usr/lib/bats/bats-assert/load.bash
 

@@ -119,7 +119,7 @@ main(int argc, char *argv[])
 	struct out *o;
 	int r;
 
-	cli_init(&c, "chunk", usage);
+	cli_init(&c, "chunk", usage, argv);
 	c.unit = "records";
 	c.passed_name = "written";
 	parse_options(argc, argv);
@@ -398,7 +398,7 @@ next_csv(const char **rec, size_t *raw, const char **eol)
 			set.header = h;
 			continue;
 		}
-		c.processed++;
+		cli_tick(&c);
 		if (csv.error != CSV_OK) {
 			cli_reject(&c, csv.row, csv.raw, csv.rawlen, 0,
 			    csv_strerror(csv.error), NULL);

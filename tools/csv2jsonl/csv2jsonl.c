@@ -88,7 +88,7 @@ main(int argc, char *argv[])
 	char msg[128];
 	int ch;
 
-	cli_init(&c, "csv2jsonl", usage_text);
+	cli_init(&c, "csv2jsonl", usage_text, argv);
 	c.unit = "rows";
 	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS "d:", longopts,
 	    NULL)) != -1) {

@@ -117,7 +117,7 @@ main(int argc, char *argv[])
 	};
 	int ch;
 
-	cli_init(&c, "dedupe", usage_text);
+	cli_init(&c, "dedupe", usage_text, argv);
 	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS "k:d:", opts,
 	    NULL)) != -1) {
 		if (cli_option(&c, ch, optarg))

@@ -66,7 +66,7 @@ main(int argc, char *argv[])
 	};
 	int ch;
 
-	cli_init(&c, "json2jsonl", usage_text);
+	cli_init(&c, "json2jsonl", usage_text, argv);
 	c.unit = "elements";
 	c.passed_name = "written";
 	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS "p:", opts,
@@ -425,7 +425,7 @@ emit(size_t n)
 	struct rec_field off;
 
 	elements++;
-	c.processed++;
+	cli_tick(&c);
 	if (js_scan(&doc, p, n, &e) == 0)
 		cli_pass(&c, p, n);
 	else if (!c.has_rejects)

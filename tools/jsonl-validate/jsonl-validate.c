@@ -79,7 +79,7 @@ main(int argc, char *argv[])
 	char why[512];
 	int ch;
 
-	cli_init(&c, "jsonl-validate", usage);
+	cli_init(&c, "jsonl-validate", usage, argv);
 	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS "s:", longopts,
 	    NULL)) != -1) {
 		if (cli_option(&c, ch, optarg))

@@ -74,7 +74,7 @@ main(int argc, char *argv[])
 	char msg[160];
 	int ch;
 
-	cli_init(&c, "jsonl2csv", usage_text);
+	cli_init(&c, "jsonl2csv", usage_text, argv);
 	c.passed_name = "written";
 	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS "d:", longopts,
 	    NULL)) != -1) {

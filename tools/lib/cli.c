@@ -50,10 +50,11 @@ cli_now(void)
 }
 
 void
-cli_init(struct cli *c, const char *prog, const char *usage)
+cli_init(struct cli *c, const char *prog, const char *usage, char **argv)
 {
 	struct sigaction sa;
 
+	argv[0] = (char *)prog;
 	memset(c, 0, sizeof(*c));
 	c->prog = prog;
 	c->usage = usage;

@@ -9,7 +9,7 @@
  *
  * A tool's loop:
  *
- *	cli_init(&c, "jsonl-validate", usage);
+ *	cli_init(&c, "jsonl-validate", usage, argv);
  *	while ((ch = getopt_long(argc, argv, "hqr:s:", opts, NULL)) != -1)
  *		if (!cli_option(&c, ch, optarg))
  *			switch (ch) { ... default: cli_usage(&c, NULL); }
@@ -99,7 +99,9 @@ struct cli {
 	unsigned	 ticks;
 };
 
-void	 cli_init(struct cli *, const char *prog, const char *usage);
+/* argv[0] becomes prog, so getopt's own messages name the tool. */
+void	 cli_init(struct cli *, const char *prog, const char *usage,
+	    char **argv);
 /* Handle a common option; 1 if it was one. */
 int	 cli_option(struct cli *, int ch, const char *arg);
 /*

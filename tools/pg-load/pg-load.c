@@ -125,7 +125,7 @@ main(int argc, char *argv[])
 	int ch, skipping, is_object;
 	int64_t seg, src_row;
 
-	cli_init(&c, "pg-load", usage);
+	cli_init(&c, "pg-load", usage, argv);
 	c.unit = "rows";
 	c.passed_name = "imported";
 	p.c = &c;

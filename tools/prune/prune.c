@@ -88,7 +88,7 @@ main(int argc, char *argv[])
 	struct timespec ts;
 	int ch;
 
-	cli_init(&c, "prune", usage_text);
+	cli_init(&c, "prune", usage_text, argv);
 	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS "t:", longopts,
 	    NULL)) != -1) {
 		if (cli_option(&c, ch, optarg))

@@ -115,7 +115,7 @@ main(int argc, char *argv[])
 	struct js_err e;
 	int ch;
 
-	cli_init(&c, "rollup", usage_text);
+	cli_init(&c, "rollup", usage_text, argv);
 	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, longopts,
 	    NULL)) != -1) {
 		if (cli_option(&c, ch, optarg))

@@ -1,0 +1,52 @@
+#!/usr/bin/env bats
+# What every tool owes its users: a lint-clean man page, --help,
+# --version, and exit 64 with a one-line hint on misuse.
+
+load test_helper
+
+tools() {
+	local d
+	for d in "$ROOT"/tools/*/; do
+		d=$(basename "$d")
+		[ "$d" = lib ] || echo "$d"
+	done
+}
+
+@test "every tool has a man page that mandoc -Tlint passes" {
+	for t in $(tools); do
+		[ -f "$ROOT/man/man1/$t.1" ] || fail "$t has no man page"
+	done
+	run mandoc -Tlint -Wwarning "$ROOT"/man/man1/*.1 "$ROOT"/man/man7/*.7
+	assert_success
+	assert_output ""
+}
+
+@test "every tool prints its usage on --help, to stdout, and exits 0" {
+	for t in $(tools); do
+		run --separate-stderr "$t" --help
+		[ "$status" -eq 0 ] || fail "$t --help exited $status"
+		[[ "$output" == *"usage: $t"* ]] || fail "$t --help: no usage line"
+		[ -z "$stderr" ] || fail "$t --help wrote to stderr"
+		[[ "$output" == *"--rejects"* ]] || fail "$t --help: no common options"
+	done
+}
+
+@test "every tool prints its name and the sluice version on --version" {
+	for t in $(tools); do
+		run "$t" --version
+		assert_success
+		assert_output "$t (sluice) 0.1.0"
+	done
+}
+
+@test "a bad option exits 64 naming the tool, with a hint and nothing on stdout" {
+	for t in $(tools); do
+		run --separate-stderr "$t" --no-such-option
+		[ "$status" -eq 64 ] || fail "$t: exit $status"
+		[ -z "$output" ] || fail "$t wrote to stdout"
+		[[ "$stderr" == "$t: unrecognized option '--no-such-option'"* ]] ||
+		    fail "$t: $stderr"
+		[[ "$stderr" == *"Try '$t --help' for more information."* ]] ||
+		    fail "$t: no hint"
+	done
+}
