@@ -533,3 +533,28 @@ EOF
 	assert_line --partial '--row-field NAME'
 	assert_line --partial '--max-error-rate'
 }
+
+@test "--assert with --message says the message even when jq fails" {
+	run jsonl-validate -q --assert '.r | floor == .' --message 'r must be an integer' \
+	    -r "$T/rej" <<<'{"r":"x"}'
+	assert_success
+	run python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read())["_error_message"])' "$T/rej"
+	assert_output 'r must be an integer'
+}
+
+@test "uniqueItems on 200000 items finds equal values by value, key order aside" {
+	cat >"$T/gen.py" <<'EOF'
+import json
+a, b = list(range(100000)), list(range(100000, 200000))
+print(json.dumps(a + b))
+print(json.dumps(a + [{"a": [1.0, "x"], "b": 2}] + b + [{"b": 2.5, "a": [1, "x"]}]))
+print("[%s,%s,%s,%s]" % (",".join(map(str, a)), '{"a":[1.0,"x"],"b":2}',
+                         ",".join(map(str, b)), '{"b":2.00,"a":[1,"x"]}'))
+EOF
+	python3 "$T/gen.py" >"$T/in"
+	schema '{"uniqueItems":true}'
+	run jsonl-validate -q -s "$T/s.json" -r "$T/rej" "$T/in"
+	assert_output "$(sed -n 1,2p "$T/in")"
+	run python3 -c 'import json,sys; r = json.loads(open(sys.argv[1]).read()); print(r["_error_row"], r["_error_message"])' "$T/rej"
+	assert_output '3 items 100000 and 200001 are equal'
+}

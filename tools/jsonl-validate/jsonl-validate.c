@@ -30,6 +30,10 @@ struct rule {
 	struct jqx	*jq;
 };
 
+/* The run's state lives here, reachable until exit (for leak checkers). */
+static struct cli	 c;
+static struct js_doc	 doc;
+static struct schema	*sc;
 static struct rule	*rules;
 static size_t		 nrules;
 static const char	*schema_path;
@@ -70,10 +74,7 @@ static const struct option longopts[] = {
 int
 main(int argc, char *argv[])
 {
-	struct cli c;
-	struct js_doc doc = { 0 };
 	struct js_err je;
-	struct schema *sc = NULL;
 	const char *msg, *path;
 	char why[512];
 	int ch;
@@ -214,7 +215,8 @@ compile_rules(struct cli *c)
 
 /*
  * --require: fails on null, false, no value or an error. --assert: fails
- * unless the value is true. 1 if every rule holds, else 0 with a message.
+ * unless the value is true, with its --message if it has one. 1 if every
+ * rule holds, else 0 with a message.
  */
 static int
 check_rules(const struct js_doc *d, char *why, size_t len)
@@ -244,10 +246,10 @@ check_rules(const struct js_doc *d, char *why, size_t len)
 		}
 		if (r == JQX_OK && v.type == JS_TRUE)
 			continue;
-		if (r == JQX_ERROR)
-			snprintf(why, len, "--assert %s: %s", ru->expr, err);
-		else if (ru->message != NULL)
+		if (ru->message != NULL)
 			snprintf(why, len, "%s", ru->message);
+		else if (r == JQX_ERROR)
+			snprintf(why, len, "--assert %s: %s", ru->expr, err);
 		else
 			snprintf(why, len, "--assert %s: %s", ru->expr,
 			    r == JQX_EMPTY ? "no value" : v.type == JS_FALSE ?

@@ -167,6 +167,8 @@ dec_parse(const char *s, size_t n, struct dec *x)
 		x->b = fp;
 		x->bn = fn;
 		x->pos = (int64_t)in + ex;
+	} else if (fp == NULL) {
+		x->a = ip;	/* "0" or "-0": no digits at all */
 	} else {
 		for (z = 0; z < fn && fp[z] == '0'; z++)
 			;
@@ -1812,6 +1814,89 @@ quietly(struct schema *s, const struct node *nd, int i)
 	return r;
 }
 
+/* A hash that agrees with json_eq (ci = 0): equal values, equal hashes. */
+static uint64_t
+json_hash(const struct js_doc *d, int i, struct buf *b)
+{
+	const struct js_val *v = &d->v[i];
+	uint64_t h = 1469598103934665603ull * (v->type + 1), sum = 0;
+	struct dec x;
+	const char *p;
+	size_t k, n;
+	int e;
+
+#define MIX(c)	(h = (h ^ (uint64_t)(unsigned char)(c)) * 1099511628211ull)
+	switch (v->type) {
+	case JS_NUMBER:
+		num_of(d, i, &x);
+		for (k = 0; k < x.an + x.bn; k++)
+			MIX(dec_digit(&x, k));
+		for (k = 0; k < 8; k++)
+			MIX((uint64_t)x.pos >> (8 * k));
+		MIX(x.neg);
+		break;
+	case JS_STRING:
+		p = str_of(d, i, b, &n);
+		for (k = 0; k < n; k++)
+			MIX(p[k]);
+		break;
+	case JS_ARRAY:
+		for (e = i + 1; e < (int)v->end; e = d->v[e].end) {
+			uint64_t c = json_hash(d, e, b);
+
+			for (k = 0; k < 8; k++)
+				MIX(c >> (8 * k));
+		}
+		break;
+	case JS_OBJECT:
+		for (e = i + 1; e < (int)v->end; e = d->v[e + 1].end)
+			sum += json_hash(d, e, b) * 31 + json_hash(d, e + 1, b);
+		for (k = 0; k < 8; k++)
+			MIX(sum >> (8 * k));
+		break;
+	}
+#undef MIX
+	return h;
+}
+
+struct hashed {
+	uint64_t	 h;
+	int		 at, idx;
+};
+
+static int
+hashed_cmp(const void *p, const void *q)
+{
+	const struct hashed *x = p, *y = q;
+
+	if (x->h != y->h)
+		return x->h < y->h ? -1 : 1;
+	return x->idx - y->idx;
+}
+
+/* uniqueItems on a long array: sort by hash, compare equal hashes only. */
+static int
+check_unique_hashed(struct schema *s, int a)
+{
+	const struct js_doc *d = s->d;
+	struct hashed *t = xmalloc(d->v[a].n * sizeof(*t));
+	size_t n = 0, j, k;
+	int e, r = 1, fi = 0, fj = 0;
+
+	for (e = a + 1; e < (int)d->v[a].end; e = d->v[e].end, n++)
+		t[n] = (struct hashed){ json_hash(d, e, &s->ubuf), e, (int)n };
+	qsort(t, n, sizeof(*t), hashed_cmp);
+	for (j = 0; j < n && r; j++)
+		for (k = j + 1; k < n && t[k].h == t[j].h && r; k++)
+			if (json_eq(d, t[j].at, d, t[k].at, 0)) {
+				r = 0;
+				fi = t[j].idx;
+				fj = t[k].idx;
+			}
+	free(t);
+	return r ? 1 : fail(s, a, "items %d and %d are equal", fi, fj);
+}
+
 static int
 check_array(struct schema *s, const struct node *nd, int a)
 {
@@ -1848,6 +1933,8 @@ check_array(struct schema *s, const struct node *nd, int a)
 			    "matching contains, got %lld",
 			    (long long)nd->maxcontains, (long long)hits);
 	}
+	if (nd->unique && n > 32)
+		return check_unique_hashed(s, a);
 	if (nd->unique)
 		for (e = a + 1, idx = 0; e < (int)d->v[a].end;
 		    e = d->v[e].end, idx++)
@@ -1865,6 +1952,25 @@ has_member(const struct js_doc *d, int o, const char *name, size_t n)
 	return js_get(d, o, name, n) >= 0;
 }
 
+/*
+ * The property named kp[0..kn), or nd->nprops. Records mostly list their
+ * members in the schema's order, so the search starts after the last hit.
+ */
+static size_t
+prop_find(const struct node *nd, const char *kp, size_t kn, size_t *hint)
+{
+	size_t j, c, np = nd->nprops;
+
+	for (c = 0, j = *hint; c < np; c++, j = j + 1 == np ? 0 : j + 1)
+		if (nd->props[j].len == kn && (kn == 0 ||
+		    (nd->props[j].name[0] == kp[0] &&
+		    memcmp(nd->props[j].name, kp, kn) == 0))) {
+			*hint = j + 1 == np ? 0 : j + 1;
+			return j;
+		}
+	return np;
+}
+
 static int
 check_object(struct schema *s, const struct node *nd, int o)
 {
@@ -1872,7 +1978,7 @@ check_object(struct schema *s, const struct node *nd, int o)
 	int64_t n = d->v[o].n;
 	uint64_t seen = 0, pm;
 	const char *kp;
-	size_t kn, j, r;
+	size_t kn, j, r, hint = 0;
 	int k, l, matched;
 
 	if (nd->minprops >= 0 && n < nd->minprops)
@@ -1888,10 +1994,7 @@ check_object(struct schema *s, const struct node *nd, int o)
 			if (kp == NULL)
 				kp = "";
 			matched = 0;
-			for (j = 0; j < nd->nprops; j++)
-				if (nd->props[j].len == kn &&
-				    memcmp(nd->props[j].name, kp, kn) == 0)
-					break;
+			j = prop_find(nd, kp, kn, &hint);
 			if (j < nd->nprops) {
 				if (j < 64)
 					seen |= (uint64_t)1 << j;

@@ -38,6 +38,7 @@ static void	 plan_build(struct cli *, const struct prune_opts *,
 static int	 dry_run(struct cli *, struct plan *);
 static int	 delete_batches(struct cli *, const struct prune_opts *,
 		    struct plan *);
+static void	 plan_free(struct plan *);
 static void	 db_fail(struct cli *, struct plan *, const struct pg_err *,
 		    const char *);
 static void	 write_stats(struct cli *, const struct prune_opts *, int64_t,
@@ -49,6 +50,7 @@ prune_table(struct cli *c, const struct prune_opts *o)
 	struct plan p;
 	struct pg_err e;
 	char *schema, *name;
+	int r;
 
 	memset(&p, 0, sizeof(p));
 	rec_out_fd(&c->out, 1, "stdout");
@@ -67,7 +69,21 @@ prune_table(struct cli *c, const struct prune_opts *o)
 	free(schema);
 	free(name);
 	plan_build(c, o, &p);
-	return o->dry_run ? dry_run(c, &p) : delete_batches(c, o, &p);
+	r = o->dry_run ? dry_run(c, &p) : delete_batches(c, o, &p);
+	plan_free(&p);
+	return r;
+}
+
+static void
+plan_free(struct plan *p)
+{
+	pg_table_free(&p->t);
+	buf_free(&p->col);
+	buf_free(&p->where);
+	buf_free(&p->keys);
+	buf_free(&p->sel_first);
+	buf_free(&p->sel_next);
+	buf_free(&p->del);
 }
 
 /*
