@@ -263,3 +263,31 @@ PY
 	run table_sum
 	assert_output "$(file_sum all.rows)"
 }
+
+@test "pg-load --status shows a file load's rows and percent while it runs" {
+	csv2jsonl -q <"$D/sessions.csv" |
+	    python3 -c 'import json, sys
+users = set(l.strip() for l in open(sys.argv[1]))
+seen = set()
+for l in sys.stdin:
+    r = json.loads(l)
+    if r["user_id"] in users and r["session_id"] not in seen and "-at-" not in r["email"]:
+        seen.add(r["session_id"]); sys.stdout.write(l)' "$D/users.txt" |
+	    jq -c 'select(.level != "expert" and .cefr != "D1" and (.started_at | startswith("2024-13") | not)
+	           and .duration_min != "0" and .duration_min != "-5" and .rating != "9")' >good.jsonl
+	pg-load -q -t w3_sessions -b 5 --ledger=w3_ledger --run-id w3-status good.jsonl &
+	pid=$!
+	for _ in $(seq 200); do
+		[ "$(q 'SELECT count(*) FROM w3_sessions')" -ge 100 ] && break
+		sleep 0.05
+	done
+	run pg-load --status --ledger=w3_ledger --run-id w3-status
+	wait "$pid"
+	assert_success
+	if grep -q '	done	' <<<"$output"; then skip "the load finished before --status"; fi
+	assert_line --regexp '^w3-status	running	"w3_sessions"	append	[0-9]+	0	[0-9]{1,2}	'
+	run pg-load --status --ledger=w3_ledger --run-id w3-status
+	assert_line --regexp '^w3-status	done	"w3_sessions"	append	'"$(wc -l <good.jsonl)"'	0	100	'
+	run table_sum
+	assert_output "$(file_sum "$D/expect.rows")"
+}
