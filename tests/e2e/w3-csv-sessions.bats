@@ -275,10 +275,10 @@ for l in sys.stdin:
         seen.add(r["session_id"]); sys.stdout.write(l)' "$D/users.txt" |
 	    jq -c 'select(.level != "expert" and .cefr != "D1" and (.started_at | startswith("2024-13") | not)
 	           and .duration_min != "0" and .duration_min != "-5" and .rating != "9")' >good.jsonl
-	pg-load -q -t w3_sessions -b 5 --ledger=w3_ledger --run-id w3-status good.jsonl &
+	pg-load -q -t w3_sessions -b 2 --ledger=w3_ledger --run-id w3-status good.jsonl &
 	pid=$!
 	for _ in $(seq 200); do
-		[ "$(q 'SELECT count(*) FROM w3_sessions')" -ge 100 ] && break
+		[ "$(q "SELECT count(*) FROM w3_sessions")" -ge 20 ] && break
 		sleep 0.05
 	done
 	run pg-load --status --ledger=w3_ledger --run-id w3-status
