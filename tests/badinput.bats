@@ -39,16 +39,7 @@ spec() {
 # "case:tool" (or "case:*": every tool) -> a defect found by this suite
 # and not fixed yet; the pair is not run and the test skips naming it.
 declare -gA DEFECTS=(
-	["case_malformed:json2jsonl"]="json2jsonl: a fatal bad element is not counted as rejected (--stats elements=2 written=1 rejected=0)"
-	["case_overlong:json2jsonl"]="json2jsonl: a fatal bad element is not counted as rejected (--stats elements=2 written=1 rejected=0)"
-	["case_surrogate:json2jsonl"]="json2jsonl: a fatal bad element is not counted as rejected (--stats elements=2 written=1 rejected=0)"
-	["case_truncated:json2jsonl"]="json2jsonl: a fatal bad element is not counted as rejected (--stats elements=2 written=1 rejected=0)"
-	["case_nul:json2jsonl"]="json2jsonl: a fatal bad element is not counted as rejected (--stats elements=2 written=1 rejected=0)"
-	["case_deep:json2jsonl"]="json2jsonl: a fatal bad element is not counted as rejected (--stats elements=2 written=1 rejected=0)"
 	["case_crlf:chunk"]="chunk keeps the CR of CRLF lines (chunk(1) documents it; DESIGN §3 and the other tools drop it)"
-	["case_side_is_input:*"]="cli_start opens --rejects/--stats before reading: naming the input file truncates it, exit 0, every record lost"
-	["case_stats_full:*"]="cli.c write_stats: a write error on --stats is printed but the exit status stays 0"
-	["case_head_sides:*"]="cli.c out_failed: EPIPE on stdout _exit(0)s without flushing --rejects or writing --stats (empty stats file, buffered rejects lost)"
 )
 
 setup_file() {

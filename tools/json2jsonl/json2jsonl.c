@@ -480,5 +480,8 @@ fail_at(uint64_t off, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* The element being read when it failed is the rejected one. */
+	if (c.processed > c.passed + c.rejected)
+		c.rejected++;
 	cli_fail(&c, EX_DATAERR, "byte %" PRIu64 ": %s", off, msg);
 }

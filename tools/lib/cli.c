@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,7 +36,7 @@ const char cli_common_help[] =
 
 static void	 on_signal(int);
 static void	 summary(struct cli *, FILE *);
-static void	 write_stats(struct cli *);
+static int	 write_stats(struct cli *);
 static void	 out_failed(struct cli *, struct rec_out *);
 static void	 progress(struct cli *);
 static void	 release(struct cli *);
@@ -202,9 +203,9 @@ cli_write(struct cli *c, const void *p, size_t n)
 void
 cli_pass(struct cli *c, const char *rec, size_t len)
 {
+	c->passed++;	/* first: a failed write still accounts for it */
 	if (rec_putline(&c->out, rec, len) == -1)
 		out_failed(c, &c->out);
-	c->passed++;
 }
 
 void
@@ -214,12 +215,26 @@ cli_put(struct cli *c, struct rec_out *o, const void *p, size_t n)
 		out_failed(c, o);
 }
 
-/* stdout closed by the reader (| head): stop quietly with 0. */
+/*
+ * stdout closed by the reader (| head): stop quietly with 0, after the
+ * side files are complete.
+ */
+static void
+epipe(struct cli *c)
+{
+	c->out.len = 0;
+	c->out.fd = -1;
+	if (c->has_rejects && rec_out_close(&c->rejects) == 0)
+		c->has_rejects = 0;
+	write_stats(c);
+	_exit(c->has_rejects ? EX_IOERR : 0);
+}
+
 static void
 out_failed(struct cli *c, struct rec_out *o)
 {
 	if (errno == EPIPE && o == &c->out)
-		_exit(0);
+		epipe(c);
 	fprintf(stderr, "%s: %s: write error: %s\n", c->prog, o->name,
 	    strerror(errno));
 	o->len = 0;
@@ -333,6 +348,13 @@ void
 cli_open_out(struct cli *c, struct rec_out *o, const char *flag,
     const char *path)
 {
+	struct stat in, st;
+
+	/* Truncating the input would lose every record. */
+	if (c->in.buf != NULL && fstat(c->in.fd, &in) == 0 &&
+	    S_ISREG(in.st_mode) && stat(path, &st) == 0 &&
+	    st.st_dev == in.st_dev && st.st_ino == in.st_ino)
+		cli_usage(c, "%s %s: that is the input", flag, path);
 	if (rec_out_open(o, path) == -1) {
 		fprintf(stderr, "%s: %s %s: %s\n", c->prog, flag, path,
 		    strerror(errno));
@@ -358,7 +380,7 @@ close_all(struct cli *c)
 
 	if (c->out.buf != NULL && c->out.fd != -1 && rec_flush(&c->out) == -1) {
 		if (errno == EPIPE)
-			_exit(0);
+			epipe(c);
 		fprintf(stderr, "%s: stdout: write error: %s\n", c->prog,
 		    strerror(errno));
 		r = EX_IOERR;
@@ -394,7 +416,8 @@ cli_finish(struct cli *c)
 	r = close_all(c);
 	if (!c->quiet)
 		summary(c, stderr);
-	write_stats(c);
+	if (write_stats(c) != 0 && r == 0)
+		r = EX_IOERR;
 	release(c);
 	return r;
 }
@@ -432,7 +455,8 @@ cli_fail(struct cli *c, int code, const char *fmt, ...)
 		close_all(c);
 		if (!c->quiet && c->processed > 0)
 			summary(c, stderr);
-		write_stats(c);
+		if (write_stats(c) != 0 && code == 0)
+			code = EX_IOERR;
 	}
 	exit(code);
 }
@@ -603,7 +627,7 @@ summary(struct cli *c, FILE *f)
 	}
 }
 
-static void
+static int
 write_stats(struct cli *c)
 {
 	struct buf b = BUF_INIT;
@@ -611,7 +635,7 @@ write_stats(struct cli *c)
 	int i;
 
 	if (!c->has_stats)
-		return;
+		return 0;
 	buf_adds(&b, "{\"tool\":");
 	buf_add_jstr(&b, c->prog, strlen(c->prog));
 	buf_addf(&b, ",\"%s\":%" PRId64 ",\"%s\":%" PRId64 ",\"rejected\":%"
@@ -636,8 +660,12 @@ write_stats(struct cli *c)
 	buf_adds(&b, "]}\n");
 	c->has_stats = 0;	/* once, even if writing fails */
 	if (rec_put(&c->stats, b.p, b.len) == -1 ||
-	    rec_out_close(&c->stats) == -1)
+	    rec_out_close(&c->stats) == -1) {
 		fprintf(stderr, "%s: %s: write error: %s\n", c->prog,
 		    c->stats.name, strerror(errno));
+		buf_free(&b);
+		return EX_IOERR;
+	}
 	buf_free(&b);
+	return 0;
 }
