@@ -106,7 +106,6 @@ print("%d|%s" % (len(rows), hashlib.md5("|".join(rows).encode()).hexdigest()))' 
 }
 
 @test "pg-load processes that create the same ledger at once all succeed" {
-	skip "defect: pg-load: concurrent first use of a ledger fails: 23505 pg_type_typname_nsp_index, exit 70"
 	for i in 1 2 3 4; do
 		python3 -c 'import sys; print("{\"id\":%s,\"event_type\":\"x\",\"created_at\":\"2024-01-01T00:00:00Z\"}" % sys.argv[1])' "$i" >in$i.jsonl
 	done

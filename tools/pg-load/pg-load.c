@@ -568,7 +568,13 @@ ddl(struct cli *c, PGconn *conn)
 {
 	struct buf q = BUF_INIT;
 
-	buf_addf(&q, "CREATE TABLE IF NOT EXISTS %s (run_id text PRIMARY KEY, "
+	/*
+	 * One implicit transaction; the advisory lock makes concurrent
+	 * loads (chunks under parallel) create the ledger one at a time,
+	 * since CREATE TABLE IF NOT EXISTS itself races.
+	 */
+	buf_addf(&q, "SELECT pg_advisory_xact_lock(hashtext('sluice ledger')); "
+	    "CREATE TABLE IF NOT EXISTS %s (run_id text PRIMARY KEY, "
 	    "target text NOT NULL, mode text NOT NULL, input text, "
 	    "input_bytes bigint, batch_size bigint NOT NULL, state text NOT "
 	    "NULL, started_at timestamptz NOT NULL DEFAULT now(), "
