@@ -201,7 +201,6 @@ SH
 }
 
 @test "chunk --by: a value starting with - never reaches --exec or stdout as an option" {
-	skip "defect: chunk --by value -E in the current directory is passed to --exec as -E.jsonl (an option)"
 	[ -x "$ROOT/bin/chunk" ] || skip "chunk not built"
 	mkdir -p "$BATS_TEST_TMPDIR/dash"
 	cd "$BATS_TEST_TMPDIR/dash"

@@ -355,8 +355,9 @@ chunks_abandon(struct chunks *s)
 
 /*
  * A file name from data: bytes outside [A-Za-z0-9._+,=@-] and UTF-8 are
- * written %XX, as is a leading '.', so no value can name a directory, a
- * hidden file or "..", or hold '/', spaces or control characters. The
+ * written %XX, as is a leading '.' or '-', so no value can name a
+ * directory, a hidden file, "..", or read as an option, or hold '/',
+ * spaces or control characters. The
  * encoding is one-to-one; a name past NAME_MAX_BYTES is cut and ends with
  * '~' and 16 hex digits of the value's xxh3 hash instead.
  */
@@ -374,8 +375,8 @@ name_from_value(struct buf *b, const char *s, size_t n)
 			cut = b->len;	/* a boundary we may cut at */
 		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
 		    (ch >= '0' && ch <= '9') || ch >= 0x80 ||
-		    (ch != '\0' && strchr("_+,=@-", ch) != NULL) ||
-		    (ch == '.' && i > 0)) {
+		    (ch != '\0' && strchr("_+,=@", ch) != NULL) ||
+		    ((ch == '.' || ch == '-') && i > 0)) {
 			buf_addc(b, ch);
 		} else {
 			buf_addc(b, '%');
