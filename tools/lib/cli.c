@@ -40,6 +40,7 @@ static int	 write_stats(struct cli *);
 static void	 out_failed(struct cli *, struct rec_out *);
 static void	 progress(struct cli *);
 static void	 release(struct cli *);
+static void	 interrupted(struct cli *);
 
 double
 cli_now(void)
@@ -56,6 +57,7 @@ cli_init(struct cli *c, const char *prog, const char *usage, char **argv)
 	struct sigaction sa;
 
 	argv[0] = (char *)prog;
+	rec_stop = &cli_signal;
 	memset(c, 0, sizeof(*c));
 	c->prog = prog;
 	c->usage = usage;
@@ -146,11 +148,12 @@ cli_start(struct cli *c, int argc, char **argv)
 	c->t0 = c->last_progress = cli_now();
 }
 
-static void
+static void __attribute__((noreturn))
 interrupted(struct cli *c)
 {
 	int sig = cli_signal;
 
+	rec_stop = NULL;	/* the final flush of complete output waits */
 	cli_fail(c, 128 + sig, "interrupted by %s",
 	    sig == SIGINT ? "SIGINT" : "SIGTERM");
 }
@@ -235,6 +238,12 @@ out_failed(struct cli *c, struct rec_out *o)
 {
 	if (errno == EPIPE && o == &c->out)
 		epipe(c);
+	if (errno == EINTR && cli_signal) {
+		o->len = 0;	/* the reader stalled: do not wait for it */
+		if (o == &c->out)
+			c->out.fd = -1;
+		interrupted(c);
+	}
 	fprintf(stderr, "%s: %s: write error: %s\n", c->prog, o->name,
 	    strerror(errno));
 	o->len = 0;

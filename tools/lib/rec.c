@@ -195,6 +195,8 @@ rec_out_open(struct rec_out *o, const char *path)
 	return 0;
 }
 
+volatile int *rec_stop;
+
 static int
 write_all(int fd, const char *p, size_t n)
 {
@@ -202,6 +204,11 @@ write_all(int fd, const char *p, size_t n)
 
 	while (n > 0) {
 		w = write(fd, p, n);
+		if (rec_stop != NULL && *rec_stop && (w == -1 ||
+		    (size_t)w < n)) {
+			errno = EINTR;		/* a signal cut the write short */
+			return -1;
+		}
 		if (w == -1) {
 			if (errno == EINTR)
 				continue;

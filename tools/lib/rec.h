@@ -77,6 +77,13 @@ struct rec_out {
 	uint64_t	 bytes;		/* bytes accepted so far */
 };
 
+/*
+ * When set and *rec_stop is nonzero, a write that a signal cut short
+ * fails with EINTR instead of being retried, so a writer blocked on a
+ * stalled reader can still act on SIGTERM.
+ */
+extern volatile int *rec_stop;
+
 void	 rec_out_fd(struct rec_out *, int fd, const char *name);
 /* Open path for writing as given (truncate); FIFOs and devices work. */
 int	 rec_out_open(struct rec_out *, const char *path);
