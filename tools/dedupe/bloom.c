@@ -98,6 +98,9 @@ bloom_fp_model(size_t bytes, int k, double n)
 		return 0;
 	lambda = BLOOM_BLOCK_BITS * n / bits;
 	q = pow(1.0 - 1.0 / BLOOM_BLOCK_BITS, k);
+	/* Past 10^5 keys a block (rates near 1), the mean alone will do. */
+	if (lambda > 1e5)
+		return pow(1 - pow(q, lambda), k);
 	sd = sqrt(lambda);
 	lo = floor(lambda - 12 * sd - 10);
 	if (lo < 0)

@@ -86,7 +86,7 @@ static int	 record_key(const char *, size_t, XXH128_hash_t *, char *,
 		    size_t);
 static void	 add_key_value(struct buf *, const struct jqx_val *);
 static struct keyslot *table_put(XXH128_hash_t, int64_t, int *);
-static int	 filter_put(XXH128_hash_t, int *);
+static int	 filter_put(XXH128_hash_t);
 static void	 filter_report(void);
 static void	 write_dupe(const char *, size_t, int, int64_t);
 static void	 flush_dupes(void);
@@ -359,7 +359,7 @@ load_seen(const char *path)
 		add_key_value(&keybuf, &v);
 		h = XXH3_128bits(keybuf.p, keybuf.len);
 		if (approx)
-			filter_put(h, &isnew);
+			isnew = filter_put(h);
 		else
 			table_put(h, -in.lineno, &isnew);
 		*n_seen += isnew;
@@ -432,7 +432,7 @@ static void
 dedupe_approx(void)
 {
 	XXH128_hash_t h;
-	int isnew, obj, k;
+	int obj, k;
 
 	while (cli_next(&c)) {
 		k = classify(c.in.lineno, c.in.line, c.in.len, &h, &obj);
@@ -440,7 +440,7 @@ dedupe_approx(void)
 			continue;
 		if (k == KEY_NULL)
 			cli_pass(&c, c.in.line, c.in.len);
-		else if (filter_put(h, &isnew), isnew) {
+		else if (filter_put(h)) {
 			(*n_distinct)++;
 			cli_pass(&c, c.in.line, c.in.len);
 		} else
@@ -660,24 +660,25 @@ table_put(XXH128_hash_t h, int64_t row, int *isnew)
 	return s;
 }
 
-/* Add a key to the --approx filter; *isnew: none of its bits was set. */
+/* Add a key to the --approx filter: 1 when it is new (a bit was unset). */
 static int
-filter_put(XXH128_hash_t h, int *isnew)
+filter_put(XXH128_hash_t h)
 {
-	*isnew = !bloom_add(&bf, h.low64, h.high64);
-	return *isnew;
+	return !bloom_add(&bf, h.low64, h.high64);
 }
 
 /* The filter's fill and estimated false-positive rate, for the summary. */
 static void
 filter_report(void)
 {
+	int64_t n = *n_distinct + (n_seen != NULL ? *n_seen : 0);
+
 	*r_fill = bloom_fill(&bf);
 	*r_fp = bloom_fp_now(&bf);
-	if (!c.quiet && *n_distinct + (n_seen ? *n_seen : 0) > expect)
-		cli_warn(&c, "%" PRId64 " keys passed --expect %" PRId64
-		    ": the estimated false-positive rate is %.3g%%",
-		    *n_distinct + (n_seen ? *n_seen : 0), expect, *r_fp * 100);
+	if (!c.quiet && n > expect)
+		cli_warn(&c, "%" PRId64 " distinct keys, more than --expect %"
+		    PRId64 ": the estimated false-positive rate is now %.3g%%",
+		    n, expect, *r_fp * 100);
 }
 
 /*
