@@ -9,6 +9,9 @@
 # - the same key vs a node script holding a Set of JSON-encoded keys
 #   (tests/bench/dedupe-node.js), when node is installed.
 # - dedupe without -k (the whole line is the key) vs awk '!seen[$0]++'.
+# - dedupe --approx (a Bloom filter sized for BENCH_ROWS keys at the
+#   default 0.1% false-positive rate) with the same key, against the exact
+#   table and against Miller.
 # shellcheck source=tests/bench/lib.sh disable=SC1091
 . "$(dirname "$0")/lib.sh"
 
@@ -31,3 +34,15 @@ bench_compare "dedupe whole line" "$ev" \
     "dedupe -q --drop" \
     "awk !seen" \
     "awk '!seen[\$0]++'"
+
+approx="dedupe -q --approx --expect ${BENCH_ROWS:-1000000} $keys --drop"
+
+bench_compare "dedupe 3 keys --approx" "$ev" \
+    "$approx" \
+    "dedupe exact" \
+    "dedupe -q $keys --drop"
+
+bench_compare "dedupe 3 keys --approx (mlr)" "$ev" \
+    "$approx" \
+    "mlr head -g" \
+    "mlr --ijsonl --ojsonl head -n 1 -g session_id,event_type,occurred_at"

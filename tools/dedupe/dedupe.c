@@ -1,6 +1,8 @@
 /*
  * dedupe: keep the first (or last) record of each key of a JSON Lines
  * stream, in input order; send the others to --dupes FILE or drop them.
+ * Exact by default (a table of key hashes, spilling past --memory);
+ * --approx uses a fixed-size Bloom filter instead (bloom.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +14,7 @@
 
 #include <xxhash.h>
 
+#include "bloom.h"
 #include "buf.h"
 #include "cli.h"
 #include "jqx.h"
@@ -25,7 +28,7 @@
 
 enum { NULL_REJECT, NULL_KEEP, NULL_DROP };
 enum { OPT_DUPES = CLI_TOOL_BASE, OPT_DROP, OPT_KEEP, OPT_NULL_KEY,
-    OPT_MEMORY, OPT_SEEN, OPT_TMPDIR };
+    OPT_MEMORY, OPT_SEEN, OPT_TMPDIR, OPT_APPROX, OPT_EXPECT, OPT_FP_RATE };
 
 /* How a record's key came out. */
 enum { KEY_OK, KEY_NULL, KEY_ERROR };
@@ -51,6 +54,11 @@ static int		 keep_last;
 static int		 null_key = NULL_REJECT;
 static const char	*seen_path;
 static const char	*tmpdir;
+static size_t		 memory;
+static int		 approx;
+static int64_t		 expect;
+static double		 fp_rate = -1;	/* percent; -1: not given */
+static struct bloom	 bf;
 static struct keytab	 tab;
 static struct rec_out	 dupes;
 static int		 has_dupes;
@@ -59,12 +67,16 @@ static struct buf	 keybuf = BUF_INIT;
 static struct buf	 scratch = BUF_INIT;
 static struct buf	 spooled = BUF_INIT;	/* a record read back */
 static int64_t		*n_dupes, *n_distinct, *n_null, *n_peak, *n_seen;
+static int64_t		*n_fbytes, *n_fhashes;
+static double		*r_fill, *r_fp;
 static struct spill	 sp;
 static int		 spilling;
 
+static void	 check_approx(void);
 static void	 compile_keys(void);
 static void	 load_seen(const char *);
 static void	 dedupe_first(void);
+static void	 dedupe_approx(void);
 static void	 spill_start(void);
 static void	 spill_output(void);
 static void	 dedupe_last(void);
@@ -74,6 +86,8 @@ static int	 record_key(const char *, size_t, XXH128_hash_t *, char *,
 		    size_t);
 static void	 add_key_value(struct buf *, const struct jqx_val *);
 static struct keyslot *table_put(XXH128_hash_t, int64_t, int *);
+static int	 filter_put(XXH128_hash_t);
+static void	 filter_report(void);
 static void	 write_dupe(const char *, size_t, int, int64_t);
 static int	 spool_open(void);
 static void	 spool_read(FILE *, void *, size_t);
@@ -83,6 +97,9 @@ static const char usage_text[] =
 "usage: dedupe [-k EXPR]... (--dupes FILE | --drop) [--keep first|last]\n"
 "              [--null-key reject|keep|drop] [--seen FILE] [--memory SIZE]\n"
 "              [--tmpdir DIR] [common options] [FILE]\n"
+"       dedupe --approx --expect N [--memory SIZE | --fp-rate P%] [-k EXPR]...\n"
+"              (--dupes FILE | --drop) [--null-key ...] [--seen FILE]\n"
+"              [common options] [FILE]\n"
 "Keep the first record of each key of a JSON Lines stream, in input order.\n"
 "  -k, --key EXPR          a jq expression; repeat for a composite key\n"
 "                          (default: the whole line, byte for byte)\n"
@@ -97,7 +114,15 @@ static const char usage_text[] =
 "      --memory SIZE       keep the key table under SIZE (e.g. 2G); past it,\n"
 "                          spill sorted runs to --tmpdir (--keep first)\n"
 "      --tmpdir DIR        where spills and --keep last go (default\n"
-"                          $TMPDIR or /tmp)\n";
+"                          $TMPDIR or /tmp)\n"
+"      --approx            one pass in fixed memory with a Bloom filter: a\n"
+"                          new key may be taken for a duplicate (a false\n"
+"                          positive), a duplicate is never missed; its\n"
+"                          duplicates carry \"_dupe_of_row\":null\n"
+"      --expect N          (--approx) distinct keys expected, to size it\n"
+"      --memory SIZE       (--approx) the filter's size\n"
+"      --fp-rate P%        (--approx) size it for this false-positive rate\n"
+"                          at N keys instead (default 0.1%)\n";
 
 int
 main(int argc, char *argv[])
@@ -112,6 +137,9 @@ main(int argc, char *argv[])
 		{ "memory",	required_argument,	NULL, OPT_MEMORY },
 		{ "seen",	required_argument,	NULL, OPT_SEEN },
 		{ "tmpdir",	required_argument,	NULL, OPT_TMPDIR },
+		{ "approx",	no_argument,		NULL, OPT_APPROX },
+		{ "expect",	required_argument,	NULL, OPT_EXPECT },
+		{ "fp-rate",	required_argument,	NULL, OPT_FP_RATE },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
@@ -154,8 +182,8 @@ main(int argc, char *argv[])
 				    "keep or drop", optarg);
 			break;
 		case OPT_MEMORY:
-			tab.limit = (size_t)cli_size(&c, "--memory", optarg);
-			if (tab.limit == 0)
+			memory = (size_t)cli_size(&c, "--memory", optarg);
+			if (memory == 0)
 				cli_usage(&c, "--memory: must be more than 0");
 			break;
 		case OPT_SEEN:
@@ -163,6 +191,18 @@ main(int argc, char *argv[])
 			break;
 		case OPT_TMPDIR:
 			tmpdir = optarg;
+			break;
+		case OPT_APPROX:
+			approx = 1;
+			break;
+		case OPT_EXPECT:
+			expect = cli_num(&c, "--expect", optarg, 1, INT64_MAX);
+			break;
+		case OPT_FP_RATE:
+			fp_rate = cli_percent(&c, "--fp-rate", optarg);
+			if (fp_rate == 0 || fp_rate >= 100)
+				cli_usage(&c, "--fp-rate: '%s' must be more "
+				    "than 0%% and less than 100%%", optarg);
 			break;
 		default:
 			usage();
@@ -176,6 +216,7 @@ main(int argc, char *argv[])
 		cli_usage(&c, "--seen needs exactly one -k");
 	if (null_key != NULL_REJECT && nkeys == 0)
 		cli_usage(&c, "--null-key needs -k");
+	check_approx();
 	compile_keys();
 	if (tmpdir == NULL && (tmpdir = getenv("TMPDIR")) == NULL)
 		tmpdir = "/tmp";
@@ -187,7 +228,16 @@ main(int argc, char *argv[])
 		n_null = cli_counter(&c, "null keys dropped");
 	if (seen_path != NULL)
 		n_seen = cli_counter(&c, "seen keys");
-	n_peak = cli_counter(&c, "peak table bytes");
+	if (approx) {
+		n_fbytes = cli_counter(&c, "filter bytes");
+		n_fhashes = cli_counter(&c, "filter hashes");
+		r_fill = cli_real(&c, "filter fill");
+		r_fp = cli_real(&c, "estimated fp rate");
+		bloom_init(&bf, memory, bloom_best_k(memory, (double)expect));
+		*n_fbytes = (int64_t)bf.bytes;
+		*n_fhashes = bf.k;
+	} else
+		n_peak = cli_counter(&c, "peak table bytes");
 	cli_start(&c, argc - optind, argv + optind);
 	if (dupes_path != NULL) {
 		cli_open_out(&c, &dupes, "--dupes", dupes_path);
@@ -196,7 +246,9 @@ main(int argc, char *argv[])
 	if (seen_path != NULL)
 		load_seen(seen_path);
 
-	if (keep_last)
+	if (approx)
+		dedupe_approx();
+	else if (keep_last)
 		dedupe_last();
 	else
 		dedupe_first();
@@ -206,7 +258,48 @@ main(int argc, char *argv[])
 		cli_close_out(&c, &dupes);
 	}
 	keytab_free(&tab);
+	if (approx) {
+		filter_report();
+		bloom_free(&bf);
+	}
 	return cli_finish(&c);
+}
+
+/*
+ * --approx takes none of the options of the exact table's spill and
+ * second pass; --expect and --fp-rate belong to it. Size the filter:
+ * --memory bytes, or the fewest for --fp-rate (default 0.1%) at N keys.
+ */
+static void
+check_approx(void)
+{
+	if (!approx) {
+		if (expect != 0)
+			cli_usage(&c, "--expect needs --approx");
+		if (fp_rate >= 0)
+			cli_usage(&c, "--fp-rate needs --approx");
+		tab.limit = memory;
+		return;
+	}
+	if (keep_last)
+		cli_usage(&c, "--approx and --keep last exclude each other: "
+		    "a filter cannot tell which record of a key is the last");
+	if (tmpdir != NULL)
+		cli_usage(&c, "--approx and --tmpdir exclude each other: "
+		    "the filter never spills");
+	if (expect == 0)
+		cli_usage(&c, "--approx needs --expect N, the number of "
+		    "distinct keys expected");
+	if (memory != 0 && fp_rate >= 0)
+		cli_usage(&c, "--memory and --fp-rate exclude each other: "
+		    "both size the --approx filter");
+	if (memory == 0 && (memory = bloom_bytes_for((double)expect,
+	    (fp_rate >= 0 ? fp_rate : 0.1) / 100)) == 0)
+		cli_usage(&c, "--fp-rate: no filter is small enough for %"
+		    PRId64 " keys at that rate", expect);
+	if (memory < BLOOM_BLOCK_BYTES)
+		cli_usage(&c, "--memory: --approx needs at least %d bytes",
+		    BLOOM_BLOCK_BYTES);
 }
 
 static void
@@ -263,7 +356,10 @@ load_seen(const char *path)
 		buf_reset(&keybuf);
 		add_key_value(&keybuf, &v);
 		h = XXH3_128bits(keybuf.p, keybuf.len);
-		table_put(h, -in.lineno, &isnew);
+		if (approx)
+			isnew = filter_put(h);
+		else
+			table_put(h, -in.lineno, &isnew);
 		*n_seen += isnew;
 	}
 	if (r == -1)
@@ -323,6 +419,31 @@ dedupe_first(void)
 	}
 	if (spilling)
 		spill_output();
+}
+
+/*
+ * --approx: one pass. A key whose bits are all set already is taken for
+ * a duplicate (of a row unknown: _dupe_of_row is null); others are kept
+ * and their bits set.
+ */
+static void
+dedupe_approx(void)
+{
+	XXH128_hash_t h;
+	int obj, k;
+
+	while (cli_next(&c)) {
+		k = classify(c.in.lineno, c.in.line, c.in.len, &h, &obj);
+		if (k == KEY_ERROR || (k == KEY_NULL && null_key != NULL_KEEP))
+			continue;
+		if (k == KEY_NULL)
+			cli_pass(&c, c.in.line, c.in.len);
+		else if (filter_put(h)) {
+			(*n_distinct)++;
+			cli_pass(&c, c.in.line, c.in.len);
+		} else
+			write_dupe(c.in.line, c.in.len, obj, 0);
+	}
 }
 
 /* The table is full: freeze it and spill the rest of the input. */
@@ -537,7 +658,31 @@ table_put(XXH128_hash_t h, int64_t row, int *isnew)
 	return s;
 }
 
-/* A duplicate: to --dupes with _dupe_of_row (or _dupe_of_seen), or drop. */
+/* Add a key to the --approx filter: 1 when it is new (a bit was unset). */
+static int
+filter_put(XXH128_hash_t h)
+{
+	return !bloom_add(&bf, h.low64, h.high64);
+}
+
+/* The filter's fill and estimated false-positive rate, for the summary. */
+static void
+filter_report(void)
+{
+	int64_t n = *n_distinct + (n_seen != NULL ? *n_seen : 0);
+
+	*r_fill = bloom_fill(&bf);
+	*r_fp = bloom_fp_now(&bf);
+	if (!c.quiet && n > expect)
+		cli_warn(&c, "%" PRId64 " distinct keys, more than --expect %"
+		    PRId64 ": the estimated false-positive rate is now %.3g%%",
+		    n, expect, *r_fp * 100);
+}
+
+/*
+ * A duplicate: to --dupes with _dupe_of_row (or _dupe_of_seen), or drop.
+ * of == 0 (--approx): "_dupe_of_row":null, the row kept is not known.
+ */
 static void
 write_dupe(const char *line, size_t len, int obj, int64_t of)
 {
@@ -546,7 +691,9 @@ write_dupe(const char *line, size_t len, int obj, int64_t of)
 	(*n_dupes)++;
 	if (!has_dupes)
 		return;
-	if (of > 0)
+	if (of == 0)
+		f = (struct rec_field){ "_dupe_of_row", REC_JSON, "null", 4, 0 };
+	else if (of > 0)
 		f = (struct rec_field){ "_dupe_of_row", REC_INT, NULL, 0, of };
 	else
 		f = (struct rec_field){ "_dupe_of_seen", REC_INT, NULL, 0, -of };

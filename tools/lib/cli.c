@@ -366,7 +366,21 @@ cli_counter(struct cli *c, const char *name)
 		abort();
 	c->extra[c->nextra].name = name;
 	c->extra[c->nextra].v = 0;
+	c->extra[c->nextra].is_real = 0;
 	return &c->extra[c->nextra++].v;
+}
+
+double *
+cli_real(struct cli *c, const char *name)
+{
+	int i;
+
+	(void)cli_counter(c, name);
+	for (i = 0; strcmp(c->extra[i].name, name) != 0; i++)
+		;
+	c->extra[i].is_real = 1;
+	c->extra[i].d = 0;
+	return &c->extra[i].d;
 }
 
 void
@@ -648,7 +662,12 @@ summary(struct cli *c, FILE *f)
 	    c->prog, c->processed, c->unit, c->passed, c->passed_name,
 	    c->rejected);
 	for (i = 0; i < c->nextra; i++)
-		fprintf(f, ", %" PRId64 " %s", c->extra[i].v, c->extra[i].name);
+		if (c->extra[i].is_real)
+			fprintf(f, ", %.3g %s", c->extra[i].d,
+			    c->extra[i].name);
+		else
+			fprintf(f, ", %" PRId64 " %s", c->extra[i].v,
+			    c->extra[i].name);
 	if (c->in.blank > 0)
 		fprintf(f, ", %" PRId64 " blank", c->in.blank);
 	fprintf(f, ", %.1f s, %s %s/s\n", dt, grouped(dt > 0 ?
@@ -691,7 +710,12 @@ write_stats(struct cli *c)
 	for (i = 0; i < c->nextra; i++) {
 		buf_addc(&b, ',');
 		buf_add_jstr(&b, c->extra[i].name, strlen(c->extra[i].name));
-		buf_addf(&b, ":%" PRId64, c->extra[i].v);
+		if (!c->extra[i].is_real)
+			buf_addf(&b, ":%" PRId64, c->extra[i].v);
+		else if (isfinite(c->extra[i].d))
+			buf_addf(&b, ":%.6g", c->extra[i].d);
+		else
+			buf_adds(&b, ":null");
 	}
 	buf_addf(&b, ",\"blank\":%" PRId64 ",\"seconds\":%.3f,"
 	    "\"rows_per_second\":%.0f,\"reasons\":[", c->in.blank, dt,

@@ -58,6 +58,8 @@ extern const char cli_common_help[];
 struct cli_counter {
 	const char	*name;
 	int64_t		 v;
+	int		 is_real;	/* made by cli_real: d is the value */
+	double		 d;
 };
 
 struct cli {
@@ -140,6 +142,11 @@ void	 cli_rejectf(struct cli *, int is_object, const char *fmt, ...)
 void	 cli_count_reject(struct cli *, const char *msg);
 /* A named counter shown after the standard ones; registration order. */
 int64_t	*cli_counter(struct cli *, const char *name);
+/*
+ * A real-valued counter (a rate, a ratio) in the same list: the summary
+ * shows it with %.3g, --stats with %.6g (null when not finite).
+ */
+double	*cli_real(struct cli *, const char *name);
 /* Flush, print the summary, write --stats; return the exit status. */
 int	 cli_finish(struct cli *);
 
