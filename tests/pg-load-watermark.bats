@@ -72,6 +72,40 @@ print(max(v))')
 	assert_output 9007199254740993
 }
 
+@test "--watermark's number order agrees with exact decimals on random numbers" {
+	q "create table $T (id int)"
+	python3 - <<'PY'
+import random
+rnd = random.Random(8)
+def num():
+    sign = rnd.choice(["", "-"])
+    k = rnd.randrange(5)
+    if k == 0:
+        return sign + str(rnd.randrange(10**rnd.randrange(1, 25)))
+    if k == 1:
+        return sign + "%d.%s" % (rnd.randrange(1000), "".join(rnd.choice("0123456789") for _ in range(rnd.randrange(1, 8))))
+    if k == 2:
+        return sign + "%de%s%d" % (rnd.randrange(1, 100), rnd.choice(["", "+", "-"]), rnd.randrange(30))
+    if k == 3:
+        return sign + "0.%s%dE%d" % ("0" * rnd.randrange(5), rnd.randrange(1, 99), rnd.randrange(-3, 4))
+    return sign + "0"
+for f in range(12):
+    with open("n%d.jsonl" % f, "w") as out:
+        for i in range(40):
+            out.write('{"id":%d,"n":%s}\n' % (i, num()))
+PY
+	for f in n*.jsonl; do
+		pg-load -q -t "$T" -b 7 "$L" --run-id "$f" --watermark .n "$f"
+		want=$(python3 -c '
+import json, sys
+from decimal import Decimal
+print(max(json.loads(l, parse_float=Decimal, parse_int=Decimal)["n"] for l in open(sys.argv[1])))' "$f")
+		got=$(wm_of "$f")
+		python3 -c 'import sys; from decimal import Decimal as D; sys.exit(D(sys.argv[1]) != D(sys.argv[2]))' "$got" "$want" ||
+		    fail "$f: watermark $got, greatest $want"
+	done
+}
+
 @test "--jobs 2 records the greatest value across the workers" {
 	q "create table $T (id int, ts timestamptz)"
 	want=$(gen_times 5000 in.jsonl)
