@@ -282,6 +282,7 @@ main(int argc, char *argv[])
 
 	conn = connect_or_die(&c);
 	setup_columns(&c, conn, maps, nmaps);
+	free(maps);
 	p.n_skipped = cli_counter(&c, "skipped");
 	p.n_batches = cli_counter(&c, "batches");
 	if (p.mode == M_UPSERT) {
@@ -927,8 +928,6 @@ last_watermark(struct cli *c)
 	char *qname;
 	int i, n, cmp, has_wm, exists;
 
-	qname = quote_name(c, conn, table_arg, "");
-	params[0] = qname;
 	if (!(exists = ledger_exists(c, conn, &has_wm)) || !has_wm) {
 		if (!c->quiet)
 			fprintf(stderr, "pg-load: %s: no watermark: %s %s\n",
@@ -937,6 +936,8 @@ last_watermark(struct cli *c)
 		PQfinish(conn);
 		return 1;
 	}
+	qname = quote_name(c, conn, table_arg, "");
+	params[0] = qname;
 	/* The target as recorded, or any spelling of the same table. */
 	buf_addf(&q, "SELECT watermark FROM %s WHERE state = 'done' AND "
 	    "watermark IS NOT NULL AND (target = $1 OR to_regclass(target) = "
@@ -964,6 +965,8 @@ last_watermark(struct cli *c)
 			    run_id_arg ? " " : "", p.q_runs);
 		PQclear(r);
 		PQfinish(conn);
+		free(qname);
+		buf_free(&q);
 		return 1;
 	}
 	printf("%s\n", best);
