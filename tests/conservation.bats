@@ -55,3 +55,27 @@ conserve() {
 	assert_failure 1
 	assert_output --partial "lost:"
 }
+
+# A reader that stops early (| head) ends the tool quietly with 0; the
+# side files still hold every record the --stats counted as sent there.
+@test "stdout closed early: --dupes, --pruned and --rejects hold what --stats counts" {
+	cd "$BATS_TEST_TMPDIR"
+	"$PY" -c '
+import sys
+for i in range(200000):
+    if i % 7 == 3:
+        print("not json %d" % i)
+    else:
+        print("{\"a\":%d,\"t\":\"20%02d-01-01T00:00:00Z\"}" % (i % 1000, 10 + i % 20))
+' >in.jsonl
+	run bash -c 'dedupe -q -k .a --dupes d.jsonl -r r1.jsonl --stats s1.json <in.jsonl | head -1 >/dev/null; echo "${PIPESTATUS[0]}"'
+	assert_output 0
+	[ "$(jq -r .duplicates s1.json)" -eq "$(wc -l <d.jsonl)" ]
+	[ "$(jq -r .rejected s1.json)" -eq "$(wc -l <r1.jsonl)" ]
+	[ "$(jq -r .duplicates s1.json)" -gt 0 ]
+	run bash -c 'prune -q --time .t --before 2020-01-01 --pruned p.jsonl -r r2.jsonl --stats s2.json <in.jsonl | head -1 >/dev/null; echo "${PIPESTATUS[0]}"'
+	assert_output 0
+	[ "$(jq -r .pruned s2.json)" -eq "$(wc -l <p.jsonl)" ]
+	[ "$(jq -r .rejected s2.json)" -eq "$(wc -l <r2.jsonl)" ]
+	[ "$(jq -r .pruned s2.json)" -gt 0 ]
+}

@@ -105,6 +105,14 @@ print("%d|%s" % (len(rows), hashlib.md5("|".join(rows).encode()).hexdigest()))' 
 	assert_output "$(printf 'fakehost-a\nfakehost-b')"
 }
 
+@test "a shard job that never ran fails the backfill instead of passing as empty" {
+	# an "ssh" that connects to nothing and reports success
+	run "${BF[@]}" -j 1 -b 500 --ssh true --sshlogin 1/nowhere
+	assert_failure 1
+	assert_output --partial "sluice-backfill: shard part-00001 did not run"
+	refute_output --partial "rows in"
+}
+
 @test "pg-load processes that create the same ledger at once all succeed" {
 	for i in 1 2 3 4; do
 		python3 -c 'import sys; print("{\"id\":%s,\"event_type\":\"x\",\"created_at\":\"2024-01-01T00:00:00Z\"}" % sys.argv[1])' "$i" >in$i.jsonl

@@ -78,7 +78,6 @@ static void	 bad_row(const char *);
 static int	 values(struct csv_field **, char *, size_t);
 static void	 emit(const struct csv_field *, int);
 static char	*copy_words(char *, const char *, size_t);
-static int	 has_json_special(const char *, size_t);
 static int	 is_json_literal(const char *, size_t);
 
 int
@@ -438,7 +437,7 @@ emit(const struct csv_field *v, int direct)
 		buf_grow(&ob, need);
 		start = o = ob.p;
 	}
-	clean = direct && !has_json_special(p.raw, p.rawlen);
+	clean = direct && buf_jstr_plain_quotes(p.raw, p.rawlen) == p.rawlen;
 	for (k = 0; k < nkeys; k++) {
 		if (v[k].n == 0 && empty_mode == EMPTY_OMIT)
 			continue;
@@ -505,34 +504,6 @@ copy_words(char *o, const char *s, size_t n)
 	for (i = 0; i < n; i += 8)
 		memcpy(o + i, s + i, 8);
 	return o + n;
-}
-
-/* The high bit of each zero byte of v (exact as to whether there is one). */
-#define ONES		0x0101010101010101ULL
-#define HIGHS		0x8080808080808080ULL
-#define ZERO_BYTES(v)	(((v) - ONES) & ~(v) & HIGHS)
-
-/* Does s hold a byte < 0x20, a backslash or DEL (quotes do not count)? */
-static int
-has_json_special(const char *s, size_t n)
-{
-	uint64_t w;
-	size_t i = 0;
-	unsigned char ch;
-
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, s + i, 8);
-		if ((((w - ONES * 0x20) & ~w & HIGHS) |
-		    ZERO_BYTES(w ^ (ONES * '\\')) |
-		    ZERO_BYTES(w ^ (ONES * 0x7f))) != 0)
-			return 1;
-	}
-	for (; i < n; i++) {
-		ch = (unsigned char)s[i];
-		if (ch < 0x20 || ch == '\\' || ch == 0x7f)
-			return 1;
-	}
-	return 0;
 }
 
 /*

@@ -75,7 +75,6 @@ static int	 record_key(const char *, size_t, XXH128_hash_t *, char *,
 static void	 add_key_value(struct buf *, const struct jqx_val *);
 static struct keyslot *table_put(XXH128_hash_t, int64_t, int *);
 static void	 write_dupe(const char *, size_t, int, int64_t);
-static void	 flush_dupes(void);
 static int	 spool_open(void);
 static void	 spool_read(FILE *, void *, size_t);
 static void	 usage(void) __attribute__((noreturn));
@@ -193,7 +192,6 @@ main(int argc, char *argv[])
 	if (dupes_path != NULL) {
 		cli_open_out(&c, &dupes, "--dupes", dupes_path);
 		has_dupes = 1;
-		atexit(flush_dupes);
 	}
 	if (seen_path != NULL)
 		load_seen(seen_path);
@@ -556,14 +554,6 @@ write_dupe(const char *line, size_t len, int obj, int64_t of)
 	rec_annotate(&scratch, line, len, obj, &f, 1);
 	buf_addc(&scratch, '\n');
 	cli_put(&c, &dupes, scratch.p, scratch.len);
-}
-
-/* At exit after a failure: keep the duplicates written so far. */
-static void
-flush_dupes(void)
-{
-	if (has_dupes)
-		rec_flush(&dupes);
 }
 
 static int

@@ -132,11 +132,11 @@ buf_add_i64(struct buf *b, int64_t v)
 #define ZERO_BYTES(v)	(((v) - ONES) & ~(v) & HIGHS)
 
 /*
- * Length of the longest prefix of s that a JSON string holds as is: no
- * control byte, '"', '\\' or DEL. Eight bytes at a time.
+ * Length of the longest prefix of s without a control byte, '\\', DEL
+ * or (unless quotes) '"'. Eight bytes at a time.
  */
-size_t
-buf_jstr_plain(const char *s, size_t n)
+static inline size_t
+plain_span(const char *s, size_t n, int quotes)
 {
 	uint64_t w;
 	size_t i = 0;
@@ -145,17 +145,30 @@ buf_jstr_plain(const char *s, size_t n)
 	for (; i + 8 <= n; i += 8) {
 		memcpy(&w, s + i, 8);
 		if ((((w - ONES * 0x20) & ~w & HIGHS) |
-		    ZERO_BYTES(w ^ (ONES * '"')) |
+		    (quotes ? 0 : ZERO_BYTES(w ^ (ONES * '"'))) |
 		    ZERO_BYTES(w ^ (ONES * '\\')) |
 		    ZERO_BYTES(w ^ (ONES * 0x7f))) != 0)
 			break;
 	}
 	for (; i < n; i++) {
 		ch = (unsigned char)s[i];
-		if (ch < 0x20 || ch == '"' || ch == '\\' || ch == 0x7f)
+		if (ch < 0x20 || (ch == '"' && !quotes) || ch == '\\' ||
+		    ch == 0x7f)
 			break;
 	}
 	return i;
+}
+
+size_t
+buf_jstr_plain(const char *s, size_t n)
+{
+	return plain_span(s, n, 0);
+}
+
+size_t
+buf_jstr_plain_quotes(const char *s, size_t n)
+{
+	return plain_span(s, n, 1);
 }
 
 /*

@@ -28,7 +28,10 @@ void	 buf_addf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 buf_add_i64(struct buf *, int64_t);
 void	 buf_add_jstr(struct buf *, const char *, size_t);
+/* The longest prefix a JSON string holds as is (no control, '"', '\\'). */
 size_t	 buf_jstr_plain(const char *, size_t);
+/* The same, '"' allowed: raw text whose quotes are handled elsewhere. */
+size_t	 buf_jstr_plain_quotes(const char *, size_t);
 void	 buf_add_b64(struct buf *, const void *, size_t);
 char	*buf_cstr(struct buf *);
 void	 buf_free(struct buf *);

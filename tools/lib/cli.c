@@ -41,6 +41,7 @@ static void	 out_failed(struct cli *, struct rec_out *);
 static void	 progress(struct cli *);
 static void	 release(struct cli *);
 static void	 interrupted(struct cli *);
+static int	 flush_sides(struct cli *);
 
 double
 cli_now(void)
@@ -225,12 +226,14 @@ cli_put(struct cli *c, struct rec_out *o, const void *p, size_t n)
 static void
 epipe(struct cli *c)
 {
+	int bad = flush_sides(c);
+
 	c->out.len = 0;
 	c->out.fd = -1;
 	if (c->has_rejects && rec_out_close(&c->rejects) == 0)
 		c->has_rejects = 0;
 	write_stats(c);
-	_exit(c->has_rejects ? EX_IOERR : 0);
+	_exit(c->has_rejects || bad ? EX_IOERR : 0);
 }
 
 static void
@@ -298,6 +301,19 @@ cli_reject(struct cli *c, int64_t row, const char *line, size_t len,
     int is_object, const char *msg, const char *path)
 {
 	cli_reject_fields(c, row, line, len, is_object, msg, path, NULL, 0);
+}
+
+void
+cli_rejectf(struct cli *c, int is_object, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cli_reject(c, c->in.lineno, c->in.line, c->in.len, is_object, msg,
+	    NULL);
 }
 
 void
@@ -369,6 +385,26 @@ cli_open_out(struct cli *c, struct rec_out *o, const char *flag,
 		    strerror(errno));
 		exit(EX_CANTCREAT);
 	}
+	if (o != &c->rejects && o != &c->stats) {
+		if (c->nside == CLI_MAX_SIDE)
+			abort();
+		c->side[c->nside++] = o;
+	}
+}
+
+/* Flush the side files still open; 0, or -1 naming the one that failed. */
+static int
+flush_sides(struct cli *c)
+{
+	int i, r = 0;
+
+	for (i = 0; i < c->nside; i++)
+		if (c->side[i]->buf != NULL && rec_flush(c->side[i]) == -1) {
+			fprintf(stderr, "%s: %s: write error: %s\n", c->prog,
+			    c->side[i]->name, strerror(errno));
+			r = -1;
+		}
+	return r;
 }
 
 void
@@ -405,6 +441,8 @@ close_all(struct cli *c)
 		    c->rejects.name, strerror(errno));
 		r = EX_IOERR;
 	}
+	if (flush_sides(c) == -1)
+		r = EX_IOERR;
 	c->has_rejects = 0;
 	c->out.fd = -1;
 	return r;

@@ -53,6 +53,7 @@ extern const char cli_common_help[];
 
 #define CLI_MAX_COUNTERS	16
 #define CLI_MAX_REASONS		64
+#define CLI_MAX_SIDE		4
 
 struct cli_counter {
 	const char	*name;
@@ -79,6 +80,9 @@ struct cli {
 	int		 has_rejects;
 	struct rec_out	 stats;
 	int		 has_stats;
+	struct rec_out	*side[CLI_MAX_SIDE];	/* cli_open_out's, flushed
+						   on every exit */
+	int		 nside;
 	struct buf	 scratch;
 
 	/* Counters: what the summary and --stats report. */
@@ -129,6 +133,9 @@ void	 cli_reject(struct cli *, int64_t row, const char *line, size_t len,
 void	 cli_reject_fields(struct cli *, int64_t row, const char *line,
 	    size_t len, int is_object, const char *msg, const char *path,
 	    const struct rec_field *extra, size_t nextra);
+/* cli_reject of the current input line (c->in), the message printf-style. */
+void	 cli_rejectf(struct cli *, int is_object, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
 /* Count one more reject for the budget and the reasons table only. */
 void	 cli_count_reject(struct cli *, const char *msg);
 /* A named counter shown after the standard ones; registration order. */
@@ -145,7 +152,10 @@ void	 cli_fail(struct cli *, int code, const char *fmt, ...)
 /* Usage error: "PROG: msg" and "Try 'PROG --help'", exit 64. */
 void	 cli_usage(struct cli *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3), noreturn));
-/* Open a side file as given; exits 73 naming the flag on failure. */
+/*
+ * Open a side file as given; exits 73 naming the flag on failure. What
+ * was written to it is flushed on every exit, a fatal one included.
+ */
 void	 cli_open_out(struct cli *, struct rec_out *, const char *flag,
 	    const char *path);
 /* Close a side file; exits 74 on a write error. */

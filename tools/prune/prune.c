@@ -4,7 +4,6 @@
  * --drop) and the others pass byte for byte; with -t TABLE the selected
  * rows are deleted from PostgreSQL in batches (see table.c).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,8 +78,6 @@ static int64_t	 parse_time(const char *, const char *);
 static void	 set_bound(int64_t *, int *, int64_t, const char *);
 static double	 seconds(const char *, const char *);
 static void	 prune_stream(int, char **);
-static void	 reject(int, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
 
 int
 main(int argc, char *argv[])
@@ -254,13 +251,13 @@ prune_stream(int argc, char **argv)
 	n_pruned = cli_counter(&c, drop ? "dropped" : "pruned");
 	while (cli_next(&c)) {
 		if (js_scan(&doc, c.in.line, c.in.len, &e) == -1) {
-			reject(0, "invalid JSON: %s at column %zu", e.msg,
-			    e.col);
+			cli_rejectf(&c, 0, "invalid JSON: %s at column %zu",
+			    e.msg, e.col);
 			continue;
 		}
 		obj = doc.v[0].type == JS_OBJECT;
 		if (jqx_time(x, &doc, &ns, err, sizeof(err)) == -1) {
-			reject(obj, "--time: %s", err);
+			cli_rejectf(&c, obj, "--time: %s", err);
 			continue;
 		}
 		if ((o.has_lo && ns < o.lo) || (o.has_hi && (o.hi_incl ?
@@ -277,20 +274,4 @@ prune_stream(int argc, char **argv)
 	if (pruned_path != NULL)
 		cli_close_out(&c, &pruned);
 	jqx_free(x);
-}
-
-static void
-reject(int is_object, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	/* Without --rejects this ends the run: keep what was pruned so far. */
-	if (pruned.buf != NULL && rec_flush(&pruned) == -1)
-		cli_fail(&c, EX_IOERR, "%s: write error", pruned.name);
-	cli_reject(&c, c.in.lineno, c.in.line, c.in.len, is_object, msg,
-	    NULL);
 }

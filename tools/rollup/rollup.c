@@ -3,7 +3,6 @@
  * bucket and group, or into partial states that rollup --merge combines.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,8 +102,6 @@ static void	 merge_record(void);
 static int	 bucket_open(int64_t);
 static struct group *group_get(int64_t, const char *, size_t);
 static void	 emit_all(void);
-static void	 reject(int, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
 static int	 split_named(const char *, char **, char **);
 static char	*path_name(const char *);
 static struct jqx *compile(const char *, const char *);
@@ -181,8 +178,8 @@ main(int argc, char *argv[])
 	peak_groups = cli_counter(&c, "peak_groups");
 	while (cli_next(&c)) {
 		if (js_scan(&doc, c.in.line, c.in.len, &e) == -1) {
-			reject(0, "invalid JSON: %s at column %zu", e.msg,
-			    e.col);
+			cli_rejectf(&c, 0, "invalid JSON: %s at column %zu",
+			    e.msg, e.col);
 			continue;
 		}
 		if (merge)
@@ -268,11 +265,11 @@ add_record(void)
 	int r, i, obj = doc.v[0].type == JS_OBJECT;
 
 	if (jqx_time(time_expr, &doc, &ns, err, sizeof(err)) == -1) {
-		reject(obj, "--time: %s", err);
+		cli_rejectf(&c, obj, "--time: %s", err);
 		return;
 	}
 	if (tm_trunc(ns, unit, tz, &bucket) == -1) {
-		reject(obj, "--time: out of range for the bucket");
+		cli_rejectf(&c, obj, "--time: out of range for the bucket");
 		return;
 	}
 
@@ -280,7 +277,7 @@ add_record(void)
 	for (i = 0; i < nby; i++) {
 		r = jqx_eval(by[i].expr, &doc, &v, err, sizeof(err));
 		if (r == JQX_ERROR) {
-			reject(obj, "--by %s: %s", by[i].name, err);
+			cli_rejectf(&c, obj, "--by %s: %s", by[i].name, err);
 			return;
 		}
 		if (r == JQX_EMPTY)
@@ -299,16 +296,16 @@ add_record(void)
 			continue;
 		r = jqx_eval(agg[i].expr, &doc, &v, err, sizeof(err));
 		if (r == JQX_ERROR) {
-			reject(obj, "--%s %s: %s", agg_op_name(agg[i].op, 0),
-			    agg[i].name, err);
+			cli_rejectf(&c, obj, "--%s %s: %s",
+			    agg_op_name(agg[i].op, 0), agg[i].name, err);
 			return;
 		}
 		if (r == JQX_EMPTY || v.type == JS_NULL)
 			continue;
 		if ((agg[i].op == AGG_SUM || agg[i].op == AGG_AVG) &&
 		    v.type != JS_NUMBER) {
-			reject(obj, "--%s %s: expected a number, got %s",
-			    agg_op_name(agg[i].op, 0), agg[i].name,
+			cli_rejectf(&c, obj, "--%s %s: expected a number, "
+			    "got %s", agg_op_name(agg[i].op, 0), agg[i].name,
 			    js_type_name(v.type));
 			return;
 		}
@@ -336,8 +333,8 @@ add_record(void)
 	}
 
 	if (bucket_open(bucket) == -1) {
-		reject(obj, "--sorted: input goes back in time to a bucket "
-		    "already written");
+		cli_rejectf(&c, obj, "--sorted: input goes back in time to "
+		    "a bucket already written");
 		return;
 	}
 	g = group_get(bucket, key.p, key.len);
@@ -382,7 +379,8 @@ merge_record(void)
 	static int seen_distinct;
 
 	if (doc.v[0].type != JS_OBJECT || doc.v[0].n < 2) {
-		reject(doc.v[0].type == JS_OBJECT, "not a rollup partial");
+		cli_rejectf(&c, doc.v[0].type == JS_OBJECT,
+		    "not a rollup partial");
 		return;
 	}
 	/* The bucket: first member. */
@@ -391,14 +389,14 @@ merge_record(void)
 	buf_addc(&name, '\0');
 	if (tm_unit_parse(name.p, &u) == -1 || doc.v[2].type != JS_STRING ||
 	    (have_spec && u != unit)) {
-		reject(1, "partial: first member is not the bucket of the "
-		    "first partial");
+		cli_rejectf(&c, 1, "partial: first member is not the bucket "
+		    "of the first partial");
 		return;
 	}
 	buf_reset(&name);
 	js_str(&doc, 2, &name);
 	if (tm_parse(name.p, name.len, &bucket, &why) == -1) {
-		reject(1, "partial: bad bucket start: %s", why);
+		cli_rejectf(&c, 1, "partial: bad bucket start: %s", why);
 		return;
 	}
 
@@ -415,8 +413,8 @@ merge_record(void)
 		}
 		if (have_spec ? n >= nby || strlen(by[n].name) != name.len ||
 		    memcmp(by[n].name, name.p, name.len) != 0 : n == MAX_BY) {
-			reject(1, "partial: group keys differ from the first "
-			    "partial's");
+			cli_rejectf(&c, 1, "partial: group keys differ from "
+			    "the first partial's");
 			return;
 		}
 		if (!have_spec) {
@@ -428,7 +426,8 @@ merge_record(void)
 		n++;
 	}
 	if (p < 0 || doc.v[p].type != JS_OBJECT || (have_spec && n != nby)) {
-		reject(1, "partial: no _partial member, or different groups");
+		cli_rejectf(&c, 1, "partial: no _partial member, or "
+		    "different groups");
 		return;
 	}
 
@@ -471,8 +470,8 @@ merge_record(void)
 	}
 
 	if (bucket_open(bucket) == -1) {
-		reject(1, "--sorted: input goes back in time to a bucket "
-		    "already written");
+		cli_rejectf(&c, 1, "--sorted: input goes back in time to a "
+		    "bucket already written");
 		return;
 	}
 	g = group_get(bucket, key.p, key.len);
@@ -489,7 +488,8 @@ merge_record(void)
 	c.passed++;
 	return;
 bad:
-	reject(1, "partial: aggregates differ from the first partial's");
+	cli_rejectf(&c, 1, "partial: aggregates differ from the first "
+	    "partial's");
 }
 
 static struct group *
@@ -616,20 +616,6 @@ emit_all(void)
 		cli_fail(&c, EX_IOERR, "stdout: write error: %s",
 		    strerror(errno));
 	}
-}
-
-/* Divert the current line to the rejects (or stop, without --rejects). */
-static void
-reject(int is_object, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	cli_reject(&c, c.in.lineno, c.in.line, c.in.len, is_object, msg,
-	    NULL);
 }
 
 /*
