@@ -1,9 +1,11 @@
 #!/usr/bin/env bats
 # Workflow 5: backfill vs incremental. A full export aggregated per day x
 # app (the app parsed from modelId) and upserted, so a re-run overwrites
-# and never doubles; then an incremental run on the records since the
-# watermark, re-aggregating from the start of the watermark's day.
-# Data: tests/gen/e2e-events.py; expected aggregates computed in python.
+# and never doubles; pg-load --watermark .day records the last day loaded
+# in the ledger, and the incremental run reads it back with
+# pg-load --last-watermark and re-aggregates from the start of that day.
+# Data: tests/gen/e2e-events.py; expected aggregates and watermarks
+# computed in python.
 
 load ../test_helper
 bats_require_minimum_version 1.5.0
@@ -35,6 +37,8 @@ for l in open(d + "/events.jsonl"):
             agg[k][1].add(r["user_id"])
     if t < cut:
         old.append(l)
+for name, agg in (("wm.all", agg_all), ("wm.old", agg_old)):
+    open(d + "/" + name, "w").write(max(day for day, app in agg) + "\n")
 open(d + "/valid.jsonl", "w").writelines(valid)
 open(d + "/old.jsonl", "w").writelines(old)
 for name, agg in (("expect.all", agg_all), ("expect.old", agg_old)):
@@ -48,13 +52,26 @@ setup() {
 	need_pg
 	cd "$BATS_TEST_TMPDIR"
 	psql -X -q -v ON_ERROR_STOP=1 -f "$FIX/e2e-daily.sql" 2>/dev/null
+	q 'DROP TABLE IF EXISTS w5_ledger, w5_ledger_batches, w5_ledger_parts' 2>/dev/null
 }
 
+# aggregate RUN-ID: records on stdin, per day x app, upserted; the run's
+# watermark is the last day it loaded.
 aggregate() {
 	rollup -q --time '.occurred_at // .created_at' --bucket day \
 	    --by 'app=.modelId | capture("^session-(?<a>[^-]+)-").a' \
 	    --count events --distinct users=.user_id |
-	    pg-load -q -t w5_daily --mode upsert --key day,app
+	    pg-load -q -t w5_daily --mode upsert --key day,app \
+	        --ledger=w5_ledger --run-id "$1" --watermark .day
+}
+
+# incremental RUN-ID: the records since the last watermark, aggregated.
+incremental() {
+	local wm
+	wm=$(pg-load --last-watermark -t w5_daily --ledger=w5_ledger) || return
+	# the watermark's day is aggregated again, whole: keep it (--before)
+	prune -q --time '.occurred_at // .created_at' --before "$wm" --drop \
+	    <"$D/valid.jsonl" | aggregate "$1"
 }
 
 table_rows() {
@@ -63,33 +80,44 @@ table_rows() {
 }
 
 @test "the full export aggregated per day x app matches, and a re-run overwrites" {
-	aggregate <"$D/valid.jsonl"
+	aggregate full <"$D/valid.jsonl"
 	run table_rows
 	assert_output "$(cat "$D/expect.all")"
-	aggregate <"$D/valid.jsonl"
+	aggregate full-again <"$D/valid.jsonl"
 	run table_rows
 	assert_output "$(cat "$D/expect.all")"
 	run q 'SELECT sum(events) FROM w5_daily'
 	assert_output "$(wc -l <"$D/valid.jsonl" | tr -d ' ')"
+	run pg-load --last-watermark -t w5_daily --ledger=w5_ledger
+	assert_success
+	assert_output "$(cat "$D/wm.all")"
 }
 
-@test "an incremental run from the watermark's day completes the table exactly" {
-	aggregate <"$D/old.jsonl"
+@test "an incremental run from the ledger's watermark completes the table exactly" {
+	# before any run there is no watermark: exit 1, a full load is needed
+	run -1 pg-load -q --last-watermark -t w5_daily --ledger=w5_ledger
+	assert_output ""
+	aggregate backfill <"$D/old.jsonl"
 	run table_rows
 	assert_output "$(cat "$D/expect.old")"
-	# the watermark: the latest time of what was loaded, truncated to its day
-	wm=$(rollup -q --time '.occurred_at // .created_at' --bucket day --count n \
-	    <"$D/old.jsonl" | jq -rs 'map(.day) | max')
-	[ "$wm" = 2024-07-01T00:00:00Z ]
-	# only the records at or after the watermark's day
-	prune -q --time '.occurred_at // .created_at' --before "$wm" --drop \
-	    <"$D/valid.jsonl" >new.jsonl
-	[ "$(wc -l <new.jsonl)" -lt "$(wc -l <"$D/valid.jsonl")" ]
-	aggregate <new.jsonl
+	run pg-load --last-watermark -t w5_daily --ledger=w5_ledger
+	assert_output "$(cat "$D/wm.old")"
+	[ "$output" = 2024-07-01T00:00:00Z ]
+	run pg-load --status --ledger=w5_ledger
+	assert_line --regexp "^backfill	done	\"w5_daily\"	upsert	[0-9]+	0	100	.*	$(cat "$D/wm.old")\$"
+	incremental inc-1
 	run table_rows
 	assert_output "$(cat "$D/expect.all")"
-	# running the incremental step again changes nothing
-	aggregate <new.jsonl
+	run pg-load --last-watermark -t w5_daily --ledger=w5_ledger
+	assert_output "$(cat "$D/wm.all")"
+	# the next incremental run, with nothing new, changes nothing
+	incremental inc-2
 	run table_rows
 	assert_output "$(cat "$D/expect.all")"
+	# and the same run again is skipped as finished
+	incremental inc-2
+	run table_rows
+	assert_output "$(cat "$D/expect.all")"
+	run q "SELECT string_agg(run_id || ':' || state, ',' ORDER BY started_at) FROM w5_ledger"
+	assert_output "backfill:done,inc-1:done,inc-2:done"
 }

@@ -105,6 +105,7 @@ batch_reset(struct batch *b, int64_t no)
 	b->checksum = 0;
 	buf_reset(&b->lines);
 	buf_reset(&b->copy);
+	buf_reset(&b->wmtext);
 	b->nrow = 0;
 }
 
@@ -409,6 +410,13 @@ loaded:
 			goto failed_open;
 		}
 		PQclear(res);
+		if (p->wm != NULL && (r = wm_commit(p, w->conn, b,
+		    &w->err)) != 0) {
+			if (r == -2 || classify(w) == R_FATAL)
+				plan_fatal(p, r == -2 ? EX_DATAERR :
+				    EX_SOFTWARE, "ledger: %s", w->err.msg);
+			goto failed_open;
+		}
 	}
 	w->in_commit = 1;
 	if (pg_run(w->conn, p->check ? "ROLLBACK" : "COMMIT", &w->err) == -1) {

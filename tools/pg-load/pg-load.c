@@ -6,8 +6,10 @@
  * This file is the plan: options, the table's columns, the ledger's run,
  * and the read loop that cuts the input into batches of -b records and
  * hands them to the workers (load.c), after encoding each record into a
- * COPY line (encode.c). Batch k always holds input records k*B+1..(k+1)*B,
- * so a resumed run skips exactly the batches its ledger says committed.
+ * COPY line (encode.c) and, with --watermark, keeping the record's
+ * watermark value (watermark.c). Batch k always holds input records
+ * k*B+1..(k+1)*B, so a resumed run skips exactly the batches its ledger
+ * says committed.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -24,16 +26,17 @@ enum {
 	O_DSN = CLI_TOOL_BASE, O_LIMIT, O_DRY_RUN, O_CHECK, O_ON_ERROR, O_MAP,
 	O_EXTRA, O_STRICT, O_ROW_FIELD, O_MODE, O_PARTITION, O_VALID_FROM, O_VALID_TO,
 	O_CURRENT, O_AS_OF, O_COMPARE, O_LEDGER, O_RUN_ID, O_FORCE, O_STATUS,
-	O_RETRIES
+	O_RETRIES, O_WATERMARK, O_LAST_WATERMARK
 };
 
 static struct plan	 p;
 static const char	*table_arg, *dsn_arg, *keys_arg, *compare_arg,
 			*vf_arg, *vt_arg, *cur_arg, *as_of_arg, *extra_arg,
-			*ledger_arg = "sluice_ledger", *run_id_arg;
+			*ledger_arg = "sluice_ledger", *run_id_arg,
+			*watermark_arg;
 static const char	*on_error;
 static int64_t		 limit = -1;
-static int		 force, status_only;
+static int		 force, status_only, last_wm_only;
 /* Ranges of records committed before, by first record (0-based). */
 static struct { int64_t start, n; uint64_t sum; } *done;
 static size_t		 ndone, done_at, skip_idx;
@@ -45,12 +48,17 @@ static void	 setup_ledger(struct cli *, PGconn *);
 static void	 finish_ledger(struct cli *, int eof);
 static int	 record_done_before(int64_t r, int64_t *start);
 static void	 flush_batch(struct cli *, struct batch *, int skipping);
+static int	 watermark_record(struct cli *, struct batch *,
+		    const char *, size_t, struct wm_val *);
 static int	 show_status(struct cli *);
+static int	 last_watermark(struct cli *);
 static PGconn	*connect_or_die(struct cli *);
 
 static const char usage[] =
 "usage: pg-load -t [SCHEMA.]TABLE [options] [FILE]\n"
 "       pg-load --status [--run-id ID] [--ledger=TABLE] [--dsn DSN]\n"
+"       pg-load --last-watermark -t TABLE [--run-id ID] [--ledger=TABLE]\n"
+"               [--dsn DSN]\n"
 "Load JSON Lines into a PostgreSQL table with COPY, a transaction per\n"
 "batch.\n\n"
 "  -t, --table NAME        the target table ([schema.]table)\n"
@@ -78,7 +86,11 @@ static const char usage[] =
 "      --ledger[=TABLE]    exactly-once ledger (default sluice_ledger)\n"
 "      --run-id ID         the run's identity (needed for a pipe)\n"
 "      --force             load again a run the ledger says is finished\n"
+"      --watermark EXPR    keep in the ledger the greatest value of EXPR (jq:\n"
+"                          a time string or a number) among loaded records\n"
 "      --status            print the ledger's runs and exit\n"
+"      --last-watermark    print the greatest watermark of the finished runs\n"
+"                          into -t TABLE; exit 1 if there is none\n"
 "      --retries N         retries of a transient failure (5)\n"
 "  -j, --jobs N            parallel connections (append, replace)\n";
 
@@ -112,6 +124,8 @@ main(int argc, char *argv[])
 		{ "force",	no_argument,		NULL, O_FORCE },
 		{ "status",	no_argument,		NULL, O_STATUS },
 		{ "retries",	required_argument,	NULL, O_RETRIES },
+		{ "watermark",	required_argument,	NULL, O_WATERMARK },
+		{ "last-watermark", no_argument,	NULL, O_LAST_WATERMARK },
 		{ "jobs",	required_argument,	NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -122,6 +136,7 @@ main(int argc, char *argv[])
 	struct batch *cur;
 	PGconn *conn;
 	XXH64_state_t *xs;
+	struct wm_val wv = { NULL, 0, 0 };
 	int ch, skipping, is_object;
 	int64_t seg, src_row;
 
@@ -203,6 +218,8 @@ main(int argc, char *argv[])
 			break;
 		case O_FORCE: force = 1; break;
 		case O_STATUS: status_only = 1; break;
+		case O_WATERMARK: watermark_arg = optarg; break;
+		case O_LAST_WATERMARK: last_wm_only = 1; break;
 		case O_RETRIES:
 			p.retries = (int)cli_num(&c, "--retries", optarg, 0, 100);
 			break;
@@ -214,8 +231,15 @@ main(int argc, char *argv[])
 		}
 	}
 	p.dsn = dsn_arg;
+	if (status_only && last_wm_only)
+		cli_usage(&c, "--status and --last-watermark exclude each other");
 	if (status_only)
 		return show_status(&c);
+	if (last_wm_only) {
+		if (table_arg == NULL || *table_arg == '\0')
+			cli_usage(&c, "--last-watermark needs -t TABLE");
+		return last_watermark(&c);
+	}
 
 	/* Checks that need no database. */
 	if (table_arg == NULL || *table_arg == '\0')
@@ -240,6 +264,17 @@ main(int argc, char *argv[])
 		    "(partitions are claimed in it)");
 	if (p.dry_run && p.check)
 		cli_usage(&c, "--dry-run and --check exclude each other");
+	if (watermark_arg != NULL) {
+		char err[256];
+
+		if (!p.ledger)
+			cli_usage(&c, "--watermark needs --ledger (the "
+			    "watermark is kept in the ledger's run)");
+		if ((p.wm = jqx_compile(watermark_arg, err, sizeof(err))) ==
+		    NULL)
+			cli_usage(&c, "--watermark '%s': %s", watermark_arg,
+			    err);
+	}
 	cli_start(&c, argc - optind, argv + optind);
 	if (p.ledger && run_id_arg == NULL && c.in.size < 0)
 		cli_usage(&c, "--ledger needs --run-id when the input is not a "
@@ -247,6 +282,7 @@ main(int argc, char *argv[])
 
 	conn = connect_or_die(&c);
 	setup_columns(&c, conn, maps, nmaps);
+	free(maps);
 	p.n_skipped = cli_counter(&c, "skipped");
 	p.n_batches = cli_counter(&c, "batches");
 	if (p.mode == M_UPSERT) {
@@ -310,6 +346,9 @@ main(int argc, char *argv[])
 		cur->end_offset = c.in.offset + len;
 		if (skipping)
 			continue;
+		if (p.wm != NULL && watermark_record(&c, cur, line, len, &wv)
+		    == -1)
+			continue;
 		if (enc_record(enc, cur, line, len, c.in.lineno, &src_row,
 		    msg, sizeof(msg), path, sizeof(path), &is_object) == -1) {
 			cur->enc_rejected++;
@@ -317,7 +356,8 @@ main(int argc, char *argv[])
 			cli_reject(&c, src_row, line, len, is_object, msg,
 			    path[0] ? path : NULL);
 			pthread_mutex_unlock(&p.lock);
-		}
+		} else if (p.wm != NULL)
+			wm_keep(cur, &wv);
 	}
 	if (!p.stop) {
 		cur->checksum = XXH64_digest(xs);
@@ -335,6 +375,37 @@ main(int argc, char *argv[])
 	enc_free(enc);
 	XXH64_freeState(xs);
 	return cli_finish(&c);
+}
+
+/*
+ * --watermark: evaluate it on the record. A record it cannot read (no
+ * value, not a time or a number, of the other kind) is a reject: -1. A
+ * line that is not a JSON object is left for the encoder to reject: 0
+ * with v->text NULL, and it never loads.
+ */
+static int
+watermark_record(struct cli *c, struct batch *b, const char *line,
+    size_t len, struct wm_val *v)
+{
+	static struct js_doc d;
+	struct js_err je;
+	char msg[512];
+	int64_t row = c->in.lineno;
+	int k;
+
+	v->text = NULL;
+	if (js_scan(&d, line, len, &je) == -1 || d.v[0].type != JS_OBJECT)
+		return 0;
+	if (wm_eval(&p, &d, v, msg, sizeof(msg)) == 0)
+		return 0;
+	if (p.row_field != NULL && (k = js_get(&d, 0, p.row_field,
+	    strlen(p.row_field))) >= 0)
+		(void)js_int64(&d, k, &row);
+	b->enc_rejected++;
+	pthread_mutex_lock(&p.lock);
+	cli_reject(c, row, line, len, 1, msg, NULL);
+	pthread_mutex_unlock(&p.lock);
+	return -1;
 }
 
 /* Hand a full batch over (or account for a batch committed before). */
@@ -568,17 +639,24 @@ ddl(struct cli *c, PGconn *conn)
 {
 	struct buf q = BUF_INIT;
 
+	PGresult *r;
+	const char *params[1] = { p.q_runs };
+
 	/*
-	 * One implicit transaction; the advisory lock makes concurrent
-	 * loads (chunks under parallel) create the ledger one at a time,
-	 * since CREATE TABLE IF NOT EXISTS itself races.
+	 * One transaction; the advisory lock makes concurrent loads (chunks
+	 * under parallel) create the ledger one at a time, since CREATE
+	 * TABLE IF NOT EXISTS itself races. A ledger made before
+	 * --watermark existed gets the column, under the same lock; the
+	 * ALTER (an exclusive lock) only runs when the column is missing.
 	 */
+	PQclear(must(c, conn, "BEGIN", 0, NULL));
 	buf_addf(&q, "SELECT pg_advisory_xact_lock(hashtext('sluice ledger')); "
 	    "CREATE TABLE IF NOT EXISTS %s (run_id text PRIMARY KEY, "
 	    "target text NOT NULL, mode text NOT NULL, input text, "
 	    "input_bytes bigint, batch_size bigint NOT NULL, state text NOT "
 	    "NULL, started_at timestamptz NOT NULL DEFAULT now(), "
-	    "finished_at timestamptz, rows bigint, rejected bigint); "
+	    "finished_at timestamptz, rows bigint, rejected bigint, "
+	    "watermark text); "
 	    "CREATE TABLE IF NOT EXISTS %s (run_id text NOT NULL, "
 	    "first_record bigint NOT NULL, first_row bigint, last_row bigint, records "
 	    "bigint, loaded bigint, rejected bigint, end_offset bigint, "
@@ -588,6 +666,17 @@ ddl(struct cli *c, PGconn *conn)
 	    "NOT NULL, PRIMARY KEY (run_id, part))",
 	    p.q_runs, p.q_batches, p.q_parts);
 	PQclear(must(c, conn, buf_cstr(&q), 0, NULL));
+	r = must(c, conn, "SELECT count(*) FROM pg_attribute WHERE attrelid = "
+	    "to_regclass($1) AND attname = 'watermark' AND NOT attisdropped",
+	    1, params);
+	if (strcmp(PQgetvalue(r, 0, 0), "0") == 0) {
+		buf_reset(&q);
+		buf_addf(&q, "ALTER TABLE %s ADD COLUMN IF NOT EXISTS "
+		    "watermark text", p.q_runs);
+		PQclear(must(c, conn, buf_cstr(&q), 0, NULL));
+	}
+	PQclear(r);
+	PQclear(must(c, conn, "COMMIT", 0, NULL));
 	buf_free(&q);
 }
 
@@ -638,7 +727,7 @@ setup_ledger(struct cli *c, PGconn *conn)
 	PQclear(must(c, conn, buf_cstr(&q), 6, params));
 	buf_reset(&q);
 	buf_addf(&q, "SELECT state, batch_size, coalesce(rows, 0), "
-	    "finished_at FROM %s WHERE run_id = $1", p.q_runs);
+	    "finished_at, watermark FROM %s WHERE run_id = $1", p.q_runs);
 	r = must(c, conn, buf_cstr(&q), 1, params);
 	if (strcmp(PQgetvalue(r, 0, 0), "done") == 0) {
 		if (!force) {
@@ -659,9 +748,21 @@ setup_ledger(struct cli *c, PGconn *conn)
 		PQclear(must(c, conn, buf_cstr(&q), 1, params));
 		buf_reset(&q);
 		buf_addf(&q, "UPDATE %s SET batch_size = $2, started_at = "
-		    "now(), finished_at = NULL WHERE run_id = $1", p.q_runs);
+		    "now(), finished_at = NULL, watermark = NULL WHERE run_id "
+		    "= $1", p.q_runs);
 		params[1] = bs;
 		PQclear(must(c, conn, buf_cstr(&q), 2, params));
+	} else if (p.wm != NULL && !PQgetisnull(r, 0, 4)) {
+		/* A resumed run: its values so far decide the kind. */
+		int64_t ns;
+		int k = wm_classify(PQgetvalue(r, 0, 4),
+		    (size_t)PQgetlength(r, 0, 4), &ns);
+
+		if (k == -1)
+			cli_fail(c, EX_DATAERR, "run %s: the ledger's "
+			    "watermark '%s' is not a time or a number",
+			    p.run_id, PQgetvalue(r, 0, 4));
+		p.wm_kind = k;
 	}
 	PQclear(r);
 	buf_reset(&q);
@@ -736,7 +837,35 @@ finish_ledger(struct cli *c, int eof)
 	buf_free(&q);
 }
 
-/* pg-load --status: the ledger's runs, one a line, tab-separated. */
+/*
+ * The ledger of --status and --last-watermark, which only read it: 1 if
+ * its tables exist (*has_wm: its runs have a watermark column), else 0.
+ */
+static int
+ledger_exists(struct cli *c, PGconn *conn, int *has_wm)
+{
+	const char *pp[2];
+	PGresult *r;
+	int yes;
+
+	ledger_names(c, conn);
+	pp[0] = p.q_runs;
+	pp[1] = p.q_batches;
+	r = must(c, conn, "SELECT to_regclass($1) IS NOT NULL AND "
+	    "to_regclass($2) IS NOT NULL, EXISTS (SELECT 1 FROM pg_attribute "
+	    "WHERE attrelid = to_regclass($1) AND attname = 'watermark' AND "
+	    "NOT attisdropped)", 2, pp);
+	yes = PQgetvalue(r, 0, 0)[0] == 't';
+	*has_wm = PQgetvalue(r, 0, 1)[0] == 't';
+	PQclear(r);
+	return yes;
+}
+
+/*
+ * pg-load --status: the ledger's runs, one a line, tab-separated, with
+ * a header line. A last column, watermark, is shown when a listed run
+ * recorded one.
+ */
 static int
 show_status(struct cli *c)
 {
@@ -744,21 +873,11 @@ show_status(struct cli *c)
 	const char *params[1] = { run_id_arg };
 	PGconn *conn = connect_or_die(c);
 	PGresult *r;
-	int i, j, n;
+	int i, j, n, has_wm, ncol = 9;
 
-	ledger_names(c, conn);
-	buf_addf(&q, "SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) "
-	    "IS NOT NULL");
-	{
-		const char *pp[2] = { p.q_runs, p.q_batches };
-
-		r = must(c, conn, buf_cstr(&q), 2, pp);
-		if (PQgetvalue(r, 0, 0)[0] != 't')
-			cli_fail(c, EX_DATAERR, "no ledger %s in this database",
-			    p.q_runs);
-		PQclear(r);
-	}
-	buf_reset(&q);
+	if (!ledger_exists(c, conn, &has_wm))
+		cli_fail(c, EX_DATAERR, "no ledger %s in this database",
+		    p.q_runs);
 	buf_addf(&q, "SELECT r.run_id, r.state, r.target, r.mode, "
 	    "coalesce(b.loaded, 0), coalesce(b.rejected, 0), "
 	    "CASE WHEN r.state = 'done' THEN '100' WHEN r.input_bytes > 0 "
@@ -766,23 +885,94 @@ show_status(struct cli *c)
 	    "END, to_char(r.started_at AT TIME ZONE 'UTC', "
 	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), coalesce(to_char("
 	    "r.finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS"
-	    "\"Z\"'), '') FROM %s r LEFT JOIN (SELECT run_id, sum(loaded) "
-	    "AS loaded, sum(rejected) AS rejected, max(end_offset) AS off "
-	    "FROM %s GROUP BY run_id) b ON b.run_id = r.run_id "
-	    "WHERE $1::text IS NULL OR r.run_id = $1 ORDER BY r.started_at, "
-	    "r.run_id", p.q_runs, p.q_batches);
+	    "\"Z\"'), ''), %s FROM %s r LEFT JOIN (SELECT run_id, "
+	    "sum(loaded) AS loaded, sum(rejected) AS rejected, "
+	    "max(end_offset) AS off FROM %s GROUP BY run_id) b ON b.run_id "
+	    "= r.run_id WHERE $1::text IS NULL OR r.run_id = $1 ORDER BY "
+	    "r.started_at, r.run_id", has_wm ? "r.watermark" : "NULL::text",
+	    p.q_runs, p.q_batches);
 	r = must(c, conn, buf_cstr(&q), 1, params);
 	n = PQntuples(r);
 	if (n == 0 && run_id_arg != NULL)
 		cli_fail(c, EX_DATAERR, "no run %s in %s", run_id_arg,
 		    p.q_runs);
-	printf("run_id\tstate\ttable\tmode\trows\trejected\tpercent\t"
-	    "started\tfinished\n");
 	for (i = 0; i < n; i++)
-		for (j = 0; j < 9; j++)
-			printf("%s%c", PQgetvalue(r, i, j), j < 8 ? '\t' : '\n');
+		if (!PQgetisnull(r, i, 9))
+			ncol = 10;
+	printf("run_id\tstate\ttable\tmode\trows\trejected\tpercent\t"
+	    "started\tfinished%s\n", ncol == 10 ? "\twatermark" : "");
+	for (i = 0; i < n; i++)
+		for (j = 0; j < ncol; j++)
+			printf("%s%c", PQgetvalue(r, i, j), j < ncol - 1 ?
+			    '\t' : '\n');
 	PQclear(r);
 	PQfinish(conn);
+	buf_free(&q);
+	if (fflush(stdout) == EOF)
+		return EX_IOERR;
+	return 0;
+}
+
+/*
+ * pg-load --last-watermark -t TABLE: the greatest watermark of the
+ * finished runs that loaded TABLE (or run --run-id), printed as it was
+ * recorded. Exit 1 when there is none, as grep does when nothing matches.
+ */
+static int
+last_watermark(struct cli *c)
+{
+	struct buf q = BUF_INIT;
+	const char *params[2] = { NULL, run_id_arg }, *best = NULL;
+	PGconn *conn = connect_or_die(c);
+	PGresult *r;
+	char *qname;
+	int i, n, cmp, has_wm, exists;
+
+	if (!(exists = ledger_exists(c, conn, &has_wm)) || !has_wm) {
+		if (!c->quiet)
+			fprintf(stderr, "pg-load: %s: no watermark: %s %s\n",
+			    table_arg, exists ? "no watermark column in" :
+			    "no ledger", p.q_runs);
+		PQfinish(conn);
+		return 1;
+	}
+	qname = quote_name(c, conn, table_arg, "");
+	params[0] = qname;
+	/* The target as recorded, or any spelling of the same table. */
+	buf_addf(&q, "SELECT watermark FROM %s WHERE state = 'done' AND "
+	    "watermark IS NOT NULL AND (target = $1 OR to_regclass(target) = "
+	    "to_regclass($1)) AND ($2::text IS NULL OR run_id = $2) ORDER BY "
+	    "finished_at, run_id", p.q_runs);
+	r = must(c, conn, buf_cstr(&q), 2, params);
+	n = PQntuples(r);
+	for (i = 0; i < n; i++) {
+		const char *v = PQgetvalue(r, i, 0);
+
+		if (best != NULL && wm_text_cmp(v, strlen(v), best,
+		    strlen(best), &cmp) == -1)
+			cli_fail(c, EX_DATAERR, "%s: the finished runs "
+			    "recorded watermarks of different kinds ('%s' and "
+			    "'%s'); choose one with --run-id", table_arg, best,
+			    v);
+		if (best == NULL || cmp > 0)
+			best = v;
+	}
+	if (best == NULL) {
+		if (!c->quiet)
+			fprintf(stderr, "pg-load: %s: no watermark: no "
+			    "finished run %s%srecorded one in %s\n", table_arg,
+			    run_id_arg ? run_id_arg : "",
+			    run_id_arg ? " " : "", p.q_runs);
+		PQclear(r);
+		PQfinish(conn);
+		free(qname);
+		buf_free(&q);
+		return 1;
+	}
+	printf("%s\n", best);
+	PQclear(r);
+	PQfinish(conn);
+	free(qname);
 	buf_free(&q);
 	if (fflush(stdout) == EOF)
 		return EX_IOERR;

@@ -3,7 +3,8 @@
  * the ledger's run), the COPY encoder (encode.c: a record to a COPY text
  * line for the target's columns) and the loader (load.c: worker threads,
  * one connection each, that run a batch in a transaction in the chosen
- * mode, bisect failing batches and record them in the ledger).
+ * mode, bisect failing batches and record them in the ledger) and the
+ * watermark (watermark.c: --watermark's values and their ledger max).
  */
 #ifndef PG_LOAD_H
 #define PG_LOAD_H
@@ -60,6 +61,8 @@ struct plan {
 	int		 ledger;
 	char		*q_runs, *q_batches, *q_parts;	/* quoted names */
 	char		*run_id;
+	struct jqx	*wm;		/* --watermark, or NULL */
+	int		 wm_kind;	/* enum wm_kind of the run's values */
 
 	/* Shared counters (under lock). */
 	pthread_mutex_t	 lock;
@@ -75,6 +78,12 @@ struct row {
 	int64_t		 lineno;
 	int64_t		 src_row;	/* --row-field's value, else lineno */
 	uint64_t	 sig;		/* bit set: a default column is absent */
+};
+
+/* --watermark: a row's value, its text in b->wmtext. */
+struct wm_row {
+	size_t		 off, len;
+	int64_t		 ns;		/* a time's instant */
 };
 
 struct rej {
@@ -94,6 +103,9 @@ struct batch {
 	size_t		 nrow, caprow;
 	struct rej	*rej;
 	size_t		 nrej, caprej;
+	struct wm_row	*wm;		/* --watermark: row i's value */
+	size_t		 capwm;
+	struct buf	 wmtext;
 	struct batch	*next;
 };
 
@@ -123,6 +135,21 @@ void	 plan_columns(struct plan *, PGconn *, struct buf *, uint64_t sig,
 	    int staging);
 void	 plan_fatal(struct plan *, int code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+
+/* watermark.c */
+enum wm_kind { WM_NONE, WM_TIME, WM_NUMBER };
+struct wm_val {
+	const char	*text;
+	size_t		 len;
+	int64_t		 ns;
+};
+int	 wm_eval(struct plan *, const struct js_doc *, struct wm_val *,
+	    char *msg, size_t msglen);
+void	 wm_keep(struct batch *, const struct wm_val *);
+int	 wm_classify(const char *, size_t, int64_t *ns);
+int	 wm_text_cmp(const char *, size_t, const char *, size_t, int *cmp);
+int	 wm_commit(struct plan *, PGconn *, struct batch *, struct pg_err *);
+const char *wm_kind_name(int kind);
 
 #define STAGE_NAME	"sluice_stage"
 #define STAGE_ROW	"_sluice_row"

@@ -17,7 +17,7 @@
 
 enum {
 	OPT_TIME = CLI_TOOL_BASE, OPT_OLDER_THAN, OPT_NOW, OPT_BEFORE,
-	OPT_AFTER, OPT_BETWEEN, OPT_PRUNED, OPT_DROP, OPT_COLUMN,
+	OPT_AFTER, OPT_UNTIL, OPT_BETWEEN, OPT_PRUNED, OPT_DROP, OPT_COLUMN,
 	OPT_DRY_RUN, OPT_BATCH, OPT_SLEEP, OPT_ARCHIVE, OPT_DSN
 };
 
@@ -28,6 +28,7 @@ static const struct option longopts[] = {
 	{ "now",	required_argument,	NULL, OPT_NOW },
 	{ "before",	required_argument,	NULL, OPT_BEFORE },
 	{ "after",	required_argument,	NULL, OPT_AFTER },
+	{ "until",	required_argument,	NULL, OPT_UNTIL },
 	{ "between",	required_argument,	NULL, OPT_BETWEEN },
 	{ "pruned",	required_argument,	NULL, OPT_PRUNED },
 	{ "drop",	no_argument,		NULL, OPT_DROP },
@@ -51,6 +52,7 @@ static const char usage_text[] =
 "  --now TIME           the current time for --older-than (default: now)\n"
 "  --before TIME        earlier than TIME\n"
 "  --after TIME         at or after TIME\n"
+"  --until TIME         at or before TIME (e.g. a watermark already loaded)\n"
 "  --between A B        at or after A and earlier than B\n"
 "Stream mode (JSON Lines in, the kept records out, byte for byte):\n"
 "  --time EXPR          jq expression giving each record's timestamp\n"
@@ -108,6 +110,11 @@ main(int argc, char *argv[])
 			set_bound(&o.lo, &o.has_lo, parse_time("--after",
 			    optarg), "--after");
 			break;
+		case OPT_UNTIL:
+			set_bound(&o.hi, &o.has_hi, parse_time("--until",
+			    optarg), "--until");
+			o.hi_incl = 1;
+			break;
 		case OPT_BETWEEN:
 			if (optind >= argc)
 				cli_usage(&c, "--between needs two times");
@@ -164,7 +171,8 @@ main(int argc, char *argv[])
 	if (!o.has_lo && !o.has_hi)
 		cli_usage(&c, "say what to prune: --older-than, --before, "
 		    "--after or --between");
-	if (o.has_lo && o.has_hi && o.lo >= o.hi)
+	if (o.has_lo && o.has_hi && (o.lo > o.hi || (o.lo == o.hi &&
+	    !o.hi_incl)))
 		cli_usage(&c, "the window is empty: its start is not before "
 		    "its end");
 
@@ -252,7 +260,8 @@ prune_stream(int argc, char **argv)
 			cli_rejectf(&c, obj, "--time: %s", err);
 			continue;
 		}
-		if ((o.has_lo && ns < o.lo) || (o.has_hi && ns >= o.hi)) {
+		if ((o.has_lo && ns < o.lo) || (o.has_hi && (o.hi_incl ?
+		    ns > o.hi : ns >= o.hi))) {
 			cli_pass(&c, c.in.line, c.in.len);
 			continue;
 		}

@@ -1,7 +1,7 @@
 /*
  * prune: what prune.c (options, stream mode) hands to table.c (table
- * mode). Times are UTC nanoseconds; the window is lo <= t < hi, with
- * either bound optional.
+ * mode). Times are UTC nanoseconds; the window is lo <= t < hi (or
+ * t <= hi with hi_incl, from --until), with either bound optional.
  */
 #ifndef PRUNE_H
 #define PRUNE_H
@@ -20,6 +20,7 @@ struct prune_opts {
 	double		 sleep;		/* seconds between batches */
 	int64_t		 lo, hi;
 	int		 has_lo, has_hi;
+	int		 hi_incl;	/* --until: t <= hi */
 };
 
 /* Table mode: returns the exit status. */

@@ -114,8 +114,9 @@ plan_build(struct cli *c, const struct prune_opts *o, struct plan *p)
 	if (o->has_hi) {
 		tm_format(o->hi, p->hi, sizeof(p->hi));
 		p->param[p->nparam++] = p->hi;
-		buf_addf(&p->where, "%s%s < $%d::timestamptz",
-		    o->has_lo ? " AND " : "", p->col.p, p->nparam);
+		buf_addf(&p->where, "%s%s %s $%d::timestamptz",
+		    o->has_lo ? " AND " : "", p->col.p, o->hi_incl ? "<=" : "<",
+		    p->nparam);
 	}
 	buf_addc(&p->where, '\0');
 
