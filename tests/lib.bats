@@ -14,3 +14,17 @@ load test_helper
 	assert_success
 	assert_output "UTF8|42"
 }
+
+@test "--progress=N prints a plain line every N records, then the summary" {
+	bats_require_minimum_version 1.5.0
+	run --separate-stderr bash -c 'seq 1 25 | sed "s/.*/{\"a\":&}/" | dedupe -k .a --drop --progress=10'
+	assert_success
+	[ "${#stderr_lines[@]}" -eq 3 ]
+	[[ "${stderr_lines[0]}" =~ ^dedupe:\ 10\ lines,\ [0-9\ ]+\ lines/s$ ]]
+	[[ "${stderr_lines[1]}" =~ ^dedupe:\ 20\ lines, ]]
+	[[ "${stderr_lines[2]}" == "dedupe: 25 lines, 25 kept,"* ]]
+	[[ "$stderr" != *$'\r'* && "$stderr" != *$'\033'* ]]
+	run --separate-stderr bash -c 'printf "a\n1\n2\n3\n" | csv2jsonl --progress=2 >/dev/null'
+	[[ "${stderr_lines[0]}" == "csv2jsonl: 2 rows,"* ]]
+	run -64 dedupe --drop --progress=0 </dev/null
+}

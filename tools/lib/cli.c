@@ -29,7 +29,8 @@ const char cli_common_help[] =
 "                          (judged after 1000 records and at the end)\n"
 "      --max-line SIZE     longest input line (default 64M); longer is a reject\n"
 "      --stats FILE        write the summary as JSON to FILE\n"
-"      --progress          show progress on stderr (default: when a terminal)\n"
+"      --progress[=N]      show progress on stderr (default: when a terminal);\n"
+"                          with N, a line every N records (for logs)\n"
 "  -q, --quiet             print nothing but errors\n"
 "  -h, --help              show this help\n"
 "      --version           show the version\n";
@@ -103,6 +104,9 @@ cli_option(struct cli *c, int ch, const char *arg)
 		return 1;
 	case CLI_PROGRESS:
 		c->progress = 1;
+		if (arg != NULL)
+			c->progress_every = cli_num(c, "--progress", arg, 1,
+			    INT64_MAX);
 		return 1;
 	case CLI_STATS:
 		c->stats_path = arg;
@@ -193,7 +197,10 @@ void
 cli_tick(struct cli *c)
 {
 	c->processed++;
-	if (c->progress && (++c->ticks & 4095) == 0)
+	if (c->progress_every > 0) {
+		if (c->processed % c->progress_every == 0)
+			progress(c);
+	} else if (c->progress && (++c->ticks & 4095) == 0)
 		progress(c);
 }
 
@@ -504,7 +511,7 @@ cli_fail(struct cli *c, int code, const char *fmt, ...)
 	va_list ap;
 	static int failing;
 
-	if (c->progress && !failing)
+	if (c->progress && c->progress_every == 0 && !failing)
 		fputs("\r\033[K", stderr);
 	fprintf(stderr, "%s: ", c->prog);
 	va_start(ap, fmt);
@@ -638,15 +645,20 @@ progress(struct cli *c)
 	double now = cli_now(), dt = now - c->t0;
 	char rate[32];
 
-	if (now - c->last_progress < 1.0)
-		return;
+	if (c->progress_every == 0) {	/* a terminal line, redrawn */
+		if (now - c->last_progress < 1.0)
+			return;
+		fputs("\r\033[K", stderr);
+	}
 	c->last_progress = now;
-	fprintf(stderr, "\r\033[K%s: %" PRId64 " %s, %s %s/s", c->prog,
+	fprintf(stderr, "%s: %" PRId64 " %s, %s %s/s", c->prog,
 	    c->processed, c->unit, grouped(dt > 0 ? c->processed / dt : 0,
 	    rate, sizeof(rate)), c->unit);
 	if (c->in.size > 0)
 		fprintf(stderr, ", %d%%", (int)((c->in.base + c->in.pos) *
 		    100 / (uint64_t)c->in.size));
+	if (c->progress_every > 0)
+		fputc('\n', stderr);
 }
 
 static void
@@ -656,7 +668,7 @@ summary(struct cli *c, FILE *f)
 	char rate[32];
 	int i, j, top[5], ntop = 0;
 
-	if (c->progress)
+	if (c->progress && c->progress_every == 0)
 		fputs("\r\033[K", f);
 	fprintf(f, "%s: %" PRId64 " %s, %" PRId64 " %s, %" PRId64 " rejected",
 	    c->prog, c->processed, c->unit, c->passed, c->passed_name,

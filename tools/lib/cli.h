@@ -42,7 +42,7 @@ enum {
 	{ "quiet",		no_argument,		NULL, 'q' }, \
 	{ "rejects",		required_argument,	NULL, 'r' }, \
 	{ "version",		no_argument,		NULL, CLI_VERSION }, \
-	{ "progress",		no_argument,		NULL, CLI_PROGRESS }, \
+	{ "progress",		optional_argument,	NULL, CLI_PROGRESS }, \
 	{ "stats",		required_argument,	NULL, CLI_STATS }, \
 	{ "max-errors",		required_argument,	NULL, CLI_MAX_ERRORS }, \
 	{ "max-error-rate",	required_argument,	NULL, CLI_MAX_ERROR_RATE }, \
@@ -69,6 +69,7 @@ struct cli {
 	/* Common options. */
 	int		 quiet;
 	int		 progress;	/* -1 auto (tty), 0 off, 1 on */
+	int64_t		 progress_every;	/* --progress=N: a line each N */
 	const char	*rejects_path;
 	const char	*stats_path;
 	int64_t		 max_errors;	/* -1: no limit */

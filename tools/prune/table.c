@@ -278,8 +278,10 @@ delete_batches(struct cli *c, const struct prune_opts *o, struct plan *p)
 		have_last = 1;
 		PQclear(keys);
 		if (c->progress)
-			fprintf(stderr, "\r\033[Kprune: %" PRId64 " deleted, %"
-			    PRId64 " batches", deleted, batches);
+			fprintf(stderr, "%sprune: %" PRId64 " deleted, %"
+			    PRId64 " batches%s", c->progress_every ? "" :
+			    "\r\033[K", deleted, batches,
+			    c->progress_every ? "\n" : "");
 		if (nk < o->batch)
 			break;
 		if (o->sleep > 0)
@@ -290,7 +292,7 @@ delete_batches(struct cli *c, const struct prune_opts *o, struct plan *p)
 	PQfinish(p->conn);
 	if (o->archive != NULL)
 		cli_close_out(c, &arch);
-	if (c->progress)
+	if (c->progress && c->progress_every == 0)
 		fputs("\r\033[K", stderr);
 	if (!c->quiet || cli_signal)
 		fprintf(stderr, "prune: %s: %" PRId64 " deleted, %" PRId64
