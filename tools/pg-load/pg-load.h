@@ -1,7 +1,8 @@
 /*
  * pg-load's parts: the plan (pg-load.c: options, the read loop, batches,
- * the ledger's run), the COPY encoder (encode.c: a record to a COPY text
- * line for the target's columns) and the loader (load.c: worker threads,
+ * the ledger's run), the COPY encoder (encode.c: a record to a COPY tuple
+ * for the target's columns, in binary when that is exact, else a line of
+ * text) and the loader (load.c: worker threads,
  * one connection each, that run a batch in a transaction in the chosen
  * mode, bisect failing batches and record them in the ledger).
  */
@@ -71,7 +72,7 @@ struct plan {
 
 struct row {
 	size_t		 line_off, line_len;	/* the record in b->lines */
-	size_t		 copy_off, copy_len;	/* its COPY line in b->copy */
+	size_t		 copy_off, copy_len;	/* its COPY tuple in b->copy */
 	int64_t		 lineno;
 	int64_t		 src_row;	/* --row-field's value, else lineno */
 	uint64_t	 sig;		/* bit set: a default column is absent */
@@ -90,6 +91,7 @@ struct batch {
 	uint64_t	 end_offset;
 	uint64_t	 checksum;
 	struct buf	 lines, copy;
+	int		 binary;	/* b->copy holds binary COPY tuples */
 	struct row	*row;
 	size_t		 nrow, caprow;
 	struct rej	*rej;
@@ -99,11 +101,21 @@ struct batch {
 
 /* encode.c */
 struct encoder;
-struct encoder *enc_new(struct plan *);
 /*
- * Encode the record line[0..len) into b (a new struct row). 0: done;
- * -1: rejected, with msg/path filled (path may be ""). *src_row is the
- * row to report for it: lineno, or the integer in --row-field.
+ * An encoder for p's table. enc_new asks the database for the columns'
+ * types (by OID) to know whether binary COPY can carry them; enc_new_typed
+ * takes them from typoid[i], one per column of p->t (NULL: text only).
+ */
+struct encoder *enc_new(struct plan *);
+struct encoder *enc_new_typed(struct plan *, const unsigned *typoid);
+/*
+ * Encode the record line[0..len) into b (a new struct row): as a binary
+ * COPY tuple while b->binary is set and every value of the record has an
+ * exact binary form, else as a line of COPY text; the first record that
+ * needs text turns the whole batch to text (b->binary = 0, the rows
+ * before it encoded again from b->lines). 0: done; -1: rejected, with
+ * msg/path filled (path may be ""). *src_row is the row to report for
+ * it: lineno, or the integer in --row-field.
  */
 int	 enc_record(struct encoder *, struct batch *, const char *line,
 	    size_t len, int64_t lineno, int64_t *src_row, char *msg,
@@ -123,6 +135,12 @@ void	 plan_columns(struct plan *, PGconn *, struct buf *, uint64_t sig,
 	    int staging);
 void	 plan_fatal(struct plan *, int code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+
+/* Binary COPY framing (the tuples are the encoder's). */
+#define COPY_BIN_HEADER		"PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0"
+#define COPY_BIN_HEADER_LEN	19
+#define COPY_BIN_TRAILER	"\377\377"
+#define COPY_BIN_TRAILER_LEN	2
 
 #define STAGE_NAME	"sluice_stage"
 #define STAGE_ROW	"_sluice_row"
