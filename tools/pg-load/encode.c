@@ -245,8 +245,12 @@ enc_record(struct encoder *e, struct batch *b, const char *line, size_t len,
 			b->copy.len = start;
 			sig = 0;
 			/* The rows before, then this one again, in text. */
-			if (to_text(e, b) == -1 || parse(e, line, len, lineno,
-			    src_row, msg, msglen, path, pathlen, is_object) == -1)
+			if (to_text(e, b) == -1) {
+				snprintf(msg, msglen, "batch not re-encoded");
+				return -1;
+			}
+			if (parse(e, line, len, lineno, src_row, msg, msglen,
+			    path, pathlen, is_object) == -1)
 				return -1;
 			start = b->copy.len;
 		}
