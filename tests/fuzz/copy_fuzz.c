@@ -138,6 +138,13 @@ text_field(const char **pp, const char *end, struct buf *out)
 	return 0;
 }
 
+/* n bytes equal (memcmp may not see a NULL pointer, even for 0 bytes). */
+static int
+same(const void *a, const void *b, size_t n)
+{
+	return n == 0 || memcmp(a, b, n) == 0;
+}
+
 static int
 hexval(int c)
 {
@@ -162,16 +169,16 @@ check_field(unsigned oid, const unsigned char *v, uint32_t n,
 
 	switch (oid) {
 	case 25: case 1043: case 114:
-		if (n != t->len || memcmp(v, t->p, n) != 0)
+		if (n != t->len || !same(v, t->p, n))
 			abort();
 		return;
 	case 3802:
-		if (n != t->len + 1 || v[0] != 1 || memcmp(v + 1, t->p, n - 1))
+		if (n != t->len + 1 || v[0] != 1 || !same(v + 1, t->p, n - 1))
 			abort();
 		return;
 	case 21: case 23: case 20:
 		if (n != (oid == 21 ? 2u : oid == 23 ? 4u : 8u) ||
-		    t->len >= sizeof(num))
+		    t->len == 0 || t->len >= sizeof(num))
 			abort();
 		memcpy(num, t->p, t->len);
 		num[t->len] = '\0';
@@ -300,8 +307,8 @@ run(int which, const uint8_t *data, size_t size)
 	if (tb.nrow != bb.nrow)
 		abort();
 	if (!bb.binary) {
-		if (tb.copy.len != bb.copy.len || memcmp(tb.copy.p, bb.copy.p,
-		    tb.copy.len) != 0)
+		if (tb.copy.len != bb.copy.len || !same(tb.copy.p, bb.copy.p,
+		    tb.copy.len))
 			abort();
 	} else {
 		for (r = 0; r < bb.nrow; r++) {
