@@ -1,18 +1,62 @@
 /*
- * encode: a JSON record to one line of COPY text format for the target's
- * writable columns. Strings are decoded (and a NUL, which PostgreSQL text
- * cannot hold, is a reject), numbers go as their source text, booleans as
- * t/f into bool columns, objects and arrays as their exact source text
- * into json/jsonb, arrays as array literals into array columns, null as
- * \N. A column with a default whose key is absent is left out of the
- * line and marked in the row's signature so the COPY leaves it to the
- * server.
+ * encode: a JSON record to one COPY tuple for the target's writable
+ * columns, in PostgreSQL's binary COPY format when every value has an
+ * exact binary form, else as a line of COPY text.
+ *
+ * Text: strings are decoded (and a NUL, which PostgreSQL text cannot
+ * hold, is a reject), numbers go as their source text, booleans as t/f
+ * into bool columns, objects and arrays as their exact source text into
+ * json/jsonb, arrays as array literals into array columns, null as \N.
+ *
+ * Binary is used only where it means exactly what the server's text
+ * input would make of the text form, so that a load gives the same rows,
+ * rejects and messages either way; the server then skips the parsing
+ * (for timestamptz, most of a COPY's cost). A table qualifies when every
+ * column the COPY sends is text, varchar (the server checks a typmod's
+ * length the same way), int2/int4/int8, bool, timestamptz, json, jsonb or
+ * uuid, the database is UTF8 and has integer timestamps. Any other type
+ * (numeric, float, date, timestamp, arrays, enums, domains, ...) makes
+ * the table load in text: their text input has rules (rounding, session
+ * settings, literal syntax) a binary encoder would have to copy. A value
+ * goes in binary when it is null, or for
+ *	text, varchar	a string (decoded), or the source text of anything
+ *	json, jsonb	the source text (jsonb: version byte 1 first)
+ *	int2/4/8	a JSON integer (-?digits) within the column's range
+ *	bool		true or false
+ *	uuid		a string in the canonical 8-4-4-4-12 hex form
+ *	timestamptz	a string YYYY-MM-DD{T| }HH:MM:SS[.f{1,6}]{Z|+hh:mm}
+ *			(years 0001-9999 within tm's range, no second 60, an
+ *			offset within PostgreSQL's +-15:59): microseconds
+ *			since 2000-01-01 UTC. A bare date or a time without
+ *			an offset is read in the session's time zone: text.
+ * Anything else (a bare date, "yesterday", 1.0 into an integer, ...)
+ * turns the batch to text, where the server decides as it always did.
+ *
+ * A column with a default whose key is absent is left out of the tuple
+ * and marked in the row's signature so the COPY leaves it to the server.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pg-load.h"
+#include "tm.h"
+
+/* Binary encoders, by column. */
+enum bin_type {
+	B_NONE, B_TEXT, B_INT2, B_INT4, B_INT8, B_BOOL, B_TSTZ, B_JSON,
+	B_JSONB, B_UUID
+};
+
+/* Where a column's value comes from in the current record. */
+enum { V_ERROR = -1, V_ABSENT, V_NULL, V_EXTRA, V_VALUE };
+
+/* encode_binary: the record has a value binary cannot carry exactly. */
+#define NEED_TEXT	1
+
+/* Microseconds from 1970-01-01 to 2000-01-01, PostgreSQL's epoch. */
+#define PG_EPOCH_US	INT64_C(946684800000000)
 
 struct encoder {
 	struct plan	*p;
@@ -21,18 +65,43 @@ struct encoder {
 	int		*mapped;	/* map index per column, -1 none */
 	struct jqx_val	*mv;
 	int		*mok;
+	int		 nextra;	/* keys gathered for --extra-column */
+	unsigned char	*bin;		/* enum bin_type per column */
+	int		 binary;	/* every column sent has a binary form */
 	struct buf	 tmp, lit, extra;
 };
 
+static unsigned	*column_types(struct plan *);
+static int	 parse(struct encoder *, const char *, size_t, int64_t,
+		    int64_t *, char *, size_t, char *, size_t, int *);
+static int	 encode_text(struct encoder *, struct buf *, int64_t,
+		    uint64_t *, char *, size_t, char *, size_t);
+static int	 encode_binary(struct encoder *, struct buf *, int64_t,
+		    uint64_t *, char *, size_t, char *, size_t);
+static int	 to_text(struct encoder *, struct batch *);
 static void	 copy_escape(struct buf *, const char *, size_t);
 static int	 encode_value(struct encoder *, struct buf *,
 		    const struct pg_column *, const struct js_doc *, int, char *,
 		    size_t);
 static int	 array_literal(struct encoder *, const struct js_doc *, int,
 		    struct buf *);
+static int	 binary_value(struct encoder *, struct buf *, enum bin_type,
+		    const struct js_doc *, int, char *, size_t);
+static int	 tstz_strict(const char *, size_t, int64_t *);
+static int	 uuid_canonical(const char *, size_t, unsigned char *);
 
 struct encoder *
 enc_new(struct plan *p)
+{
+	unsigned *oid = column_types(p);
+	struct encoder *e = enc_new_typed(p, oid);
+
+	free(oid);
+	return e;
+}
+
+struct encoder *
+enc_new_typed(struct plan *p, const unsigned *typoid)
 {
 	struct encoder *e = xcalloc(1, sizeof(*e));
 	size_t i;
@@ -46,6 +115,27 @@ enc_new(struct plan *p)
 		e->mapped[p->map[i].ci] = (int)i;
 	e->mv = xcalloc(p->nmap + 1, sizeof(*e->mv));
 	e->mok = xcalloc(p->nmap + 1, sizeof(int));
+	e->bin = xcalloc(p->t.ncol + 1, 1);
+	e->binary = typoid != NULL;
+	for (i = 0; typoid != NULL && i < p->t.ncol; i++) {
+		switch (typoid[i]) {	/* pg_type.h's OIDs */
+		case 25:	/* text */
+		case 1043:	/* varchar */
+			e->bin[i] = B_TEXT;
+			break;
+		case 21: e->bin[i] = B_INT2; break;
+		case 23: e->bin[i] = B_INT4; break;
+		case 20: e->bin[i] = B_INT8; break;
+		case 16: e->bin[i] = B_BOOL; break;
+		case 1184: e->bin[i] = B_TSTZ; break;
+		case 114: e->bin[i] = B_JSON; break;
+		case 3802: e->bin[i] = B_JSONB; break;
+		case 2950: e->bin[i] = B_UUID; break;
+		default: e->bin[i] = B_NONE; break;
+		}
+		if (p->writable[i] && e->bin[i] == B_NONE)
+			e->binary = 0;
+	}
 	return e;
 }
 
@@ -58,10 +148,55 @@ enc_free(struct encoder *e)
 	free(e->mapped);
 	free(e->mv);
 	free(e->mok);
+	free(e->bin);
 	buf_free(&e->tmp);
 	buf_free(&e->lit);
 	buf_free(&e->extra);
 	free(e);
+}
+
+/*
+ * The type OID of each column of p's table, or NULL (load in text) when
+ * the database cannot be asked or is not UTF8 with integer timestamps:
+ * binary text values are converted from the client's encoding one value
+ * at a time, so a conversion error would name a column text COPY does
+ * not name. pg_table_load has the types only as format_type() names,
+ * which a same-named type earlier in the search path could shadow.
+ */
+static unsigned *
+column_types(struct plan *p)
+{
+	struct pg_err err;
+	PGconn *conn;
+	PGresult *r;
+	unsigned *oid = NULL;
+	char rel[16];
+	const char *params[1] = { rel };
+	size_t i;
+	int k, n;
+
+	if ((conn = pg_connect(p->dsn, "pg-load", &err)) == NULL)
+		return NULL;
+	snprintf(rel, sizeof(rel), "%u", p->t.oid);
+	r = pg_exec(conn, "SELECT attnum, atttypid, current_setting("
+	    "'server_encoding') = 'UTF8' AND current_setting("
+	    "'integer_datetimes') = 'on' FROM pg_attribute WHERE attrelid = "
+	    "$1::oid AND attnum > 0 AND NOT attisdropped", 1, params, &err);
+	if (r != NULL && (n = PQntuples(r)) > 0 &&
+	    PQgetvalue(r, 0, 2)[0] == 't') {
+		oid = xcalloc(p->t.ncol + 1, sizeof(*oid));
+		for (k = 0; k < n; k++) {
+			int attnum = atoi(PQgetvalue(r, k, 0));
+
+			for (i = 0; i < p->t.ncol; i++)
+				if (p->t.col[i].attnum == attnum)
+					oid[i] = (unsigned)strtoul(
+					    PQgetvalue(r, k, 1), NULL, 10);
+		}
+	}
+	PQclear(r);
+	PQfinish(conn);
+	return oid;
 }
 
 /* A JSON pointer for a key: "/" and the key with ~ and / escaped. */
@@ -88,13 +223,107 @@ enc_record(struct encoder *e, struct batch *b, const char *line, size_t len,
     int64_t lineno, int64_t *src_row, char *msg, size_t msglen, char *path,
     size_t pathlen, int *is_object)
 {
+	struct row *r;
+	size_t start;
+	uint64_t sig = 0;
+	int st = NEED_TEXT;
+
+	if (parse(e, line, len, lineno, src_row, msg, msglen, path, pathlen,
+	    is_object) == -1)
+		return -1;
+	if (b->nrow == b->caprow) {
+		b->caprow = b->caprow ? b->caprow * 2 : 1024;
+		b->row = xrealloc(b->row, b->caprow * sizeof(*b->row));
+	}
+	if (b->nrow == 0)
+		b->binary = b->binary && e->binary;
+	start = b->copy.len;
+	if (b->binary) {
+		st = encode_binary(e, &b->copy, lineno, &sig, msg, msglen, path,
+		    pathlen);
+		if (st == NEED_TEXT) {
+			b->copy.len = start;
+			sig = 0;
+			/* The rows before, then this one again, in text. */
+			if (to_text(e, b) == -1) {
+				snprintf(msg, msglen, "batch not re-encoded");
+				return -1;
+			}
+			if (parse(e, line, len, lineno, src_row, msg, msglen,
+			    path, pathlen, is_object) == -1)
+				return -1;
+			start = b->copy.len;
+		}
+	}
+	if (st == NEED_TEXT)
+		st = encode_text(e, &b->copy, lineno, &sig, msg, msglen, path,
+		    pathlen);
+	if (st == -1) {
+		b->copy.len = start;
+		return -1;
+	}
+	r = &b->row[b->nrow];
+	r->copy_off = start;
+	r->copy_len = b->copy.len - start;
+	r->line_off = b->lines.len;
+	r->line_len = len;
+	buf_add(&b->lines, line, len);
+	r->lineno = lineno;
+	r->src_row = *src_row;
+	r->sig = sig;
+	b->nrow++;
+	return 0;
+}
+
+/*
+ * Turn batch b to text: every row in it encoded again from its line.
+ * Encoding is deterministic, so what encoded once encodes again (a
+ * --map expression that fails at random would be the exception: it
+ * stops the load with the reason).
+ */
+static int
+to_text(struct encoder *e, struct batch *b)
+{
+	char msg[256], path[256];
+	size_t k;
+	int64_t src_row;
+	int is_object;
+
+	b->binary = 0;
+	buf_reset(&b->copy);
+	for (k = 0; k < b->nrow; k++) {
+		struct row *r = &b->row[k];
+		uint64_t sig = 0;
+
+		r->copy_off = b->copy.len;
+		if (parse(e, b->lines.p + r->line_off, r->line_len, r->lineno,
+		    &src_row, msg, sizeof(msg), path, sizeof(path),
+		    &is_object) == -1 ||
+		    encode_text(e, &b->copy, r->lineno, &sig, msg, sizeof(msg),
+		    path, sizeof(path)) == -1) {
+			plan_fatal(e->p, EX_SOFTWARE, "line %" PRId64 ": encoded "
+			    "once, then failed: %s", r->lineno, msg);
+			return -1;
+		}
+		r->copy_len = b->copy.len - r->copy_off;
+	}
+	return 0;
+}
+
+/*
+ * Scan the record, find its columns' values and evaluate the --map
+ * expressions: 0, or -1 with msg (and path) for a reject.
+ */
+static int
+parse(struct encoder *e, const char *line, size_t len, int64_t lineno,
+    int64_t *src_row, char *msg, size_t msglen, char *path, size_t pathlen,
+    int *is_object)
+{
 	struct plan *p = e->p;
 	struct js_doc *d = &e->doc;
 	struct js_err je;
-	struct row *r;
-	size_t i, start;
-	int k, first, nextra = 0;
-	uint64_t sig = 0;
+	size_t i;
+	int k;
 
 	*is_object = 0;
 	*src_row = lineno;
@@ -116,6 +345,7 @@ enc_record(struct encoder *e, struct batch *b, const char *line, size_t len,
 	for (i = 0; i < p->t.ncol; i++)
 		e->val[i] = -1;
 	buf_reset(&e->extra);
+	e->nextra = 0;
 
 	/* Keys to columns; the last of duplicate keys wins, as in jq. */
 	for (k = 1; k < (int)d->n && k < (int)d->v[0].end;
@@ -146,13 +376,13 @@ enc_record(struct encoder *e, struct batch *b, const char *line, size_t len,
 			return -1;
 		}
 		if (p->extra_ci >= 0) {
-			buf_addc(&e->extra, nextra++ ? ',' : '{');
+			buf_addc(&e->extra, e->nextra++ ? ',' : '{');
 			buf_add(&e->extra, js_text(d, k), d->v[k].len);
 			buf_addc(&e->extra, ':');
 			buf_add(&e->extra, js_text(d, k + 1), d->v[k + 1].len);
 		}
 	}
-	if (nextra)
+	if (e->nextra)
 		buf_addc(&e->extra, '}');
 
 	/* --map expressions. */
@@ -168,84 +398,374 @@ enc_record(struct encoder *e, struct batch *b, const char *line, size_t len,
 		}
 		e->mok[i] = st == JQX_OK;
 	}
+	return 0;
+}
 
-	if (b->nrow == b->caprow) {
-		b->caprow = b->caprow ? b->caprow * 2 : 1024;
-		b->row = xrealloc(b->row, b->caprow * sizeof(*b->row));
+/*
+ * Where column i's value is: V_ABSENT (left to its default), V_NULL,
+ * V_EXTRA (the gathered keys), V_VALUE (value *vi of *d), or V_ERROR
+ * with msg for a --map result that is not JSON.
+ */
+static int
+column_value(struct encoder *e, size_t i, const struct js_doc **d, int *vi,
+    char *msg, size_t msglen)
+{
+	struct plan *p = e->p;
+	int mi = e->mapped[i], present;
+
+	if (mi >= 0)
+		present = e->mok[mi];
+	else if ((int)i == p->extra_ci)
+		present = e->nextra > 0 || e->val[i] >= 0;
+	else
+		present = e->val[i] >= 0;
+	if (!present)
+		return p->defbit[i] >= 0 ? V_ABSENT : V_NULL;
+	if (mi >= 0) {
+		struct js_err me;
+
+		if (js_scan(&e->mapdoc, e->mv[mi].text, e->mv[mi].len, &me)
+		    == -1) {
+			snprintf(msg, msglen, "--map %s: bad value",
+			    p->map[mi].col);
+			return V_ERROR;
+		}
+		*d = &e->mapdoc;
+		*vi = 0;
+		return V_VALUE;
 	}
-	r = &b->row[b->nrow];
-	start = b->copy.len;
-	if (p->mode != M_APPEND)
-		buf_add_i64(&b->copy, lineno);
-	first = p->mode == M_APPEND;
+	/* Gathered keys win over a key of the column's name. */
+	if ((int)i == p->extra_ci && e->nextra > 0)
+		return V_EXTRA;
+	*d = &e->doc;
+	*vi = e->val[i];
+	return V_VALUE;
+}
+
+/* The reject's path for a value of column i that cannot be encoded. */
+static void
+value_path(struct encoder *e, size_t i, char *path, size_t pathlen)
+{
+	const struct pg_column *col = &e->p->t.col[i];
+
+	if (e->mapped[i] >= 0) {
+		key_path(path, pathlen, col->name, strlen(col->name));
+		return;
+	}
+	buf_reset(&e->tmp);
+	js_str(&e->doc, e->val[i] - 1, &e->tmp);
+	key_path(path, pathlen, e->tmp.p, e->tmp.len);
+}
+
+/* The record as a line of COPY text: 0, or -1 with msg and path. */
+static int
+encode_text(struct encoder *e, struct buf *out, int64_t lineno,
+    uint64_t *sig, char *msg, size_t msglen, char *path, size_t pathlen)
+{
+	struct plan *p = e->p;
+	const struct js_doc *d = NULL;
+	size_t i;
+	int first = 1, vi = 0;
+
+	if (p->mode != M_APPEND) {
+		buf_add_i64(out, lineno);
+		first = 0;
+	}
 	for (i = 0; i < p->t.ncol; i++) {
-		const struct pg_column *col = &p->t.col[i];
-		int mi = e->mapped[i], present;
+		int src;
 
 		if (!p->writable[i])
 			continue;
-		if (mi >= 0)
-			present = e->mok[mi];
-		else if ((int)i == p->extra_ci)
-			present = nextra > 0 || e->val[i] >= 0;
-		else
-			present = e->val[i] >= 0;
-		if (!present && p->defbit[i] >= 0) {
-			sig |= (uint64_t)1 << p->defbit[i];
+		src = column_value(e, i, &d, &vi, msg, msglen);
+		if (src == V_ERROR)
+			return -1;
+		if (src == V_ABSENT) {
+			*sig |= (uint64_t)1 << p->defbit[i];
 			continue;
 		}
 		if (!first)
-			buf_addc(&b->copy, '\t');
+			buf_addc(out, '\t');
 		first = 0;
-		if (!present) {
-			buf_add(&b->copy, "\\N", 2);
-			continue;
-		}
-		if (mi >= 0) {
-			struct js_doc *md = &e->mapdoc;
-			struct js_err me;
-
-			if (js_scan(md, e->mv[mi].text, e->mv[mi].len, &me)
-			    == -1) {
-				snprintf(msg, msglen, "--map %s: bad value",
-				    p->map[mi].col);
-				goto rejected;
-			}
-			if (encode_value(e, &b->copy, col, md, 0, msg, msglen) == -1) {
-				key_path(path, pathlen, col->name,
-				    strlen(col->name));
-				goto rejected;
-			}
-			continue;
-		}
-		if ((int)i == p->extra_ci && nextra > 0) {
-			/* Gathered keys win over a key of the column's name. */
-			copy_escape(&b->copy, e->extra.p, e->extra.len);
-			continue;
-		}
-		if (encode_value(e, &b->copy, col, d, e->val[i], msg, msglen) == -1) {
-			int kk = e->val[i] - 1;
-
-			buf_reset(&e->tmp);
-			js_str(d, kk, &e->tmp);
-			key_path(path, pathlen, e->tmp.p, e->tmp.len);
-			goto rejected;
+		if (src == V_NULL)
+			buf_add(out, "\\N", 2);
+		else if (src == V_EXTRA)
+			copy_escape(out, e->extra.p, e->extra.len);
+		else if (encode_value(e, out, &p->t.col[i], d, vi, msg, msglen)
+		    == -1) {
+			value_path(e, i, path, pathlen);
+			return -1;
 		}
 	}
-	buf_addc(&b->copy, '\n');
-	r->copy_off = start;
-	r->copy_len = b->copy.len - start;
-	r->line_off = b->lines.len;
-	r->line_len = len;
-	buf_add(&b->lines, line, len);
-	r->lineno = lineno;
-	r->src_row = *src_row;
-	r->sig = sig;
-	b->nrow++;
+	buf_addc(out, '\n');
 	return 0;
-rejected:
-	b->copy.len = start;
+}
+
+static void
+put16(struct buf *b, unsigned v)
+{
+	unsigned char x[2] = { (unsigned char)(v >> 8), (unsigned char)v };
+
+	buf_add(b, x, 2);
+}
+
+static void
+put32(struct buf *b, uint32_t v)
+{
+	unsigned char x[4] = { (unsigned char)(v >> 24),
+	    (unsigned char)(v >> 16), (unsigned char)(v >> 8),
+	    (unsigned char)v };
+
+	buf_add(b, x, 4);
+}
+
+static void
+put64(struct buf *b, uint64_t v)
+{
+	put32(b, (uint32_t)(v >> 32));
+	put32(b, (uint32_t)v);
+}
+
+/* A field of n bytes: its length, then the bytes. */
+static void
+put_field(struct buf *b, const char *s, size_t n)
+{
+	put32(b, (uint32_t)n);
+	buf_add(b, s, n);
+}
+
+/*
+ * The record as a binary COPY tuple: a 16-bit field count, then per
+ * field a 32-bit length (-1: NULL) and the bytes. 0; -1 with msg and
+ * path (a reject either way); NEED_TEXT when a value has no exact
+ * binary form.
+ */
+static int
+encode_binary(struct encoder *e, struct buf *out, int64_t lineno,
+    uint64_t *sig, char *msg, size_t msglen, char *path, size_t pathlen)
+{
+	struct plan *p = e->p;
+	const struct js_doc *d = NULL;
+	size_t i, count_at = out->len;
+	unsigned nfield = 0;
+	int vi = 0, st;
+
+	put16(out, 0);
+	if (p->mode != M_APPEND) {
+		put32(out, 8);
+		put64(out, (uint64_t)lineno);
+		nfield++;
+	}
+	for (i = 0; i < p->t.ncol; i++) {
+		int src;
+
+		if (!p->writable[i])
+			continue;
+		src = column_value(e, i, &d, &vi, msg, msglen);
+		if (src == V_ERROR)
+			return -1;
+		if (src == V_ABSENT) {
+			*sig |= (uint64_t)1 << p->defbit[i];
+			continue;
+		}
+		nfield++;
+		if (src == V_NULL)
+			put32(out, UINT32_MAX);
+		else if (src == V_EXTRA) {
+			if (e->bin[i] == B_JSONB) {
+				put32(out, (uint32_t)e->extra.len + 1);
+				buf_addc(out, 1);
+				buf_add(out, e->extra.p, e->extra.len);
+			} else
+				put_field(out, e->extra.p, e->extra.len);
+		} else if ((st = binary_value(e, out, (enum bin_type)e->bin[i],
+		    d, vi, msg, msglen)) != 0) {
+			if (st == -1)
+				value_path(e, i, path, pathlen);
+			return st;
+		}
+	}
+	out->p[count_at] = (char)(nfield >> 8);
+	out->p[count_at + 1] = (char)nfield;
+	return 0;
+}
+
+/*
+ * Value i of d as a binary field of type t, when that is exactly what the
+ * text path's form of it would give: 0; NEED_TEXT; -1 with msg (the
+ * rejects of the text path).
+ */
+static int
+binary_value(struct encoder *e, struct buf *out, enum bin_type t,
+    const struct js_doc *d, int i, char *msg, size_t msglen)
+{
+	const struct js_val *v = &d->v[i];
+	const char *s = js_text(d, i);
+	unsigned char u[16];
+	int64_t n;
+
+	if (v->type == JS_NULL) {
+		put32(out, UINT32_MAX);
+		return 0;
+	}
+	switch (t) {
+	case B_TEXT:
+		if (v->type != JS_STRING) {
+			put_field(out, s, v->len);	/* source text */
+			return 0;
+		}
+		if (!v->n) {
+			put_field(out, s + 1, v->len - 2);
+			return 0;
+		}
+		buf_reset(&e->tmp);
+		js_str(d, i, &e->tmp);
+		if (memchr(e->tmp.p, '\0', e->tmp.len) != NULL) {
+			snprintf(msg, msglen, "string contains \\u0000, which "
+			    "PostgreSQL text cannot hold");
+			return -1;
+		}
+		put_field(out, e->tmp.p, e->tmp.len);
+		return 0;
+	case B_JSON:
+		put_field(out, s, v->len);
+		return 0;
+	case B_JSONB:
+		put32(out, v->len + 1);
+		buf_addc(out, 1);
+		buf_add(out, s, v->len);
+		return 0;
+	case B_INT2:
+	case B_INT4:
+	case B_INT8:
+		if (js_int64(d, i, &n) == -1)
+			return NEED_TEXT;
+		if (t == B_INT2 && n >= INT16_MIN && n <= INT16_MAX) {
+			put32(out, 2);
+			put16(out, (unsigned)(uint16_t)n);
+		} else if (t == B_INT4 && n >= INT32_MIN && n <= INT32_MAX) {
+			put32(out, 4);
+			put32(out, (uint32_t)n);
+		} else if (t == B_INT8) {
+			put32(out, 8);
+			put64(out, (uint64_t)n);
+		} else
+			return NEED_TEXT;
+		return 0;
+	case B_BOOL:
+		if (v->type != JS_TRUE && v->type != JS_FALSE)
+			return NEED_TEXT;
+		put32(out, 1);
+		buf_addc(out, v->type == JS_TRUE);
+		return 0;
+	case B_TSTZ:
+		if (v->type != JS_STRING || v->n ||
+		    tstz_strict(s + 1, v->len - 2, &n) == -1)
+			return NEED_TEXT;
+		put32(out, 8);
+		put64(out, (uint64_t)n);
+		return 0;
+	case B_UUID:
+		if (v->type != JS_STRING || v->n ||
+		    uuid_canonical(s + 1, v->len - 2, u) == -1)
+			return NEED_TEXT;
+		put_field(out, (const char *)u, 16);
+		return 0;
+	default:
+		return NEED_TEXT;
+	}
+}
+
+static int
+digits(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+static int
+two(const char *s)
+{
+	return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+/*
+ * A strict RFC 3339 timestamp, YYYY-MM-DD{T| }HH:MM:SS[.f{1,6}]{Z|+hh:mm},
+ * as microseconds since 2000-01-01 UTC: 0, or -1 for anything else.
+ * tm_parse checks the date and the range; the fraction has at most six
+ * digits so that nothing is rounded, and the offset stays within the
+ * +-15:59 PostgreSQL accepts.
+ */
+static int
+tstz_strict(const char *s, size_t n, int64_t *us)
+{
+	const char *why;
+	int64_t ns;
+	size_t i = 19, f;
+
+	if (n < 20 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) ||
+	    s[7] != '-' || !digits(s + 8, 2) || (s[10] != 'T' &&
+	    s[10] != ' ') || !digits(s + 11, 2) || s[13] != ':' ||
+	    !digits(s + 14, 2) || s[16] != ':' || !digits(s + 17, 2) ||
+	    two(s + 11) > 23 || two(s + 14) > 59 || two(s + 17) > 59)
+		return -1;
+	if (s[i] == '.') {
+		for (f = ++i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			;
+		if (i == f || i - f > 6)
+			return -1;
+	}
+	if (i + 1 == n && s[i] == 'Z')
+		;
+	else if (i + 6 == n && (s[i] == '+' || s[i] == '-') &&
+	    digits(s + i + 1, 2) && s[i + 3] == ':' && digits(s + i + 4, 2) &&
+	    two(s + i + 1) <= 15 && two(s + i + 4) <= 59)
+		;
+	else
+		return -1;
+	if (tm_parse(s, n, &ns, &why) == -1)
+		return -1;
+	*us = ns / 1000 - PG_EPOCH_US;
+	return 0;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
 	return -1;
+}
+
+/* A uuid in the canonical 8-4-4-4-12 hex form, either case: 0 or -1. */
+static int
+uuid_canonical(const char *s, size_t n, unsigned char *u)
+{
+	size_t i, k = 0;
+	int hi, lo;
+
+	if (n != 36)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return -1;
+			continue;
+		}
+		if ((hi = hexval((unsigned char)s[i])) < 0 ||
+		    (lo = hexval((unsigned char)s[i + 1])) < 0)
+			return -1;
+		u[k++] = (unsigned char)(hi << 4 | lo);
+		i++;
+	}
+	return 0;
 }
 
 /* COPY text format: backslash, tab, newline and return are escaped. */

@@ -106,6 +106,7 @@ batch_reset(struct batch *b, int64_t no)
 	buf_reset(&b->lines);
 	buf_reset(&b->copy);
 	buf_reset(&b->wmtext);
+	b->binary = 1;		/* until a record needs text */
 	b->nrow = 0;
 }
 
@@ -601,7 +602,12 @@ prepare_conn(struct worker *w)
 	return 0;
 }
 
-/* Send rows [lo, hi) with one COPY per run of equal signatures. */
+/*
+ * Send rows [lo, hi) with one COPY per run of equal signatures, in the
+ * batch's format: text, or binary (header, the rows' tuples, trailer).
+ * Either way an error's context names the row as "line N" of the COPY
+ * and, for a value the server could not take, its column.
+ */
 static int
 copy_rows(struct worker *w, struct batch *b, size_t lo, size_t hi,
     int64_t *bad, int64_t *loaded)
@@ -615,6 +621,7 @@ copy_rows(struct worker *w, struct batch *b, size_t lo, size_t hi,
 		const char *s;
 		size_t n, off;
 		int64_t rows = 0, line;
+		int ok = 1;
 
 		for (j = i + 1; j < hi && b->row[j].sig == b->row[i].sig; j++)
 			;
@@ -622,18 +629,24 @@ copy_rows(struct worker *w, struct batch *b, size_t lo, size_t hi,
 		buf_addf(&w->sql, "COPY %s (", staging ? "pg_temp." STAGE_NAME :
 		    p->t.qname);
 		plan_columns(p, w->conn, &w->sql, b->row[i].sig, staging);
-		buf_adds(&w->sql, ") FROM STDIN");
+		buf_adds(&w->sql, b->binary ? ") FROM STDIN (FORMAT binary)" :
+		    ") FROM STDIN");
 		if (pg_copy_begin(w->conn, buf_cstr(&w->sql), &w->err) == -1)
 			return -1;
+		if (b->binary)
+			ok = pg_copy_put(w->conn, COPY_BIN_HEADER,
+			    COPY_BIN_HEADER_LEN, &w->err) == 0;
 		s = b->copy.p + b->row[i].copy_off;
 		n = b->row[j - 1].copy_off + b->row[j - 1].copy_len -
 		    b->row[i].copy_off;
-		for (off = 0; off < n; off += 1 << 20) {
+		for (off = 0; ok && off < n; off += 1 << 20) {
 			size_t k = n - off < (1 << 20) ? n - off : (1 << 20);
 
-			if (pg_copy_put(w->conn, s + off, k, &w->err) == -1)
-				break;
+			ok = pg_copy_put(w->conn, s + off, k, &w->err) == 0;
 		}
+		if (ok && b->binary)
+			(void)pg_copy_put(w->conn, COPY_BIN_TRAILER,
+			    COPY_BIN_TRAILER_LEN, &w->err);
 		if (pg_copy_end(w->conn, NULL, &rows, &w->err) == -1) {
 			line = pg_copy_line(&w->err, rel);
 			if (line > 0 && (size_t)line <= j - i)

@@ -1,10 +1,11 @@
 /*
  * pg-load's parts: the plan (pg-load.c: options, the read loop, batches,
- * the ledger's run), the COPY encoder (encode.c: a record to a COPY text
- * line for the target's columns) and the loader (load.c: worker threads,
- * one connection each, that run a batch in a transaction in the chosen
- * mode, bisect failing batches and record them in the ledger) and the
- * watermark (watermark.c: --watermark's values and their ledger max).
+ * the ledger's run), the COPY encoder (encode.c: a record to a COPY tuple
+ * for the target's columns, in binary when that is exact, else a line of
+ * text), the loader (load.c: worker threads, one connection each, that
+ * run a batch in a transaction in the chosen mode, bisect failing batches
+ * and record them in the ledger) and the watermark (watermark.c:
+ * --watermark's values and their ledger max).
  */
 #ifndef PG_LOAD_H
 #define PG_LOAD_H
@@ -74,7 +75,7 @@ struct plan {
 
 struct row {
 	size_t		 line_off, line_len;	/* the record in b->lines */
-	size_t		 copy_off, copy_len;	/* its COPY line in b->copy */
+	size_t		 copy_off, copy_len;	/* its COPY tuple in b->copy */
 	int64_t		 lineno;
 	int64_t		 src_row;	/* --row-field's value, else lineno */
 	uint64_t	 sig;		/* bit set: a default column is absent */
@@ -99,6 +100,7 @@ struct batch {
 	uint64_t	 end_offset;
 	uint64_t	 checksum;
 	struct buf	 lines, copy;
+	int		 binary;	/* b->copy holds binary COPY tuples */
 	struct row	*row;
 	size_t		 nrow, caprow;
 	struct rej	*rej;
@@ -111,11 +113,21 @@ struct batch {
 
 /* encode.c */
 struct encoder;
-struct encoder *enc_new(struct plan *);
 /*
- * Encode the record line[0..len) into b (a new struct row). 0: done;
- * -1: rejected, with msg/path filled (path may be ""). *src_row is the
- * row to report for it: lineno, or the integer in --row-field.
+ * An encoder for p's table. enc_new asks the database for the columns'
+ * types (by OID) to know whether binary COPY can carry them; enc_new_typed
+ * takes them from typoid[i], one per column of p->t (NULL: text only).
+ */
+struct encoder *enc_new(struct plan *);
+struct encoder *enc_new_typed(struct plan *, const unsigned *typoid);
+/*
+ * Encode the record line[0..len) into b (a new struct row): as a binary
+ * COPY tuple while b->binary is set and every value of the record has an
+ * exact binary form, else as a line of COPY text; the first record that
+ * needs text turns the whole batch to text (b->binary = 0, the rows
+ * before it encoded again from b->lines). 0: done; -1: rejected, with
+ * msg/path filled (path may be ""). *src_row is the row to report for
+ * it: lineno, or the integer in --row-field.
  */
 int	 enc_record(struct encoder *, struct batch *, const char *line,
 	    size_t len, int64_t lineno, int64_t *src_row, char *msg,
@@ -150,6 +162,12 @@ int	 wm_classify(const char *, size_t, int64_t *ns);
 int	 wm_text_cmp(const char *, size_t, const char *, size_t, int *cmp);
 int	 wm_commit(struct plan *, PGconn *, struct batch *, struct pg_err *);
 const char *wm_kind_name(int kind);
+
+/* Binary COPY framing (the tuples are the encoder's). */
+#define COPY_BIN_HEADER		"PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0"
+#define COPY_BIN_HEADER_LEN	19
+#define COPY_BIN_TRAILER	"\377\377"
+#define COPY_BIN_TRAILER_LEN	2
 
 #define STAGE_NAME	"sluice_stage"
 #define STAGE_ROW	"_sluice_row"
