@@ -61,6 +61,7 @@ plan_init(struct plan *p, enum mode mode, int extra)
 	p->t.name = "t";
 	p->t.qname = "\"t\"";
 	p->t.ncol = NCOL;
+	p->t.binary_ok = 1;
 	p->t.col = calloc(NCOL, sizeof(*p->t.col));
 	p->writable = calloc(NCOL, sizeof(int));
 	p->defbit = calloc(NCOL, sizeof(int));
@@ -73,6 +74,7 @@ plan_init(struct plan *p, enum mode mode, int extra)
 		p->t.col[i].has_default = cols[i].has_default;
 		p->writable[i] = 1;
 		p->defbit[i] = cols[i].has_default ? bits++ : -1;
+		p->t.col[i].typoid = cols[i].oid;
 		oids[i] = cols[i].oid;
 	}
 	if (extra) {
@@ -96,8 +98,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	plan_init(&plans[0], M_APPEND, 0);
 	plan_init(&plans[1], M_UPSERT, 1);
-	encs[0] = enc_new_typed(&plans[0], oids);
-	encs[1] = enc_new_typed(&plans[1], oids);
+	encs[0] = enc_new(&plans[0]);
+	encs[1] = enc_new(&plans[1]);
 	return 0;
 }
 

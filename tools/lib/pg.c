@@ -345,7 +345,9 @@ pg_table_load(PGconn *conn, const char *schema, const char *table,
 	}
 	t->qname = buf_cstr(&q);
 	p[0] = t->qname;
-	r = pg_exec(conn, "SELECT c.oid, n.nspname, c.relname FROM pg_class c "
+	r = pg_exec(conn, "SELECT c.oid, n.nspname, c.relname, "
+	    "current_setting('server_encoding') = 'UTF8' AND "
+	    "current_setting('integer_datetimes') = 'on' FROM pg_class c "
 	    "JOIN pg_namespace n ON n.oid = c.relnamespace "
 	    "WHERE c.oid = to_regclass($1) AND c.relkind IN ('r','p','f','v')",
 	    1, p, e);
@@ -362,6 +364,7 @@ pg_table_load(PGconn *conn, const char *schema, const char *table,
 	t->oid = (unsigned)strtoul(PQgetvalue(r, 0, 0), NULL, 10);
 	t->schema = xstrdup(PQgetvalue(r, 0, 1));
 	t->name = xstrdup(PQgetvalue(r, 0, 2));
+	t->binary_ok = PQgetvalue(r, 0, 3)[0] == 't';
 	PQclear(r);
 
 	snprintf(oid, sizeof(oid), "%u", t->oid);
@@ -371,7 +374,7 @@ pg_table_load(PGconn *conn, const char *schema, const char *table,
 	    "CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END, "
 	    "coalesce(b.typcategory, t.typcategory), "
 	    "a.atthasdef OR a.attidentity <> '', a.attidentity, "
-	    "a.attgenerated <> '', a.attnotnull "
+	    "a.attgenerated <> '', a.attnotnull, a.atttypid "
 	    "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
 	    "LEFT JOIN pg_type b ON t.typtype = 'd' AND b.oid = t.typbasetype "
 	    "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND "
@@ -392,6 +395,7 @@ pg_table_load(PGconn *conn, const char *schema, const char *table,
 		c->identity = PQgetvalue(r, i, 6)[0];
 		c->generated = PQgetvalue(r, i, 7)[0] == 't';
 		c->notnull = PQgetvalue(r, i, 8)[0] == 't';
+		c->typoid = (unsigned)strtoul(PQgetvalue(r, i, 9), NULL, 10);
 	}
 	t->ncol = (size_t)n;
 	PQclear(r);

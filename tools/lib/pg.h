@@ -46,6 +46,7 @@ enum pg_kind {
 struct pg_column {
 	char		*name;
 	char		*type;		/* format_type(): "numeric(12,2)" */
+	unsigned	 typoid;	/* pg_attribute.atttypid */
 	int		 attnum;
 	enum pg_kind	 kind;
 	int		 has_default;	/* DEFAULT, serial or identity */
@@ -65,6 +66,8 @@ struct pg_table {
 	char		*name;
 	char		*qname;		/* "schema"."name", quoted */
 	unsigned	 oid;
+	int		 binary_ok;	/* UTF8 server, integer timestamps: binary
+					   COPY means what text COPY means */
 	struct pg_column *col;
 	size_t		 ncol;
 	struct pg_unique *uniq;

@@ -71,7 +71,6 @@ struct encoder {
 	struct buf	 tmp, lit, extra;
 };
 
-static unsigned	*column_types(struct plan *);
 static int	 parse(struct encoder *, const char *, size_t, int64_t,
 		    int64_t *, char *, size_t, char *, size_t, int *);
 static int	 encode_text(struct encoder *, struct buf *, int64_t,
@@ -93,16 +92,6 @@ static int	 uuid_canonical(const char *, size_t, unsigned char *);
 struct encoder *
 enc_new(struct plan *p)
 {
-	unsigned *oid = column_types(p);
-	struct encoder *e = enc_new_typed(p, oid);
-
-	free(oid);
-	return e;
-}
-
-struct encoder *
-enc_new_typed(struct plan *p, const unsigned *typoid)
-{
 	struct encoder *e = xcalloc(1, sizeof(*e));
 	size_t i;
 
@@ -116,9 +105,14 @@ enc_new_typed(struct plan *p, const unsigned *typoid)
 	e->mv = xcalloc(p->nmap + 1, sizeof(*e->mv));
 	e->mok = xcalloc(p->nmap + 1, sizeof(int));
 	e->bin = xcalloc(p->t.ncol + 1, 1);
-	e->binary = typoid != NULL;
-	for (i = 0; typoid != NULL && i < p->t.ncol; i++) {
-		switch (typoid[i]) {	/* pg_type.h's OIDs */
+	/*
+	 * Binary text values are converted from the client's encoding one
+	 * value at a time, so on a server that is not UTF8 a conversion
+	 * error would name a column that text COPY does not name.
+	 */
+	e->binary = p->t.binary_ok;
+	for (i = 0; e->binary && i < p->t.ncol; i++) {
+		switch (p->t.col[i].typoid) {	/* pg_type.h's OIDs */
 		case 25:	/* text */
 		case 1043:	/* varchar */
 			e->bin[i] = B_TEXT;
@@ -153,50 +147,6 @@ enc_free(struct encoder *e)
 	buf_free(&e->lit);
 	buf_free(&e->extra);
 	free(e);
-}
-
-/*
- * The type OID of each column of p's table, or NULL (load in text) when
- * the database cannot be asked or is not UTF8 with integer timestamps:
- * binary text values are converted from the client's encoding one value
- * at a time, so a conversion error would name a column text COPY does
- * not name. pg_table_load has the types only as format_type() names,
- * which a same-named type earlier in the search path could shadow.
- */
-static unsigned *
-column_types(struct plan *p)
-{
-	struct pg_err err;
-	PGconn *conn;
-	PGresult *r;
-	unsigned *oid = NULL;
-	char rel[16];
-	const char *params[1] = { rel };
-	size_t i;
-	int k, n;
-
-	if ((conn = pg_connect(p->dsn, "pg-load", &err)) == NULL)
-		return NULL;
-	snprintf(rel, sizeof(rel), "%u", p->t.oid);
-	r = pg_exec(conn, "SELECT attnum, atttypid, current_setting("
-	    "'server_encoding') = 'UTF8' AND current_setting("
-	    "'integer_datetimes') = 'on' FROM pg_attribute WHERE attrelid = "
-	    "$1::oid AND attnum > 0 AND NOT attisdropped", 1, params, &err);
-	if (r != NULL && (n = PQntuples(r)) > 0 &&
-	    PQgetvalue(r, 0, 2)[0] == 't') {
-		oid = xcalloc(p->t.ncol + 1, sizeof(*oid));
-		for (k = 0; k < n; k++) {
-			int attnum = atoi(PQgetvalue(r, k, 0));
-
-			for (i = 0; i < p->t.ncol; i++)
-				if (p->t.col[i].attnum == attnum)
-					oid[i] = (unsigned)strtoul(
-					    PQgetvalue(r, k, 1), NULL, 10);
-		}
-	}
-	PQclear(r);
-	PQfinish(conn);
-	return oid;
 }
 
 /* A JSON pointer for a key: "/" and the key with ~ and / escaped. */

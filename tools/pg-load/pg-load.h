@@ -114,12 +114,10 @@ struct batch {
 /* encode.c */
 struct encoder;
 /*
- * An encoder for p's table. enc_new asks the database for the columns'
- * types (by OID) to know whether binary COPY can carry them; enc_new_typed
- * takes them from typoid[i], one per column of p->t (NULL: text only).
+ * An encoder for p's table: binary COPY tuples when the server and every
+ * column's type (p->t.col[i].typoid) allow it, else text.
  */
 struct encoder *enc_new(struct plan *);
-struct encoder *enc_new_typed(struct plan *, const unsigned *typoid);
 /*
  * Encode the record line[0..len) into b (a new struct row): as a binary
  * COPY tuple while b->binary is set and every value of the record has an
