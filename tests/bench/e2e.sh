@@ -13,8 +13,8 @@
 # - psql \copy of a CSV cleaned beforehand (the floor: no checks at all);
 # - the seed-style node script (tests/bench/e2e-node.js: csv-parse, checks
 #   in JavaScript, a Set of session ids, 500-row multi-row INSERTs with
-#   node-postgres), on the first 100 000 sessions, when node and
-#   `npm install csv-parse pg` work.
+#   node-postgres), on the first 100 000 sessions (BENCH_NODE_ROWS to
+#   change), when node and `npm install csv-parse pg` work.
 # Every timed command empties the table first. Before the timing, each
 # approach runs once and must leave the same rows as the sluice pipeline:
 # the same count and checksum of the table's contents.
@@ -27,7 +27,7 @@ root=$(cd "$here/../.." && pwd)
 schema="$root/tests/fixtures/e2e-sessions.schema.json"
 in="$BENCH_DATA/sessions.csv"
 clean="$BENCH_DATA/e2e-sessions-clean.csv"
-node_rows=100000
+node_rows=${BENCH_NODE_ROWS:-100000}
 [ "$BENCH_ROWS" -lt "$node_rows" ] && node_rows=$BENCH_ROWS
 small="$BENCH_DATA/e2e-sessions-$node_rows.csv"
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-e2e.XXXXXX")
