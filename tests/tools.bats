@@ -13,7 +13,7 @@ tools() {
 }
 
 @test "every tool has a man page that mandoc -Tlint passes" {
-	for t in $(tools); do
+	for t in $(tools) sluice-backfill sluice-verify; do
 		[ -f "$ROOT/man/man1/$t.1" ] || fail "$t has no man page"
 	done
 	run mandoc -Tlint -Wwarning "$ROOT"/man/man1/*.1 "$ROOT"/man/man7/*.7

@@ -3,6 +3,8 @@
 #
 #   bench_gen FILE 'command writing FILE'   make an input once
 #   bench_compare "title" INPUT "sluice command" "peer name" "peer command"
+#   bench_pg_start DIR                       a throwaway PostgreSQL in DIR
+#   bench_npm DIR PACKAGE...                 node packages into DIR
 #
 # Both commands of a comparison run in the same hyperfine invocation, with
 # stdin from INPUT and stdout to /dev/null; peak RSS comes from GNU time.
@@ -54,4 +56,27 @@ bench_compare() {
 	mbs=$(awk -v s="$s" -v n="$size" 'BEGIN { if (s > 0) printf "%.0f", n / s / 1e6; else print "n/a" }')
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$title" "$s" "$peer" "$p" \
 	    "$speed" "$mbs" "$rss" "$prss" >>"$BENCH_DATA/results.tsv"
+}
+
+# Start a throwaway PostgreSQL in DIR/db and export PGHOST, PGPORT, PGUSER
+# and PGDATABASE; the server and DIR are destroyed when the script exits.
+bench_pg_start() {
+	local dir=$1 env pgsh
+	pgsh="$(cd "$(dirname "${BASH_SOURCE[0]}")/../lib" && pwd)/pg.sh"
+	chmod 755 "$dir"	# the server may run as another user
+	# shellcheck disable=SC2064 # expand now: DIR is local
+	trap "'$pgsh' destroy '$dir/db' >/dev/null 2>&1; rm -rf '$dir'" EXIT
+	env=$("$pgsh" start "$dir/db") || return 1
+	eval "$env"
+	export PGHOST PGPORT PGUSER PGDATABASE
+}
+
+# Install node packages into DIR/node_modules (for NODE_PATH); fails when
+# node or npm is missing or the install fails.
+bench_npm() {
+	local dir=$1
+	shift
+	command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 &&
+	    (cd "$dir" && npm install --silent --no-audit --no-fund "$@" \
+	        >/dev/null 2>&1)
 }

@@ -14,19 +14,13 @@
 . "$(dirname "$0")/lib.sh"
 
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
 ev="$BENCH_DATA/events.jsonl"
 clean="$BENCH_DATA/pg-load-events.jsonl"
 csv="$BENCH_DATA/pg-load-events.csv"
 small="$BENCH_DATA/pg-load-events-100k.jsonl"
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-pg.XXXXXX")
-trap '"$root/tests/lib/pg.sh" destroy "$work/db" >/dev/null 2>&1; rm -rf "$work"' EXIT
-
-chmod 755 "$work"	# the server may run as another user
-env=$("$root/tests/lib/pg.sh" start "$work/db") ||
+bench_pg_start "$work" ||
     { echo "bench: pg-load: cannot start PostgreSQL" >&2; exit 1; }
-eval "$env"
-export PGHOST PGPORT PGUSER PGDATABASE
 
 cols="id, event_type, occurred_at, session_id, user_id, app, model_id, properties"
 psql -Xq -v ON_ERROR_STOP=1 <<SQL
@@ -73,8 +67,7 @@ bench_compare "pg-load upsert 1M events" "$clean" \
     "psql -Xq -c 'truncate analytics_events_u' && pg-load -q -t analytics_events_u --mode upsert -k id --map 'occurred_at=.occurred_at // .created_at' --map model_id=.modelId" \
     "pg-load append" "$empty $load"
 
-if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 &&
-    (cd "$work" && npm install --silent --no-audit --no-fund pg >/dev/null 2>&1); then
+if bench_npm "$work" pg; then
 	bench_compare "pg-load 100k events" "$small" "$empty $load" \
 	    "node pg 500-row INSERT" \
 	    "$empty NODE_PATH='$work/node_modules' node '$here/pg-load-node.js' analytics_events"
