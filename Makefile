@@ -22,6 +22,7 @@ B        = build/$(MODE)
 
 TOOLS    = $(filter-out lib,$(notdir $(wildcard tools/*)))
 BINS     = $(addprefix bin/,$(TOOLS))
+RUNBOOKS = scripts/sluice-backfill scripts/sluice-verify
 LIB_SRC  = $(wildcard tools/lib/*.c)
 LIB_OBJ  = $(patsubst tools/lib/%.c,$(B)/lib/%.o,$(LIB_SRC))
 LIB      = $(B)/libsluice.a
@@ -72,12 +73,13 @@ check: all unit
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(MANDIR)/man7
-	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BINS) $(RUNBOOKS) $(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(wildcard man/man1/*.1) $(DESTDIR)$(MANDIR)/man1
 	install -m 644 $(wildcard man/man7/*.7) $(DESTDIR)$(MANDIR)/man7
 
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(TOOLS))
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(TOOLS) $(notdir $(RUNBOOKS)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/,$(patsubst man/%,%,$(MANS)))
 
 lint:
 	mandoc -Tlint -Wwarning $(MANS)

@@ -113,6 +113,13 @@ PY
 	assert_success
 	refute_output --partial MISMATCH
 	assert_line --regexp "^total +$(wc -l <"$D/expect.rows") +$(wc -l <"$D/expect.rows")\$"
+	# the file from standard input ("-"); an unreadable file is 66
+	run "$ROOT/scripts/sluice-verify" -f - -e '.occurred_at // .created_at' \
+	    -t w1_events -c created_at -p month <valid.jsonl
+	assert_success
+	refute_output --partial MISMATCH
+	run -66 "$ROOT/scripts/sluice-verify" -f nonexistent.jsonl -e .t \
+	    -t w1_events -c created_at
 	q "DELETE FROM w1_events WHERE ctid = (SELECT min(ctid) FROM w1_events
 	   WHERE created_at >= '2024-06-01Z' AND created_at < '2024-07-01Z')"
 	run -1 "$ROOT/scripts/sluice-verify" -f valid.jsonl -e '.occurred_at // .created_at' \
