@@ -5,7 +5,8 @@
 #   parsing at all), on one connection, and pg-load --jobs 2 against it;
 # - a node script inserting 500-row multi-row INSERTs with node-postgres
 #   (tests/bench/pg-load-node.js; the legacy approach), on the first 100 000
-#   events, when node and `npm install pg` work;
+#   events, when node and `npm install pg` work, and bare \copy of the
+#   same 100 000 rows against it (the most any loader can gain);
 # - pg-load --mode upsert (staging table, ON CONFLICT on a primary key)
 #   against pg-load's own append.
 # Every timed command empties its table first. A throwaway server is
@@ -18,6 +19,7 @@ ev="$BENCH_DATA/events.jsonl"
 clean="$BENCH_DATA/pg-load-events.jsonl"
 csv="$BENCH_DATA/pg-load-events.csv"
 small="$BENCH_DATA/pg-load-events-100k.jsonl"
+csv100k="$BENCH_DATA/pg-load-events-100k.csv"
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-pg.XXXXXX")
 bench_pg_start "$work" ||
     { echo "bench: pg-load: cannot start PostgreSQL" >&2; exit 1; }
@@ -68,9 +70,14 @@ bench_compare "pg-load upsert 1M events" "$clean" \
     "pg-load append" "$empty $load"
 
 if bench_npm "$work" pg; then
+	node="$empty NODE_PATH='$work/node_modules' node '$here/pg-load-node.js' analytics_events"
 	bench_compare "pg-load 100k events" "$small" "$empty $load" \
-	    "node pg 500-row INSERT" \
-	    "$empty NODE_PATH='$work/node_modules' node '$here/pg-load-node.js' analytics_events"
+	    "node pg 500-row INSERT" "$node"
+	# The ceiling of any loader into the same server: bare \copy.
+	bench_gen "$csv100k" "head -n 100000 '$csv' > '$csv100k'"
+	bench_compare "floor: psql \\copy csv 100k" "$small" \
+	    "$empty psql -Xq -c \"\\\\copy analytics_events ($cols) from '$csv100k' csv\"" \
+	    "node pg 500-row INSERT" "$node"
 else
 	echo "bench: node or npm pg unavailable; skipping the node comparison" >&2
 fi
