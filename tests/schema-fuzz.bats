@@ -47,7 +47,7 @@ setup() {
 @test "a keyword repeated in a nested schema is refused with its location" {
 	printf '%s\n' '{"properties":{"a":{"minimum":1,"minimum":2}}}' >"$T/s.json"
 	run --separate-stderr -65 jsonl-validate -s "$T/s.json" <<<'{}'
-	assert_equal "$stderr" "jsonl-validate: $T/s.json: invalid schema: /properties/a/minimum: duplicate keyword \"minimum\""
+	assert_equal "$stderr" "jsonl-validate: $T/s.json: invalid schema: /properties/a: duplicate keyword \"minimum\""
 }
 
 @test "a schema error under a key with a newline stays on one line" {
