@@ -4,7 +4,7 @@
 #
 #   gen | jsonl-validate -s events.schema.json -r REJ1
 #       | dedupe -k .session_id -k .event_type -k '.occurred_at // .created_at'
-#                --memory LOAD_DEDUPE_MEMORY -d DUPES -r REJ2
+#                --memory LOAD_DEDUPE_MEMORY (default 64M) -d DUPES -r REJ2
 #       | pg-load -t analytics_events -r REJ3
 #
 # into a throwaway PostgreSQL. Every second each tool's VmRSS is read from
@@ -21,7 +21,7 @@ set -euo pipefail
 
 : "${BENCH_DATA:?run through tests/bench/run or set BENCH_DATA}"
 rows=${LOAD_ROWS:-10000000}
-memory=${LOAD_DEDUPE_MEMORY:-256M}
+memory=${LOAD_DEDUPE_MEMORY:-64M}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 export PATH="${LOAD_BIN:-$root/bin}:$PATH"	# LOAD_BIN: other builds
