@@ -436,6 +436,20 @@ path_of(const struct js_doc *d, int target, struct buf *b, struct buf *tmp)
 
 /* ---- compile ---- */
 
+/*
+ * A message names schema locations by keys, which may hold control
+ * characters: show them as '?' so a message stays one line.
+ */
+static void
+one_line(char *m, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if ((unsigned char)m[k] < 0x20 || m[k] == 0x7f)
+			m[k] = '?';
+}
+
 static int
 cerr(struct schema *s, int at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -452,6 +466,7 @@ cerr(struct schema *s, int at, const char *fmt, ...)
 	va_end(ap);
 	path_of(&s->doc, at, &p, &t);
 	snprintf(s->err, s->errlen, "%s%s%s", p.p, *p.p ? ": " : "", m);
+	one_line(s->err, strlen(s->err));
 	buf_free(&p);
 	buf_free(&t);
 	return -1;
@@ -466,15 +481,18 @@ cwarn(struct schema *s, int at, const char *fmt, ...)
 {
 	struct buf p = BUF_INIT, t = BUF_INIT;
 	char m[200];
+	size_t start;
 	va_list ap;
 
 	path_of(&s->doc, at, &p, &t);
+	start = s->warnings.len;
 	if (*p.p)
 		buf_addf(&s->warnings, "%s: ", p.p);
 	va_start(ap, fmt);
 	vsnprintf(m, sizeof(m), fmt, ap);
 	va_end(ap);
 	buf_adds(&s->warnings, m);
+	one_line(s->warnings.p + start, s->warnings.len - start);
 	buf_addc(&s->warnings, '\n');
 	buf_free(&p);
 	buf_free(&t);
@@ -702,8 +720,9 @@ resolve_ref(struct schema *s, int at, const char *ref, size_t n)
 		    n), ref);
 		goto out;
 	}
+	/* "#" alone is the root: frag is then empty, and frag.p NULL. */
 	p = frag.p;
-	e = frag.p + frag.len;
+	e = frag.len > 0 ? frag.p + frag.len : p;
 	while (p != NULL && p < e) {
 		const char *q = memchr(p + 1, '/', (size_t)(e - p - 1));
 
@@ -765,12 +784,47 @@ static const char *const unsupported_keywords[] = {
 static int keyword(struct schema *, struct node *, const char *, size_t,
     int);
 
+/*
+ * The keywords that set something in a node. One given twice in the same
+ * schema object is refused: JSON leaves the meaning of a repeated key
+ * open, and a second "type" or "required" would otherwise merge with or
+ * silently replace the first.
+ */
+static const char *const node_keywords[] = {
+	"type", "enum", "const", "required", "properties",
+	"patternProperties", "additionalProperties", "propertyNames",
+	"dependentRequired", "minProperties", "maxProperties", "items",
+	"prefixItems", "contains", "minContains", "maxContains", "minItems",
+	"maxItems", "uniqueItems", "minLength", "maxLength", "pattern",
+	"format", "minimum", "maximum", "exclusiveMinimum",
+	"exclusiveMaximum", "multipleOf", "allOf", "anyOf", "oneOf", "not",
+	"if", "then", "else", "$ref", "$defs", "definitions",
+	"x-sluice-enum-ci", NULL
+};
+
+/* 1 if keyword w[0..n) was already seen in this object (bits in *seen). */
+static int
+repeated(const char *w, size_t n, uint64_t *seen)
+{
+	int j;
+
+	for (j = 0; node_keywords[j] != NULL; j++)
+		if (is_key(w, n, node_keywords[j])) {
+			if (*seen >> j & 1)
+				return 1;
+			*seen |= (uint64_t)1 << j;
+			return 0;
+		}
+	return 0;
+}
+
 static struct node *
 compile(struct schema *s, int i)
 {
 	const struct js_val *v = &s->doc.v[i];
 	struct node *nd;
 	struct buf kb = BUF_INIT;
+	uint64_t seen = 0;
 	int k, ci;
 
 	if (s->nodes[i] != NULL)
@@ -806,6 +860,12 @@ compile(struct schema *s, int i)
 	for (k = i + 1; k < (int)v->end; k = s->doc.v[k + 1].end) {
 		buf_reset(&kb);
 		js_str(&s->doc, k, &kb);
+		if (repeated(kb.p ? kb.p : "", kb.len, &seen)) {
+			cerr(s, k, "duplicate keyword \"%.*s\"", (int)kb.len,
+			    kb.p);
+			buf_free(&kb);
+			return NULL;
+		}
 		if (keyword(s, nd, kb.p ? kb.p : "", kb.len, k) == -1) {
 			buf_free(&kb);
 			return NULL;
