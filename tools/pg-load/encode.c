@@ -84,6 +84,8 @@ static int	 encode_value(struct encoder *, struct buf *,
 		    size_t);
 static int	 array_literal(struct encoder *, const struct js_doc *, int,
 		    struct buf *);
+static const char *contents(struct encoder *, const struct js_doc *, int,
+		    size_t *, char *, size_t);
 static int	 binary_value(struct encoder *, struct buf *, enum bin_type,
 		    const struct js_doc *, int, char *, size_t);
 static int	 tstz_strict(const char *, size_t, int64_t *);
@@ -540,6 +542,30 @@ encode_binary(struct encoder *e, struct buf *out, int64_t lineno,
 }
 
 /*
+ * The contents of string value i of d: in place when it has no escapes,
+ * else decoded into e->tmp. NULL with msg when it holds a NUL, which
+ * PostgreSQL text cannot.
+ */
+static const char *
+contents(struct encoder *e, const struct js_doc *d, int i, size_t *len,
+    char *msg, size_t msglen)
+{
+	if (!d->v[i].n) {
+		*len = d->v[i].len - 2;
+		return js_text(d, i) + 1;
+	}
+	buf_reset(&e->tmp);
+	js_str(d, i, &e->tmp);
+	if (memchr(e->tmp.p, '\0', e->tmp.len) != NULL) {
+		snprintf(msg, msglen, "string contains \\u0000, which "
+		    "PostgreSQL text cannot hold");
+		return NULL;
+	}
+	*len = e->tmp.len;
+	return e->tmp.p;
+}
+
+/*
  * Value i of d as a binary field of type t, when that is exactly what the
  * text path's form of it would give: 0; NEED_TEXT; -1 with msg (the
  * rejects of the text path).
@@ -549,8 +575,9 @@ binary_value(struct encoder *e, struct buf *out, enum bin_type t,
     const struct js_doc *d, int i, char *msg, size_t msglen)
 {
 	const struct js_val *v = &d->v[i];
-	const char *s = js_text(d, i);
+	const char *s = js_text(d, i), *str;
 	unsigned char u[16];
+	size_t len;
 	int64_t n;
 
 	if (v->type == JS_NULL) {
@@ -563,18 +590,9 @@ binary_value(struct encoder *e, struct buf *out, enum bin_type t,
 			put_field(out, s, v->len);	/* source text */
 			return 0;
 		}
-		if (!v->n) {
-			put_field(out, s + 1, v->len - 2);
-			return 0;
-		}
-		buf_reset(&e->tmp);
-		js_str(d, i, &e->tmp);
-		if (memchr(e->tmp.p, '\0', e->tmp.len) != NULL) {
-			snprintf(msg, msglen, "string contains \\u0000, which "
-			    "PostgreSQL text cannot hold");
+		if ((str = contents(e, d, i, &len, msg, msglen)) == NULL)
 			return -1;
-		}
-		put_field(out, e->tmp.p, e->tmp.len);
+		put_field(out, str, len);
 		return 0;
 	case B_JSON:
 		put_field(out, s, v->len);
@@ -749,7 +767,8 @@ encode_value(struct encoder *e, struct buf *out, const struct pg_column *col,
     const struct js_doc *d, int i, char *msg, size_t msglen)
 {
 	const struct js_val *v = &d->v[i];
-	const char *s = js_text(d, i);
+	const char *s = js_text(d, i), *str;
+	size_t len;
 
 	switch (v->type) {
 	case JS_NULL:
@@ -770,19 +789,12 @@ encode_value(struct encoder *e, struct buf *out, const struct pg_column *col,
 			copy_escape(out, s, v->len);
 			return 0;
 		}
-		if (!v->n) {
-			/* No escapes: no backslash, no control characters. */
-			buf_add(out, s + 1, v->len - 2);
-			return 0;
-		}
-		buf_reset(&e->tmp);
-		js_str(d, i, &e->tmp);
-		if (memchr(e->tmp.p, '\0', e->tmp.len) != NULL) {
-			snprintf(msg, msglen, "string contains \\u0000, which "
-			    "PostgreSQL text cannot hold");
+		if ((str = contents(e, d, i, &len, msg, msglen)) == NULL)
 			return -1;
-		}
-		copy_escape(out, e->tmp.p, e->tmp.len);
+		if (v->n)
+			copy_escape(out, str, len);
+		else	/* no escapes: no backslash, no control characters */
+			buf_add(out, str, len);
 		return 0;
 	case JS_ARRAY:
 		if (col->kind == PG_K_ARRAY) {
