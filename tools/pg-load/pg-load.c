@@ -364,7 +364,8 @@ main(int argc, char *argv[])
 	if (!p.stop) {
 		cur->checksum = XXH64_digest(xs);
 		flush_batch(&c, cur, skipping);
-	}
+	} else if (!p.dry_run)
+		load_submit_free(&p, cur);	/* not loaded; a re-run will */
 	if (!p.dry_run)
 		load_finish(&p);
 	if (p.fatal_code != 0) {
