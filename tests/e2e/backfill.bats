@@ -4,6 +4,7 @@
 # --sshlogin path through a local ssh stand-in (tests/e2e/sshstub).
 
 load ../test_helper
+load w1-sums
 bats_require_minimum_version 1.5.0
 
 setup_file() {
@@ -27,22 +28,6 @@ setup() {
 	    --map created_at='.occurred_at // .created_at'
 	    --time '.occurred_at // .created_at' --column created_at
 	    --ledger w1_ledger --run-id bf -w work --shards 4)
-}
-
-table_sum() {
-	q "SELECT count(*) || '|' || coalesce(md5(string_agg(x, '|' ORDER BY x COLLATE \"C\")), '')
-	   FROM (SELECT concat_ws(',', id, event_type, session_id, user_id, app,
-	           to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),
-	           coalesce(properties->>'tool', ''), coalesce(properties->>'risk', '')) AS x
-	         FROM w1_events) AS s"
-}
-
-file_sum() {
-	python3 -c '
-import hashlib, sys
-rows = sorted((l.rstrip("\n") for l in open(sys.argv[1], encoding="utf-8")),
-              key=lambda s: s.encode())
-print("%d|%s" % (len(rows), hashlib.md5("|".join(rows).encode()).hexdigest()))' "$1"
 }
 
 @test "sluice-backfill --help prints the usage and an example" {

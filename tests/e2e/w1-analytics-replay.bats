@@ -6,6 +6,7 @@
 # Data: tests/gen/e2e-events.py (which computes the expected table).
 
 load ../test_helper
+load w1-sums
 bats_require_minimum_version 1.5.0
 
 ROWS=3000
@@ -30,24 +31,6 @@ validate() {
 
 load_events() {
 	pg-load -q -t w1_events -b 500 --map created_at='.occurred_at // .created_at' "$@"
-}
-
-# "count|md5" of the table's canonical rows (see tests/gen/e2e-events.py)
-table_sum() {
-	q "SELECT count(*) || '|' || coalesce(md5(string_agg(x, '|' ORDER BY x COLLATE \"C\")), '')
-	   FROM (SELECT concat_ws(',', id, event_type, session_id, user_id, app,
-	           to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),
-	           coalesce(properties->>'tool', ''), coalesce(properties->>'risk', '')) AS x
-	         FROM w1_events) AS s"
-}
-
-file_sum() {
-	python3 -c '
-import hashlib, sys
-rows = sorted((l.rstrip("\n") for l in open(sys.argv[1], encoding="utf-8")),
-              key=lambda s: s.encode())
-n = int(sys.argv[2]) if len(sys.argv) > 2 else len(rows)
-print("%d|%s" % (len(rows), hashlib.md5("|".join(rows).encode()).hexdigest() if rows else ""))' "$@"
 }
 
 @test "the replay loads every valid event, ignores unknown keys and rejects the rest by line" {
