@@ -41,6 +41,18 @@ with open(sys.argv[2], 'w') as f:
 	assert_output "$(printf '1|1.25|t\n2|-3|f\n3||')"
 }
 
+@test "keys map to their columns whatever their order from record to record" {
+	q "create table $T (id int, a text, b text, c text)"
+	printf '%s\n' '{"id":1,"a":"a1","b":"b1","c":"c1"}' \
+	    '{"b":"b2","id":2,"c":"c2","a":"a2"}' \
+	    '{"x":0,"id":3,"ab":"no","a":"a3"}' \
+	    '{"c":"c4","b":"b4","a":"a4","id":4}' \
+	    '{"id":5,"a":"a5","b":"b5","c":"c5"}' > "$BATS_TEST_TMPDIR/in"
+	pg-load -q -t "$T" < "$BATS_TEST_TMPDIR/in"
+	run q "select id, a, b, c from $T order by id"
+	assert_output "$(printf '1|a1|b1|c1\n2|a2|b2|c2\n3|a3||\n4|a4|b4|c4\n5|a5|b5|c5')"
+}
+
 @test "strings are decoded and tabs, newlines, backslashes and unicode survive" {
 	q "create table $T (id int, name text)"
 	pg-load -q -t "$T" < "$FIX/pg-load-basic.jsonl"
@@ -453,10 +465,59 @@ print(end * 100 // os.path.getsize('$BATS_TEST_TMPDIR/in'))")
 	assert_equal "${stderr_lines[0]}" 'pg-load: row 2: 22P02: invalid input syntax for type integer: "abc"'
 }
 
-@test "--jobs with upsert is refused with the rule" {
-	run_split pg-load -t x --mode upsert -k id -j 2 < /dev/null
-	assert_failure 64
-	assert_equal "${stderr_lines[0]}" "pg-load: --jobs: --mode upsert loads on one connection so that the last record of a key wins; use --jobs 1"
+@test "--jobs 3 upsert applies batches in input order: the same rows and counts as one connection" {
+	q "create table $T (k int primary key, v int)"
+	q "create table ${T}_u (k int primary key, v int)"
+	python3 -c "
+for i in range(1, 3001):
+    print('{\"k\":%d,\"v\":%d}' % (i * 7 % 50, i))" > "$BATS_TEST_TMPDIR/in"
+	run_split pg-load -t "$T" --mode upsert -k k -b 7 < "$BATS_TEST_TMPDIR/in"
+	one=$(sed -E 's/, [0-9.]+ s, .* rows\/s$//' <<<"$stderr")
+	run_split pg-load -t "${T}_u" --mode upsert -k k -b 7 -j 3 < "$BATS_TEST_TMPDIR/in"
+	three=$(sed -E 's/, [0-9.]+ s, .* rows\/s$//' <<<"$stderr")
+	assert_equal "$three" "$one"
+	[[ "$one" == *"50 inserted"* ]]
+	expected=$(python3 -c "
+last = {}
+for i in range(1, 3001):
+    last[i * 7 % 50] = i
+print('\n'.join('%d|%d' % (k, last[k]) for k in sorted(last)))")
+	run q "select k, v from ${T}_u order by k"
+	assert_output "$expected"
+}
+
+@test "--jobs 2 skip-existing keeps the first record of a key, scd2 the same history as one connection" {
+	q "create table $T (k int primary key, v int)"
+	python3 -c "
+for i in range(1, 1001):
+    print('{\"k\":%d,\"v\":%d}' % (i % 30, i))" > "$BATS_TEST_TMPDIR/in"
+	pg-load -q -t "$T" --mode skip-existing -k k -b 9 -j 2 < "$BATS_TEST_TMPDIR/in"
+	run q "select count(*), sum(v) from $T"
+	assert_output "30|465"
+	for t in "${T}_l" "${T}_u"; do
+		q "create table $t (k int, v int, valid_from timestamptz, valid_to timestamptz)"
+	done
+	python3 -c "
+for i in range(1, 401):
+    print('{\"k\":%d,\"v\":%d}' % (i % 20, i // 60))" > "$BATS_TEST_TMPDIR/dim"
+	opts=(--mode scd2 -k k --valid-from valid_from --valid-to valid_to --as-of 2024-05-01 -b 11)
+	pg-load -q -t "${T}_l" "${opts[@]}" < "$BATS_TEST_TMPDIR/dim"
+	pg-load -q -t "${T}_u" "${opts[@]}" -j 2 < "$BATS_TEST_TMPDIR/dim"
+	run q "select count(*) from ${T}_l"
+	[ "$output" -gt 20 ]
+	run q "(select * from ${T}_l except all select * from ${T}_u) union all (select * from ${T}_u except all select * from ${T}_l)"
+	assert_output ""
+}
+
+@test "--jobs 2 upsert stopped by a bad row commits nothing after it" {
+	q "create table $T (id int primary key, v text)"
+	gen 100 "$BATS_TEST_TMPDIR/in"
+	sed -i 's/{"id":35,/{"id":"x35",/' "$BATS_TEST_TMPDIR/in"
+	run_split pg-load -t "$T" --mode upsert -k id -b 10 -j 2 < "$BATS_TEST_TMPDIR/in"
+	assert_failure 65
+	[[ "$stderr" == *"row 35: 22P02: invalid input syntax for type integer"* ]]
+	run q "select count(*) from $T where id > 30"
+	assert_output 0
 }
 
 @test "--help prints usage and a bad option exits 64" {

@@ -54,14 +54,11 @@ xstrdup(const char *s)
 	return memcpy(xmalloc(n), s, n);
 }
 
-/* Make room for at least n more bytes. */
 void
-buf_grow(struct buf *b, size_t n)
+buf_enlarge(struct buf *b, size_t n)
 {
 	size_t cap;
 
-	if (b->cap - b->len > n)
-		return;
 	cap = b->cap ? b->cap : 256;
 	while (cap - b->len <= n) {
 		if (cap > SIZE_MAX / 2)
@@ -70,23 +67,6 @@ buf_grow(struct buf *b, size_t n)
 	}
 	b->p = xrealloc(b->p, cap);
 	b->cap = cap;
-}
-
-void
-buf_add(struct buf *b, const void *p, size_t n)
-{
-	if (n == 0)
-		return;
-	buf_grow(b, n);
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
-}
-
-void
-buf_addc(struct buf *b, int c)
-{
-	buf_grow(b, 1);
-	b->p[b->len++] = (char)c;
 }
 
 void

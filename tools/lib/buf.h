@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct buf {
 	char	*p;
@@ -20,9 +21,8 @@ struct buf {
 
 #define BUF_INIT { NULL, 0, 0 }
 
-void	 buf_grow(struct buf *, size_t);
-void	 buf_add(struct buf *, const void *, size_t);
-void	 buf_addc(struct buf *, int);
+/* Room for n more bytes: buf_grow's slow path (reallocation). */
+void	 buf_enlarge(struct buf *, size_t);
 void	 buf_adds(struct buf *, const char *);
 void	 buf_addf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
@@ -35,6 +35,31 @@ size_t	 buf_jstr_plain_quotes(const char *, size_t);
 void	 buf_add_b64(struct buf *, const void *, size_t);
 char	*buf_cstr(struct buf *);
 void	 buf_free(struct buf *);
+
+/* Make room for at least n more bytes (inline: every byte comes here). */
+static inline void
+buf_grow(struct buf *b, size_t n)
+{
+	if (b->cap - b->len <= n)
+		buf_enlarge(b, n);
+}
+
+static inline void
+buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (n == 0)
+		return;
+	buf_grow(b, n);
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+}
+
+static inline void
+buf_addc(struct buf *b, int c)
+{
+	buf_grow(b, 1);
+	b->p[b->len++] = (char)c;
+}
 
 static inline void
 buf_reset(struct buf *b)

@@ -387,6 +387,7 @@ pg_table_load(PGconn *conn, const char *schema, const char *table,
 		struct pg_column *c = &t->col[i];
 
 		c->name = xstrdup(PQgetvalue(r, i, 0));
+		c->namelen = strlen(c->name);
 		c->type = xstrdup(PQgetvalue(r, i, 1));
 		c->attnum = atoi(PQgetvalue(r, i, 2));
 		c->kind = kind_of((unsigned)strtoul(PQgetvalue(r, i, 3), NULL,
@@ -456,7 +457,7 @@ pg_table_column(const struct pg_table *t, const char *name, size_t n)
 	size_t i;
 
 	for (i = 0; i < t->ncol; i++)
-		if (strlen(t->col[i].name) == n &&
+		if (t->col[i].namelen == n &&
 		    memcmp(t->col[i].name, name, n) == 0)
 			return (int)i;
 	return -1;

@@ -45,6 +45,7 @@ enum pg_kind {
 
 struct pg_column {
 	char		*name;
+	size_t		 namelen;
 	char		*type;		/* format_type(): "numeric(12,2)" */
 	unsigned	 typoid;	/* pg_attribute.atttypid */
 	int		 attnum;

@@ -55,6 +55,9 @@ enum { V_ERROR = -1, V_ABSENT, V_NULL, V_EXTRA, V_VALUE };
 /* encode_binary: the record has a value binary cannot carry exactly. */
 #define NEED_TEXT	1
 
+/* Keys whose column is remembered by position (records repeat them). */
+#define KCACHE		32
+
 /* Microseconds from 1970-01-01 to 2000-01-01, PostgreSQL's epoch. */
 #define PG_EPOCH_US	INT64_C(946684800000000)
 
@@ -67,6 +70,7 @@ struct encoder {
 	int		*mok;
 	int		 nextra;	/* keys gathered for --extra-column */
 	unsigned char	*bin;		/* enum bin_type per column */
+	int		 kcol[KCACHE];	/* column the last record's k-th key named */
 	int		 binary;	/* every column sent has a binary form */
 	struct buf	 tmp, lit, extra;
 };
@@ -107,6 +111,8 @@ enc_new(struct plan *p)
 	e->mv = xcalloc(p->nmap + 1, sizeof(*e->mv));
 	e->mok = xcalloc(p->nmap + 1, sizeof(int));
 	e->bin = xcalloc(p->t.ncol + 1, 1);
+	for (i = 0; i < KCACHE; i++)
+		e->kcol[i] = -1;
 	/*
 	 * Binary text values are converted from the client's encoding one
 	 * value at a time, so on a server that is not UTF8 a conversion
@@ -274,7 +280,7 @@ parse(struct encoder *e, const char *line, size_t len, int64_t lineno,
 	struct plan *p = e->p;
 	struct js_doc *d = &e->doc;
 	struct js_err je;
-	size_t i;
+	size_t i, pos;
 	int k;
 
 	*is_object = 0;
@@ -300,11 +306,11 @@ parse(struct encoder *e, const char *line, size_t len, int64_t lineno,
 	e->nextra = 0;
 
 	/* Keys to columns; the last of duplicate keys wins, as in jq. */
-	for (k = 1; k < (int)d->n && k < (int)d->v[0].end;
-	    k = (int)d->v[k + 1].end) {
+	for (k = 1, pos = 0; k < (int)d->n && k < (int)d->v[0].end;
+	    k = (int)d->v[k + 1].end, pos++) {
 		const char *kp = js_text(d, k) + 1;
 		size_t kn = d->v[k].len - 2;
-		int ci;
+		int ci = pos < KCACHE ? e->kcol[pos] : -1;
 
 		if (d->v[k].n) {	/* escaped: decode */
 			buf_reset(&e->tmp);
@@ -312,7 +318,12 @@ parse(struct encoder *e, const char *line, size_t len, int64_t lineno,
 			kp = e->tmp.p;
 			kn = e->tmp.len;
 		}
-		ci = pg_table_column(&p->t, kp, kn);
+		if (ci < 0 || p->t.col[ci].namelen != kn ||
+		    memcmp(p->t.col[ci].name, kp, kn) != 0) {
+			ci = pg_table_column(&p->t, kp, kn);
+			if (pos < KCACHE && ci >= 0)
+				e->kcol[pos] = ci;
+		}
 		if (ci >= 0 && p->writable[ci] && ci != p->extra_ci) {
 			e->val[ci] = k + 1;
 			continue;

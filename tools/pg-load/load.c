@@ -11,12 +11,19 @@
  * batch has committed. A transient failure (connection lost, 40001,
  * 57P01, ...) drops the connection and replays the batch after a backoff,
  * first asking the ledger whether its COMMIT did land.
+ *
+ * With several workers, the modes where the last record of a key must win
+ * (upsert, skip-existing, scd2) take turns: a batch's COPY into its
+ * staging table runs at once, its statement on the table waits until the
+ * batch before it has committed, so batches apply in input order while
+ * the next one's COPY overlaps them.
  */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "pg-load.h"
 
@@ -41,8 +48,10 @@ struct worker {
 static pthread_mutex_t	 qlock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	 qwork = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t	 qfree = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t	 qturn = PTHREAD_COND_INITIALIZER;
 static struct batch	*work_head, *work_tail, *free_list;
 static int		 nbatches, closing;
+static int64_t		 next_seq, turn;	/* the batch whose turn it is */
 static struct worker	*workers;
 
 static void	*worker_main(void *);
@@ -135,6 +144,7 @@ load_submit(struct plan *p, struct batch *b)
 	(void)p;
 	pthread_mutex_lock(&qlock);
 	b->next = NULL;
+	b->seq = next_seq++;
 	if (work_tail != NULL)
 		work_tail->next = b;
 	else
@@ -195,6 +205,10 @@ worker_main(void *arg)
 			run_batch(w, b);
 
 		pthread_mutex_lock(&qlock);
+		if (turn <= b->seq) {
+			turn = b->seq + 1;
+			pthread_cond_broadcast(&qturn);
+		}
 		b->next = free_list;
 		free_list = b;
 		pthread_cond_signal(&qfree);
@@ -372,6 +386,10 @@ attempt(struct worker *w, struct batch *b)
 		}
 		if (w->err.transient || PQstatus(w->conn) == CONNECTION_BAD)
 			return R_TRANSIENT;
+		if (p->stop || cli_signal) {
+			PQclear(PQexec(w->conn, "ROLLBACK"));
+			return R_FATAL;
+		}
 		if (pg_run(w->conn, "ROLLBACK", &w->err) == -1 ||
 		    pg_run(w->conn, "BEGIN", &w->err) == -1)
 			goto failed;
@@ -721,6 +739,39 @@ count_at(PGresult *r, int col)
 	return strtoll(PQgetvalue(r, 0, col), NULL, 10);
 }
 
+/*
+ * Wait until the batches before b have committed (ordered modes with
+ * several workers): 0, or -1 when the load stops meanwhile.
+ */
+static int
+wait_turn(struct worker *w, struct batch *b)
+{
+	struct plan *p = w->p;
+	struct timespec ts;
+	int ok;
+
+	if (p->jobs == 1 || p->mode == M_APPEND || p->mode == M_REPLACE)
+		return 0;
+	pthread_mutex_lock(&qlock);
+	while (turn < b->seq && !p->stop && !cli_signal) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 100000000;	/* a signal sets only a flag */
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&qturn, &qlock, &ts);
+	}
+	ok = !p->stop && !cli_signal;
+	pthread_mutex_unlock(&qlock);
+	if (!ok) {
+		memset(&w->err, 0, sizeof(w->err));
+		snprintf(w->err.msg, sizeof(w->err.msg), "load stopped");
+		return -1;
+	}
+	return 0;
+}
+
 /* Run the mode on rows [lo, hi): 0, or -1 with w->err (and *bad). */
 static int
 op(struct worker *w, struct batch *b, size_t lo, size_t hi,
@@ -740,7 +791,8 @@ op(struct worker *w, struct batch *b, size_t lo, size_t hi,
 	    &w->err) == -1)
 		return -1;
 	w->first_op = 0;
-	if (copy_rows(w, b, lo, hi, bad, &staged) == -1)
+	if (copy_rows(w, b, lo, hi, bad, &staged) == -1 ||
+	    wait_turn(w, b) == -1)
 		return -1;
 	for (i = lo; i < hi; i++)
 		absent_all &= b->row[i].sig;

@@ -92,7 +92,7 @@ static const char usage[] =
 "      --last-watermark    print the greatest watermark of the finished runs\n"
 "                          into -t TABLE; exit 1 if there is none\n"
 "      --retries N         retries of a transient failure (5)\n"
-"  -j, --jobs N            parallel connections (append, replace)\n";
+"  -j, --jobs N            parallel connections\n";
 
 int
 main(int argc, char *argv[])
@@ -257,10 +257,6 @@ main(int argc, char *argv[])
 		cli_usage(&c, "--mode replace needs --partition");
 	if (p.mode == M_SCD2 && (vf_arg == NULL || vt_arg == NULL))
 		cli_usage(&c, "--mode scd2 needs --valid-from and --valid-to");
-	if (p.jobs > 1 && p.mode != M_APPEND && p.mode != M_REPLACE)
-		cli_usage(&c, "--jobs: --mode %s loads on one connection so "
-		    "that the last record of a key wins; use --jobs 1",
-		    p.mode_name);
 	if (p.jobs > 1 && p.mode == M_REPLACE && !p.ledger)
 		cli_usage(&c, "--jobs with --mode replace needs --ledger "
 		    "(partitions are claimed in it)");
@@ -340,8 +336,10 @@ main(int argc, char *argv[])
 			seg = s;
 			skipping = in_done;
 		}
-		XXH64_update(xs, line, len);
-		XXH64_update(xs, "\n", 1);
+		if (p.ledger) {		/* the batch's identity in the ledger */
+			XXH64_update(xs, line, len);
+			XXH64_update(xs, "\n", 1);
+		}
 		if (cur->records++ == 0)
 			cur->first_row = c.in.lineno;
 		cur->last_row = c.in.lineno;

@@ -96,6 +96,7 @@ struct rej {
 
 struct batch {
 	int64_t		 no;
+	int64_t		 seq;		/* order of submission to the workers */
 	int64_t		 first_row, last_row, records, enc_rejected;
 	uint64_t	 end_offset;
 	uint64_t	 checksum;
