@@ -385,3 +385,12 @@ Try 'dedupe --help' for more information."
 	assert_line --partial "dedupe --approx --expect N"
 	assert_line --partial "--fp-rate P%"
 }
+
+@test "a filter larger than the machine's memory is a usage error, not an out-of-memory crash" {
+	run --separate-stderr dedupe --approx --expect 1000000000000 --fp-rate 0.0001% --drop < /dev/null
+	assert_failure 64
+	[[ "${stderr_lines[0]}" == "dedupe: --approx: the filter would need "*" GB, more than this machine has (a larger --fp-rate or a smaller --expect)" ]]
+	run --separate-stderr dedupe --approx --expect 10 --memory 100T --drop < /dev/null
+	assert_failure 64
+	assert_equal "${stderr_lines[0]}" "dedupe: --memory: 109951.2 GB is more than this machine has"
+}

@@ -209,6 +209,18 @@ for l in open(sys.argv[1]):
 	assert_output "$(printf '1|1|5\n6|1|7')"
 }
 
+@test "the summary counts database rejects by the server's message, not per key in its DETAIL" {
+	q "create table ${T}_u (id int primary key); insert into ${T}_u values (1)"
+	q "create table $T (id int, user_id int references ${T}_u)"
+	printf '{"id":%d,"user_id":%d}\n' 1 1 2 7 3 8 4 1 5 9 > "$BATS_TEST_TMPDIR/in"
+	run_split pg-load -t "$T" -r "$BATS_TEST_TMPDIR/rej" < "$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_equal "${#stderr_lines[@]}" 2
+	assert_equal "${stderr_lines[1]}" 'pg-load:   3 x insert or update on table "'"$T"'" violates foreign key constraint "'"$T"'_user_id_fkey"'
+	run jq -r ._error_message "$BATS_TEST_TMPDIR/rej"
+	assert_line --index 2 'insert or update on table "'"$T"'" violates foreign key constraint "'"$T"'_user_id_fkey": Key (user_id)=(9) is not present in table "'"$T"'_u".'
+}
+
 @test "--row-field makes database rejects point back to the CSV row" {
 	q "create table ${T}_u (id int primary key); insert into ${T}_u values (1)"
 	q "create table $T (id int primary key, user_id int references ${T}_u)"

@@ -76,7 +76,7 @@ ids() {
 @test "no window is a usage error" {
 	run --separate-stderr prune "${T[@]}" --drop "$EV"
 	assert_failure 64
-	assert_equal "${stderr_lines[0]}" "prune: say what to prune: --older-than, --before, --after or --between"
+	assert_equal "${stderr_lines[0]}" "prune: say what to prune: --older-than, --before, --after, --until or --between"
 }
 
 @test "an empty window is a usage error" {

@@ -7,8 +7,10 @@
 #   (tests/bench/pg-load-node.js; the legacy approach), on the first 100 000
 #   events, when node and `npm install pg` work, and bare \copy of the
 #   same 100 000 rows against it (the most any loader can gain);
-# - pg-load --mode upsert (staging table, ON CONFLICT on a primary key)
-#   against pg-load's own append.
+# - pg-load --mode upsert (staging table, ON CONFLICT on a primary key),
+#   on one connection and with --jobs 2, against pg-load's own append:
+#   into the table without an index, and into the same keyed table (input
+#   without duplicate ids, which append would refuse).
 # Every timed command empties its table first. A throwaway server is
 # started in a temporary directory and destroyed at the end.
 # shellcheck source=tests/bench/lib.sh disable=SC1091
@@ -19,6 +21,7 @@ ev="$BENCH_DATA/events.jsonl"
 clean="$BENCH_DATA/pg-load-events.jsonl"
 csv="$BENCH_DATA/pg-load-events.csv"
 small="$BENCH_DATA/pg-load-events-100k.jsonl"
+uniq="$BENCH_DATA/pg-load-events-uniq.jsonl"
 csv100k="$BENCH_DATA/pg-load-events-100k.csv"
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-pg.XXXXXX")
 bench_pg_start "$work" ||
@@ -56,6 +59,15 @@ for line in sys.stdin:
         json.dumps(e[\"properties\"], separators=(\",\", \":\"))])
 ' < '$clean' > '$csv'"
 bench_gen "$small" "head -n 100000 '$clean' > '$small'"
+bench_gen "$uniq" "python3 -c '
+import json, sys
+seen = set()
+for line in sys.stdin:
+    i = json.loads(line)[\"id\"]
+    if i not in seen:
+        seen.add(i)
+        sys.stdout.write(line)
+' < '$clean' > '$uniq'"
 
 empty="psql -Xq -c 'truncate analytics_events' &&"
 load="pg-load -q -t analytics_events --map 'occurred_at=.occurred_at // .created_at' --map model_id=.modelId"
@@ -65,9 +77,18 @@ bench_compare "pg-load 1M events" "$clean" "$empty $load" \
     "psql \\copy csv" "$empty $copy"
 bench_compare "pg-load -j 2 1M events" "$clean" "$empty $load -j 2" \
     "psql \\copy csv" "$empty $copy"
+emptyu="psql -Xq -c 'truncate analytics_events_u' &&"
+loadu="pg-load -q -t analytics_events_u --map 'occurred_at=.occurred_at // .created_at' --map model_id=.modelId"
 bench_compare "pg-load upsert 1M events" "$clean" \
-    "psql -Xq -c 'truncate analytics_events_u' && pg-load -q -t analytics_events_u --mode upsert -k id --map 'occurred_at=.occurred_at // .created_at' --map model_id=.modelId" \
-    "pg-load append" "$empty $load"
+    "$emptyu $loadu --mode upsert -k id" "pg-load append" "$empty $load"
+bench_compare "pg-load upsert -j 2 1M events" "$clean" \
+    "$emptyu $loadu --mode upsert -k id -j 2" "pg-load append" "$empty $load"
+bench_compare "pg-load upsert, unique ids" "$uniq" \
+    "$emptyu $loadu --mode upsert -k id" "append, same keyed table" \
+    "$emptyu $loadu"
+bench_compare "pg-load upsert -j 2, unique ids" "$uniq" \
+    "$emptyu $loadu --mode upsert -k id -j 2" "append -j 2, same keyed table" \
+    "$emptyu $loadu -j 2"
 
 if bench_npm "$work" pg; then
 	node="$empty NODE_PATH='$work/node_modules' node '$here/pg-load-node.js' analytics_events"

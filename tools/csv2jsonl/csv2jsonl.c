@@ -340,7 +340,7 @@ bad_row(const char *msg)
 	    p.row, p.line);
 	c.loc = loc;
 	cli_reject_fields(&c, p.row, p.raw, p.rawlen > c.in.max_line ?
-	    c.in.max_line : p.rawlen, 0, msg, NULL, &line, 1);
+	    c.in.max_line : p.rawlen, 0, msg, NULL, NULL, &line, 1);
 }
 
 /* Does the record hold a byte >= 0x80? */

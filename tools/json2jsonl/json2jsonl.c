@@ -434,7 +434,8 @@ emit(size_t n)
 	else {
 		off = (struct rec_field){ "_error_offset", REC_INT, NULL, 0,
 		    (int64_t)(here() + e.col - 1) };
-		cli_reject_fields(&c, elements, p, n, 0, e.msg, NULL, &off, 1);
+		cli_reject_fields(&c, elements, p, n, 0, e.msg, NULL, NULL,
+		    &off, 1);
 	}
 	c.in.pos += n;
 }

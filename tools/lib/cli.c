@@ -307,7 +307,8 @@ void
 cli_reject(struct cli *c, int64_t row, const char *line, size_t len,
     int is_object, const char *msg, const char *path)
 {
-	cli_reject_fields(c, row, line, len, is_object, msg, path, NULL, 0);
+	cli_reject_fields(c, row, line, len, is_object, msg, NULL, path, NULL,
+	    0);
 }
 
 void
@@ -325,7 +326,7 @@ cli_rejectf(struct cli *c, int is_object, const char *fmt, ...)
 
 void
 cli_reject_fields(struct cli *c, int64_t row, const char *line, size_t len,
-    int is_object, const char *msg, const char *path,
+    int is_object, const char *msg, const char *reason, const char *path,
     const struct rec_field *extra, size_t nextra)
 {
 	struct rec_field f[12];
@@ -358,7 +359,7 @@ cli_reject_fields(struct cli *c, int64_t row, const char *line, size_t len,
 	rec_annotate(&c->scratch, line, len, is_object, f, nf);
 	buf_addc(&c->scratch, '\n');
 	cli_put(c, &c->rejects, c->scratch.p, c->scratch.len);
-	cli_count_reject(c, msg);
+	cli_count_reject(c, reason != NULL ? reason : msg);
 }
 
 int64_t *

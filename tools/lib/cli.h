@@ -129,13 +129,14 @@ void	 cli_write(struct cli *, const void *, size_t);
  * _error_path (when path is not NULL) and _error_tool, or, without
  * --rejects, stop with exit 65 and "PROG: line ROW: MSG" (or "PROG: LOC:
  * MSG" when c->loc is set, e.g. "row 7 (line 9)"). Also stops with 65
- * when the error budget is exceeded. extra/nextra: more members.
+ * when the error budget is exceeded. extra/nextra: more members; reason:
+ * what the summary's table of reasons counts it under (NULL: msg).
  */
 void	 cli_reject(struct cli *, int64_t row, const char *line, size_t len,
 	    int is_object, const char *msg, const char *path);
 void	 cli_reject_fields(struct cli *, int64_t row, const char *line,
-	    size_t len, int is_object, const char *msg, const char *path,
-	    const struct rec_field *extra, size_t nextra);
+	    size_t len, int is_object, const char *msg, const char *reason,
+	    const char *path, const struct rec_field *extra, size_t nextra);
 /* cli_reject of the current input line (c->in), the message printf-style. */
 void	 cli_rejectf(struct cli *, int is_object, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));

@@ -326,9 +326,14 @@ publish(struct worker *w, struct batch *b, const struct counts *n,
 		const struct row *r = &b->row[b->rej[i].row];
 		struct rec_field f = { "_error_sqlstate", REC_STR,
 		    b->rej[i].sqlstate, strlen(b->rej[i].sqlstate), 0 };
+		char reason[512];
 
+		/* Counted without the DETAIL, which names each row's key. */
+		snprintf(reason, sizeof(reason), "%.*s",
+		    (int)b->rej[i].primary, b->rej[i].msg);
 		cli_reject_fields(c, r->src_row, b->lines.p + r->line_off,
-		    r->line_len, 1, b->rej[i].msg, b->rej[i].path, &f, 1);
+		    r->line_len, 1, b->rej[i].msg, reason, b->rej[i].path, &f,
+		    1);
 	}
 	c->passed += loaded;
 	*p->n_batches += 1;
@@ -535,6 +540,7 @@ add_rej(struct plan *p, struct batch *b, size_t row, const struct pg_err *e)
 		b->rej = xrealloc(b->rej, b->caprej * sizeof(*b->rej));
 	}
 	buf_adds(&m, e->msg);
+	b->rej[b->nrej].primary = m.len;
 	if (e->detail[0]) {
 		buf_adds(&m, ": ");
 		buf_adds(&m, e->detail);

@@ -90,7 +90,8 @@ struct wm_row {
 struct rej {
 	size_t		 row;
 	char		 sqlstate[6];
-	char		*msg;
+	char		*msg;		/* the server's message: DETAIL */
+	size_t		 primary;	/* length of the message before DETAIL */
 	char		*path;		/* "/column" from the COPY context, or NULL */
 };
 

@@ -170,7 +170,7 @@ main(int argc, char *argv[])
 		cli_usage(&c, "--now goes with --older-than");
 	if (!o.has_lo && !o.has_hi)
 		cli_usage(&c, "say what to prune: --older-than, --before, "
-		    "--after or --between");
+		    "--after, --until or --between");
 	if (o.has_lo && o.has_hi && (o.lo > o.hi || (o.lo == o.hi &&
 	    !o.hi_incl)))
 		cli_usage(&c, "the window is empty: its start is not before "
