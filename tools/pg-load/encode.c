@@ -233,6 +233,21 @@ enc_record(struct encoder *e, struct batch *b, const char *line, size_t len,
 	return 0;
 }
 
+const struct js_doc *
+enc_doc(const struct encoder *e)
+{
+	return &e->doc;
+}
+
+void
+enc_unrecord(struct batch *b)
+{
+	const struct row *r = &b->row[--b->nrow];
+
+	b->copy.len = r->copy_off;
+	b->lines.len = r->line_off;
+}
+
 /*
  * Turn batch b to text: every row in it encoded again from its line.
  * Encoding is deterministic, so what encoded once encodes again (a

@@ -48,8 +48,8 @@ static void	 setup_ledger(struct cli *, PGconn *);
 static void	 finish_ledger(struct cli *, int eof);
 static int	 record_done_before(int64_t r, int64_t *start);
 static void	 flush_batch(struct cli *, struct batch *, int skipping);
-static int	 watermark_record(struct cli *, struct batch *,
-		    const char *, size_t, struct wm_val *);
+static void	 watermark_record(struct cli *, struct encoder *,
+		    struct batch *, const char *, size_t, int64_t);
 static int	 show_status(struct cli *);
 static int	 last_watermark(struct cli *);
 static PGconn	*connect_or_die(struct cli *);
@@ -138,7 +138,6 @@ main(int argc, char *argv[])
 	struct batch *cur;
 	PGconn *conn;
 	XXH64_state_t *xs;
-	struct wm_val wv = { NULL, 0, 0 };
 	int ch, skipping, is_object;
 	int64_t seg, src_row;
 
@@ -346,9 +345,6 @@ main(int argc, char *argv[])
 		cur->end_offset = c.in.offset + len;
 		if (skipping)
 			continue;
-		if (p.wm != NULL && watermark_record(&c, cur, line, len, &wv)
-		    == -1)
-			continue;
 		if (enc_record(enc, cur, line, len, c.in.lineno, &src_row,
 		    msg, sizeof(msg), path, sizeof(path), &is_object) == -1) {
 			cur->enc_rejected++;
@@ -357,7 +353,8 @@ main(int argc, char *argv[])
 			    path[0] ? path : NULL);
 			pthread_mutex_unlock(&p.lock);
 		} else if (p.wm != NULL)
-			wm_keep(cur, &wv);
+			watermark_record(&c, enc, cur, line, len, src_row);
+
 	}
 	if (!p.stop) {
 		cur->checksum = XXH64_digest(xs);
@@ -379,34 +376,26 @@ main(int argc, char *argv[])
 }
 
 /*
- * --watermark: evaluate it on the record. A record it cannot read (no
- * value, not a time or a number, of the other kind) is a reject: -1. A
- * line that is not a JSON object is left for the encoder to reject: 0
- * with v->text NULL, and it never loads.
+ * --watermark: evaluate it on the record just encoded and keep its value
+ * with the row. A record it cannot read (no value, not a time or a
+ * number, of the other kind) is taken back out of the batch: a reject.
  */
-static int
-watermark_record(struct cli *c, struct batch *b, const char *line,
-    size_t len, struct wm_val *v)
+static void
+watermark_record(struct cli *c, struct encoder *enc, struct batch *b,
+    const char *line, size_t len, int64_t row)
 {
-	static struct js_doc d;
-	struct js_err je;
+	struct wm_val v;
 	char msg[512];
-	int64_t row = c->in.lineno;
-	int k;
 
-	v->text = NULL;
-	if (js_scan(&d, line, len, &je) == -1 || d.v[0].type != JS_OBJECT)
-		return 0;
-	if (wm_eval(&p, &d, v, msg, sizeof(msg)) == 0)
-		return 0;
-	if (p.row_field != NULL && (k = js_get(&d, 0, p.row_field,
-	    strlen(p.row_field))) >= 0)
-		(void)js_int64(&d, k, &row);
+	if (wm_eval(&p, enc_doc(enc), &v, msg, sizeof(msg)) == 0) {
+		wm_keep(b, &v);
+		return;
+	}
+	enc_unrecord(b);
 	b->enc_rejected++;
 	pthread_mutex_lock(&p.lock);
 	cli_reject(c, row, line, len, 1, msg, NULL);
 	pthread_mutex_unlock(&p.lock);
-	return -1;
 }
 
 /* Hand a full batch over (or account for a batch committed before). */

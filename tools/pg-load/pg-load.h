@@ -132,6 +132,10 @@ struct encoder *enc_new(struct plan *);
 int	 enc_record(struct encoder *, struct batch *, const char *line,
 	    size_t len, int64_t lineno, int64_t *src_row, char *msg,
 	    size_t msglen, char *path, size_t pathlen, int *is_object);
+/* The record enc_record encoded last, as scanned. */
+const struct js_doc *enc_doc(const struct encoder *);
+/* Take back the row enc_record just added to b. */
+void	 enc_unrecord(struct batch *);
 void	 enc_free(struct encoder *);
 
 /* load.c */
