@@ -521,6 +521,27 @@ for i in range(1, 401):
 	assert_output ""
 }
 
+@test "--jobs 2 upsert keeps input order across batches whose records were all rejected" {
+	q "create table $T (k int primary key, v int)"
+	python3 -c "
+for i in range(1, 601):
+    if (i - 1) % 50 < 5:
+        print('not json %d' % i)
+    else:
+        print('{\"k\":%d,\"v\":%d}' % (i % 7, i))" > "$BATS_TEST_TMPDIR/in"
+	run_split pg-load -t "$T" --mode upsert -k k -b 5 -j 2 -r "$BATS_TEST_TMPDIR/rej" < "$BATS_TEST_TMPDIR/in"
+	assert_success
+	[[ "$stderr" == "pg-load: 600 rows, "*", 60 rejected,"* ]]
+	expected=$(python3 -c "
+last = {}
+for i in range(1, 601):
+    if (i - 1) % 50 >= 5:
+        last[i % 7] = i
+print('\n'.join('%d|%d' % (k, last[k]) for k in sorted(last)))")
+	run q "select k, v from $T order by k"
+	assert_output "$expected"
+}
+
 @test "--jobs 2 upsert stopped by a bad row commits nothing after it" {
 	q "create table $T (id int primary key, v text)"
 	gen 100 "$BATS_TEST_TMPDIR/in"

@@ -61,6 +61,7 @@ static int	 process(struct worker *, struct batch *, size_t, size_t);
 static int	 op(struct worker *, struct batch *, size_t, size_t,
 		    struct counts *, int64_t *);
 static int	 prepare_conn(struct worker *);
+static int	 await_turn(struct plan *, int64_t);
 static void	 add_rej(struct plan *, struct batch *, size_t,
 		    const struct pg_err *);
 static void	 publish(struct worker *, struct batch *, const struct counts *,
@@ -205,6 +206,8 @@ worker_main(void *arg)
 			run_batch(w, b);
 
 		pthread_mutex_lock(&qlock);
+		/* A batch that finished early (no rows) passes in order. */
+		(void)await_turn(w->p, b->seq);
 		if (turn <= b->seq) {
 			turn = b->seq + 1;
 			pthread_cond_broadcast(&qturn);
@@ -746,20 +749,18 @@ count_at(PGresult *r, int col)
 }
 
 /*
- * Wait until the batches before b have committed (ordered modes with
- * several workers): 0, or -1 when the load stops meanwhile.
+ * In the ordered modes with several workers, wait (holding qlock) until
+ * every batch submitted before seq has finished: 1, or 0 when the load
+ * stops meanwhile. Other modes never wait.
  */
 static int
-wait_turn(struct worker *w, struct batch *b)
+await_turn(struct plan *p, int64_t seq)
 {
-	struct plan *p = w->p;
 	struct timespec ts;
-	int ok;
 
 	if (p->jobs == 1 || p->mode == M_APPEND || p->mode == M_REPLACE)
-		return 0;
-	pthread_mutex_lock(&qlock);
-	while (turn < b->seq && !p->stop && !cli_signal) {
+		return 1;
+	while (turn < seq && !p->stop && !cli_signal) {
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += 100000000;	/* a signal sets only a flag */
 		if (ts.tv_nsec >= 1000000000) {
@@ -768,7 +769,17 @@ wait_turn(struct worker *w, struct batch *b)
 		}
 		pthread_cond_timedwait(&qturn, &qlock, &ts);
 	}
-	ok = !p->stop && !cli_signal;
+	return !p->stop && !cli_signal;
+}
+
+/* Before b's statement on the table: 0, or -1 when the load stopped. */
+static int
+wait_turn(struct worker *w, struct batch *b)
+{
+	int ok;
+
+	pthread_mutex_lock(&qlock);
+	ok = await_turn(w->p, b->seq);
 	pthread_mutex_unlock(&qlock);
 	if (!ok) {
 		memset(&w->err, 0, sizeof(w->err));
