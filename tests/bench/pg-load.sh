@@ -7,6 +7,8 @@
 #   (tests/bench/pg-load-node.js; the legacy approach), on the first 100 000
 #   events, when node and `npm install pg` work, and bare \copy of the
 #   same 100 000 rows against it (the most any loader can gain);
+# - pgloader loading the same CSV, when it is installed (Debian's
+#   pgloader package; not installed by scripts/install-deps);
 # - pg-load --mode upsert (staging table, ON CONFLICT on a primary key),
 #   on one connection and with --jobs 2, against pg-load's own append:
 #   into the table without an index, and into the same keyed table (input
@@ -77,6 +79,17 @@ bench_compare "pg-load 1M events" "$clean" "$empty $load" \
     "psql \\copy csv" "$empty $copy"
 bench_compare "pg-load -j 2 1M events" "$clean" "$empty $load -j 2" \
     "psql \\copy csv" "$empty $copy"
+if command -v pgloader >/dev/null 2>&1; then
+	uri="postgresql://$PGUSER@unix:$PGHOST:$PGPORT/$PGDATABASE?tablename=analytics_events"
+	pgl="pgloader --type csv --field '${cols// /}' \
+	    --with \"fields optionally enclosed by '\\\"'\" \
+	    --with 'fields escaped by double-quote' \
+	    --with \"fields terminated by ','\" '$csv' '$uri' >/dev/null"
+	bench_compare "pg-load 1M events" "$clean" "$empty $load" \
+	    "pgloader csv" "$empty $pgl"
+else
+	echo "bench: pgloader not installed; skipping it" >&2
+fi
 emptyu="psql -Xq -c 'truncate analytics_events_u' &&"
 loadu="pg-load -q -t analytics_events_u --map 'occurred_at=.occurred_at // .created_at' --map model_id=.modelId"
 bench_compare "pg-load upsert 1M events" "$clean" \
