@@ -23,7 +23,7 @@ print(hashlib.md5('|'.join('%d:x%d' % (i, i) for i in range(1, n + 1)).encode())
 setup() {
 	need_pg
 	T="plf_${BATS_TEST_NUMBER}"
-	q "drop table if exists $T, ${T}_l, ${T}_l_batches, ${T}_l_parts" >/dev/null
+	q "drop table if exists $T, ${T}_k, ${T}_l, ${T}_l_batches, ${T}_l_parts" >/dev/null
 	q "create table $T (id bigint, v text, pad text)"
 }
 
@@ -62,6 +62,30 @@ assert_exactly_once() {
 	run pg-load -q -t "$T" -j 3 -b 2000 --ledger="${T}_l" < "$BATS_FILE_TMPDIR/in"
 	assert_success
 	assert_exactly_once
+}
+
+@test "kill -9 of a --jobs 2 upsert, then a re-run: each key holds its last record" {
+	q "create table ${T}_k (k int primary key, v int)"
+	python3 -c "
+for i in range(1, 100001):
+    print('{\"k\":%d,\"v\":%d}' % (i * 7919 % 5000, i))" > "$BATS_TEST_TMPDIR/in"
+	pg-load -q -t "${T}_k" --mode upsert -k k -j 2 -b 1000 --ledger="${T}_l" < "$BATS_TEST_TMPDIR/in" 3>&- &
+	pid=$!
+	sleep 0.3
+	kill -9 "$pid" 2>/dev/null || true
+	wait "$pid" || true
+	[ "$(q "select count(*) from ${T}_l_batches")" -lt 100 ]
+	run pg-load -q -t "${T}_k" --mode upsert -k k -j 2 -b 1000 --ledger="${T}_l" < "$BATS_TEST_TMPDIR/in"
+	assert_success
+	expected=$(python3 -c "
+last = {}
+for i in range(1, 100001):
+    last[i * 7919 % 5000] = i
+print(len(last), sum(k * v for k, v in last.items()))")
+	run q "select count(*) || ' ' || sum(k::bigint * v) from ${T}_k"
+	assert_output "$expected"
+	run q "select state, rows from ${T}_l"
+	assert_output "done|100000"
 }
 
 @test "a server restart mid-load is ridden through or resumed exactly once" {
