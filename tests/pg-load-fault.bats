@@ -33,6 +33,23 @@ assert_exactly_once() {
 	assert_output "$N|$N|$(cat "$BATS_FILE_TMPDIR/md5")"
 }
 
+# 100 000 upserts of 5 000 keys (no key twice in 1 000 records).
+upsert_input() {
+	python3 -c "
+for i in range(1, 100001):
+    print('{\"k\":%d,\"v\":%d}' % (i * 7919 % 5000, i))" > "$1"
+}
+
+# ${T}_k holds each key's last record of upsert_input.
+assert_last_wins() {
+	run q "select count(*) || ' ' || sum(k::bigint * v) from ${T}_k"
+	assert_output "$(python3 -c "
+last = {}
+for i in range(1, 100001):
+    last[i * 7919 % 5000] = i
+print(len(last), sum(k * v for k, v in last.items()))")"
+}
+
 @test "kill -9 at several points of a load, then a re-run: 0 lost, 0 doubled" {
 	local delay counts=()
 	for delay in 0.15 0.3 0.45 0.6; do
@@ -66,9 +83,7 @@ assert_exactly_once() {
 
 @test "kill -9 of a --jobs 2 upsert, then a re-run: each key holds its last record" {
 	q "create table ${T}_k (k int primary key, v int)"
-	python3 -c "
-for i in range(1, 100001):
-    print('{\"k\":%d,\"v\":%d}' % (i * 7919 % 5000, i))" > "$BATS_TEST_TMPDIR/in"
+	upsert_input "$BATS_TEST_TMPDIR/in"
 	pg-load -q -t "${T}_k" --mode upsert -k k -j 2 -b 1000 --ledger="${T}_l" < "$BATS_TEST_TMPDIR/in" 3>&- &
 	pid=$!
 	sleep 0.3
@@ -77,13 +92,7 @@ for i in range(1, 100001):
 	[ "$(q "select count(*) from ${T}_l_batches")" -lt 100 ]
 	run pg-load -q -t "${T}_k" --mode upsert -k k -j 2 -b 1000 --ledger="${T}_l" < "$BATS_TEST_TMPDIR/in"
 	assert_success
-	expected=$(python3 -c "
-last = {}
-for i in range(1, 100001):
-    last[i * 7919 % 5000] = i
-print(len(last), sum(k * v for k, v in last.items()))")
-	run q "select count(*) || ' ' || sum(k::bigint * v) from ${T}_k"
-	assert_output "$expected"
+	assert_last_wins
 	run q "select state, rows from ${T}_l"
 	assert_output "done|100000"
 }
@@ -101,6 +110,26 @@ print(len(last), sum(k * v for k, v in last.items()))")
 		assert_success
 	fi
 	assert_exactly_once
+}
+
+@test "a server restart mid --jobs 2 upsert is ridden through or resumed: each key holds its last record" {
+	q "create table ${T}_k (k int primary key, v int)"
+	upsert_input "$BATS_TEST_TMPDIR/in"
+	opts=(-q -t "${T}_k" --mode upsert -k k -j 2 -b 1000 --ledger="${T}_l")
+	pg-load "${opts[@]}" --retries 8 < "$BATS_TEST_TMPDIR/in" 3>&- &
+	pid=$!
+	sleep 0.3
+	"$ROOT/tests/lib/pg.sh" restart "$SLUICE_PGDIR" 3>&-
+	rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 0 ] || [ "$rc" -eq 75 ]
+	if [ "$rc" -eq 75 ]; then
+		run pg-load "${opts[@]}" < "$BATS_TEST_TMPDIR/in"
+		assert_success
+	fi
+	assert_last_wins
+	run q "select state, rows from ${T}_l"
+	assert_output "done|100000"
 }
 
 @test "a server gone longer than the retries exits 75 and the re-run completes" {
