@@ -241,3 +241,51 @@ EOF
 	    '2|B|2000-01-01 00:00|{"k": 3, "who": "B"}' \
 	    '3|c|2024-03-05 23:00|{"who": "c"}')"
 }
+
+@test "upsert COPYs batches straight into the table until a key exists, then stages them" {
+	q "create table $T (k int primary key, v text)"
+	printf '{"k":%d,"v":"a"}\n' $(seq 1 30) > "$BATS_TEST_TMPDIR/in"
+	run_split load_logged -t "$T" --mode upsert -k k -b 10 < "$BATS_TEST_TMPDIR/in"
+	assert_success
+	[[ "$stderr" == *" 30 inserted, 0 updated,"* ]]
+	assert_equal "$(copy_formats "\"$T\"" | wc -l)" 3
+	assert_equal "$(copy_formats pg_temp.sluice_stage | wc -l)" 0
+	# Key 15 exists: batch 2's direct COPY fails, it and batch 3 stage.
+	q "delete from $T where k <> 15"
+	LOG_AT=$(stat -c %s "$LOG")
+	sed 's/"a"/"b"/' "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/in2"
+	run_split load_logged -t "$T" --mode upsert -k k -b 10 < "$BATS_TEST_TMPDIR/in2"
+	assert_success
+	[[ "$stderr" == *" 29 inserted, 1 updated,"* ]]
+	assert_equal "$(copy_formats "\"$T\"" | wc -l)" 2
+	assert_equal "$(copy_formats pg_temp.sluice_stage | wc -l)" 2
+	run q "select count(*), count(*) filter (where v = 'b') from $T"
+	assert_output "30|30"
+}
+
+@test "a key twice in a batch, skip-existing, triggers and nullable keys keep upsert's rules" {
+	q "create table $T (k int primary key, v text)"
+	printf '%s\n' '{"k":1,"v":"a"}' '{"k":2,"v":"a"}' '{"k":1,"v":"b"}' > "$BATS_TEST_TMPDIR/in"
+	run_split pg-load -t "$T" --mode upsert -k k < "$BATS_TEST_TMPDIR/in"
+	assert_success
+	[[ "$stderr" == *" 1 skipped,"*" 2 inserted, 0 updated,"* ]]
+	run q "select k, v from $T order by k"
+	assert_output "$(printf '1|b\n2|a')"
+	q "create table ${T}_u (k int primary key, v text)"
+	run_split pg-load -t "${T}_u" --mode skip-existing -k k < "$BATS_TEST_TMPDIR/in"
+	assert_success
+	run q "select k, v from ${T}_u order by k"
+	assert_output "$(printf '1|a\n2|a')"
+	# A user trigger, or a key that may be null: never straight in.
+	q "drop table ${T}_u; create table ${T}_u (k int unique, v text)"
+	q "create or replace function ${T}_f() returns trigger language plpgsql as \$\$ begin return new; end \$\$"
+	q "create trigger ${T}_t before insert on $T for each row execute function ${T}_f()"
+	q "truncate $T"
+	LOG_AT=$(stat -c %s "$LOG")
+	load_logged -q -t "$T" --mode upsert -k k < "$BATS_TEST_TMPDIR/in"
+	load_logged -q -t "${T}_u" --mode upsert -k k < "$BATS_TEST_TMPDIR/in"
+	assert_equal "$(copy_formats "\"$T\"" | wc -l)" 0
+	assert_equal "$(copy_formats "\"${T}_u\"" | wc -l)" 0
+	run q "select k, v from ${T}_u order by k"
+	assert_output "$(printf '1|b\n2|a')"
+}

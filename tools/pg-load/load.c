@@ -40,7 +40,7 @@ struct worker {
 	int		 stage_ready;
 	int		 first_op;
 	int		 in_commit;	/* the failure came at COMMIT */
-	struct buf	 sql, cols;
+	struct buf	 sql, cols, strip;
 	struct pg_err	 err;
 	struct counts	 n;		/* this attempt */
 };
@@ -181,6 +181,7 @@ load_finish(struct plan *p)
 			PQfinish(workers[i].conn);
 		buf_free(&workers[i].sql);
 		buf_free(&workers[i].cols);
+		buf_free(&workers[i].strip);
 	}
 }
 
@@ -635,18 +636,55 @@ prepare_conn(struct worker *w)
  * Either way an error's context names the row as "line N" of the COPY
  * and, for a value the server could not take, its column.
  */
+/*
+ * The tuple of row r without its leading row number (the staging
+ * table's), into out: binary, the field count less one and the fields
+ * after the number's 4-byte length and 8 bytes; text, what follows the
+ * first tab.
+ */
+static void
+strip_row(const struct batch *b, const struct row *r, struct buf *out)
+{
+	const unsigned char *s = (const unsigned char *)b->copy.p +
+	    r->copy_off;
+	const char *t;
+	unsigned nf;
+
+	if (b->binary) {
+		nf = ((unsigned)s[0] << 8 | s[1]) - 1;
+		buf_addc(out, (int)(nf >> 8));
+		buf_addc(out, (int)(nf & 0xff));
+		buf_add(out, s + 14, r->copy_len - 14);
+	} else if ((t = memchr(s, '\t', r->copy_len)) != NULL)
+		buf_add(out, t + 1, r->copy_len - (size_t)(t + 1 - (const char *)s));
+}
+
+/* Send n bytes of COPY data in pieces of at most 1 MB. */
+static int
+put_all(struct worker *w, const char *s, size_t n)
+{
+	size_t off, k;
+
+	for (off = 0; off < n; off += k) {
+		k = n - off < (1 << 20) ? n - off : (1 << 20);
+		if (pg_copy_put(w->conn, s + off, k, &w->err) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 copy_rows(struct worker *w, struct batch *b, size_t lo, size_t hi,
-    int64_t *bad, int64_t *loaded)
+    int staging, int64_t *bad, int64_t *loaded)
 {
 	struct plan *p = w->p;
-	int staging = p->mode != M_APPEND;
 	const char *rel = staging ? STAGE_NAME : p->t.name;
-	size_t i = lo, j;
+	int strip = !staging && p->mode != M_APPEND;
+	size_t i = lo, j, k;
 
 	while (i < hi) {
 		const char *s;
-		size_t n, off;
+		size_t n;
 		int64_t rows = 0, line;
 		int ok = 1;
 
@@ -666,11 +704,16 @@ copy_rows(struct worker *w, struct batch *b, size_t lo, size_t hi,
 		s = b->copy.p + b->row[i].copy_off;
 		n = b->row[j - 1].copy_off + b->row[j - 1].copy_len -
 		    b->row[i].copy_off;
-		for (off = 0; ok && off < n; off += 1 << 20) {
-			size_t k = n - off < (1 << 20) ? n - off : (1 << 20);
-
-			ok = pg_copy_put(w->conn, s + off, k, &w->err) == 0;
+		if (!strip)
+			ok = ok && put_all(w, s, n) == 0;
+		for (k = i; strip && ok && k < j; k++) {
+			strip_row(b, &b->row[k], &w->strip);
+			if (w->strip.len >= (1 << 20) || k == j - 1) {
+				ok = put_all(w, w->strip.p, w->strip.len) == 0;
+				buf_reset(&w->strip);
+			}
 		}
+		buf_reset(&w->strip);
 		if (ok && b->binary)
 			(void)pg_copy_put(w->conn, COPY_BIN_TRAILER,
 			    COPY_BIN_TRAILER_LEN, &w->err);
@@ -803,12 +846,29 @@ op(struct worker *w, struct batch *b, size_t lo, size_t hi,
 	size_t i;
 
 	if (p->mode == M_APPEND)
-		return copy_rows(w, b, lo, hi, bad, &n->loaded);
+		return copy_rows(w, b, lo, hi, 0, bad, &n->loaded);
+	/*
+	 * upsert, skip-existing: while no batch has met a key that exists,
+	 * COPY the whole batch straight into the table. The first failure
+	 * (a key exists, or any other) ends that for the run; the caller
+	 * rolls back and loads the batch through the staging table.
+	 */
+	if (p->direct && lo == 0 && hi == b->nrow) {
+		if (wait_turn(w, b) == -1)
+			return -1;
+		if (copy_rows(w, b, lo, hi, 0, bad, &n->loaded) == 0) {
+			n->inserted = n->loaded;
+			return 0;
+		}
+		p->direct = 0;
+		*bad = -1;
+		return -1;
+	}
 	if (!w->first_op && pg_run(w->conn, "TRUNCATE pg_temp." STAGE_NAME,
 	    &w->err) == -1)
 		return -1;
 	w->first_op = 0;
-	if (copy_rows(w, b, lo, hi, bad, &staged) == -1 ||
+	if (copy_rows(w, b, lo, hi, 1, bad, &staged) == -1 ||
 	    wait_turn(w, b) == -1)
 		return -1;
 	for (i = lo; i < hi; i++)

@@ -45,6 +45,7 @@ static void	 setup_columns(struct cli *, PGconn *, char **, size_t);
 static int	 column_arg(struct cli *, const char *flag, const char *name,
 		    size_t n);
 static void	 setup_ledger(struct cli *, PGconn *);
+static int	 can_copy_direct(struct cli *, PGconn *);
 static void	 finish_ledger(struct cli *, int eof);
 static int	 record_done_before(int64_t r, int64_t *start);
 static void	 flush_batch(struct cli *, struct batch *, int skipping);
@@ -539,6 +540,8 @@ setup_columns(struct cli *c, PGconn *conn, char **maps, size_t nmaps)
 			    "unique index or primary key on exactly (%s); "
 			    "ON CONFLICT needs one", p.mode_name, p.t.qname,
 			    keys_arg);
+		if (p.mode == M_UPSERT || p.mode == M_SKIP)
+			p.direct = can_copy_direct(c, conn);
 	}
 	if (p.mode == M_SCD2) {
 		p.vf = column_arg(c, "--valid-from", vf_arg, strlen(vf_arg));
@@ -576,6 +579,38 @@ setup_columns(struct cli *c, PGconn *conn, char **maps, size_t nmaps)
 			PQclear(r);
 		}
 	}
+}
+
+/*
+ * May upsert and skip-existing COPY a batch straight into the table while
+ * none of its keys exists? Only where that is exactly what the INSERT ...
+ * ON CONFLICT would do: key columns NOT NULL (a null key never conflicts,
+ * but the staging's DISTINCT ON keeps one), a plain table without rules,
+ * user triggers (COPY fires no UPDATE statement triggers) or row security.
+ */
+static int
+can_copy_direct(struct cli *c, PGconn *conn)
+{
+	struct pg_err e;
+	PGresult *r;
+	const char *param[1];
+	char oid[16];
+	size_t i;
+	int ok;
+
+	for (i = 0; i < p.nkey; i++)
+		if (!p.t.col[p.key[i]].notnull)
+			return 0;
+	snprintf(oid, sizeof(oid), "%u", p.t.oid);
+	param[0] = oid;
+	if ((r = pg_exec(conn, "SELECT relkind = 'r' AND NOT relhasrules AND "
+	    "NOT relrowsecurity AND NOT EXISTS (SELECT 1 FROM pg_trigger "
+	    "WHERE tgrelid = c.oid AND NOT tgisinternal) FROM pg_class c "
+	    "WHERE oid = $1::oid", 1, param, &e)) == NULL)
+		cli_fail(c, EX_UNAVAILABLE, "%s", e.msg);
+	ok = PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't';
+	PQclear(r);
+	return ok;
 }
 
 /* Quote [schema.]name + suffix. */

@@ -50,6 +50,7 @@ struct plan {
 	size_t		 nmap;
 
 	/* Modes. */
+	volatile int	 direct;	/* upsert, skip: COPY straight in */
 	int		*key;		/* column indexes of --key */
 	size_t		 nkey;
 	const char	*partition;	/* SQL expression */
