@@ -4,7 +4,9 @@
 # --sshlogin path through a local ssh stand-in (tests/e2e/sshstub).
 
 load ../test_helper
-load w1-sums
+load sums
+
+table_sum() { events_sum w1_events; }
 bats_require_minimum_version 1.5.0
 
 setup_file() {

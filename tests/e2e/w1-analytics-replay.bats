@@ -6,7 +6,9 @@
 # Data: tests/gen/e2e-events.py (which computes the expected table).
 
 load ../test_helper
-load w1-sums
+load sums
+
+table_sum() { events_sum w1_events; }
 bats_require_minimum_version 1.5.0
 
 ROWS=3000

@@ -5,6 +5,7 @@
 # Data: tests/gen/e2e-events.py.
 
 load ../test_helper
+load sums
 bats_require_minimum_version 1.5.0
 
 NOW=2024-12-31T00:00:00Z
@@ -40,22 +41,7 @@ migrate() {
 	    <valid.jsonl | pg-load -q -t w2_HourlyRollup --mode upsert --key hour
 }
 
-table_sum() {
-	q "SELECT count(*) || '|' || coalesce(md5(string_agg(x, '|' ORDER BY x COLLATE \"C\")), '')
-	   FROM (SELECT concat_ws(',', id, event_type, session_id, user_id, app,
-	           to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),
-	           coalesce(properties->>'tool', ''), coalesce(properties->>'risk', '')) AS x
-	         FROM w2_events) AS s"
-}
-
-# count|md5 of canonical rows (tests/gen/e2e-events.py) with time >= $2
-file_sum() {
-	python3 -c '
-import hashlib, sys
-rows = [l.rstrip("\n") for l in open(sys.argv[1], encoding="utf-8")]
-rows = sorted((r for r in rows if r.split(",")[5] >= sys.argv[2]), key=lambda s: s.encode())
-print("%d|%s" % (len(rows), hashlib.md5("|".join(rows).encode()).hexdigest() if rows else ""))' "$1" "${2:-0}"
-}
+table_sum() { events_sum w2_events; }
 
 hours_from() {
 	awk -F '\t' -v t="$2" '$1 >= t' "$1" | wc -l | tr -d ' '

@@ -6,6 +6,7 @@
 # e2e-sessions.py (which also computes the expected table independently).
 
 load ../test_helper
+load sums
 bats_require_minimum_version 1.5.0
 
 ROWS=3000
@@ -26,20 +27,9 @@ setup() {
 
 # "count|md5" of the table's canonical rows (see tests/gen/e2e-sessions.py)
 table_sum() {
-	q "SELECT count(*) || '|' || coalesce(md5(string_agg(x, '|' ORDER BY x COLLATE \"C\")), '')
-	   FROM (SELECT concat_ws(',', session_id, user_id, email, level, cefr,
-	           to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
-	           duration_min, rating, md5(coalesce(notes, ''))) AS x
-	         FROM w3_sessions) AS s"
-}
-
-# the same for a file of canonical rows (any order)
-file_sum() {
-	python3 -c '
-import hashlib, sys
-rows = sorted((l.rstrip("\n") for l in open(sys.argv[1], encoding="utf-8")),
-              key=lambda s: s.encode())
-print("%d|%s" % (len(rows), hashlib.md5("|".join(rows).encode()).hexdigest() if rows else ""))' "$1"
+	rows_sum "concat_ws(',', session_id, user_id, email, level, cefr,
+	    to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
+	    duration_min, rating, md5(coalesce(notes, '')))" w3_sessions
 }
 
 # the whole pipeline on a CSV file: $1 = csv, $2 = run id, rest = pg-load options
