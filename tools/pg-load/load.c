@@ -631,12 +631,6 @@ prepare_conn(struct worker *w)
 }
 
 /*
- * Send rows [lo, hi) with one COPY per run of equal signatures, in the
- * batch's format: text, or binary (header, the rows' tuples, trailer).
- * Either way an error's context names the row as "line N" of the COPY
- * and, for a value the server could not take, its column.
- */
-/*
  * The tuple of row r without its leading row number (the staging
  * table's), into out: binary, the field count less one and the fields
  * after the number's 4-byte length and 8 bytes; text, what follows the
@@ -655,8 +649,10 @@ strip_row(const struct batch *b, const struct row *r, struct buf *out)
 		buf_addc(out, (int)(nf >> 8));
 		buf_addc(out, (int)(nf & 0xff));
 		buf_add(out, s + 14, r->copy_len - 14);
-	} else if ((t = memchr(s, '\t', r->copy_len)) != NULL)
-		buf_add(out, t + 1, r->copy_len - (size_t)(t + 1 - (const char *)s));
+	} else if ((t = memchr(s, '\t', r->copy_len)) != NULL) {
+		t++;
+		buf_add(out, t, r->copy_len - (size_t)(t - (const char *)s));
+	}
 }
 
 /* Send n bytes of COPY data in pieces of at most 1 MB. */
@@ -673,6 +669,14 @@ put_all(struct worker *w, const char *s, size_t n)
 	return 0;
 }
 
+/*
+ * Send rows [lo, hi) with one COPY per run of equal signatures, in the
+ * batch's format: text, or binary (header, the rows' tuples, trailer).
+ * Either way an error's context names the row as "line N" of the COPY
+ * and, for a value the server could not take, its column. Into the
+ * staging table, or else the table itself (without the row numbers the
+ * staged modes' tuples start with).
+ */
 static int
 copy_rows(struct worker *w, struct batch *b, size_t lo, size_t hi,
     int staging, int64_t *bad, int64_t *loaded)
@@ -704,16 +708,14 @@ copy_rows(struct worker *w, struct batch *b, size_t lo, size_t hi,
 		s = b->copy.p + b->row[i].copy_off;
 		n = b->row[j - 1].copy_off + b->row[j - 1].copy_len -
 		    b->row[i].copy_off;
-		if (!strip)
-			ok = ok && put_all(w, s, n) == 0;
-		for (k = i; strip && ok && k < j; k++) {
-			strip_row(b, &b->row[k], &w->strip);
-			if (w->strip.len >= (1 << 20) || k == j - 1) {
-				ok = put_all(w, w->strip.p, w->strip.len) == 0;
-				buf_reset(&w->strip);
-			}
+		if (strip) {
+			buf_reset(&w->strip);
+			for (k = i; k < j; k++)
+				strip_row(b, &b->row[k], &w->strip);
+			s = w->strip.p;
+			n = w->strip.len;
 		}
-		buf_reset(&w->strip);
+		ok = ok && put_all(w, s, n) == 0;
 		if (ok && b->binary)
 			(void)pg_copy_put(w->conn, COPY_BIN_TRAILER,
 			    COPY_BIN_TRAILER_LEN, &w->err);
