@@ -273,8 +273,7 @@ main(int argc, char *argv[])
 static void
 check_approx(void)
 {
-	double ram = (double)sysconf(_SC_PHYS_PAGES) *
-	    (double)sysconf(_SC_PAGESIZE);
+	int given = memory != 0;
 
 	if (!approx) {
 		if (expect != 0)
@@ -293,23 +292,22 @@ check_approx(void)
 	if (expect == 0)
 		cli_usage(&c, "--approx needs --expect N, the number of "
 		    "distinct keys expected");
-	if (memory != 0 && fp_rate >= 0)
+	if (given && fp_rate >= 0)
 		cli_usage(&c, "--memory and --fp-rate exclude each other: "
 		    "both size the --approx filter");
-	if (memory != 0 && memory < BLOOM_BLOCK_BYTES)
+	if (given && memory < BLOOM_BLOCK_BYTES)
 		cli_usage(&c, "--memory: --approx needs at least %d bytes",
 		    BLOOM_BLOCK_BYTES);
-	if (memory != 0 && (double)memory > ram)
-		cli_usage(&c, "--memory: %.1f GB is more than this machine "
-		    "has", (double)memory / 1e9);
-	if (memory == 0 && (memory = bloom_bytes_for((double)expect,
+	if (!given && (memory = bloom_bytes_for((double)expect,
 	    (fp_rate >= 0 ? fp_rate : 0.1) / 100)) == 0)
 		cli_usage(&c, "--fp-rate: no filter is small enough for %"
 		    PRId64 " keys at that rate", expect);
-	if ((double)memory > ram)
-		cli_usage(&c, "--approx: the filter would need %.1f GB, more "
-		    "than this machine has (a larger --fp-rate or a smaller "
-		    "--expect)", (double)memory / 1e9);
+	if ((double)memory > (double)sysconf(_SC_PHYS_PAGES) *
+	    (double)sysconf(_SC_PAGESIZE))
+		cli_usage(&c, given ? "--memory: %.1f GB is more than this "
+		    "machine has" : "--approx: the filter would need %.1f GB, "
+		    "more than this machine has (a larger --fp-rate or a "
+		    "smaller --expect)", (double)memory / 1e9);
 }
 
 static void
