@@ -111,13 +111,30 @@ static const struct jqx_case cases[] = {
 	    "1709287200", 0 },
 	{ ".properties.tags | length", EV, JQX_OK, JS_NUMBER, "2", 0 },
 	{ ".a, .b", "{\"a\":1,\"b\":2}", JQX_OK, JS_NUMBER, "1", 0 },
-	{ ".[]", "{\"a\":{\"x\": 1.0}}", JQX_OK, JS_OBJECT, "{\"x\":1}", 0 },
+	{ ".[]", "{\"a\":{\"x\": 1.0}}", JQX_OK, JS_OBJECT, "{\"x\":1.0}", 0 },
 	{ "range(infinite)", "null", JQX_OK, JS_NUMBER, "0", 0 },
 	{ "empty", "{}", JQX_EMPTY, 0, "", 0 },
 	{ ".a?", "5", JQX_EMPTY, 0, "", 0 },
 	{ "error(\"boom\")", "{}", JQX_ERROR, 0, "boom", 0 },
-	{ ".big * 1", "{\"big\":12345678901234567890}", JQX_OK, JS_NUMBER,
-	    "12345678901234567000", 0 },
+	{ ".big * 1", "{\"big\":12345678901234567890}", JQX_ERROR, 0,
+	    "the result may have been rounded: libjq reads "
+	    "12345678901234567890 as 1.2345678901234567e+19 (its numbers are "
+	    "doubles); a plain path such as .id keeps every digit", 0 },
+	{ "(.id)", "{\"id\":9007199254740993}", JQX_ERROR, 0,
+	    "the result may have been rounded: libjq reads 9007199254740993 "
+	    "as 9007199254740992 (its numbers are doubles); a plain path such "
+	    "as .id keeps every digit", 0 },
+	{ ".id + 1", "{\"id\":9007199254740991}", JQX_ERROR, 0,
+	    "the result 9007199254740992 is an integer past 2^53, which "
+	    "libjq's doubles may have rounded", 0 },
+	{ "if .id then .id else 0 end", "{\"id\":-9223372036854775808}",
+	    JQX_OK, JS_NUMBER, "-9223372036854775808", 0 },
+	{ "(.p)", "{\"p\":1.50}", JQX_OK, JS_NUMBER, "1.50", 0 },
+	{ "(.p)", "{\"p\":3.14159265358979323846}", JQX_ERROR, 0,
+	    "the result may have been rounded: libjq reads "
+	    "3.14159265358979323846 as 3.141592653589793 (its numbers are "
+	    "doubles); a plain path such as .id keeps every digit", 0 },
+	{ ".p * 2", "{\"p\":0.1}", JQX_OK, JS_NUMBER, "0.2", 0 },
 	{ ".a | tostring", "{\"a\":[1,\"x\"]}", JQX_OK, JS_STRING,
 	    "\"[1,\\\"x\\\"]\"", 0 },
 	{ ".a.[0]", "{\"a\":[1]}", -2, 0, NULL, 0 },
@@ -359,7 +376,9 @@ run_differential(const char *dir)
 /*
  * Same status; errors with the same message; values of the same type;
  * strings equal once decoded; numbers equal as doubles (libjq reformats
- * them); null/true/false by text; arrays and objects equal as libjq
+ * them); null/true/false by text; where the fast path keeps a number
+ * that libjq's doubles cannot hold, libjq's refusal ("may have been
+ * rounded") agrees with it; arrays and objects equal as libjq
  * values (jv_equal), which compares numbers as doubles and strings
  * decoded.
  */
@@ -383,6 +402,9 @@ same_result(int fs, const struct jqx_val *f, const char *ferr, int ss,
 	jv a, b;
 	int eq;
 
+	if (fs == JQX_OK && ss == JQX_ERROR &&
+	    strstr(serr, "may have been rounded") != NULL)
+		return 1;
 	if (fs != ss)
 		return 0;
 	if (fs == JQX_ERROR)

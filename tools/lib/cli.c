@@ -512,7 +512,7 @@ cli_fail(struct cli *c, int code, const char *fmt, ...)
 	va_list ap;
 	static int failing;
 
-	if (c->progress && c->progress_every == 0 && !failing)
+	if (c->progress == 1 && c->progress_every == 0 && !failing)
 		fputs("\r\033[K", stderr);
 	fprintf(stderr, "%s: ", c->prog);
 	va_start(ap, fmt);
@@ -669,7 +669,7 @@ summary(struct cli *c, FILE *f)
 	char rate[32];
 	int i, j, top[5], ntop = 0;
 
-	if (c->progress && c->progress_every == 0)
+	if (c->progress == 1 && c->progress_every == 0)
 		fputs("\r\033[K", f);
 	fprintf(f, "%s: %" PRId64 " %s, %" PRId64 " %s, %" PRId64 " rejected",
 	    c->prog, c->processed, c->unit, c->passed, c->passed_name,

@@ -1,5 +1,6 @@
 /* jqx: jq expressions, on the scanner's index when possible, else libjq. */
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include <jq.h>
 
 #include "buf.h"
+#include "dec.h"
 #include "js.h"
 #include "jqx.h"
 #include "tm.h"
@@ -69,6 +71,8 @@ struct parser {
 	const char	*p;
 };
 
+static int	 dump_exact(struct buf *, const struct js_doc *, jv, char *,
+		    size_t);
 static int	 parse_alt(struct parser *, struct alt *);
 static int	 parse_term(struct parser *, struct term *);
 static int	 parse_path(struct parser *, struct term *);
@@ -746,7 +750,7 @@ static int
 eval_jq(struct jqx *x, const struct js_doc *d, struct jqx_val *val,
     char *err, size_t errlen)
 {
-	jv in, out, s;
+	jv in, out;
 
 	val->text = "";
 	if (d->srclen > INT_MAX) {
@@ -780,13 +784,139 @@ eval_jq(struct jqx *x, const struct js_doc *d, struct jqx_val *val,
 		val->str = x->str.p != NULL ? x->str.p : "";
 		val->slen = x->str.len;
 	}
-	s = jv_dump_string(out, 0);
-	buf_add(&x->text, jv_string_value(s),
-	    (size_t)jv_string_length_bytes(jv_copy(s)));
-	jv_free(s);
+	if (dump_exact(&x->text, d, out, err, errlen) == -1)
+		return JQX_ERROR;
 	val->text = x->text.p;
 	val->len = x->text.len;
 	return JQX_OK;
+}
+
+/*
+ * The text of number n of a libjq result. libjq holds numbers as
+ * doubles, so the result is checked against the record's own numbers. A
+ * source number a double holds faithfully (its value is the double's
+ * shortest decimal form, as 0.1 or 1.5e-7, or the double's exact value,
+ * as -9223372036854775808) gives its own text (1.50 stays 1.50). One a
+ * double cannot hold (9007199254740993 is read as 9007199254740992)
+ * makes the result untrustworthy, whether it is that number passed
+ * through or a computation that landed on the same double: an error, as
+ * is any other integer past 2^53. A different number must never pass
+ * for the result. 0 with *text NULL: jq's own text is exact.
+ */
+static int
+source_number(const struct js_doc *d, double n, const char **text,
+    size_t *len, char *err, size_t errlen)
+{
+	struct dec shortest, exact, src;
+	size_t i;
+	int k, p, integral = n == floor(n) && fabs(n) < 1e300;
+	char num[32], whole[320];
+
+	*text = NULL;
+	for (p = 15; p <= 17; p++) {
+		k = snprintf(num, sizeof(num), "%.*g", p, n);
+		if (strtod(num, NULL) == n)
+			break;
+	}
+	if (dec_parse(num, strlen(num), &shortest) == -1)
+		return 0;	/* inf or nan: jq prints its own */
+	if (integral) {
+		k = snprintf(whole, sizeof(whole), "%.0f", n);
+		if (k < 0 || (size_t)k >= sizeof(whole) ||
+		    dec_parse(whole, (size_t)k, &exact) == -1)
+			integral = 0;
+	}
+	for (i = 0; i < d->n; i++) {
+		const char *s = js_text(d, (int)i);
+
+		if (d->v[i].type != JS_NUMBER || strtod(s, NULL) != n ||
+		    dec_parse(s, d->v[i].len, &src) == -1)
+			continue;
+		if (dec_cmp(&src, &shortest) != 0 && (!integral ||
+		    dec_cmp(&src, &exact) != 0)) {
+			snprintf(err, errlen, "the result may have been "
+			    "rounded: libjq reads %.*s as %s (its numbers are "
+			    "doubles); a plain path such as .id keeps every "
+			    "digit", (int)(d->v[i].len > 40 ? 40 :
+			    d->v[i].len), s, num);
+			return -1;
+		}
+		if (*text == NULL) {
+			*text = s;
+			*len = d->v[i].len;
+		}
+	}
+	if (*text == NULL && integral && fabs(n) >= 9007199254740992.0) {
+		snprintf(err, errlen, "the result %s is an integer past 2^53, "
+		    "which libjq's doubles may have rounded", whole);
+		return -1;
+	}
+	return 0;
+}
+
+/* Append v to out as jq -c prints it, numbers exact (source_number). */
+static int
+dump_exact(struct buf *out, const struct js_doc *d, jv v, char *err,
+    size_t errlen)
+{
+	const char *text;
+	size_t len;
+	int r = 0, first = 1, i, n;
+	jv s;
+
+	switch (jv_get_kind(v)) {
+	case JV_KIND_NUMBER:
+		if (source_number(d, jv_number_value(v), &text, &len, err,
+		    errlen) == -1) {
+			jv_free(v);
+			return -1;
+		}
+		if (text != NULL) {
+			buf_add(out, text, len);
+			jv_free(v);
+			return 0;
+		}
+		break;
+	case JV_KIND_ARRAY:
+		buf_addc(out, '[');
+		n = jv_array_length(jv_copy(v));
+		for (i = 0; i < n && r == 0; i++) {
+			if (i > 0)
+				buf_addc(out, ',');
+			r = dump_exact(out, d, jv_array_get(jv_copy(v), i), err,
+			    errlen);
+		}
+		buf_addc(out, ']');
+		jv_free(v);
+		return r;
+	case JV_KIND_OBJECT:
+		buf_addc(out, '{');
+		jv_object_foreach(v, k, e) {
+			if (r == 0) {
+				if (!first)
+					buf_addc(out, ',');
+				first = 0;
+				s = jv_dump_string(k, 0);
+				buf_add(out, jv_string_value(s),
+				    (size_t)jv_string_length_bytes(jv_copy(s)));
+				jv_free(s);
+				buf_addc(out, ':');
+				r = dump_exact(out, d, e, err, errlen);
+			} else {
+				jv_free(k);
+				jv_free(e);
+			}
+		}
+		buf_addc(out, '}');
+		jv_free(v);
+		return r;
+	default:
+		break;
+	}
+	s = jv_dump_string(v, 0);
+	buf_add(out, jv_string_value(s), (size_t)jv_string_length_bytes(jv_copy(s)));
+	jv_free(s);
+	return 0;
 }
 
 int

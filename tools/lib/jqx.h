@@ -26,9 +26,12 @@
  * An array [x, y] is built as compact JSON from its elements' text.
  *
  * libjq path: the record is parsed again by libjq (a NUL-terminated copy
- * of the line), so numbers in the result are doubles printed by
- * jv_dump_string (12345678901234567890 comes out as
- * 12345678901234567000); only the first output is taken (the jq_state is
+ * of the line), where numbers are doubles. A number in the result is
+ * never a silently different one: one whose value is exactly a number of
+ * the record is written with the record's text (1.50 stays 1.50); one
+ * that is only the rounded double of a record's number (9007199254740993
+ * read as 9007199254740992), or any other integer past 2^53, is a
+ * JQX_ERROR saying so. Only the first output is taken (the jq_state is
  * reset by the next jqx_eval and released by jqx_free). Each compiled
  * expression owns one jq_state, created once by jqx_compile.
  */
