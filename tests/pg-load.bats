@@ -36,7 +36,9 @@ with open(sys.argv[2], 'w') as f:
 	run_split pg-load -t "$T" < "$FIX/pg-load-basic.jsonl"
 	assert_success
 	assert_output ""
-	[[ "$stderr" == "pg-load: 3 rows, 3 imported, 0 rejected, 0 skipped, 1 batches, 1 blank, "*" rows/s" ]]
+	assert_equal "${stderr_lines[0]}" "pg-load: key \"unknown\" matched no column of \"$T\" and was not loaded (in 1 record)"
+	assert_equal "${stderr_lines[1]}" "pg-load: key \"extra\" matched no column of \"$T\" and was not loaded (in 1 record)"
+	[[ "${stderr_lines[2]}" == "pg-load: 3 rows, 3 imported, 0 rejected, 0 skipped, 1 batches, 2 unmatched_keys, 1 blank, "*" rows/s" ]]
 	run q "select id, n, ok from $T order by id"
 	assert_output "$(printf '1|1.25|t\n2|-3|f\n3||')"
 }
@@ -325,7 +327,7 @@ for i in range(1, 11): print('{\"id\":%d,\"n\":\"x\"}' % i)" > "$BATS_TEST_TMPDI
 	    '{"day":"2024-01-01","app":"a","n":3}' '{"day":"2024-01-02","app":"a","n":4}' > "$BATS_TEST_TMPDIR/in"
 	run_split pg-load -t "$T" --mode upsert -k day,app < "$BATS_TEST_TMPDIR/in"
 	assert_success
-	[[ "$stderr" == "pg-load: 4 rows, 3 imported, 0 rejected, 1 skipped, 1 batches, 2 inserted, 1 updated,"* ]]
+	[[ "$stderr" == "pg-load: 4 rows, 4 imported, 0 rejected, 0 skipped, 1 batches, 2 inserted, 2 updated,"* ]]
 	run q "select day, app, n from $T order by day, app"
 	assert_output "$(printf '2024-01-01|a|3\n2024-01-01|b|2\n2024-01-02|a|4')"
 }
@@ -393,16 +395,19 @@ for i in range(1, 301): print('{\"id\":%d,\"created_at\":\"2024-01-0%dT%02d:00:0
 	assert_output 'c1|X|2024-01-01|'
 }
 
-@test "a finished run is skipped unless --force" {
+@test "a finished run re-run with the same input is nothing to do; --force loads it again and says so" {
 	q "create table $T (id int, v text)"
 	gen 30 "$BATS_TEST_TMPDIR/in"
 	pg-load -q -t "$T" -b 10 --ledger="${T}_l" < "$BATS_TEST_TMPDIR/in"
 	run_split pg-load -t "$T" -b 10 --ledger="${T}_l" < "$BATS_TEST_TMPDIR/in"
 	assert_success
-	[[ "$stderr" == "pg-load: run file-"*" already finished at "*" (30 rows); nothing to do (--force loads it again)" ]]
+	[[ "${stderr_lines[0]}" == "pg-load: run file-"*" finished at "*"Z and its input is unchanged; nothing to do" ]]
+	[[ "${stderr_lines[1]}" == "pg-load: 30 rows, 0 imported, 0 rejected, 0 skipped, 0 batches, 30 loaded before,"* ]]
 	run q "select count(*) from $T"
 	assert_output 30
-	pg-load -q -t "$T" -b 10 --ledger="${T}_l" --force < "$BATS_TEST_TMPDIR/in"
+	run_split pg-load -q -t "$T" -b 10 --ledger="${T}_l" --force < "$BATS_TEST_TMPDIR/in"
+	assert_success
+	[[ "$stderr" == "pg-load: --force: run file-"*" committed 30 rows before; they are loaded again, and append adds them a second time" ]]
 	run q "select count(*) from $T"
 	assert_output 60
 }

@@ -347,7 +347,8 @@ pg_table_load(PGconn *conn, const char *schema, const char *table,
 	p[0] = t->qname;
 	r = pg_exec(conn, "SELECT c.oid, n.nspname, c.relname, "
 	    "current_setting('server_encoding') = 'UTF8' AND "
-	    "current_setting('integer_datetimes') = 'on' FROM pg_class c "
+	    "current_setting('integer_datetimes') = 'on', c.relkind "
+	    "FROM pg_class c "
 	    "JOIN pg_namespace n ON n.oid = c.relnamespace "
 	    "WHERE c.oid = to_regclass($1) AND c.relkind IN ('r','p','f','v')",
 	    1, p, e);
@@ -365,6 +366,7 @@ pg_table_load(PGconn *conn, const char *schema, const char *table,
 	t->schema = xstrdup(PQgetvalue(r, 0, 1));
 	t->name = xstrdup(PQgetvalue(r, 0, 2));
 	t->binary_ok = PQgetvalue(r, 0, 3)[0] == 't';
+	t->relkind = PQgetvalue(r, 0, 4)[0];
 	PQclear(r);
 
 	snprintf(oid, sizeof(oid), "%u", t->oid);
@@ -595,5 +597,18 @@ pg_copy_column(const struct pg_err *e, const char *rel, char *buf,
 		buf[end - c] = '\0';
 		return 1;
 	}
+	return 0;
+}
+
+int
+pg_set_time_zone(PGconn *conn, const char *tz, struct pg_err *e)
+{
+	const char *params[1] = { tz };
+	PGresult *r = pg_exec(conn, "SELECT set_config('TimeZone', $1, false)",
+	    1, params, e);
+
+	if (r == NULL)
+		return -1;
+	PQclear(r);
 	return 0;
 }

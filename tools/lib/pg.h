@@ -67,6 +67,7 @@ struct pg_table {
 	char		*name;
 	char		*qname;		/* "schema"."name", quoted */
 	unsigned	 oid;
+	char		 relkind;	/* 'r' table, 'p' partitioned, ... */
 	int		 binary_ok;	/* UTF8 server, integer timestamps: binary
 					   COPY means what text COPY means */
 	struct pg_column *col;
@@ -83,6 +84,12 @@ struct pg_table {
 PGconn	*pg_connect(const char *dsn, const char *app, struct pg_err *);
 /* Replace every secret of dsn (password, the DSN itself) in s by "***". */
 void	 pg_mask(char *s, size_t size, const char *dsn);
+
+/*
+ * Set the session's TimeZone (so the server reads a time without an
+ * offset in zone tz): 0, or -1 (an unknown zone is SQLSTATE 22023).
+ */
+int	 pg_set_time_zone(PGconn *, const char *tz, struct pg_err *);
 
 /* Append name quoted as an identifier. -1 only if libpq refuses it. */
 int	 pg_quote_ident(PGconn *, struct buf *, const char *name, size_t n);

@@ -735,3 +735,31 @@ tm_unit_name(enum tm_unit u)
 		return "?";
 	return unit_names[u];
 }
+
+int
+tm_offset(int64_t ns, const char *tz, long *off)
+{
+	int64_t frac;
+
+	*off = 0;
+	if (tz == NULL || *tz == '\0' || strcmp(tz, "UTC") == 0)
+		return 0;
+	if (zone_set(tz) == -1)
+		return -1;
+	return zone_off(split_ns(ns, &frac), off);
+}
+
+int
+tm_has_offset(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n > 0 && (s[n - 1] == 'Z' || s[n - 1] == 'z'))
+		return 1;
+	if (n >= 3 && memcmp(s + n - 3, "UTC", 3) == 0)
+		return 1;
+	for (i = 11; i < n; i++)	/* past the date's own '-' */
+		if (s[i] == '+' || s[i] == '-')
+			return 1;
+	return 0;
+}

@@ -82,6 +82,13 @@ int	 tm_trunc(int64_t ns, enum tm_unit, const char *tz, int64_t *start);
  * empty, negative, unknown unit, missing unit, overflow.
  */
 int	 tm_duration(const char *s, int64_t *ns, const char **why);
+/*
+ * The UTC offset in seconds of zone tz (as tm_trunc names zones; NULL or
+ * "UTC": 0) at instant ns: 0, or -1 for an unknown zone.
+ */
+int	 tm_offset(int64_t ns, const char *tz, long *off);
+/* 1 when a time tm_parse reads carries its own offset (Z, UTC, +hh...). */
+int	 tm_has_offset(const char *s, size_t n);
 /* "minute".."year" to enum tm_unit: 0 or -1. */
 int	 tm_unit_parse(const char *s, enum tm_unit *);
 /* The name tm_unit_parse reads, or "?" for a bad value. */

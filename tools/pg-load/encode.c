@@ -26,14 +26,21 @@
  *	uuid		a string in the canonical 8-4-4-4-12 hex form
  *	timestamptz	a string YYYY-MM-DD{T| }HH:MM:SS[.f{1,6}]{Z|+hh:mm}
  *			(years 0001-9999 within tm's range, no second 60, an
- *			offset within PostgreSQL's +-15:59): microseconds
- *			since 2000-01-01 UTC. A bare date or a time without
- *			an offset is read in the session's time zone: text.
+ *			offset within PostgreSQL's +-15:59), or without an
+ *			offset when --tz is UTC: microseconds since
+ *			2000-01-01 UTC. Other forms go as text, which the
+ *			server reads in the session's TimeZone, set to --tz.
+ *
+ * Into a timestamp (without time zone) column, a time with an offset
+ * is written as its wall-clock time in --tz (UTC by default); the server
+ * would otherwise drop the offset. A time without one goes as written.
  * Anything else (a bare date, "yesterday", 1.0 into an integer, ...)
  * turns the batch to text, where the server decides as it always did.
  *
  * A column with a default whose key is absent is left out of the tuple
- * and marked in the row's signature so the COPY leaves it to the server.
+ * and marked in the row's signature so the COPY leaves it to the server
+ * (upsert marks every column, so an update writes only what a record
+ * carries). Keys that match no column are counted by name.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -72,8 +79,14 @@ struct encoder {
 	unsigned char	*bin;		/* enum bin_type per column */
 	int		 kcol[KCACHE];	/* column the last record's k-th key named */
 	int		 binary;	/* every column sent has a binary form */
+	int		 utc;		/* --tz is UTC */
 	struct buf	 tmp, lit, extra;
+	struct enc_unmatched *um;	/* keys that matched no column */
+	size_t		 num;
 };
+
+/* Distinct unmatched keys kept by name; the rest are counted together. */
+#define UNMATCHED_MAX	64
 
 static int	 parse(struct encoder *, const char *, size_t, int64_t,
 		    int64_t *, char *, size_t, char *, size_t, int *);
@@ -83,6 +96,8 @@ static int	 encode_binary(struct encoder *, struct buf *, int64_t,
 		    uint64_t *, char *, size_t, char *, size_t);
 static int	 to_text(struct encoder *, struct batch *);
 static void	 copy_escape(struct buf *, const char *, size_t);
+static int	 wall_time(struct encoder *, const char *, size_t,
+		    struct buf *);
 static int	 encode_value(struct encoder *, struct buf *,
 		    const struct pg_column *, const struct js_doc *, int, char *,
 		    size_t);
@@ -92,7 +107,9 @@ static const char *contents(struct encoder *, const struct js_doc *, int,
 		    size_t *, char *, size_t);
 static int	 binary_value(struct encoder *, struct buf *, enum bin_type,
 		    const struct js_doc *, int, char *, size_t);
-static int	 tstz_strict(const char *, size_t, int64_t *);
+static int	 tstz_strict(const char *, size_t, int, int64_t *);
+static int	 extra_merge(struct encoder *, char *, size_t, char *, size_t);
+static int	 null_key(struct encoder *, char *, size_t, char *, size_t);
 static int	 uuid_canonical(const char *, size_t, unsigned char *);
 
 struct encoder *
@@ -118,6 +135,7 @@ enc_new(struct plan *p)
 	 * value at a time, so on a server that is not UTF8 a conversion
 	 * error would name a column that text COPY does not name.
 	 */
+	e->utc = strcmp(p->tz, "UTC") == 0;
 	e->binary = p->t.binary_ok;
 	for (i = 0; e->binary && i < p->t.ncol; i++) {
 		switch (p->t.col[i].typoid) {	/* pg_type.h's OIDs */
@@ -154,7 +172,53 @@ enc_free(struct encoder *e)
 	buf_free(&e->tmp);
 	buf_free(&e->lit);
 	buf_free(&e->extra);
+	while (e->num > 0)
+		free(e->um[--e->num].key);
+	free(e->um);
 	free(e);
+}
+
+const struct enc_unmatched *
+enc_unmatched(const struct encoder *e, size_t *n)
+{
+	*n = e->num;
+	return e->um;
+}
+
+/* Count a key that matched no writable column (ci: its column, or -1). */
+static void
+unmatched(struct encoder *e, const char *k, size_t n, int ci)
+{
+	const struct pg_column *col = ci >= 0 ? &e->p->t.col[ci] : NULL;
+	size_t i;
+
+	for (i = 0; i < e->num; i++)
+		if (strlen(e->um[i].key) == n && memcmp(e->um[i].key, k, n) == 0)
+			break;
+	if (i == e->num) {
+		if (e->num == UNMATCHED_MAX) {
+			i = e->num - 1;
+			goto count;
+		}
+		e->um = xrealloc(e->um, (e->num + 1) * sizeof(*e->um));
+		if (e->num == UNMATCHED_MAX - 1)
+			e->um[i].key = xstrdup("(other keys)");
+		else {
+			e->um[i].key = xmalloc(n + 1);
+			memcpy(e->um[i].key, k, n);
+			e->um[i].key[n] = '\0';
+		}
+		e->um[i].count = 0;
+		e->um[i].why = col != NULL && col->generated ?
+		    " (a generated column)" : col != NULL ?
+		    " (GENERATED ALWAYS AS IDENTITY: the server fills it; "
+		    "--overriding-system-value writes it)" : n > 63 ?
+		    " (longer than 63 bytes, PostgreSQL's limit for a "
+		    "column name)" : "";
+		e->num++;
+	}
+count:
+	e->um[i].count++;
 }
 
 /* A JSON pointer for a key: "/" and the key with ~ and / escaped. */
@@ -284,6 +348,69 @@ to_text(struct encoder *e, struct batch *b)
 }
 
 /*
+ * Close the --extra-column object. A record's own key of that name is
+ * kept, not replaced: an object's members come first, then the gathered
+ * keys; anything else cannot take keys and is a reject.
+ */
+static int
+extra_merge(struct encoder *e, char *msg, size_t msglen, char *path,
+    size_t pathlen)
+{
+	struct js_doc *d = &e->doc;
+	int v = e->val[e->p->extra_ci];
+	const struct js_val *own;
+
+	buf_addc(&e->extra, '}');
+	if (v < 0 || d->v[v].type == JS_NULL)
+		return 0;
+	own = &d->v[v];
+	if (own->type != JS_OBJECT) {
+		key_path(path, pathlen, e->p->t.col[e->p->extra_ci].name,
+		    strlen(e->p->t.col[e->p->extra_ci].name));
+		snprintf(msg, msglen, "the --extra-column's own key is %s, not "
+		    "an object: the other keys cannot be gathered into it",
+		    js_type_name(own->type));
+		return -1;
+	}
+	if (own->len > 2) {	/* {own members, gathered members} */
+		buf_reset(&e->tmp);
+		buf_add(&e->tmp, js_text(d, v), own->len - 1);
+		buf_addc(&e->tmp, ',');
+		buf_add(&e->tmp, e->extra.p + 1, e->extra.len - 1);
+		buf_reset(&e->extra);
+		buf_add(&e->extra, e->tmp.p, e->tmp.len);
+	}
+	return 0;
+}
+
+/* scd2: a record without its key cannot name a version. 1 if so. */
+static int
+null_key(struct encoder *e, char *msg, size_t msglen, char *path,
+    size_t pathlen)
+{
+	const struct plan *p = e->p;
+	size_t k;
+
+	for (k = 0; k < p->nkey; k++) {
+		int ci = p->key[k], mi = e->mapped[ci];
+		int absent = mi >= 0 ? !e->mok[mi] || (e->mv[mi].type ==
+		    JS_NULL) : e->val[ci] < 0 || e->doc.v[e->val[ci]].type ==
+		    JS_NULL;
+
+		if (absent) {
+			key_path(path, pathlen, p->t.col[ci].name,
+			    strlen(p->t.col[ci].name));
+			snprintf(msg, msglen, "key column \"%s\" is %s: scd2 "
+			    "cannot tell which version it changes",
+			    p->t.col[ci].name, mi < 0 && e->val[ci] < 0 ?
+			    "missing" : "null");
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
  * Scan the record, find its columns' values and evaluate the --map
  * expressions: 0, or -1 with msg (and path) for a reject.
  */
@@ -358,10 +485,13 @@ parse(struct encoder *e, const char *line, size_t len, int64_t lineno,
 			buf_add(&e->extra, js_text(d, k), d->v[k].len);
 			buf_addc(&e->extra, ':');
 			buf_add(&e->extra, js_text(d, k + 1), d->v[k + 1].len);
-		}
+		} else
+			unmatched(e, kp, kn, ci);
 	}
-	if (e->nextra)
-		buf_addc(&e->extra, '}');
+	if (e->nextra && extra_merge(e, msg, msglen, path, pathlen) == -1)
+		return -1;
+	if (p->mode == M_SCD2 && null_key(e, msg, msglen, path, pathlen))
+		return -1;
 
 	/* --map expressions. */
 	for (i = 0; i < p->nmap; i++) {
@@ -653,7 +783,7 @@ binary_value(struct encoder *e, struct buf *out, enum bin_type t,
 		return 0;
 	case B_TSTZ:
 		if (v->type != JS_STRING || v->n ||
-		    tstz_strict(s + 1, v->len - 2, &n) == -1)
+		    tstz_strict(s + 1, v->len - 2, e->utc, &n) == -1)
 			return NEED_TEXT;
 		put32(out, 8);
 		put64(out, (uint64_t)n);
@@ -687,14 +817,15 @@ two(const char *s)
 }
 
 /*
- * A strict RFC 3339 timestamp, YYYY-MM-DD{T| }HH:MM:SS[.f{1,6}]{Z|+hh:mm},
- * as microseconds since 2000-01-01 UTC: 0, or -1 for anything else.
+ * A strict RFC 3339 timestamp, YYYY-MM-DD{T| }HH:MM:SS[.f{1,6}]{Z|+hh:mm}
+ * (or, with no_offset_utc, without the offset, meaning UTC), as
+ * microseconds since 2000-01-01 UTC: 0, or -1 for anything else.
  * tm_parse checks the date and the range; the fraction has at most six
  * digits so that nothing is rounded, and the offset stays within the
  * +-15:59 PostgreSQL accepts.
  */
 static int
-tstz_strict(const char *s, size_t n, int64_t *us)
+tstz_strict(const char *s, size_t n, int no_offset_utc, int64_t *us)
 {
 	const char *why;
 	int64_t ns;
@@ -713,6 +844,8 @@ tstz_strict(const char *s, size_t n, int64_t *us)
 			return -1;
 	}
 	if (i + 1 == n && s[i] == 'Z')
+		;
+	else if (i == n && no_offset_utc)
 		;
 	else if (i + 6 == n && (s[i] == '+' || s[i] == '-') &&
 	    digits(s + i + 1, 2) && s[i + 3] == ':' && digits(s + i + 4, 2) &&
@@ -787,6 +920,28 @@ copy_escape(struct buf *b, const char *s, size_t n)
 	buf_add(b, s + run, n - run);
 }
 
+/*
+ * A time with an offset, for a timestamp (without time zone) column: its
+ * wall-clock time in --tz. 0 when written, -1 to send the text as it is
+ * (no offset, or not a time tm reads: the server decides).
+ */
+static int
+wall_time(struct encoder *e, const char *s, size_t n, struct buf *out)
+{
+	char t[TM_FORMAT_MAX];
+	const char *why;
+	int64_t ns;
+	long off;
+	size_t k;
+
+	if (!tm_has_offset(s, n) || tm_parse(s, n, &ns, &why) == -1 ||
+	    tm_offset(ns, e->p->tz, &off) == -1)
+		return -1;
+	k = tm_format(ns + (int64_t)off * TM_NS_PER_SEC, t, sizeof(t));
+	buf_add(out, t, k - 1);		/* without the Z */
+	return 0;
+}
+
 /* Append to out the value i of d, encoded for column col. */
 static int
 encode_value(struct encoder *e, struct buf *out, const struct pg_column *col,
@@ -817,6 +972,8 @@ encode_value(struct encoder *e, struct buf *out, const struct pg_column *col,
 		}
 		if ((str = contents(e, d, i, &len, msg, msglen)) == NULL)
 			return -1;
+		if (col->typoid == 1114 && wall_time(e, str, len, out) == 0)
+			return 0;
 		if (v->n)
 			copy_escape(out, str, len);
 		else	/* no escapes: no backslash, no control characters */

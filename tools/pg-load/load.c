@@ -40,7 +40,9 @@ struct worker {
 	int		 stage_ready;
 	int		 first_op;
 	int		 in_commit;	/* the failure came at COMMIT */
-	struct buf	 sql, cols, strip;
+	struct buf	 sql, cols, strip, rejtext;
+	struct group { uint64_t sig; struct buf rows; } *group;
+	size_t		 ngroup, capgroup;	/* sig_groups' */
 	struct pg_err	 err;
 	struct counts	 n;		/* this attempt */
 };
@@ -107,10 +109,10 @@ batch_reset(struct batch *b, int64_t no)
 		free(b->rej[i].msg);
 		free(b->rej[i].path);
 	}
-	b->nrej = 0;
+	b->nrej = b->nrej_enc = 0;
 	b->no = no;
 	b->first_row = b->last_row = 0;
-	b->records = b->enc_rejected = 0;
+	b->records = 0;
 	b->end_offset = 0;
 	b->checksum = 0;
 	buf_reset(&b->lines);
@@ -182,6 +184,10 @@ load_finish(struct plan *p)
 		buf_free(&workers[i].sql);
 		buf_free(&workers[i].cols);
 		buf_free(&workers[i].strip);
+		buf_free(&workers[i].rejtext);
+		while (workers[i].capgroup > 0)
+			buf_free(&workers[i].group[--workers[i].capgroup].rows);
+		free(workers[i].group);
 	}
 }
 
@@ -221,28 +227,6 @@ worker_main(void *arg)
 	return NULL;
 }
 
-/* The ledger's word on whether batch b committed: 1 yes, 0 no, -1 error. */
-static int
-committed(struct worker *w, struct batch *b, int64_t *loaded)
-{
-	struct plan *p = w->p;
-	char no[24], sql[512];
-	const char *params[2] = { p->run_id, no };
-	PGresult *r;
-	int yes;
-
-	snprintf(no, sizeof(no), "%" PRId64, b->no + 1);
-	snprintf(sql, sizeof(sql), "SELECT loaded FROM %s WHERE run_id = $1 "
-	    "AND first_record = $2", p->q_batches);
-	if ((r = pg_exec(w->conn, sql, 2, params, &w->err)) == NULL)
-		return -1;
-	yes = PQntuples(r) == 1;
-	if (yes)
-		*loaded = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-	PQclear(r);
-	return yes;
-}
-
 static void
 drop_conn(struct worker *w)
 {
@@ -275,10 +259,15 @@ run_batch(struct worker *w, struct batch *b)
 				}
 				continue;
 			}
+			if (pg_set_time_zone(w->conn, p->tz, &w->err) == -1) {
+				drop_conn(w);
+				continue;
+			}
 		}
 		/* Did the COMMIT of the attempt that lost its reply land? */
-		if (lost && p->ledger && !p->check) {
-			r = committed(w, b, &loaded);
+		if (lost && p->lg != NULL && !p->check) {
+			r = ledger_committed(p->lg, w->conn, b, &loaded,
+			    &w->err);
 			if (r == 1) {
 				struct counts none = { 0 };
 
@@ -302,7 +291,7 @@ run_batch(struct worker *w, struct batch *b)
 		 * reply was lost landed, nor (replace) which partitions the
 		 * lost session claimed: stop rather than guess.
 		 */
-		if (!p->ledger && !p->check && (w->in_commit ||
+		if (p->lg == NULL && !p->check && (w->in_commit ||
 		    (p->mode == M_REPLACE && *p->n_batches > 0))) {
 			plan_fatal(p, EX_TEMPFAIL, "connection lost %s without "
 			    "--ledger: %s; re-run (with --ledger to resume "
@@ -316,7 +305,12 @@ run_batch(struct worker *w, struct batch *b)
 	    w->err.sqlstate[0] ? ": " : "", w->err.msg);
 }
 
-/* Rejects, counters and the summary for a batch that committed. */
+/*
+ * Counters and the summary for a batch that committed, then its rejects'
+ * lines (w->rejtext) into the rejects file: a full disk there (exit 74)
+ * leaves counts that agree with the ledger, and the re-run writes the
+ * rejects again from it.
+ */
 static void
 publish(struct worker *w, struct batch *b, const struct counts *n,
     int64_t loaded)
@@ -326,32 +320,67 @@ publish(struct worker *w, struct batch *b, const struct counts *n,
 	size_t i;
 
 	pthread_mutex_lock(&p->lock);
+	c->passed += loaded;
+	*p->n_batches += 1;
+	*p->n_skipped += n->skipped + n->unchanged;
+	if (p->mode == M_UPSERT || p->mode == M_SCD2) {
+		*p->n_inserted += n->inserted;
+		*p->n_updated += n->updated;
+	} else if (p->mode == M_REPLACE)
+		*p->n_replaced += n->replaced;
+	if (w->rejtext.len > 0)
+		cli_put(c, &c->rejects, w->rejtext.p, w->rejtext.len);
 	for (i = 0; i < b->nrej; i++) {
-		const struct row *r = &b->row[b->rej[i].row];
-		struct rec_field f = { "_error_sqlstate", REC_STR,
-		    b->rej[i].sqlstate, strlen(b->rej[i].sqlstate), 0 };
 		char reason[512];
 
 		/* Counted without the DETAIL, which names each row's key. */
 		snprintf(reason, sizeof(reason), "%.*s",
 		    (int)b->rej[i].primary, b->rej[i].msg);
-		cli_reject_fields(c, r->src_row, b->lines.p + r->line_off,
-		    r->line_len, 1, b->rej[i].msg, reason, b->rej[i].path, &f,
-		    1);
-	}
-	c->passed += loaded;
-	*p->n_batches += 1;
-	*p->n_skipped += n->skipped + n->unchanged;
-	if (p->mode == M_UPSERT) {
-		*p->n_inserted += n->inserted;
-		*p->n_updated += n->updated;
-	} else if (p->mode == M_REPLACE)
-		*p->n_replaced += n->replaced;
-	else if (p->mode == M_SCD2) {
-		*p->n_inserted += n->inserted;
-		*p->n_updated += n->updated;
+		cli_count_reject(c, reason);
 	}
 	pthread_mutex_unlock(&p->lock);
+}
+
+/* One reject's line: the record with its _error_ members. */
+static void
+format_reject(const struct batch *b, const struct rej *r, struct buf *out)
+{
+	struct rec_field f[6];
+	size_t nf = 0;
+
+	f[nf++] = (struct rec_field){ "_error_row", REC_INT, NULL, 0,
+	    r->src_row };
+	f[nf++] = (struct rec_field){ "_error_message", REC_STR, r->msg,
+	    strlen(r->msg), 0 };
+	if (r->path != NULL)
+		f[nf++] = (struct rec_field){ "_error_path", REC_STR, r->path,
+		    strlen(r->path), 0 };
+	if (r->sqlstate[0] != '\0')
+		f[nf++] = (struct rec_field){ "_error_sqlstate", REC_STR,
+		    r->sqlstate, strlen(r->sqlstate), 0 };
+	f[nf++] = (struct rec_field){ "_error_tool", REC_STR, "pg-load", 7, 0 };
+	rec_annotate(out, b->lines.p + r->line_off, r->line_len, r->is_object,
+	    f, nf);
+	buf_addc(out, '\n');
+}
+
+/*
+ * The lines of b's rejects in input order (the encoder's and the
+ * server's are each in order; merged by their place in b->lines).
+ */
+void
+batch_rejects(const struct batch *b, struct buf *out)
+{
+	size_t i = 0, j = b->nrej_enc;
+
+	buf_reset(out);
+	while (i < b->nrej_enc || j < b->nrej) {
+		if (j == b->nrej || (i < b->nrej_enc &&
+		    b->rej[i].line_off < b->rej[j].line_off))
+			format_reject(b, &b->rej[i++], out);
+		else
+			format_reject(b, &b->rej[j++], out);
+	}
 }
 
 static int
@@ -369,11 +398,11 @@ attempt(struct worker *w, struct batch *b)
 	size_t i;
 	int r;
 
-	for (i = 0; i < b->nrej; i++) {
+	for (i = b->nrej_enc; i < b->nrej; i++) {
 		free(b->rej[i].msg);
 		free(b->rej[i].path);
 	}
-	b->nrej = 0;
+	b->nrej = b->nrej_enc;
 	w->in_commit = 0;
 	memset(&w->n, 0, sizeof(w->n));
 	if (prepare_conn(w) == -1)
@@ -411,33 +440,17 @@ attempt(struct worker *w, struct batch *b)
 	}
 loaded:
 	total = w->n;
-	if (p->ledger && !p->check) {
-		char sql[512], no[24], f[24], l[24], recs[24], ld[24], rj[24],
-		    off[24], sum[24];
-		const char *params[9] = { p->run_id, no, f, l, recs, ld, rj,
-		    off, sum };
-		PGresult *res;
-
-		snprintf(no, sizeof(no), "%" PRId64, b->no + 1);
-		snprintf(f, sizeof(f), "%" PRId64, b->first_row);
-		snprintf(l, sizeof(l), "%" PRId64, b->last_row);
-		snprintf(recs, sizeof(recs), "%" PRId64, b->records);
-		snprintf(ld, sizeof(ld), "%" PRId64, total.loaded);
-		snprintf(rj, sizeof(rj), "%" PRId64,
-		    b->enc_rejected + (int64_t)b->nrej);
-		snprintf(off, sizeof(off), "%" PRIu64, b->end_offset);
-		snprintf(sum, sizeof(sum), "%016" PRIx64, b->checksum);
-		snprintf(sql, sizeof(sql), "INSERT INTO %s (run_id, first_record, "
-		    "first_row, last_row, records, loaded, rejected, "
-		    "end_offset, checksum) VALUES ($1, $2, $3, $4, $5, $6, "
-		    "$7, $8, $9)", p->q_batches);
-		if ((res = pg_exec(w->conn, sql, 9, params, &w->err)) == NULL) {
-			if (classify(w) == R_FATAL)
+	batch_rejects(b, &w->rejtext);
+	if (p->lg != NULL && !p->check) {
+		if ((r = ledger_commit_batch(p->lg, w->conn, b, total.loaded,
+		    &w->rejtext, &w->err)) != 0) {
+			if (r == -2)
+				plan_fatal(p, EX_TEMPFAIL, "%s", w->err.msg);
+			else if (classify(w) == R_FATAL)
 				plan_fatal(p, EX_SOFTWARE, "ledger: %s",
 				    w->err.msg);
 			goto failed_open;
 		}
-		PQclear(res);
 		if (p->wm != NULL && (r = wm_commit(p, w->conn, b,
 		    &w->err)) != 0) {
 			if (r == -2 || classify(w) == R_FATAL)
@@ -550,6 +563,10 @@ add_rej(struct plan *p, struct batch *b, size_t row, const struct pg_err *e)
 		buf_adds(&m, e->detail);
 	}
 	b->rej[b->nrej].row = row;
+	b->rej[b->nrej].line_off = b->row[row].line_off;
+	b->rej[b->nrej].line_len = b->row[row].line_len;
+	b->rej[b->nrej].src_row = b->row[row].src_row;
+	b->rej[b->nrej].is_object = 1;
 	memcpy(b->rej[b->nrej].sqlstate, e->sqlstate, 6);
 	b->rej[b->nrej].msg = buf_cstr(&m);
 	b->rej[b->nrej].path = NULL;
@@ -622,7 +639,7 @@ prepare_conn(struct worker *w)
 	(void)any;
 	if (pg_run(w->conn, buf_cstr(q), &w->err) == -1)
 		return -1;
-	if (p->mode == M_REPLACE && !p->ledger && pg_run(w->conn,
+	if (p->mode == M_REPLACE && p->lg == NULL && pg_run(w->conn,
 	    "CREATE TEMP TABLE IF NOT EXISTS sluice_parts (run_id text, "
 	    "part text, PRIMARY KEY (run_id, part))", &w->err) == -1)
 		return -1;
@@ -834,6 +851,170 @@ wait_turn(struct worker *w, struct batch *b)
 	return 0;
 }
 
+/*
+ * The rows of [lo, hi) by signature (which columns they carry), each
+ * group's row numbers as an array literal for "_sluice_row = ANY($n)";
+ * one group needs no filter. Returns the number of groups.
+ */
+static size_t
+sig_groups(struct worker *w, const struct batch *b, size_t lo, size_t hi)
+{
+	size_t i, g;
+
+	w->ngroup = 0;
+	for (i = lo; i < hi; i++) {
+		for (g = 0; g < w->ngroup; g++)
+			if (w->group[g].sig == b->row[i].sig)
+				break;
+		if (g == w->ngroup) {
+			if (w->ngroup == w->capgroup) {
+				w->capgroup = w->capgroup ? 2 * w->capgroup : 4;
+				w->group = xrealloc(w->group, w->capgroup *
+				    sizeof(*w->group));
+				memset(w->group + w->ngroup, 0, (w->capgroup -
+				    w->ngroup) * sizeof(*w->group));
+			}
+			w->group[g].sig = b->row[i].sig;
+			buf_reset(&w->group[g].rows);
+			w->ngroup++;
+		}
+		buf_addc(&w->group[g].rows, w->group[g].rows.len ? ',' : '{');
+		buf_add_i64(&w->group[g].rows, b->row[i].lineno);
+	}
+	for (g = 0; g < w->ngroup; g++)
+		buf_addc(&w->group[g].rows, '}');
+	return w->ngroup;
+}
+
+/*
+ * INSERT ... SELECT of the rows of signature sig from the staging table
+ * (or a query over it); filter: the parameter holding the group's rows.
+ */
+static void
+insert_select(struct worker *w, struct buf *q, uint64_t sig,
+    const char *filter, const char *from, const char *where)
+{
+	struct plan *p = w->p;
+
+	buf_addf(q, "INSERT INTO %s AS d (", p->t.qname);
+	col_list(p, q, "", sig, 0);
+	buf_addf(q, ")%s SELECT ", p->overriding ?
+	    " OVERRIDING SYSTEM VALUE" : "");
+	col_list(p, q, "", sig, 0);
+	buf_addf(q, " FROM %s WHERE %s", from, where);
+	if (filter != NULL)
+		buf_addf(q, " AND " STAGE_ROW " = ANY(%s::bigint[])", filter);
+}
+
+/* replace: insert the staged rows, one statement per signature. */
+static int
+insert_groups(struct worker *w, struct batch *b, size_t lo, size_t hi,
+    struct counts *n)
+{
+	struct buf *q = &w->cols;
+	size_t g, ng = sig_groups(w, b, lo, hi);
+	const char *params[1];
+	PGresult *r;
+
+	for (g = 0; g < ng; g++) {
+		buf_reset(q);
+		insert_select(w, q, w->group[g].sig, ng > 1 ? "$1" : NULL,
+		    "pg_temp." STAGE_NAME, "true");
+		params[0] = buf_cstr(&w->group[g].rows);
+		if ((r = pg_exec(w->conn, buf_cstr(q), ng > 1, params,
+		    &w->err)) == NULL)
+			return -1;
+		n->loaded += strtoll(PQcmdTuples(r), NULL, 10);
+		PQclear(r);
+	}
+	return 0;
+}
+
+/*
+ * upsert and skip-existing, as if each record were applied alone in input
+ * order: INSERT ... ON CONFLICT of the k-th record of every key in round
+ * k (keys are numbered by the server's own equality, so different
+ * spellings of one key are one key), one statement per signature, which
+ * updates only the columns its records carry. skip-existing runs only
+ * the first round: the first record of a key wins. Inserted rows are
+ * told by xmax = 0, or on a partitioned table, which cannot return
+ * system columns, by the key's absence before the statement.
+ */
+static int
+upsert(struct worker *w, struct batch *b, size_t lo, size_t hi,
+    int64_t staged, struct counts *n)
+{
+	struct plan *p = w->p;
+	struct buf *q = &w->cols;
+	size_t g, i, k, ng = sig_groups(w, b, lo, hi);
+	int64_t round, rounds = 1;
+	int partitioned = p->t.relkind == 'p', any;
+	char rno[24];
+	const char *params[2] = { rno, NULL };
+	PGresult *r;
+
+	for (round = 1; round <= rounds; round++) {
+		snprintf(rno, sizeof(rno), "%" PRId64, round);
+		for (g = 0; g < ng; g++) {
+			uint64_t sig = w->group[g].sig;
+
+			buf_reset(q);
+			buf_adds(q, "WITH s AS (SELECT *, row_number() OVER "
+			    "(PARTITION BY ");
+			key_list(p, q, "");
+			buf_adds(q, " ORDER BY " STAGE_ROW ") AS _sluice_n FROM "
+			    "pg_temp." STAGE_NAME "), i AS (");
+			insert_select(w, q, sig, ng > 1 ? "$2" : NULL, "s",
+			    "_sluice_n = $1::bigint");
+			buf_adds(q, " ON CONFLICT (");
+			key_list(p, q, "");
+			buf_adds(q, ") DO ");
+			for (i = 0, any = 0; p->mode == M_UPSERT &&
+			    i < p->t.ncol; i++) {
+				int is_key = 0;
+
+				for (k = 0; k < p->nkey; k++)
+					is_key |= p->key[k] == (int)i;
+				if (is_key || !inserted_col(p, i, sig))
+					continue;
+				buf_addf(q, "%s%s = EXCLUDED.%s", any ? ", " :
+				    "UPDATE SET ", p->qcol[i], p->qcol[i]);
+				any = 1;
+			}
+			if (!any)
+				buf_adds(q, "NOTHING");
+			buf_addf(q, " RETURNING %s AS ins) SELECT ",
+			    partitioned ? "true" : "(xmax = 0)");
+			if (partitioned) {
+				buf_addf(q, "(SELECT count(*) FROM s WHERE "
+				    "_sluice_n = $1::bigint%s AND NOT EXISTS "
+				    "(SELECT 1 FROM %s AS d WHERE (", ng > 1 ?
+				    " AND " STAGE_ROW " = ANY($2::bigint[])" :
+				    "", p->t.qname);
+				key_list(p, q, "d.");
+				buf_adds(q, ") = (");
+				key_list(p, q, "s.");
+				buf_adds(q, ")))");
+			} else
+				buf_adds(q, "(SELECT count(*) FROM i WHERE ins)");
+			buf_adds(q, ", (SELECT count(*) FROM i), (SELECT "
+			    "max(_sluice_n) FROM s)");
+			params[1] = buf_cstr(&w->group[g].rows);
+			if ((r = pg_exec(w->conn, buf_cstr(q), ng > 1 ? 2 : 1,
+			    params, &w->err)) == NULL)
+				return -1;
+			n->inserted += count_at(r, 0);
+			n->updated += count_at(r, 1) - count_at(r, 0);
+			n->loaded += count_at(r, 1);
+			if (p->mode == M_UPSERT)
+				rounds = count_at(r, 2);
+			PQclear(r);
+		}
+	}
+	n->skipped = staged - n->loaded;
+	return 0;
+}
+
 /* Run the mode on rows [lo, hi): 0, or -1 with w->err (and *bad). */
 static int
 op(struct worker *w, struct batch *b, size_t lo, size_t hi,
@@ -879,73 +1060,22 @@ op(struct worker *w, struct batch *b, size_t lo, size_t hi,
 	switch (p->mode) {
 	case M_UPSERT:
 	case M_SKIP:
-		buf_adds(q, "WITH s AS (SELECT DISTINCT ON (");
-		key_list(p, q, "");
-		buf_adds(q, ") * FROM pg_temp." STAGE_NAME " ORDER BY ");
-		key_list(p, q, "");
-		buf_addf(q, ", " STAGE_ROW " %s), i AS (INSERT INTO %s AS d (",
-		    p->mode == M_UPSERT ? "DESC" : "ASC", p->t.qname);
-		col_list(p, q, "", absent_all, 0);
-		buf_adds(q, ") SELECT ");
-		col_list(p, q, "", absent_all, 0);
-		buf_adds(q, " FROM s ON CONFLICT (");
-		key_list(p, q, "");
-		buf_adds(q, ") DO ");
-		{
-			int any = 0;
-
-			for (i = 0; p->mode == M_UPSERT && i < p->t.ncol; i++) {
-				size_t k;
-				int is_key = 0;
-
-				for (k = 0; k < p->nkey; k++)
-					is_key |= p->key[k] == (int)i;
-				if (is_key || !inserted_col(p, i, absent_all))
-					continue;
-				buf_addf(q, "%s%s = EXCLUDED.%s", any ? ", " :
-				    "UPDATE SET ", p->qcol[i], p->qcol[i]);
-				any = 1;
-			}
-			if (!any)
-				buf_adds(q, "NOTHING");
-		}
-		buf_adds(q, " RETURNING (xmax = 0) AS ins) SELECT count(*) "
-		    "FILTER (WHERE ins), count(*) FROM i");
-		if ((r = pg_exec(w->conn, buf_cstr(q), 0, NULL, &w->err)) ==
-		    NULL)
-			return -1;
-		n->inserted = count_at(r, 0);
-		n->updated = count_at(r, 1) - n->inserted;
-		n->loaded = count_at(r, 1);
-		n->skipped = staged - n->loaded;
-		PQclear(r);
-		return 0;
+		return upsert(w, b, lo, hi, staged, n);
 	case M_REPLACE:
-		params[0] = p->run_id ? p->run_id : "";
+		params[0] = p->lg != NULL ? p->lg->run_id : "";
 		buf_addf(q, "WITH p AS (SELECT DISTINCT coalesce('v' || (%s)::"
 		    "text, 'n') AS part FROM pg_temp." STAGE_NAME "), c AS "
 		    "(INSERT INTO %s (run_id, part) SELECT $1, part FROM p "
 		    "ON CONFLICT DO NOTHING RETURNING part) DELETE FROM %s "
 		    "WHERE coalesce('v' || (%s)::text, 'n') IN (SELECT part "
-		    "FROM c)", p->partition, p->ledger ? p->q_parts :
+		    "FROM c)", p->partition, p->lg != NULL ? p->lg->q_parts :
 		    "pg_temp.sluice_parts", p->t.qname, p->partition);
 		if ((r = pg_exec(w->conn, buf_cstr(q), 1, params, &w->err)) ==
 		    NULL)
 			return -1;
 		n->replaced = strtoll(PQcmdTuples(r), NULL, 10);
 		PQclear(r);
-		buf_reset(q);
-		buf_addf(q, "INSERT INTO %s (", p->t.qname);
-		col_list(p, q, "", absent_all, 0);
-		buf_adds(q, ") SELECT ");
-		col_list(p, q, "", absent_all, 0);
-		buf_adds(q, " FROM pg_temp." STAGE_NAME);
-		if ((r = pg_exec(w->conn, buf_cstr(q), 0, NULL, &w->err)) ==
-		    NULL)
-			return -1;
-		n->loaded = strtoll(PQcmdTuples(r), NULL, 10);
-		PQclear(r);
-		return 0;
+		return insert_groups(w, b, lo, hi, n);
 	case M_SCD2:
 		params[0] = p->as_of;
 		/* Current version of a key: valid_to null, or --current. */

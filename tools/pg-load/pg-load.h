@@ -37,6 +37,8 @@ struct plan {
 	const char	*mode_name;
 	int64_t		 batch;
 	int		 dry_run, check, reject_mode, retries, jobs;
+	const char	*tz;		/* --tz: offset-less times (UTC) */
+	int		 overriding;	/* --overriding-system-value */
 	const char	*row_field;	/* --row-field: the row rejects report */
 	volatile int	 stop;		/* set on a fatal error */
 
@@ -59,10 +61,8 @@ struct plan {
 	size_t		 ncmp;
 	char		*as_of;		/* text, cast to the valid-from type */
 
-	/* Ledger. */
-	int		 ledger;
-	char		*q_runs, *q_batches, *q_parts;	/* quoted names */
-	char		*run_id;
+	/* Ledger (NULL without --ledger). */
+	struct ledger	*lg;
 	struct jqx	*wm;		/* --watermark, or NULL */
 	int		 wm_kind;	/* enum wm_kind of the run's values */
 
@@ -88,31 +88,68 @@ struct wm_row {
 	int64_t		 ns;		/* a time's instant */
 };
 
+/* A rejected record of a batch: refused by the encoder or the server. */
 struct rej {
-	size_t		 row;
+	size_t		 row;		/* in b->row, or NO_ROW (encoder) */
+	size_t		 line_off, line_len;	/* the record in b->lines */
+	int64_t		 src_row;
+	int		 is_object;
 	char		 sqlstate[6];
-	char		*msg;		/* the server's message: DETAIL */
+	char		*msg;		/* the message: DETAIL */
 	size_t		 primary;	/* length of the message before DETAIL */
-	char		*path;		/* "/column" from the COPY context, or NULL */
+	char		*path;		/* JSON pointer, or NULL */
 };
+#define NO_ROW	((size_t)-1)
 
 struct batch {
 	int64_t		 no;
 	int64_t		 seq;		/* order of submission to the workers */
-	int64_t		 first_row, last_row, records, enc_rejected;
+	int64_t		 first_row, last_row, records;
 	uint64_t	 end_offset;
 	uint64_t	 checksum;
 	struct buf	 lines, copy;
 	int		 binary;	/* b->copy holds binary COPY tuples */
 	struct row	*row;
 	size_t		 nrow, caprow;
-	struct rej	*rej;
-	size_t		 nrej, caprej;
+	struct rej	*rej;		/* the encoder's first, then the server's */
+	size_t		 nrej, caprej, nrej_enc;
 	struct wm_row	*wm;		/* --watermark: row i's value */
 	size_t		 capwm;
 	struct buf	 wmtext;
 	struct batch	*next;
 };
+
+/* ledger.c */
+struct ledger {
+	char		*q_runs, *q_batches, *q_rejects, *q_parts;
+	char		*run_id;
+	char		 owner[32];	/* this process's claim on the run */
+	PGconn		*lock;		/* holds the run's advisory lock */
+	int		 was_done;	/* the run had read its input to the end */
+	char		 finished_at[64];
+	struct { int64_t start, n; uint64_t sum; } *done;	/* committed */
+	size_t		 ndone;
+};
+struct ledger_opts {
+	const char	*name;		/* --ledger=NAME */
+	const char	*run_id;	/* --run-id, or NULL */
+	int		 force, wait;
+};
+void	 ledger_names(struct ledger *, struct cli *, PGconn *, const char *);
+void	 ledger_open(struct ledger *, struct plan *, PGconn *,
+	    const struct ledger_opts *);
+void	 ledger_replay_rejects(const struct ledger *, struct cli *, PGconn *);
+int	 ledger_commit_batch(const struct ledger *, PGconn *,
+	    const struct batch *, int64_t loaded, const struct buf *rejects,
+	    struct pg_err *);
+int	 ledger_committed(const struct ledger *, PGconn *, const struct batch *,
+	    int64_t *loaded, struct pg_err *);
+void	 ledger_finish(struct ledger *, struct plan *, int state);
+int	 ledger_status(struct cli *, PGconn *, const char *name,
+	    const char *run_id);
+int	 ledger_last_watermark(struct cli *, PGconn *, const char *name,
+	    const char *table, const char *run_id);
+void	 ledger_free(struct ledger *);
 
 /* encode.c */
 struct encoder;
@@ -133,6 +170,13 @@ struct encoder *enc_new(struct plan *);
 int	 enc_record(struct encoder *, struct batch *, const char *line,
 	    size_t len, int64_t lineno, int64_t *src_row, char *msg,
 	    size_t msglen, char *path, size_t pathlen, int *is_object);
+/* Keys that matched no column: what report_unmatched tells. */
+struct enc_unmatched {
+	char		*key;
+	int64_t		 count;
+	const char	*why;		/* "" or why a column took no value */
+};
+const struct enc_unmatched *enc_unmatched(const struct encoder *, size_t *n);
 /* The record enc_record encoded last, as scanned. */
 const struct js_doc *enc_doc(const struct encoder *);
 /* Take back the row enc_record just added to b. */
@@ -147,6 +191,8 @@ void	 load_submit_free(struct plan *, struct batch *);
 struct batch *load_get(struct plan *);	/* a free batch (blocks) */
 void	 load_finish(struct plan *);	/* wait for every batch */
 void	 batch_reset(struct batch *, int64_t no);
+/* The lines of b's rejects, in input order, into out. */
+void	 batch_rejects(const struct batch *, struct buf *out);
 /* Column list of a COPY for a signature, quoted, into b. */
 void	 plan_columns(struct plan *, PGconn *, struct buf *, uint64_t sig,
 	    int staging);

@@ -166,9 +166,9 @@ wm_commit(struct plan *p, PGconn *conn, struct batch *b, struct pg_err *e)
 	size_t i, best = (size_t)-1;
 	int cmp = 1, rc = 0;
 
-	if (b->nrej > 0) {
+	if (b->nrej > b->nrej_enc) {
 		bad = xcalloc(b->nrow, 1);
-		for (i = 0; i < b->nrej; i++)
+		for (i = b->nrej_enc; i < b->nrej; i++)
 			bad[b->rej[i].row] = 1;
 	}
 	for (i = 0; i < b->nrow; i++)
@@ -178,9 +178,9 @@ wm_commit(struct plan *p, PGconn *conn, struct batch *b, struct pg_err *e)
 	free(bad);
 	if (best == (size_t)-1)
 		return 0;
-	params[0] = p->run_id;
+	params[0] = p->lg->run_id;
 	buf_addf(&q, "SELECT watermark FROM %s WHERE run_id = $1 FOR UPDATE",
-	    p->q_runs);
+	    p->lg->q_runs);
 	if ((r = pg_exec(conn, buf_cstr(&q), 1, params, e)) == NULL) {
 		buf_free(&q);
 		return -1;
@@ -203,7 +203,7 @@ wm_commit(struct plan *p, PGconn *conn, struct batch *b, struct pg_err *e)
 		params[1] = buf_cstr(&v);
 		buf_reset(&q);
 		buf_addf(&q, "UPDATE %s SET watermark = $2 WHERE run_id = $1",
-		    p->q_runs);
+		    p->lg->q_runs);
 		if ((r = pg_exec(conn, buf_cstr(&q), 2, params, e)) == NULL)
 			rc = -1;
 		PQclear(r);
