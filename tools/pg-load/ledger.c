@@ -438,44 +438,52 @@ ledger_committed(const struct ledger *l, PGconn *conn, const struct batch *b,
 
 /*
  * Mark the run done (state 1: the input was read to its end), left to
- * resume (0) or failed (-1), with its totals; release the lock.
+ * resume (0) or failed (-1), with its totals. A finished run that this
+ * process loaded nothing into stays as it was (a refused or empty
+ * re-run changes neither its state nor its time).
  */
 void
 ledger_finish(struct ledger *l, struct plan *p, int state)
 {
 	struct cli *c = p->c;
 	struct buf q = BUF_INIT;
-	const char *params[3] = { l->run_id, state == 1 ? "done" :
-	    state == 0 ? "running" : "failed", l->owner };
-	struct pg_err e;
+	const char *params[3] = { l->run_id, NULL, l->owner };
+	struct pg_err e = { .msg = "no connection" };
 	PGconn *conn = l->lock;
-	PGresult *r;
+	PGresult *r = NULL;
 	int i;
 
-	if (conn != NULL && PQstatus(conn) != CONNECTION_OK) {
-		PQfinish(conn);
-		conn = l->lock = NULL;
-	}
-	for (i = 0; i <= p->retries && conn == NULL; i++) {
-		if ((conn = pg_connect(p->dsn, "pg-load", &e)) == NULL) {
-			if (state == -1)
-				return;		/* already failing */
-			pg_sleep(pg_backoff(i), &cli_signal);
+	if (l->was_done && *p->n_batches == 0)
+		state = 1;
+	params[1] = state == 1 ? "done" : state == 0 ? "running" : "failed";
+
+	if (state == 1 && l->was_done && *p->n_batches == 0)
+		buf_addf(&q, "UPDATE %s SET state = $2 WHERE run_id = $1 AND "
+		    "owner = $3", l->q_runs);	/* as it was */
+	else
+		buf_addf(&q, "UPDATE %s SET state = $2, finished_at = CASE "
+		    "WHEN $2 = 'done' THEN now() END, rows = (SELECT "
+		    "sum(loaded) FROM %s WHERE run_id = $1), rejected = (SELECT "
+		    "sum(rejected) FROM %s WHERE run_id = $1) WHERE run_id = $1 "
+		    "AND owner = $3", l->q_runs, l->q_batches, l->q_batches);
+	/* The lock's connection, or a new one if the server dropped it. */
+	for (i = 0; i <= p->retries && r == NULL; i++) {
+		if (i > 0)
+			pg_sleep(pg_backoff(i - 1), &cli_signal);
+		if (conn == NULL &&
+		    (conn = pg_connect(p->dsn, "pg-load", &e)) == NULL)
+			continue;
+		if ((r = pg_exec(conn, buf_cstr(&q), 3, params, &e)) == NULL) {
+			PQfinish(conn);
+			conn = NULL;
+			if (!e.transient)
+				break;
 		}
 	}
-	if (conn == NULL)
-		cli_fail(c, EX_TEMPFAIL, "ledger: %s", e.msg);
-	buf_addf(&q, "UPDATE %s SET state = $2, finished_at = CASE WHEN $2 = "
-	    "'done' THEN now() END, rows = (SELECT sum(loaded) FROM %s WHERE "
-	    "run_id = $1), rejected = (SELECT sum(rejected) FROM %s WHERE "
-	    "run_id = $1) WHERE run_id = $1 AND owner = $3", l->q_runs,
-	    l->q_batches, l->q_batches);
-	r = pg_exec(conn, buf_cstr(&q), 3, params, &e);
+	l->lock = conn;
 	if (r == NULL && state != -1)
 		cli_fail(c, EX_TEMPFAIL, "ledger: %s", e.msg);
 	PQclear(r);
-	PQfinish(conn);
-	l->lock = NULL;
 	buf_free(&q);
 }
 

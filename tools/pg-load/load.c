@@ -1015,6 +1015,175 @@ upsert(struct worker *w, struct batch *b, size_t lo, size_t hi,
 	return 0;
 }
 
+/* "d.k = s.k AND d is the current version", d and s given. */
+static void
+scd2_match(struct plan *p, struct buf *q, const char *d, const char *s)
+{
+	char dp[8], sp[8];
+
+	snprintf(dp, sizeof(dp), "%s.", d);
+	snprintf(sp, sizeof(sp), "%s.", s);
+	buf_adds(q, "(");
+	key_list(p, q, dp);
+	buf_adds(q, ") = (");
+	key_list(p, q, sp);
+	if (p->cur >= 0)
+		buf_addf(q, ") AND %s.%s", d, p->qcol[p->cur]);
+	else
+		buf_addf(q, ") AND %s.%s IS NULL", d, p->qcol[p->vt]);
+}
+
+/* The last staged record of each key: "WITH s AS (...)". */
+static void
+scd2_last(struct plan *p, struct buf *q)
+{
+	buf_adds(q, "WITH s AS (SELECT DISTINCT ON (");
+	key_list(p, q, "");
+	buf_adds(q, ") * FROM pg_temp." STAGE_NAME " ORDER BY ");
+	key_list(p, q, "");
+	buf_adds(q, ", " STAGE_ROW " DESC)");
+}
+
+/*
+ * scd2 for the rows [lo, hi): within one --as-of the last record of a
+ * key decides, whatever the batches. A key whose current version began
+ * at --as-of (made earlier in this run, or an earlier run with the same
+ * --as-of) is changed in place, or, when the record equals the version
+ * that was closed at --as-of, that one is current again; any other
+ * current version that differs is closed at --as-of and a new one
+ * begins. A record whose key's current version begins after --as-of is
+ * a reject (its valid_to would precede its valid_from).
+ */
+static int
+scd2(struct worker *w, struct batch *b, size_t lo, size_t hi, int64_t staged,
+    uint64_t absent_all, struct counts *n, int64_t *bad)
+{
+	struct plan *p = w->p;
+	struct buf *q = &w->cols;
+	const char *params[1] = { p->as_of };
+	const char *vf = p->qcol[p->vf], *vt = p->qcol[p->vt];
+	const char *vft = p->t.col[p->vf].type, *vtt = p->t.col[p->vt].type;
+	int64_t in_place, row;
+	size_t i;
+	PGresult *r;
+
+	buf_reset(q);
+	scd2_last(p, q);
+	buf_addf(q, " SELECT s." STAGE_ROW ", d.%s::text FROM s JOIN %s AS d "
+	    "ON ", vf, p->t.qname);
+	scd2_match(p, q, "d", "s");
+	buf_addf(q, " WHERE d.%s > CAST($1 AS %s) ORDER BY 1 LIMIT 1", vf, vft);
+	if ((r = pg_exec(w->conn, buf_cstr(q), 1, params, &w->err)) == NULL)
+		return -1;
+	if (PQntuples(r) == 1) {
+		row = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		memset(&w->err, 0, sizeof(w->err));
+		memcpy(w->err.sqlstate, "22008", 6);
+		snprintf(w->err.msg, sizeof(w->err.msg), "--as-of %s is before "
+		    "the current version's %s (%s)", p->as_of,
+		    p->t.col[p->vf].name, PQgetvalue(r, 0, 1));
+		PQclear(r);
+		for (i = lo; i < hi; i++)
+			if (b->row[i].lineno == row)
+				*bad = (int64_t)i;
+		return -1;
+	}
+	PQclear(r);
+
+	/* A change back to the version closed at --as-of reopens it. */
+	buf_reset(q);
+	scd2_last(p, q);
+	buf_addf(q, ", v AS (DELETE FROM %s AS d USING s WHERE ", p->t.qname);
+	scd2_match(p, q, "d", "s");
+	buf_addf(q, " AND d.%s = CAST($1 AS %s) AND EXISTS (SELECT 1 FROM %s "
+	    "AS o WHERE (", vf, vft, p->t.qname);
+	key_list(p, q, "o.");
+	buf_adds(q, ") = (");
+	key_list(p, q, "s.");
+	buf_addf(q, ") AND o.%s = CAST($1 AS %s) AND ROW(", vt, vtt);
+	cmp_list(p, q, "o.", absent_all);
+	buf_adds(q, ") IS NOT DISTINCT FROM ROW(");
+	cmp_list(p, q, "s.", absent_all);
+	buf_adds(q, ")) RETURNING ");
+	key_list(p, q, "d.");
+	buf_addf(q, ") UPDATE %s AS o SET %s = NULL", p->t.qname, vt);
+	if (p->cur >= 0)
+		buf_addf(q, ", %s = true", p->qcol[p->cur]);
+	buf_adds(q, " FROM v WHERE (");
+	key_list(p, q, "o.");
+	buf_adds(q, ") = (");
+	key_list(p, q, "v.");
+	buf_addf(q, ") AND o.%s = CAST($1 AS %s)", vt, vtt);
+	if ((r = pg_exec(w->conn, buf_cstr(q), 1, params, &w->err)) == NULL)
+		return -1;
+	in_place = strtoll(PQcmdTuples(r), NULL, 10);
+	PQclear(r);
+
+	/* Any other change to a version that began at --as-of: in place. */
+	buf_reset(q);
+	scd2_last(p, q);
+	buf_addf(q, " UPDATE %s AS d SET (", p->t.qname);
+	col_list(p, q, "", absent_all, 1);
+	buf_adds(q, ") = ROW(");
+	col_list(p, q, "s.", absent_all, 1);
+	buf_adds(q, ") FROM s WHERE ");
+	scd2_match(p, q, "d", "s");
+	buf_addf(q, " AND d.%s = CAST($1 AS %s) AND ROW(", vf, vft);
+	col_list(p, q, "d.", absent_all, 1);
+	buf_adds(q, ") IS DISTINCT FROM ROW(");
+	col_list(p, q, "s.", absent_all, 1);
+	buf_adds(q, ")");
+	if ((r = pg_exec(w->conn, buf_cstr(q), 1, params, &w->err)) == NULL)
+		return -1;
+	in_place += strtoll(PQcmdTuples(r), NULL, 10);
+	PQclear(r);
+
+	/* Close what differs and begin the new versions. */
+	buf_reset(q);
+	scd2_last(p, q);
+	buf_addf(q, ", x AS (UPDATE %s AS d SET %s = CAST($1 AS %s)",
+	    p->t.qname, vt, vtt);
+	if (p->cur >= 0)
+		buf_addf(q, ", %s = false", p->qcol[p->cur]);
+	buf_adds(q, " FROM s WHERE ");
+	scd2_match(p, q, "d", "s");
+	buf_addf(q, " AND d.%s IS DISTINCT FROM CAST($1 AS %s) AND ROW(", vf,
+	    vft);
+	/* Compare the columns the records carry (not defaults). */
+	cmp_list(p, q, "d.", absent_all);
+	buf_adds(q, ") IS DISTINCT FROM ROW(");
+	cmp_list(p, q, "s.", absent_all);
+	buf_adds(q, ") RETURNING ");
+	key_list(p, q, "d.");
+	buf_addf(q, "), i AS (INSERT INTO %s (", p->t.qname);
+	col_list(p, q, "", absent_all, 1);
+	buf_addf(q, ", %s", vf);
+	if (p->cur >= 0)
+		buf_addf(q, ", %s", p->qcol[p->cur]);
+	buf_adds(q, ") SELECT ");
+	col_list(p, q, "s.", absent_all, 1);
+	buf_addf(q, ", CAST($1 AS %s)", vft);
+	if (p->cur >= 0)
+		buf_adds(q, ", true");
+	buf_addf(q, " FROM s WHERE NOT EXISTS (SELECT 1 FROM %s AS d WHERE ",
+	    p->t.qname);
+	scd2_match(p, q, "d", "s");
+	buf_adds(q, ") OR (");
+	key_list(p, q, "s.");
+	buf_adds(q, ") IN (SELECT * FROM x) RETURNING 1) SELECT (SELECT "
+	    "count(*) FROM x), (SELECT count(*) FROM i), (SELECT "
+	    "count(*) FROM s)");
+	if ((r = pg_exec(w->conn, buf_cstr(q), 1, params, &w->err)) == NULL)
+		return -1;
+	n->updated = count_at(r, 0) + in_place;		/* changed */
+	n->inserted = count_at(r, 1) - count_at(r, 0);	/* new keys */
+	n->loaded = n->inserted + n->updated;
+	n->unchanged = count_at(r, 2) - n->loaded;
+	n->skipped = staged - count_at(r, 2);
+	PQclear(r);
+	return 0;
+}
+
 /* Run the mode on rows [lo, hi): 0, or -1 with w->err (and *bad). */
 static int
 op(struct worker *w, struct batch *b, size_t lo, size_t hi,
@@ -1077,65 +1246,7 @@ op(struct worker *w, struct batch *b, size_t lo, size_t hi,
 		PQclear(r);
 		return insert_groups(w, b, lo, hi, n);
 	case M_SCD2:
-		params[0] = p->as_of;
-		/* Current version of a key: valid_to null, or --current. */
-		buf_adds(q, "WITH s AS (SELECT DISTINCT ON (");
-		key_list(p, q, "");
-		buf_adds(q, ") * FROM pg_temp." STAGE_NAME " ORDER BY ");
-		key_list(p, q, "");
-		buf_addf(q, ", " STAGE_ROW " DESC), x AS (UPDATE %s AS d SET "
-		    "%s = CAST($1 AS %s)", p->t.qname, p->qcol[p->vt],
-		    p->t.col[p->vt].type);
-		if (p->cur >= 0)
-			buf_addf(q, ", %s = false", p->qcol[p->cur]);
-		buf_adds(q, " FROM s WHERE (");
-		key_list(p, q, "d.");
-		buf_adds(q, ") = (");
-		key_list(p, q, "s.");
-		if (p->cur >= 0)
-			buf_addf(q, ") AND d.%s", p->qcol[p->cur]);
-		else
-			buf_addf(q, ") AND d.%s IS NULL", p->qcol[p->vt]);
-		/* Compare the columns the records carry (not defaults). */
-		buf_adds(q, " AND ROW(");
-		cmp_list(p, q, "d.", absent_all);
-		buf_adds(q, ") IS DISTINCT FROM ROW(");
-		cmp_list(p, q, "s.", absent_all);
-		buf_adds(q, ") RETURNING ");
-		key_list(p, q, "d.");
-		buf_addf(q, "), i AS (INSERT INTO %s (", p->t.qname);
-		col_list(p, q, "", absent_all, 1);
-		buf_addf(q, ", %s", p->qcol[p->vf]);
-		if (p->cur >= 0)
-			buf_addf(q, ", %s", p->qcol[p->cur]);
-		buf_adds(q, ") SELECT ");
-		col_list(p, q, "s.", absent_all, 1);
-		buf_addf(q, ", CAST($1 AS %s)", p->t.col[p->vf].type);
-		if (p->cur >= 0)
-			buf_adds(q, ", true");
-		buf_addf(q, " FROM s WHERE NOT EXISTS (SELECT 1 FROM %s AS d "
-		    "WHERE (", p->t.qname);
-		key_list(p, q, "d.");
-		buf_adds(q, ") = (");
-		key_list(p, q, "s.");
-		if (p->cur >= 0)
-			buf_addf(q, ") AND d.%s) OR (", p->qcol[p->cur]);
-		else
-			buf_addf(q, ") AND d.%s IS NULL) OR (", p->qcol[p->vt]);
-		key_list(p, q, "s.");
-		buf_adds(q, ") IN (SELECT * FROM x) RETURNING 1) SELECT (SELECT "
-		    "count(*) FROM x), (SELECT count(*) FROM i), (SELECT "
-		    "count(*) FROM s)");
-		if ((r = pg_exec(w->conn, buf_cstr(q), 1, params, &w->err)) ==
-		    NULL)
-			return -1;
-		n->updated = count_at(r, 0);		/* changed */
-		n->loaded = count_at(r, 1);
-		n->inserted = n->loaded - n->updated;	/* new keys */
-		n->unchanged = count_at(r, 2) - n->loaded;
-		n->skipped = staged - count_at(r, 2);
-		PQclear(r);
-		return 0;
+		return scd2(w, b, lo, hi, staged, absent_all, n, bad);
 	default:
 		break;
 	}
