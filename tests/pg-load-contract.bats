@@ -291,3 +291,14 @@ count() {
 	assert_failure 65
 	assert_equal "$stderr" 'pg-load: no ledger "no_such_ledger" in this database'
 }
+
+@test "rollup --tz reads a time without an offset in the zone, as PostgreSQL does" {
+	printf '%s\n' '{"t":"2024-01-01 00:30:00"}' '{"t":"2024-03-31 02:30"}' '{"t":"2024-10-27 02:30"}' \
+	    '{"t":"2024-01-01T00:30:00Z"}' > "$IN"
+	run rollup -q --time .t --bucket hour --tz Europe/Berlin --count n < "$IN"
+	assert_success
+	expected=$(PGTZ=Europe/Berlin q "select string_agg(format('{\"hour\":\"%s\",\"n\":1}',
+	    to_char(date_trunc('hour', t::timestamptz at time zone 'UTC'), 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')), E'\n' order by 1)
+	    from unnest(array['2024-01-01 00:30:00', '2024-03-31 02:30', '2024-10-27 02:30', '2024-01-01T00:30:00Z']) t")
+	assert_output "$(echo "$expected" | sort)"
+}

@@ -920,8 +920,8 @@ dump_exact(struct buf *out, const struct js_doc *d, jv v, char *err,
 }
 
 int
-jqx_time(struct jqx *x, const struct js_doc *d, int64_t *ns, char *err,
-    size_t errlen)
+jqx_time(struct jqx *x, const struct js_doc *d, const char *tz, int64_t *ns,
+    char *err, size_t errlen)
 {
 	struct jqx_val v;
 	const char *why;
@@ -939,7 +939,7 @@ jqx_time(struct jqx *x, const struct js_doc *d, int64_t *ns, char *err,
 		    js_type_name(v.type));
 		return -1;
 	}
-	if (tm_parse(v.str, v.slen, ns, &why) == -1) {
+	if (tm_parse_tz(v.str, v.slen, tz, ns, &why) == -1) {
 		snprintf(err, errlen, "cannot parse '%.*s': %s",
 		    (int)(v.slen > 64 ? 64 : v.slen), v.str, why);
 		return -1;

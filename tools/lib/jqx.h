@@ -72,12 +72,13 @@ struct jqx	*jqx_compile_slow(const char *expr, char *err, size_t errlen);
 int		 jqx_eval(struct jqx *, const struct js_doc *d,
 		    struct jqx_val *, char *err, size_t errlen);
 /*
- * Evaluate as a timestamp: the value must be a string tm_parse reads.
+ * Evaluate as a timestamp: the value must be a string tm_parse reads; a
+ * time without an offset is in zone tz (NULL: UTC), as tm_parse_tz says.
  * 0 with *ns set; -1 with a short reason in err ("no timestamp",
  * "expected a string, got number", "cannot parse 'x': ...").
  */
-int		 jqx_time(struct jqx *, const struct js_doc *d, int64_t *ns,
-		    char *err, size_t errlen);
+int		 jqx_time(struct jqx *, const struct js_doc *d, const char *tz,
+		    int64_t *ns, char *err, size_t errlen);
 /* 1 when the expression runs on the fast path. */
 int		 jqx_is_fast(const struct jqx *);
 /* jq truthiness: everything but false and null. */

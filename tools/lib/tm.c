@@ -763,3 +763,55 @@ tm_has_offset(const char *s, size_t n)
 			return 1;
 	return 0;
 }
+
+/*
+ * A local time in tz to an instant, as PostgreSQL reads it: where the
+ * clock was set back and the time happened twice, the later instant;
+ * where it jumped forward past the time, the offset from before the jump.
+ * One change of offset within two days either side is assumed.
+ */
+static int
+local_to_utc(int64_t local_s, int64_t *utc_s)
+{
+	long ob, oa, o;
+	int64_t tb, ta;
+	int vb, va;
+
+	if (zone_off(local_s - 2 * DAY_S, &ob) == -1 ||
+	    zone_off(local_s + 2 * DAY_S, &oa) == -1)
+		return -1;
+	tb = local_s - ob;
+	ta = local_s - oa;
+	vb = zone_off(tb, &o) == 0 && o == ob;
+	va = zone_off(ta, &o) == 0 && o == oa;
+	*utc_s = va ? ta : tb;
+	if (vb && !va)
+		*utc_s = tb;
+	return 0;
+}
+
+int
+tm_parse_tz(const char *s, size_t n, const char *tz, int64_t *ns,
+    const char **why)
+{
+	int64_t frac, secs, utc;
+
+	if (tm_parse(s, n, ns, why) == -1)
+		return -1;
+	if (tz == NULL || *tz == '\0' || strcmp(tz, "UTC") == 0 ||
+	    tm_has_offset(s, n))
+		return 0;
+	if (zone_set(tz) == -1) {
+		*why = "unknown time zone";
+		return -1;
+	}
+	secs = split_ns(*ns, &frac);
+	if (local_to_utc(secs, &utc) == -1 ||
+	    utc > INT64_MAX / TM_NS_PER_SEC - 1 ||
+	    utc < INT64_MIN / TM_NS_PER_SEC + 1) {
+		*why = "out of range";
+		return -1;
+	}
+	*ns = utc * TM_NS_PER_SEC + frac;
+	return 0;
+}

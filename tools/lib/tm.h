@@ -87,6 +87,14 @@ int	 tm_duration(const char *s, int64_t *ns, const char **why);
  * "UTC": 0) at instant ns: 0, or -1 for an unknown zone.
  */
 int	 tm_offset(int64_t ns, const char *tz, long *off);
+/*
+ * tm_parse, where a time without an offset is a local time in zone tz
+ * (NULL or "UTC": UTC), read as PostgreSQL reads it in that TimeZone: a
+ * time the clock passed twice is the later instant, one it skipped takes
+ * the offset from before the change.
+ */
+int	 tm_parse_tz(const char *s, size_t n, const char *tz, int64_t *ns,
+	    const char **why);
 /* 1 when a time tm_parse reads carries its own offset (Z, UTC, +hh...). */
 int	 tm_has_offset(const char *s, size_t n);
 /* "minute".."year" to enum tm_unit: 0 or -1. */

@@ -256,7 +256,7 @@ prune_stream(int argc, char **argv)
 			continue;
 		}
 		obj = doc.v[0].type == JS_OBJECT;
-		if (jqx_time(x, &doc, &ns, err, sizeof(err)) == -1) {
+		if (jqx_time(x, &doc, NULL, &ns, err, sizeof(err)) == -1) {
 			cli_rejectf(&c, obj, "--time: %s", err);
 			continue;
 		}

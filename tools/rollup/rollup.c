@@ -54,7 +54,8 @@ static const char usage_text[] =
 "Roll JSON Lines events up into one object per time bucket and group.\n"
 "  --time EXPR          jq expression giving the event's timestamp\n"
 "  --bucket UNIT        minute, hour, day, week (ISO, Monday) or month\n"
-"  --tz ZONE            bucket in this time zone (default UTC)\n"
+"  --tz ZONE            bucket in this time zone and read times without an\n"
+"                       offset in it (default UTC)\n"
 "  --by [NAME=]EXPR     group by this value too (repeatable); NAME may be\n"
 "                       left out when EXPR is a plain path (.a.b -> b)\n"
 "Aggregates, written in the order given:\n"
@@ -264,7 +265,7 @@ add_record(void)
 	int64_t ns, bucket;
 	int r, i, obj = doc.v[0].type == JS_OBJECT;
 
-	if (jqx_time(time_expr, &doc, &ns, err, sizeof(err)) == -1) {
+	if (jqx_time(time_expr, &doc, tz, &ns, err, sizeof(err)) == -1) {
 		cli_rejectf(&c, obj, "--time: %s", err);
 		return;
 	}
