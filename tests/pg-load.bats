@@ -517,9 +517,16 @@ for i in range(1, 1001):
 	python3 -c "
 for i in range(1, 401):
     print('{\"k\":%d,\"v\":%d}' % (i % 20, i // 60))" > "$BATS_TEST_TMPDIR/dim"
-	opts=(--mode scd2 -k k --valid-from valid_from --valid-to valid_to --as-of 2024-05-01 -b 11)
-	pg-load -q -t "${T}_l" "${opts[@]}" < "$BATS_TEST_TMPDIR/dim"
-	pg-load -q -t "${T}_u" "${opts[@]}" -j 2 < "$BATS_TEST_TMPDIR/dim"
+	python3 -c "
+for i in range(1, 401):
+    print('{\"k\":%d,\"v\":%d}' % (i % 20, i // 50 + (i % 3 == 0)))" > "$BATS_TEST_TMPDIR/dim2"
+	opts=(--mode scd2 -k k --valid-from valid_from --valid-to valid_to -b 11)
+	for t in "${T}_l" "${T}_u"; do
+		j=1
+		[ "$t" = "${T}_u" ] && j=2
+		pg-load -q -t "$t" "${opts[@]}" -j $j --as-of 2024-05-01 < "$BATS_TEST_TMPDIR/dim"
+		pg-load -q -t "$t" "${opts[@]}" -j $j --as-of 2024-06-01 < "$BATS_TEST_TMPDIR/dim2"
+	done
 	run q "select count(*) from ${T}_l"
 	[ "$output" -gt 20 ]
 	run q "(select * from ${T}_l except all select * from ${T}_u) union all (select * from ${T}_u except all select * from ${T}_l)"

@@ -509,7 +509,8 @@ int
 pg_copy_put(PGconn *conn, const char *p, size_t n, struct pg_err *e)
 {
 	while (n > 0) {
-		int chunk = n > (1u << 30) ? (1 << 30) : (int)n;
+		/* Pieces of 1 MiB: libpq copies each into its buffer. */
+		int chunk = n > (1u << 20) ? (1 << 20) : (int)n;
 
 		if (PQputCopyData(conn, p, chunk) <= 0) {
 			pg_err_set(e, conn, NULL);

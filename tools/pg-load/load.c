@@ -29,24 +29,6 @@
 
 enum { R_OK, R_TRANSIENT, R_FATAL };
 
-struct counts {
-	int64_t	loaded, inserted, updated, skipped, replaced, unchanged;
-};
-
-struct worker {
-	struct plan	*p;
-	pthread_t	 th;
-	PGconn		*conn;
-	int		 stage_ready;
-	int		 first_op;
-	int		 in_commit;	/* the failure came at COMMIT */
-	struct buf	 sql, cols, strip, rejtext;
-	struct group { uint64_t sig; struct buf rows; } *group;
-	size_t		 ngroup, capgroup;	/* sig_groups' */
-	struct pg_err	 err;
-	struct counts	 n;		/* this attempt */
-};
-
 static pthread_mutex_t	 qlock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	 qwork = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t	 qfree = PTHREAD_COND_INITIALIZER;
@@ -59,10 +41,9 @@ static struct worker	*workers;
 static void	*worker_main(void *);
 static void	 run_batch(struct worker *, struct batch *);
 static int	 attempt(struct worker *, struct batch *);
-static int	 process(struct worker *, struct batch *, size_t, size_t);
-static int	 op(struct worker *, struct batch *, size_t, size_t,
-		    struct counts *, int64_t *);
-static int	 prepare_conn(struct worker *);
+static int	 apply_bisecting(struct worker *, struct batch *, size_t,
+		    size_t);
+static void	 copy_columns(struct plan *, struct buf *, uint64_t, int);
 static int	 await_turn(struct plan *, int64_t);
 static void	 add_rej(struct plan *, struct batch *, size_t,
 		    const struct pg_err *);
@@ -405,7 +386,7 @@ attempt(struct worker *w, struct batch *b)
 	b->nrej = b->nrej_enc;
 	w->in_commit = 0;
 	memset(&w->n, 0, sizeof(w->n));
-	if (prepare_conn(w) == -1)
+	if (mode_prepare(w) == -1)
 		goto failed;
 	if (pg_run(w->conn, "BEGIN", &w->err) == -1)
 		goto failed;
@@ -418,7 +399,7 @@ attempt(struct worker *w, struct batch *b)
 		struct counts n = { 0 };
 		int64_t bad = -1;
 
-		if (op(w, b, 0, b->nrow, &n, &bad) == 0) {
+		if (mode_apply(w, b, 0, b->nrow, &n, &bad) == 0) {
 			w->n = n;
 			goto loaded;
 		}
@@ -433,7 +414,7 @@ attempt(struct worker *w, struct batch *b)
 			goto failed;
 		w->first_op = 1;
 	}
-	if ((r = process(w, b, 0, b->nrow)) != R_OK) {
+	if ((r = apply_bisecting(w, b, 0, b->nrow)) != R_OK) {
 		if (PQstatus(w->conn) == CONNECTION_OK)
 			PQclear(PQexec(w->conn, "ROLLBACK"));
 		return r;
@@ -484,7 +465,7 @@ failed:
  * rows and load the others.
  */
 static int
-process(struct worker *w, struct batch *b, size_t lo, size_t hi)
+apply_bisecting(struct worker *w, struct batch *b, size_t lo, size_t hi)
 {
 	struct plan *p = w->p;
 	struct counts n = { 0 };
@@ -498,7 +479,7 @@ process(struct worker *w, struct batch *b, size_t lo, size_t hi)
 		return R_FATAL;
 	if (pg_run(w->conn, "SAVEPOINT sluice", &w->err) == -1)
 		return classify(w);
-	if (op(w, b, lo, hi, &n, &bad) == 0) {
+	if (mode_apply(w, b, lo, hi, &n, &bad) == 0) {
 		if (pg_run(w->conn, "RELEASE SAVEPOINT sluice", &w->err) == -1)
 			return classify(w);
 		w->n.loaded += n.loaded;
@@ -535,14 +516,14 @@ process(struct worker *w, struct batch *b, size_t lo, size_t hi)
 			return R_FATAL;
 		}
 		add_rej(p, b, (size_t)bad, &w->err);
-		if ((r = process(w, b, lo, (size_t)bad)) != R_OK)
+		if ((r = apply_bisecting(w, b, lo, (size_t)bad)) != R_OK)
 			return r;
-		return process(w, b, (size_t)bad + 1, hi);
+		return apply_bisecting(w, b, (size_t)bad + 1, hi);
 	}
 	mid = lo + (hi - lo) / 2;
-	if ((r = process(w, b, lo, mid)) != R_OK)
+	if ((r = apply_bisecting(w, b, lo, mid)) != R_OK)
 		return r;
-	return process(w, b, mid, hi);
+	return apply_bisecting(w, b, mid, hi);
 }
 
 static void
@@ -587,14 +568,12 @@ add_rej(struct plan *p, struct batch *b, size_t row, const struct pg_err *e)
 }
 
 /* Quoted column list for a COPY of rows with signature sig. */
-void
-plan_columns(struct plan *p, PGconn *conn, struct buf *b, uint64_t sig,
-    int staging)
+static void
+copy_columns(struct plan *p, struct buf *b, uint64_t sig, int staging)
 {
 	size_t i;
 	int first = 1;
 
-	(void)conn;
 	if (staging) {
 		buf_adds(b, STAGE_ROW);
 		first = 0;
@@ -609,42 +588,6 @@ plan_columns(struct plan *p, PGconn *conn, struct buf *b, uint64_t sig,
 		first = 0;
 		buf_adds(b, p->qcol[i]);
 	}
-}
-
-/* The temp staging table (and partition claims) of this connection. */
-static int
-prepare_conn(struct worker *w)
-{
-	struct plan *p = w->p;
-	struct buf *q = &w->sql;
-	size_t i;
-	int any = 0;
-
-	if (w->stage_ready || p->mode == M_APPEND)
-		return 0;
-	buf_reset(q);
-	buf_addf(q, "CREATE TEMP TABLE IF NOT EXISTS " STAGE_NAME " (LIKE %s "
-	    "INCLUDING DEFAULTS) ON COMMIT DELETE ROWS", p->t.qname);
-	if (pg_run(w->conn, buf_cstr(q), &w->err) == -1)
-		return -1;
-	buf_reset(q);
-	buf_adds(q, "ALTER TABLE pg_temp." STAGE_NAME " ADD COLUMN "
-	    STAGE_ROW " bigint");
-	for (i = 0; i < p->t.ncol; i++)
-		if (p->t.col[i].notnull) {
-			buf_addf(q, ", ALTER COLUMN %s DROP NOT NULL",
-			    p->qcol[i]);
-			any = 1;
-		}
-	(void)any;
-	if (pg_run(w->conn, buf_cstr(q), &w->err) == -1)
-		return -1;
-	if (p->mode == M_REPLACE && p->lg == NULL && pg_run(w->conn,
-	    "CREATE TEMP TABLE IF NOT EXISTS sluice_parts (run_id text, "
-	    "part text, PRIMARY KEY (run_id, part))", &w->err) == -1)
-		return -1;
-	w->stage_ready = 1;
-	return 0;
 }
 
 /*
@@ -672,20 +615,6 @@ strip_row(const struct batch *b, const struct row *r, struct buf *out)
 	}
 }
 
-/* Send n bytes of COPY data in pieces of at most 1 MB. */
-static int
-put_all(struct worker *w, const char *s, size_t n)
-{
-	size_t off, k;
-
-	for (off = 0; off < n; off += k) {
-		k = n - off < (1 << 20) ? n - off : (1 << 20);
-		if (pg_copy_put(w->conn, s + off, k, &w->err) == -1)
-			return -1;
-	}
-	return 0;
-}
-
 /*
  * Send rows [lo, hi) with one COPY per run of equal signatures, in the
  * batch's format: text, or binary (header, the rows' tuples, trailer).
@@ -694,8 +623,8 @@ put_all(struct worker *w, const char *s, size_t n)
  * staging table, or else the table itself (without the row numbers the
  * staged modes' tuples start with).
  */
-static int
-copy_rows(struct worker *w, struct batch *b, size_t lo, size_t hi,
+int
+load_copy(struct worker *w, struct batch *b, size_t lo, size_t hi,
     int staging, int64_t *bad, int64_t *loaded)
 {
 	struct plan *p = w->p;
@@ -714,7 +643,7 @@ copy_rows(struct worker *w, struct batch *b, size_t lo, size_t hi,
 		buf_reset(&w->sql);
 		buf_addf(&w->sql, "COPY %s (", staging ? "pg_temp." STAGE_NAME :
 		    p->t.qname);
-		plan_columns(p, w->conn, &w->sql, b->row[i].sig, staging);
+		copy_columns(p, &w->sql, b->row[i].sig, staging);
 		buf_adds(&w->sql, b->binary ? ") FROM STDIN (FORMAT binary)" :
 		    ") FROM STDIN");
 		if (pg_copy_begin(w->conn, buf_cstr(&w->sql), &w->err) == -1)
@@ -732,7 +661,7 @@ copy_rows(struct worker *w, struct batch *b, size_t lo, size_t hi,
 			s = w->strip.p;
 			n = w->strip.len;
 		}
-		ok = ok && put_all(w, s, n) == 0;
+		ok = ok && pg_copy_put(w->conn, s, n, &w->err) == 0;
 		if (ok && b->binary)
 			(void)pg_copy_put(w->conn, COPY_BIN_TRAILER,
 			    COPY_BIN_TRAILER_LEN, &w->err);
@@ -746,68 +675,6 @@ copy_rows(struct worker *w, struct batch *b, size_t lo, size_t hi,
 		i = j;
 	}
 	return 0;
-}
-
-/* Append to q the quoted key columns with a prefix: "s.a, s.b". */
-static void
-key_list(struct plan *p, struct buf *q, const char *pre)
-{
-	size_t i;
-
-	for (i = 0; i < p->nkey; i++)
-		buf_addf(q, "%s%s%s", i ? ", " : "", pre, p->qcol[p->key[i]]);
-}
-
-/* The columns INSERT writes: writable, not absent from every row. */
-static int
-inserted_col(struct plan *p, size_t i, uint64_t absent_all)
-{
-	if (!p->writable[i])
-		return 0;
-	if (p->defbit[i] >= 0 && (absent_all >> p->defbit[i]) & 1)
-		return 0;
-	return 1;
-}
-
-static void
-col_list(struct plan *p, struct buf *q, const char *pre, uint64_t absent_all,
-    int scd2)
-{
-	size_t i;
-	int first = 1;
-
-	for (i = 0; i < p->t.ncol; i++) {
-		if (!inserted_col(p, i, absent_all))
-			continue;
-		if (scd2 && ((int)i == p->vf || (int)i == p->vt ||
-		    (int)i == p->cur))
-			continue;
-		buf_addf(q, "%s%s%s", first ? "" : ", ", pre, p->qcol[i]);
-		first = 0;
-	}
-}
-
-static void
-cmp_list(struct plan *p, struct buf *q, const char *pre, uint64_t absent_all)
-{
-	size_t i;
-	int first = 1;
-
-	for (i = 0; i < p->ncmp; i++) {
-		if (!inserted_col(p, (size_t)p->cmp[i], absent_all))
-			continue;
-		buf_addf(q, "%s%s%s", first ? "" : ", ", pre,
-		    p->qcol[p->cmp[i]]);
-		first = 0;
-	}
-	if (first)
-		buf_adds(q, "NULL");
-}
-
-static int64_t
-count_at(PGresult *r, int col)
-{
-	return strtoll(PQgetvalue(r, 0, col), NULL, 10);
 }
 
 /*
@@ -835,8 +702,8 @@ await_turn(struct plan *p, int64_t seq)
 }
 
 /* Before b's statement on the table: 0, or -1 when the load stopped. */
-static int
-wait_turn(struct worker *w, struct batch *b)
+int
+load_wait_turn(struct worker *w, struct batch *b)
 {
 	int ok;
 
@@ -847,408 +714,6 @@ wait_turn(struct worker *w, struct batch *b)
 		memset(&w->err, 0, sizeof(w->err));
 		snprintf(w->err.msg, sizeof(w->err.msg), "load stopped");
 		return -1;
-	}
-	return 0;
-}
-
-/*
- * The rows of [lo, hi) by signature (which columns they carry), each
- * group's row numbers as an array literal for "_sluice_row = ANY($n)";
- * one group needs no filter. Returns the number of groups.
- */
-static size_t
-sig_groups(struct worker *w, const struct batch *b, size_t lo, size_t hi)
-{
-	size_t i, g;
-
-	w->ngroup = 0;
-	for (i = lo; i < hi; i++) {
-		for (g = 0; g < w->ngroup; g++)
-			if (w->group[g].sig == b->row[i].sig)
-				break;
-		if (g == w->ngroup) {
-			if (w->ngroup == w->capgroup) {
-				w->capgroup = w->capgroup ? 2 * w->capgroup : 4;
-				w->group = xrealloc(w->group, w->capgroup *
-				    sizeof(*w->group));
-				memset(w->group + w->ngroup, 0, (w->capgroup -
-				    w->ngroup) * sizeof(*w->group));
-			}
-			w->group[g].sig = b->row[i].sig;
-			buf_reset(&w->group[g].rows);
-			w->ngroup++;
-		}
-		buf_addc(&w->group[g].rows, w->group[g].rows.len ? ',' : '{');
-		buf_add_i64(&w->group[g].rows, b->row[i].lineno);
-	}
-	for (g = 0; g < w->ngroup; g++)
-		buf_addc(&w->group[g].rows, '}');
-	return w->ngroup;
-}
-
-/*
- * INSERT ... SELECT of the rows of signature sig from the staging table
- * (or a query over it); filter: the parameter holding the group's rows.
- */
-static void
-insert_select(struct worker *w, struct buf *q, uint64_t sig,
-    const char *filter, const char *from, const char *where)
-{
-	struct plan *p = w->p;
-
-	buf_addf(q, "INSERT INTO %s AS d (", p->t.qname);
-	col_list(p, q, "", sig, 0);
-	buf_addf(q, ")%s SELECT ", p->overriding ?
-	    " OVERRIDING SYSTEM VALUE" : "");
-	col_list(p, q, "", sig, 0);
-	buf_addf(q, " FROM %s WHERE %s", from, where);
-	if (filter != NULL)
-		buf_addf(q, " AND " STAGE_ROW " = ANY(%s::bigint[])", filter);
-}
-
-/* replace: insert the staged rows, one statement per signature. */
-static int
-insert_groups(struct worker *w, struct batch *b, size_t lo, size_t hi,
-    struct counts *n)
-{
-	struct buf *q = &w->cols;
-	size_t g, ng = sig_groups(w, b, lo, hi);
-	const char *params[1];
-	PGresult *r;
-
-	for (g = 0; g < ng; g++) {
-		buf_reset(q);
-		insert_select(w, q, w->group[g].sig, ng > 1 ? "$1" : NULL,
-		    "pg_temp." STAGE_NAME, "true");
-		params[0] = buf_cstr(&w->group[g].rows);
-		if ((r = pg_exec(w->conn, buf_cstr(q), ng > 1, params,
-		    &w->err)) == NULL)
-			return -1;
-		n->loaded += strtoll(PQcmdTuples(r), NULL, 10);
-		PQclear(r);
-	}
-	return 0;
-}
-
-/*
- * upsert and skip-existing, as if each record were applied alone in input
- * order: INSERT ... ON CONFLICT of the k-th record of every key in round
- * k (keys are numbered by the server's own equality, so different
- * spellings of one key are one key), one statement per signature, which
- * updates only the columns its records carry. skip-existing runs only
- * the first round: the first record of a key wins. Inserted rows are
- * told by xmax = 0, or on a partitioned table, which cannot return
- * system columns, by the key's absence before the statement.
- */
-static int
-upsert(struct worker *w, struct batch *b, size_t lo, size_t hi,
-    int64_t staged, struct counts *n)
-{
-	struct plan *p = w->p;
-	struct buf *q = &w->cols;
-	size_t g, i, k, ng = sig_groups(w, b, lo, hi);
-	int64_t round, rounds = 1;
-	int partitioned = p->t.relkind == 'p', any;
-	char rno[24];
-	const char *params[2] = { rno, NULL };
-	PGresult *r;
-
-	for (round = 1; round <= rounds; round++) {
-		snprintf(rno, sizeof(rno), "%" PRId64, round);
-		for (g = 0; g < ng; g++) {
-			uint64_t sig = w->group[g].sig;
-
-			buf_reset(q);
-			buf_adds(q, "WITH s AS (SELECT *, row_number() OVER "
-			    "(PARTITION BY ");
-			key_list(p, q, "");
-			buf_adds(q, " ORDER BY " STAGE_ROW ") AS _sluice_n FROM "
-			    "pg_temp." STAGE_NAME "), i AS (");
-			insert_select(w, q, sig, ng > 1 ? "$2" : NULL, "s",
-			    "_sluice_n = $1::bigint");
-			buf_adds(q, " ON CONFLICT (");
-			key_list(p, q, "");
-			buf_adds(q, ") DO ");
-			for (i = 0, any = 0; p->mode == M_UPSERT &&
-			    i < p->t.ncol; i++) {
-				int is_key = 0;
-
-				for (k = 0; k < p->nkey; k++)
-					is_key |= p->key[k] == (int)i;
-				if (is_key || !inserted_col(p, i, sig))
-					continue;
-				buf_addf(q, "%s%s = EXCLUDED.%s", any ? ", " :
-				    "UPDATE SET ", p->qcol[i], p->qcol[i]);
-				any = 1;
-			}
-			if (!any)
-				buf_adds(q, "NOTHING");
-			buf_addf(q, " RETURNING %s AS ins) SELECT ",
-			    partitioned ? "true" : "(xmax = 0)");
-			if (partitioned) {
-				buf_addf(q, "(SELECT count(*) FROM s WHERE "
-				    "_sluice_n = $1::bigint%s AND NOT EXISTS "
-				    "(SELECT 1 FROM %s AS d WHERE (", ng > 1 ?
-				    " AND " STAGE_ROW " = ANY($2::bigint[])" :
-				    "", p->t.qname);
-				key_list(p, q, "d.");
-				buf_adds(q, ") = (");
-				key_list(p, q, "s.");
-				buf_adds(q, ")))");
-			} else
-				buf_adds(q, "(SELECT count(*) FROM i WHERE ins)");
-			buf_adds(q, ", (SELECT count(*) FROM i), (SELECT "
-			    "max(_sluice_n) FROM s)");
-			params[1] = buf_cstr(&w->group[g].rows);
-			if ((r = pg_exec(w->conn, buf_cstr(q), ng > 1 ? 2 : 1,
-			    params, &w->err)) == NULL)
-				return -1;
-			n->inserted += count_at(r, 0);
-			n->updated += count_at(r, 1) - count_at(r, 0);
-			n->loaded += count_at(r, 1);
-			if (p->mode == M_UPSERT)
-				rounds = count_at(r, 2);
-			PQclear(r);
-		}
-	}
-	n->skipped = staged - n->loaded;
-	return 0;
-}
-
-/* "d.k = s.k AND d is the current version", d and s given. */
-static void
-scd2_match(struct plan *p, struct buf *q, const char *d, const char *s)
-{
-	char dp[8], sp[8];
-
-	snprintf(dp, sizeof(dp), "%s.", d);
-	snprintf(sp, sizeof(sp), "%s.", s);
-	buf_adds(q, "(");
-	key_list(p, q, dp);
-	buf_adds(q, ") = (");
-	key_list(p, q, sp);
-	if (p->cur >= 0)
-		buf_addf(q, ") AND %s.%s", d, p->qcol[p->cur]);
-	else
-		buf_addf(q, ") AND %s.%s IS NULL", d, p->qcol[p->vt]);
-}
-
-/* The last staged record of each key: "WITH s AS (...)". */
-static void
-scd2_last(struct plan *p, struct buf *q)
-{
-	buf_adds(q, "WITH s AS (SELECT DISTINCT ON (");
-	key_list(p, q, "");
-	buf_adds(q, ") * FROM pg_temp." STAGE_NAME " ORDER BY ");
-	key_list(p, q, "");
-	buf_adds(q, ", " STAGE_ROW " DESC)");
-}
-
-/*
- * scd2 for the rows [lo, hi): within one --as-of the last record of a
- * key decides, whatever the batches. A key whose current version began
- * at --as-of (made earlier in this run, or an earlier run with the same
- * --as-of) is changed in place, or, when the record equals the version
- * that was closed at --as-of, that one is current again; any other
- * current version that differs is closed at --as-of and a new one
- * begins. A record whose key's current version begins after --as-of is
- * a reject (its valid_to would precede its valid_from).
- */
-static int
-scd2(struct worker *w, struct batch *b, size_t lo, size_t hi, int64_t staged,
-    uint64_t absent_all, struct counts *n, int64_t *bad)
-{
-	struct plan *p = w->p;
-	struct buf *q = &w->cols;
-	const char *params[1] = { p->as_of };
-	const char *vf = p->qcol[p->vf], *vt = p->qcol[p->vt];
-	const char *vft = p->t.col[p->vf].type, *vtt = p->t.col[p->vt].type;
-	int64_t in_place, row;
-	size_t i;
-	PGresult *r;
-
-	buf_reset(q);
-	scd2_last(p, q);
-	buf_addf(q, " SELECT s." STAGE_ROW ", d.%s::text FROM s JOIN %s AS d "
-	    "ON ", vf, p->t.qname);
-	scd2_match(p, q, "d", "s");
-	buf_addf(q, " WHERE d.%s > CAST($1 AS %s) ORDER BY 1 LIMIT 1", vf, vft);
-	if ((r = pg_exec(w->conn, buf_cstr(q), 1, params, &w->err)) == NULL)
-		return -1;
-	if (PQntuples(r) == 1) {
-		row = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-		memset(&w->err, 0, sizeof(w->err));
-		memcpy(w->err.sqlstate, "22008", 6);
-		snprintf(w->err.msg, sizeof(w->err.msg), "--as-of %s is before "
-		    "the current version's %s (%s)", p->as_of,
-		    p->t.col[p->vf].name, PQgetvalue(r, 0, 1));
-		PQclear(r);
-		for (i = lo; i < hi; i++)
-			if (b->row[i].lineno == row)
-				*bad = (int64_t)i;
-		return -1;
-	}
-	PQclear(r);
-
-	/* A change back to the version closed at --as-of reopens it. */
-	buf_reset(q);
-	scd2_last(p, q);
-	buf_addf(q, ", v AS (DELETE FROM %s AS d USING s WHERE ", p->t.qname);
-	scd2_match(p, q, "d", "s");
-	buf_addf(q, " AND d.%s = CAST($1 AS %s) AND EXISTS (SELECT 1 FROM %s "
-	    "AS o WHERE (", vf, vft, p->t.qname);
-	key_list(p, q, "o.");
-	buf_adds(q, ") = (");
-	key_list(p, q, "s.");
-	buf_addf(q, ") AND o.%s = CAST($1 AS %s) AND ROW(", vt, vtt);
-	cmp_list(p, q, "o.", absent_all);
-	buf_adds(q, ") IS NOT DISTINCT FROM ROW(");
-	cmp_list(p, q, "s.", absent_all);
-	buf_adds(q, ")) RETURNING ");
-	key_list(p, q, "d.");
-	buf_addf(q, ") UPDATE %s AS o SET %s = NULL", p->t.qname, vt);
-	if (p->cur >= 0)
-		buf_addf(q, ", %s = true", p->qcol[p->cur]);
-	buf_adds(q, " FROM v WHERE (");
-	key_list(p, q, "o.");
-	buf_adds(q, ") = (");
-	key_list(p, q, "v.");
-	buf_addf(q, ") AND o.%s = CAST($1 AS %s)", vt, vtt);
-	if ((r = pg_exec(w->conn, buf_cstr(q), 1, params, &w->err)) == NULL)
-		return -1;
-	in_place = strtoll(PQcmdTuples(r), NULL, 10);
-	PQclear(r);
-
-	/* Any other change to a version that began at --as-of: in place. */
-	buf_reset(q);
-	scd2_last(p, q);
-	buf_addf(q, " UPDATE %s AS d SET (", p->t.qname);
-	col_list(p, q, "", absent_all, 1);
-	buf_adds(q, ") = ROW(");
-	col_list(p, q, "s.", absent_all, 1);
-	buf_adds(q, ") FROM s WHERE ");
-	scd2_match(p, q, "d", "s");
-	buf_addf(q, " AND d.%s = CAST($1 AS %s) AND ROW(", vf, vft);
-	col_list(p, q, "d.", absent_all, 1);
-	buf_adds(q, ") IS DISTINCT FROM ROW(");
-	col_list(p, q, "s.", absent_all, 1);
-	buf_adds(q, ")");
-	if ((r = pg_exec(w->conn, buf_cstr(q), 1, params, &w->err)) == NULL)
-		return -1;
-	in_place += strtoll(PQcmdTuples(r), NULL, 10);
-	PQclear(r);
-
-	/* Close what differs and begin the new versions. */
-	buf_reset(q);
-	scd2_last(p, q);
-	buf_addf(q, ", x AS (UPDATE %s AS d SET %s = CAST($1 AS %s)",
-	    p->t.qname, vt, vtt);
-	if (p->cur >= 0)
-		buf_addf(q, ", %s = false", p->qcol[p->cur]);
-	buf_adds(q, " FROM s WHERE ");
-	scd2_match(p, q, "d", "s");
-	buf_addf(q, " AND d.%s IS DISTINCT FROM CAST($1 AS %s) AND ROW(", vf,
-	    vft);
-	/* Compare the columns the records carry (not defaults). */
-	cmp_list(p, q, "d.", absent_all);
-	buf_adds(q, ") IS DISTINCT FROM ROW(");
-	cmp_list(p, q, "s.", absent_all);
-	buf_adds(q, ") RETURNING ");
-	key_list(p, q, "d.");
-	buf_addf(q, "), i AS (INSERT INTO %s (", p->t.qname);
-	col_list(p, q, "", absent_all, 1);
-	buf_addf(q, ", %s", vf);
-	if (p->cur >= 0)
-		buf_addf(q, ", %s", p->qcol[p->cur]);
-	buf_adds(q, ") SELECT ");
-	col_list(p, q, "s.", absent_all, 1);
-	buf_addf(q, ", CAST($1 AS %s)", vft);
-	if (p->cur >= 0)
-		buf_adds(q, ", true");
-	buf_addf(q, " FROM s WHERE NOT EXISTS (SELECT 1 FROM %s AS d WHERE ",
-	    p->t.qname);
-	scd2_match(p, q, "d", "s");
-	buf_adds(q, ") OR (");
-	key_list(p, q, "s.");
-	buf_adds(q, ") IN (SELECT * FROM x) RETURNING 1) SELECT (SELECT "
-	    "count(*) FROM x), (SELECT count(*) FROM i), (SELECT "
-	    "count(*) FROM s)");
-	if ((r = pg_exec(w->conn, buf_cstr(q), 1, params, &w->err)) == NULL)
-		return -1;
-	n->updated = count_at(r, 0) + in_place;		/* changed */
-	n->inserted = count_at(r, 1) - count_at(r, 0);	/* new keys */
-	n->loaded = n->inserted + n->updated;
-	n->unchanged = count_at(r, 2) - n->loaded;
-	n->skipped = staged - count_at(r, 2);
-	PQclear(r);
-	return 0;
-}
-
-/* Run the mode on rows [lo, hi): 0, or -1 with w->err (and *bad). */
-static int
-op(struct worker *w, struct batch *b, size_t lo, size_t hi,
-    struct counts *n, int64_t *bad)
-{
-	struct plan *p = w->p;
-	struct buf *q = &w->cols;
-	uint64_t absent_all = ~(uint64_t)0;
-	int64_t staged = 0;
-	PGresult *r;
-	const char *params[2];
-	size_t i;
-
-	if (p->mode == M_APPEND)
-		return copy_rows(w, b, lo, hi, 0, bad, &n->loaded);
-	/*
-	 * upsert, skip-existing: while no batch has met a key that exists,
-	 * COPY the whole batch straight into the table. The first failure
-	 * (a key exists, or any other) ends that for the run; the caller
-	 * rolls back and loads the batch through the staging table.
-	 */
-	if (p->direct && lo == 0 && hi == b->nrow) {
-		if (wait_turn(w, b) == -1)
-			return -1;
-		if (copy_rows(w, b, lo, hi, 0, bad, &n->loaded) == 0) {
-			n->inserted = n->loaded;
-			return 0;
-		}
-		p->direct = 0;
-		*bad = -1;
-		return -1;
-	}
-	if (!w->first_op && pg_run(w->conn, "TRUNCATE pg_temp." STAGE_NAME,
-	    &w->err) == -1)
-		return -1;
-	w->first_op = 0;
-	if (copy_rows(w, b, lo, hi, 1, bad, &staged) == -1 ||
-	    wait_turn(w, b) == -1)
-		return -1;
-	for (i = lo; i < hi; i++)
-		absent_all &= b->row[i].sig;
-	buf_reset(q);
-	switch (p->mode) {
-	case M_UPSERT:
-	case M_SKIP:
-		return upsert(w, b, lo, hi, staged, n);
-	case M_REPLACE:
-		params[0] = p->lg != NULL ? p->lg->run_id : "";
-		buf_addf(q, "WITH p AS (SELECT DISTINCT coalesce('v' || (%s)::"
-		    "text, 'n') AS part FROM pg_temp." STAGE_NAME "), c AS "
-		    "(INSERT INTO %s (run_id, part) SELECT $1, part FROM p "
-		    "ON CONFLICT DO NOTHING RETURNING part) DELETE FROM %s "
-		    "WHERE coalesce('v' || (%s)::text, 'n') IN (SELECT part "
-		    "FROM c)", p->partition, p->lg != NULL ? p->lg->q_parts :
-		    "pg_temp.sluice_parts", p->t.qname, p->partition);
-		if ((r = pg_exec(w->conn, buf_cstr(q), 1, params, &w->err)) ==
-		    NULL)
-			return -1;
-		n->replaced = strtoll(PQcmdTuples(r), NULL, 10);
-		PQclear(r);
-		return insert_groups(w, b, lo, hi, n);
-	case M_SCD2:
-		return scd2(w, b, lo, hi, staged, absent_all, n, bad);
-	default:
-		break;
 	}
 	return 0;
 }

@@ -1,11 +1,15 @@
 /*
- * pg-load's parts: the plan (pg-load.c: options, the read loop, batches,
- * the ledger's run), the COPY encoder (encode.c: a record to a COPY tuple
- * for the target's columns, in binary when that is exact, else a line of
- * text), the loader (load.c: worker threads, one connection each, that
- * run a batch in a transaction in the chosen mode, bisect failing batches
- * and record them in the ledger) and the watermark (watermark.c:
- * --watermark's values and their ledger max).
+ * pg-load's parts:
+ *	pg-load.c	options, the plan (the table's columns), the read loop
+ *			that cuts the input into batches, the summary
+ *	encode.c	a record to a COPY tuple for the target's columns, in
+ *			binary when that is exact, else a line of text
+ *	load.c		worker threads, one connection each: a batch in a
+ *			transaction, retries, bisection of failing rows, rejects
+ *	modes.c		append, upsert, skip-existing, replace and scd2: the
+ *			statements each runs on a batch's rows
+ *	ledger.c	the exactly-once record of runs and their batches
+ *	watermark.c	--watermark's values and their ledger max
  */
 #ifndef PG_LOAD_H
 #define PG_LOAD_H
@@ -183,6 +187,26 @@ const struct js_doc *enc_doc(const struct encoder *);
 void	 enc_unrecord(struct batch *);
 void	 enc_free(struct encoder *);
 
+/* What a batch did in the table. */
+struct counts {
+	int64_t	loaded, inserted, updated, skipped, replaced, unchanged;
+};
+
+/* One loader thread and its connection (load.c runs it, modes.c uses it). */
+struct worker {
+	struct plan	*p;
+	pthread_t	 th;
+	PGconn		*conn;
+	int		 stage_ready;	/* the staging table exists */
+	int		 first_op;	/* nothing staged yet in this transaction */
+	int		 in_commit;	/* the failure came at COMMIT */
+	struct buf	 sql, cols, strip, rejtext;
+	struct group { uint64_t sig; struct buf rows; } *group;
+	size_t		 ngroup, capgroup;	/* rows by signature */
+	struct pg_err	 err;
+	struct counts	 n;		/* this attempt */
+};
+
 /* load.c */
 int	 load_start(struct plan *);	/* start the workers */
 void	 load_submit(struct plan *, struct batch *);
@@ -193,11 +217,21 @@ void	 load_finish(struct plan *);	/* wait for every batch */
 void	 batch_reset(struct batch *, int64_t no);
 /* The lines of b's rejects, in input order, into out. */
 void	 batch_rejects(const struct batch *, struct buf *out);
-/* Column list of a COPY for a signature, quoted, into b. */
-void	 plan_columns(struct plan *, PGconn *, struct buf *, uint64_t sig,
-	    int staging);
 void	 plan_fatal(struct plan *, int code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+/*
+ * COPY rows [lo, hi) of b into the staging table or the table: 0, or -1
+ * with w->err and *bad (the row the error names, else untouched).
+ */
+int	 load_copy(struct worker *, struct batch *, size_t lo, size_t hi,
+	    int staging, int64_t *bad, int64_t *loaded);
+/* Wait for b's turn at the table (ordered modes): 0, or -1 if stopped. */
+int	 load_wait_turn(struct worker *, struct batch *);
+
+/* modes.c */
+int	 mode_prepare(struct worker *);
+int	 mode_apply(struct worker *, struct batch *, size_t lo, size_t hi,
+	    struct counts *, int64_t *bad);
 
 /* watermark.c */
 enum wm_kind { WM_NONE, WM_TIME, WM_NUMBER };
