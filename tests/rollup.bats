@@ -395,9 +395,9 @@ EOF
 	    \"riskDistribution\" jsonb)"
 	gen_events 4000 > "$BATS_TEST_TMPDIR/ev"
 	head -n 2000 "$BATS_TEST_TMPDIR/ev" | rollup -q "${SEED[@]}" |
-	    pg-load -q -t hourly_rollup --mode upsert --key hour --run-id r1
+	    pg-load -q -t hourly_rollup --mode upsert --key hour --ledger --run-id r1
 	rollup -q "${SEED[@]}" < "$BATS_TEST_TMPDIR/ev" |
-	    pg-load -q -t hourly_rollup --mode upsert --key hour --run-id r2
+	    pg-load -q -t hourly_rollup --mode upsert --key hour --ledger --run-id r2
 	ref "${SEED_REF[@]}" < "$BATS_TEST_TMPDIR/ev" > "$BATS_TEST_TMPDIR/want"
 	q "select json_build_object('hour', to_char(hour at time zone 'UTC',
 	    'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'totalEvents', \"totalEvents\",
