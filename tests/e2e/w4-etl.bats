@@ -85,7 +85,7 @@ print(hashlib.md5("|".join("%s,%s,%s" % (r["user_id"], r["email"], r["plan"]) fo
 	assert_output "$(file_days "$D"/facts-2024-03-0[1245].jsonl "$D/facts-2024-03-03.v2.jsonl")"
 }
 
-@test "a job run per date is skipped on re-run unless --force" {
+@test "a job run per date is nothing to do on re-run; a corrected file is refused unless --force" {
 	job() {	# job DAY FILE [--force]
 		pg-load -t w4_fact --mode replace --partition day \
 		    --ledger=w4_ledger --run-id "fact-$1" "${@:3}" <"$2"
@@ -97,13 +97,14 @@ print(hashlib.md5("|".join("%s,%s,%s" % (r["user_id"], r["email"], r["plan"]) fo
 	for d in $DAYS; do
 		run_split job "$d" "$D/facts-$d.jsonl"
 		assert_success
-		[[ $stderr == *"run fact-$d already finished"*"nothing to do (--force loads it again)"* ]]
+		[[ $stderr == *"run fact-$d finished at "*" and its input is unchanged; nothing to do"* ]]
 	done
 	run fact_days
 	assert_output "$(file_days "$D"/facts-2024-03-0[1-5].jsonl)"
-	# a corrected day 3 without --force is skipped; with --force it loads
-	run job 2024-03-03 "$D/facts-2024-03-03.v2.jsonl"
-	assert_success
+	# a corrected day 3 without --force is refused; with --force it loads
+	run_split job 2024-03-03 "$D/facts-2024-03-03.v2.jsonl"
+	assert_failure 65
+	[[ ${stderr_lines[0]} == "pg-load: input differs from run fact-2024-03-03: "* ]]
 	run fact_days
 	assert_output "$(file_days "$D"/facts-2024-03-0[1-5].jsonl)"
 	run job 2024-03-03 "$D/facts-2024-03-03.v2.jsonl" --force
