@@ -50,3 +50,17 @@ tools() {
 		    fail "$t: no hint"
 	done
 }
+
+@test "on a terminal only the stage reading a regular file shows progress, with percent and time left" {
+	command -v script >/dev/null || skip "script (util-linux) is not installed"
+	seq 1 200000 | awk '{printf "{\"id\":%d}\n", $1}' > "$BATS_TEST_TMPDIR/in"
+	# The reader of the file is held 2 s by a full pipe, then goes on.
+	run script -qec "jsonl-validate --require .id < '$BATS_TEST_TMPDIR/in' | (sleep 2; cat > /dev/null)" /dev/null
+	assert_success
+	[[ "$output" == *"jsonl-validate: "*" lines, "*" lines/s, "*"%, ETA "* ]]
+	run script -qec "cat '$BATS_TEST_TMPDIR/in' | jsonl-validate --require .id | (sleep 2; cat > /dev/null)" /dev/null
+	assert_success
+	[[ "$output" != *"ETA"* ]]
+	[[ "$output" != *$'\r\033[K'* ]]
+	[[ "$output" == *"jsonl-validate: 200000 lines, 200000 passed, 0 rejected"* ]]
+}

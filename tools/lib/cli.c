@@ -148,8 +148,14 @@ cli_start(struct cli *c, int argc, char **argv)
 		cli_open_out(c, &c->stats, "--stats", c->stats_path);
 		c->has_stats = 1;
 	}
+	/*
+	 * By default one stage of a pipeline shows progress on a terminal:
+	 * the one that reads a regular file, whose size gives a percentage
+	 * and an estimate of the time left. The others would overwrite its
+	 * line; --progress makes any stage show it.
+	 */
 	if (c->progress == -1)
-		c->progress = isatty(2);
+		c->progress = isatty(2) && c->in.size >= 0;
 	c->t0 = c->last_progress = cli_now();
 }
 
@@ -655,9 +661,17 @@ progress(struct cli *c)
 	fprintf(stderr, "%s: %" PRId64 " %s, %s %s/s", c->prog,
 	    c->processed, c->unit, grouped(dt > 0 ? c->processed / dt : 0,
 	    rate, sizeof(rate)), c->unit);
-	if (c->in.size > 0)
-		fprintf(stderr, ", %d%%", (int)((c->in.base + c->in.pos) *
-		    100 / (uint64_t)c->in.size));
+	if (c->in.size > 0) {
+		uint64_t done = c->in.base + c->in.pos;
+		double left = done > 0 && dt > 0 ? dt * ((double)c->in.size -
+		    (double)done) / (double)done : -1;
+
+		fprintf(stderr, ", %d%%", (int)(done * 100 /
+		    (uint64_t)c->in.size));
+		if (left >= 0)
+			fprintf(stderr, ", ETA %d:%02d:%02d", (int)left / 3600,
+			    (int)left / 60 % 60, (int)left % 60);
+	}
 	if (c->progress_every > 0)
 		fputc('\n', stderr);
 }
