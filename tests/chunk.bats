@@ -58,8 +58,8 @@ EOF
 	records 25 > in.jsonl
 	run chunk -q -n 2 -o out --stats st.json in.jsonl
 	assert_success
-	run jq -c '[.records, .written, .rejected, .chunks, .bytes, .blank]' st.json
-	assert_output '[25,25,0,2,216,0]'
+	run jq -c '[.unit, .processed, .passed, .rejected, .chunks, .bytes, .blank]' st.json
+	assert_output '["records",25,25,0,2,216,0]'
 }
 
 @test "-b keeps every chunk within SIZE bytes, cut at record boundaries" {

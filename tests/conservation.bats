@@ -70,12 +70,12 @@ for i in range(200000):
 ' >in.jsonl
 	run bash -c 'dedupe -q -k .a --dupes d.jsonl -r r1.jsonl --stats s1.json <in.jsonl | head -1 >/dev/null; echo "${PIPESTATUS[0]}"'
 	assert_output 0
-	[ "$(jq -r .duplicates s1.json)" -eq "$(wc -l <d.jsonl)" ]
+	[ "$(jq -r .diverted.duplicates s1.json)" -eq "$(wc -l <d.jsonl)" ]
 	[ "$(jq -r .rejected s1.json)" -eq "$(wc -l <r1.jsonl)" ]
-	[ "$(jq -r .duplicates s1.json)" -gt 0 ]
+	[ "$(jq -r .diverted.duplicates s1.json)" -gt 0 ]
 	run bash -c 'prune -q --time .t --before 2020-01-01 --pruned p.jsonl -r r2.jsonl --stats s2.json <in.jsonl | head -1 >/dev/null; echo "${PIPESTATUS[0]}"'
 	assert_output 0
-	[ "$(jq -r .pruned s2.json)" -eq "$(wc -l <p.jsonl)" ]
+	[ "$(jq -r .diverted.pruned s2.json)" -eq "$(wc -l <p.jsonl)" ]
 	[ "$(jq -r .rejected s2.json)" -eq "$(wc -l <r2.jsonl)" ]
-	[ "$(jq -r .pruned s2.json)" -gt 0 ]
+	[ "$(jq -r .diverted.pruned s2.json)" -gt 0 ]
 }

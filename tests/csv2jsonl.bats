@@ -99,7 +99,7 @@ spectrum() {
 @test "--stats writes the summary as JSON" {
 	run csv2jsonl -q -r /dev/null --stats "$BATS_TEST_TMPDIR/st" "$FIX/csv-ragged.csv"
 	assert_success
-	run jq -c '[.rows, .passed, .rejected]' "$BATS_TEST_TMPDIR/st"
+	run jq -c '[.processed, .passed, .rejected]' "$BATS_TEST_TMPDIR/st"
 	assert_output '[4,2,2]'
 }
 

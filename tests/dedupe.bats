@@ -56,7 +56,7 @@ Try 'dedupe --help' for more information."
 	run python3 -c '
 import json, sys
 s = json.load(open(sys.argv[1]))
-print(s["lines"], s["kept"], s["rejected"], s["duplicates"], s["distinct keys"], s["peak table bytes"])' "$T/s.json"
+print(s["processed"], s["passed"], s["rejected"], s["diverted"]["duplicates"], s["distinct_keys"], s["peak_table_bytes"])' "$T/s.json"
 	assert_output "6 2 0 4 2 24576"
 }
 
@@ -301,7 +301,7 @@ EOF
 	run cat "$T/d"
 	assert_output '{"k":1,"_dupe_of_row":1}'
 	run dedupe -k .k --drop --stats "$T/s.json" < "$T/in"
-	run python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["lines"], s["blank"])' "$T/s.json"
+	run python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["processed"], s["blank"])' "$T/s.json"
 	assert_output "2 2"
 }
 

@@ -227,7 +227,7 @@ w("]")' > "$BATS_TEST_TMPDIR/wide.json"
 @test "--stats writes the counts as JSON" {
 	run --separate-stderr json2jsonl -q --stats "$BATS_TEST_TMPDIR/s.json" <<<'[1,2,3]'
 	assert_success
-	run python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["tool"], s["elements"], s["written"], s["rejected"])' "$BATS_TEST_TMPDIR/s.json"
+	run python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["tool"], s["processed"], s["passed"], s["rejected"])' "$BATS_TEST_TMPDIR/s.json"
 	assert_output 'json2jsonl 3 3 0'
 }
 

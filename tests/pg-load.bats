@@ -149,8 +149,8 @@ for l in open(sys.argv[1]):
 	gen 25 "$BATS_TEST_TMPDIR/in"
 	run_split pg-load -t "$T" -b 10 --limit 22 --stats "$BATS_TEST_TMPDIR/st" < "$BATS_TEST_TMPDIR/in"
 	assert_success
-	run jq -c '{rows, imported, rejected, batches}' "$BATS_TEST_TMPDIR/st"
-	assert_output '{"rows":22,"imported":22,"rejected":0,"batches":3}'
+	run jq -c '{processed, passed, rejected, batches}' "$BATS_TEST_TMPDIR/st"
+	assert_output '{"processed":22,"passed":22,"rejected":0,"batches":3}'
 	run q "select count(*), max(id) from $T"
 	assert_output '22|22'
 }
@@ -317,7 +317,7 @@ for i in range(1, 11): print('{\"id\":%d,\"n\":\"x\"}' % i)" > "$BATS_TEST_TMPDI
 	printf '%s\n' '{"id":1,"n":1}' '{"id":2,"n":"x"}' > "$BATS_TEST_TMPDIR/in"
 	pg-load -q -t "$T" -r /dev/null --stats "$BATS_TEST_TMPDIR/st" < "$BATS_TEST_TMPDIR/in"
 	run jq -c 'del(.seconds, .rows_per_second)' "$BATS_TEST_TMPDIR/st"
-	assert_output '{"tool":"pg-load","rows":2,"imported":1,"rejected":1,"skipped":0,"batches":1,"blank":0,"reasons":[{"message":"invalid input syntax for type integer: \"x\"","count":1}]}'
+	assert_output '{"tool":"pg-load","unit":"rows","processed":2,"passed":1,"rejected":1,"diverted":{},"skipped":0,"batches":1,"blank":0,"reasons":[{"message":"invalid input syntax for type integer: \"x\"","count":1}]}'
 }
 
 @test "upsert: the last record of a key wins and counts inserted and updated" {

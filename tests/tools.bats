@@ -64,3 +64,35 @@ tools() {
 	[[ "$output" != *$'\r\033[K'* ]]
 	[[ "$output" == *"jsonl-validate: 200000 lines, 200000 passed, 0 rejected"* ]]
 }
+
+@test "every tool's --stats follows one schema (tests/stats.schema.json) and adds up" {
+	need_pg
+	cd "$BATS_TEST_TMPDIR"
+	printf '%s\n' '{"a":1,"t":"2024-01-01T00:00:00Z"}' '{"a":1,"t":"1999-01-01T00:00:00Z"}' \
+	    'not json' '' '{"a":2,"t":"2024-01-02T00:00:00Z"}' > in.jsonl
+	printf 'a,t\n1,x\n2,"y\n' > in.csv
+	printf '[{"a":1},2,[3]]' > in.json
+	q "drop table if exists stats_t; create table stats_t (a int, t timestamptz)"
+	run_stats() {	# run_stats NAME TOOL ARGS... < input
+		local name=$1
+		shift
+		"$@" -q -r /dev/null --stats "st.$name" > /dev/null || true
+	}
+	run_stats csv2jsonl csv2jsonl < in.csv
+	run_stats jsonl2csv jsonl2csv < in.jsonl
+	run_stats json2jsonl json2jsonl < in.json
+	run_stats validate jsonl-validate --require .t < in.jsonl
+	run_stats dedupe dedupe -k .a --dupes /dev/null < in.jsonl
+	run_stats chunk chunk -l 2 -o out < in.jsonl
+	run_stats pg-load pg-load -t stats_t < in.jsonl
+	run_stats rollup rollup --time .t --bucket day --count n < in.jsonl
+	run_stats prune prune --time .t --before 2000-01-01 --pruned /dev/null < in.jsonl
+	for f in st.*; do
+		run jsonl-validate -q -s "$ROOT/tests/stats.schema.json" "$f"
+		assert_success
+		jq -e '.processed == .passed + .rejected +
+		    ([.diverted[]] | add // 0) + (.skipped // 0)' "$f" >/dev/null ||
+		    fail "$f does not add up: $(cat "$f")"
+	done
+	[ "$(ls st.* | wc -l)" -eq 9 ]
+}

@@ -222,10 +222,10 @@ main(int argc, char *argv[])
 		tmpdir = "/tmp";
 
 	c.passed_name = "kept";
-	n_dupes = cli_counter(&c, "duplicates");
+	n_dupes = cli_diverted(&c, "duplicates");
 	n_distinct = cli_counter(&c, "distinct keys");
 	if (null_key == NULL_DROP)
-		n_null = cli_counter(&c, "null keys dropped");
+		n_null = cli_diverted(&c, "null keys dropped");
 	if (seen_path != NULL)
 		n_seen = cli_counter(&c, "seen keys");
 	if (approx) {

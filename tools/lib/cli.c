@@ -381,7 +381,20 @@ cli_counter(struct cli *c, const char *name)
 	c->extra[c->nextra].name = name;
 	c->extra[c->nextra].v = 0;
 	c->extra[c->nextra].is_real = 0;
+	c->extra[c->nextra].diverted = 0;
 	return &c->extra[c->nextra++].v;
+}
+
+int64_t *
+cli_diverted(struct cli *c, const char *kind)
+{
+	int i;
+
+	(void)cli_counter(c, kind);
+	for (i = 0; strcmp(c->extra[i].name, kind) != 0; i++)
+		;
+	c->extra[i].diverted = 1;
+	return &c->extra[i].v;
 }
 
 double *
@@ -720,23 +733,50 @@ summary(struct cli *c, FILE *f)
 	}
 }
 
+/* A counter's name as a --stats key: snake_case ("loaded before"). */
+static void
+stats_key(struct buf *b, const char *name)
+{
+	size_t i, start;
+
+	buf_addc(b, '"');
+	start = b->len;
+	buf_adds(b, name);
+	for (i = start; i < b->len; i++)
+		if (b->p[i] == ' ' || b->p[i] == '-')
+			b->p[i] = '_';
+	buf_addc(b, '"');
+}
+
 static int
 write_stats(struct cli *c)
 {
 	struct buf b = BUF_INIT;
 	double dt = cli_now() - c->t0;
-	int i;
+	int i, n;
 
 	if (!c->has_stats)
 		return 0;
 	buf_adds(&b, "{\"tool\":");
 	buf_add_jstr(&b, c->prog, strlen(c->prog));
-	buf_addf(&b, ",\"%s\":%" PRId64 ",\"%s\":%" PRId64 ",\"rejected\":%"
-	    PRId64, c->unit, c->processed, c->passed_name, c->passed,
-	    c->rejected);
+	buf_adds(&b, ",\"unit\":");
+	buf_add_jstr(&b, c->unit, strlen(c->unit));
+	buf_addf(&b, ",\"processed\":%" PRId64 ",\"passed\":%" PRId64
+	    ",\"rejected\":%" PRId64 ",\"diverted\":{", c->processed,
+	    c->passed, c->rejected);
+	for (i = 0, n = 0; i < c->nextra; i++)
+		if (c->extra[i].diverted) {
+			if (n++ > 0)
+				buf_addc(&b, ',');
+			stats_key(&b, c->extra[i].name);
+			buf_addf(&b, ":%" PRId64, c->extra[i].v);
+		}
+	buf_addc(&b, '}');
 	for (i = 0; i < c->nextra; i++) {
+		if (c->extra[i].diverted)
+			continue;
 		buf_addc(&b, ',');
-		buf_add_jstr(&b, c->extra[i].name, strlen(c->extra[i].name));
+		stats_key(&b, c->extra[i].name);
 		if (!c->extra[i].is_real)
 			buf_addf(&b, ":%" PRId64, c->extra[i].v);
 		else if (isfinite(c->extra[i].d))

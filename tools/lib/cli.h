@@ -59,6 +59,7 @@ struct cli_counter {
 	const char	*name;
 	int64_t		 v;
 	int		 is_real;	/* made by cli_real: d is the value */
+	int		 diverted;	/* made by cli_diverted */
 	double		 d;
 };
 
@@ -144,6 +145,12 @@ void	 cli_rejectf(struct cli *, int is_object, const char *fmt, ...)
 void	 cli_count_reject(struct cli *, const char *msg);
 /* A named counter shown after the standard ones; registration order. */
 int64_t	*cli_counter(struct cli *, const char *name);
+/*
+ * A counter of records sent to a side file or dropped by request (kind:
+ * "duplicates", "pruned", ...): --stats lists it under "diverted", and
+ * processed = passed + rejected + the diverted counts.
+ */
+int64_t	*cli_diverted(struct cli *, const char *kind);
 /*
  * A real-valued counter (a rate, a ratio) in the same list: the summary
  * shows it with %.3g, --stats with %.6g (null when not finite).

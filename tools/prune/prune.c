@@ -248,7 +248,7 @@ prune_stream(int argc, char **argv)
 	cli_start(&c, argc, argv);
 	if (pruned_path != NULL)
 		cli_open_out(&c, &pruned, "--pruned", pruned_path);
-	n_pruned = cli_counter(&c, drop ? "dropped" : "pruned");
+	n_pruned = cli_diverted(&c, drop ? "dropped" : "pruned");
 	while (cli_next(&c)) {
 		if (js_scan(&doc, c.in.line, c.in.len, &e) == -1) {
 			cli_rejectf(&c, 0, "invalid JSON: %s at column %zu",
