@@ -351,8 +351,10 @@ ledger_replay_rejects(const struct ledger *l, struct cli *c, PGconn *conn)
 	PGresult *r;
 	int i, n;
 
-	buf_addf(&q, "SELECT lines FROM %s WHERE run_id = $1 ORDER BY "
-	    "first_record", l->q_rejects);
+	/* A batch's rejects count only with the batch's own row. */
+	buf_addf(&q, "SELECT r.lines FROM %s r JOIN %s b USING (run_id, "
+	    "first_record) WHERE r.run_id = $1 ORDER BY r.first_record",
+	    l->q_rejects, l->q_batches);
 	r = must(c, conn, buf_cstr(&q), 1, params);
 	n = PQntuples(r);
 	for (i = 0; i < n; i++)
@@ -407,7 +409,8 @@ ledger_commit_batch(const struct ledger *l, PGconn *conn,
 		return 0;
 	params[2] = buf_cstr((struct buf *)rejects);
 	snprintf(sql, sizeof(sql), "INSERT INTO %s (run_id, first_record, "
-	    "lines) VALUES ($1, $2, $3)", l->q_rejects);
+	    "lines) VALUES ($1, $2, $3) ON CONFLICT (run_id, first_record) "
+	    "DO UPDATE SET lines = EXCLUDED.lines", l->q_rejects);
 	if ((r = pg_exec(conn, sql, 3, params, e)) == NULL)
 		return -1;
 	PQclear(r);

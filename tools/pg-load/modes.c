@@ -36,6 +36,8 @@ static int	 upsert(struct worker *, struct batch *, size_t, size_t,
 		    int64_t, struct counts *);
 static int	 scd2(struct worker *, struct batch *, size_t, size_t, int64_t,
 		    uint64_t, struct counts *, int64_t *);
+static int	 scd2_apply(struct worker *, struct batch *, size_t, size_t,
+		    const char *, uint64_t, struct counts *, int64_t *);
 
 /* The temp staging table (and partition claims) of this connection. */
 int
@@ -215,8 +217,10 @@ insert_groups(struct worker *w, struct batch *b, size_t lo, size_t hi,
  * order: INSERT ... ON CONFLICT of the k-th record of every key in round
  * k (keys are numbered by the server's own equality, so different
  * spellings of one key are one key), one statement per signature, which
- * updates only the columns its records carry. skip-existing runs only
- * the first round: the first record of a key wins. Inserted rows are
+ * updates only the columns its records carry. In skip-existing the
+ * first record of a key wins; the later ones still go through their
+ * INSERT, so that one the server refuses (a NOT NULL column it lacks) is
+ * a reject, as it would be alone. Inserted rows are
  * told by xmax = 0, or on a partitioned table, which cannot return
  * system columns, by the key's absence before the statement.
  */
@@ -286,8 +290,7 @@ upsert(struct worker *w, struct batch *b, size_t lo, size_t hi,
 			n->inserted += count_at(r, 0);
 			n->updated += count_at(r, 1) - count_at(r, 0);
 			n->loaded += count_at(r, 1);
-			if (p->mode == M_UPSERT)
-				rounds = count_at(r, 2);
+			rounds = count_at(r, 2);
 			PQclear(r);
 		}
 	}
@@ -313,26 +316,29 @@ scd2_match(struct plan *p, struct buf *q, const char *d, const char *s)
 		buf_addf(q, ") AND %s.%s IS NULL", d, p->qcol[p->vt]);
 }
 
-/* The last staged record of each key: "WITH s AS (...)". */
+/* The k-th staged record of each key, k in $2: "WITH s AS (...)". */
 static void
-scd2_last(struct plan *p, struct buf *q)
+scd2_round(struct plan *p, struct buf *q)
 {
-	buf_adds(q, "WITH s AS (SELECT DISTINCT ON (");
+	buf_adds(q, "WITH s AS (SELECT * FROM (SELECT *, row_number() OVER "
+	    "(PARTITION BY ");
 	key_list(p, q, "");
-	buf_adds(q, ") * FROM pg_temp." STAGE_NAME " ORDER BY ");
-	key_list(p, q, "");
-	buf_adds(q, ", " STAGE_ROW " DESC)");
+	buf_adds(q, " ORDER BY " STAGE_ROW ") AS _sluice_n FROM pg_temp."
+	    STAGE_NAME ") x WHERE _sluice_n = $2::bigint)");
 }
 
 /*
- * scd2 for the rows [lo, hi): within one --as-of the last record of a
- * key decides, whatever the batches. A key whose current version began
- * at --as-of (made earlier in this run, or an earlier run with the same
- * --as-of) is changed in place, or, when the record equals the version
- * that was closed at --as-of, that one is current again; any other
- * current version that differs is closed at --as-of and a new one
- * begins. A record whose key's current version begins after --as-of is
- * a reject (its valid_to would precede its valid_from).
+ * scd2 for the rows [lo, hi), their records applied in input order in
+ * rounds (the k-th record of every key in round k), so that each meets
+ * the table as it would alone and the result is the same for every -b:
+ * within one --as-of the last record of a key decides. A key whose
+ * current version began at --as-of (made earlier in this run, or an
+ * earlier run with the same --as-of) is changed in place, or, when the
+ * record equals the version that was closed at --as-of, that one is
+ * current again; any other current version that differs is closed at
+ * --as-of and a new one begins. A record whose key's current version
+ * begins after --as-of is a reject (its valid_to would precede its
+ * valid_from).
  */
 static int
 scd2(struct worker *w, struct batch *b, size_t lo, size_t hi, int64_t staged,
@@ -340,20 +346,69 @@ scd2(struct worker *w, struct batch *b, size_t lo, size_t hi, int64_t staged,
 {
 	struct plan *p = w->p;
 	struct buf *q = &w->cols;
-	const char *params[1] = { p->as_of };
+	char rno[24];
+	int64_t round, rounds;
+	PGresult *r;
+
+	buf_reset(q);
+	buf_adds(q, "SELECT coalesce(max(c), 0) FROM (SELECT count(*) AS c FROM "
+	    "pg_temp." STAGE_NAME " GROUP BY ");
+	key_list(p, q, "");
+	buf_adds(q, ") x");
+	if ((r = pg_exec(w->conn, buf_cstr(q), 0, NULL, &w->err)) == NULL)
+		return -1;
+	rounds = count_at(r, 0);
+	PQclear(r);
+	memset(n, 0, sizeof(*n));
+	for (round = 1; round <= rounds; round++) {
+		snprintf(rno, sizeof(rno), "%" PRId64, round);
+		if (scd2_apply(w, b, lo, hi, rno, absent_all, n, bad) == -1)
+			return -1;
+	}
+	n->skipped = staged - (n->loaded + n->unchanged);
+	return 0;
+}
+
+/*
+ * --as-of ($1) as a value of column ci. Into a timestamp or a date it
+ * goes through timestamptz, so that the session's TimeZone (--tz) makes
+ * a time with an offset the wall-clock time the time rule says.
+ */
+static void
+as_of_cast(const struct plan *p, int ci, char *out, size_t size)
+{
+	unsigned t = p->t.col[ci].typoid;
+
+	if (t == 1114 || t == 1082)	/* timestamp, date */
+		snprintf(out, size, "CAST(CAST($1 AS timestamptz) AS %s)",
+		    p->t.col[ci].type);
+	else
+		snprintf(out, size, "CAST($1 AS %s)", p->t.col[ci].type);
+}
+
+/* One round of scd2 (rno: its number), its counts added to n. */
+static int
+scd2_apply(struct worker *w, struct batch *b, size_t lo, size_t hi,
+    const char *rno, uint64_t absent_all, struct counts *n, int64_t *bad)
+{
+	struct plan *p = w->p;
+	struct buf *q = &w->cols;
+	const char *params[2] = { p->as_of, rno };
 	const char *vf = p->qcol[p->vf], *vt = p->qcol[p->vt];
-	const char *vft = p->t.col[p->vf].type, *vtt = p->t.col[p->vt].type;
+	char vft[160], vtt[160];
 	int64_t in_place, row;
 	size_t i;
 	PGresult *r;
 
+	as_of_cast(p, p->vf, vft, sizeof(vft));
+	as_of_cast(p, p->vt, vtt, sizeof(vtt));
 	buf_reset(q);
-	scd2_last(p, q);
+	scd2_round(p, q);
 	buf_addf(q, " SELECT s." STAGE_ROW ", d.%s::text FROM s JOIN %s AS d "
 	    "ON ", vf, p->t.qname);
 	scd2_match(p, q, "d", "s");
-	buf_addf(q, " WHERE d.%s > CAST($1 AS %s) ORDER BY 1 LIMIT 1", vf, vft);
-	if ((r = pg_exec(w->conn, buf_cstr(q), 1, params, &w->err)) == NULL)
+	buf_addf(q, " WHERE d.%s > %s ORDER BY 1 LIMIT 1", vf, vft);
+	if ((r = pg_exec(w->conn, buf_cstr(q), 2, params, &w->err)) == NULL)
 		return -1;
 	if (PQntuples(r) == 1) {
 		row = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
@@ -372,15 +427,15 @@ scd2(struct worker *w, struct batch *b, size_t lo, size_t hi, int64_t staged,
 
 	/* A change back to the version closed at --as-of reopens it. */
 	buf_reset(q);
-	scd2_last(p, q);
+	scd2_round(p, q);
 	buf_addf(q, ", v AS (DELETE FROM %s AS d USING s WHERE ", p->t.qname);
 	scd2_match(p, q, "d", "s");
-	buf_addf(q, " AND d.%s = CAST($1 AS %s) AND EXISTS (SELECT 1 FROM %s "
+	buf_addf(q, " AND d.%s = %s AND EXISTS (SELECT 1 FROM %s "
 	    "AS o WHERE (", vf, vft, p->t.qname);
 	key_list(p, q, "o.");
 	buf_adds(q, ") = (");
 	key_list(p, q, "s.");
-	buf_addf(q, ") AND o.%s = CAST($1 AS %s) AND ROW(", vt, vtt);
+	buf_addf(q, ") AND o.%s = %s AND ROW(", vt, vtt);
 	cmp_list(p, q, "o.", absent_all);
 	buf_adds(q, ") IS NOT DISTINCT FROM ROW(");
 	cmp_list(p, q, "s.", absent_all);
@@ -393,41 +448,41 @@ scd2(struct worker *w, struct batch *b, size_t lo, size_t hi, int64_t staged,
 	key_list(p, q, "o.");
 	buf_adds(q, ") = (");
 	key_list(p, q, "v.");
-	buf_addf(q, ") AND o.%s = CAST($1 AS %s)", vt, vtt);
-	if ((r = pg_exec(w->conn, buf_cstr(q), 1, params, &w->err)) == NULL)
+	buf_addf(q, ") AND o.%s = %s", vt, vtt);
+	if ((r = pg_exec(w->conn, buf_cstr(q), 2, params, &w->err)) == NULL)
 		return -1;
 	in_place = strtoll(PQcmdTuples(r), NULL, 10);
 	PQclear(r);
 
 	/* Any other change to a version that began at --as-of: in place. */
 	buf_reset(q);
-	scd2_last(p, q);
+	scd2_round(p, q);
 	buf_addf(q, " UPDATE %s AS d SET (", p->t.qname);
 	col_list(p, q, "", absent_all, 1);
 	buf_adds(q, ") = ROW(");
 	col_list(p, q, "s.", absent_all, 1);
 	buf_adds(q, ") FROM s WHERE ");
 	scd2_match(p, q, "d", "s");
-	buf_addf(q, " AND d.%s = CAST($1 AS %s) AND ROW(", vf, vft);
+	buf_addf(q, " AND d.%s = %s AND ROW(", vf, vft);
 	col_list(p, q, "d.", absent_all, 1);
 	buf_adds(q, ") IS DISTINCT FROM ROW(");
 	col_list(p, q, "s.", absent_all, 1);
 	buf_adds(q, ")");
-	if ((r = pg_exec(w->conn, buf_cstr(q), 1, params, &w->err)) == NULL)
+	if ((r = pg_exec(w->conn, buf_cstr(q), 2, params, &w->err)) == NULL)
 		return -1;
 	in_place += strtoll(PQcmdTuples(r), NULL, 10);
 	PQclear(r);
 
 	/* Close what differs and begin the new versions. */
 	buf_reset(q);
-	scd2_last(p, q);
-	buf_addf(q, ", x AS (UPDATE %s AS d SET %s = CAST($1 AS %s)",
+	scd2_round(p, q);
+	buf_addf(q, ", x AS (UPDATE %s AS d SET %s = %s",
 	    p->t.qname, vt, vtt);
 	if (p->cur >= 0)
 		buf_addf(q, ", %s = false", p->qcol[p->cur]);
 	buf_adds(q, " FROM s WHERE ");
 	scd2_match(p, q, "d", "s");
-	buf_addf(q, " AND d.%s IS DISTINCT FROM CAST($1 AS %s) AND ROW(", vf,
+	buf_addf(q, " AND d.%s IS DISTINCT FROM %s AND ROW(", vf,
 	    vft);
 	/* Compare the columns the records carry (not defaults). */
 	cmp_list(p, q, "d.", absent_all);
@@ -442,7 +497,7 @@ scd2(struct worker *w, struct batch *b, size_t lo, size_t hi, int64_t staged,
 		buf_addf(q, ", %s", p->qcol[p->cur]);
 	buf_adds(q, ") SELECT ");
 	col_list(p, q, "s.", absent_all, 1);
-	buf_addf(q, ", CAST($1 AS %s)", vft);
+	buf_addf(q, ", %s", vft);
 	if (p->cur >= 0)
 		buf_adds(q, ", true");
 	buf_addf(q, " FROM s WHERE NOT EXISTS (SELECT 1 FROM %s AS d WHERE ",
@@ -453,13 +508,12 @@ scd2(struct worker *w, struct batch *b, size_t lo, size_t hi, int64_t staged,
 	buf_adds(q, ") IN (SELECT * FROM x) RETURNING 1) SELECT (SELECT "
 	    "count(*) FROM x), (SELECT count(*) FROM i), (SELECT "
 	    "count(*) FROM s)");
-	if ((r = pg_exec(w->conn, buf_cstr(q), 1, params, &w->err)) == NULL)
+	if ((r = pg_exec(w->conn, buf_cstr(q), 2, params, &w->err)) == NULL)
 		return -1;
-	n->updated = count_at(r, 0) + in_place;		/* changed */
-	n->inserted = count_at(r, 1) - count_at(r, 0);	/* new keys */
-	n->loaded = n->inserted + n->updated;
-	n->unchanged = count_at(r, 2) - n->loaded;
-	n->skipped = staged - count_at(r, 2);
+	n->updated += count_at(r, 0) + in_place;	/* changed */
+	n->inserted += count_at(r, 1) - count_at(r, 0);	/* new keys */
+	n->loaded += count_at(r, 1) + in_place;
+	n->unchanged += count_at(r, 2) - count_at(r, 1) - in_place;
 	PQclear(r);
 	return 0;
 }
