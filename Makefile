@@ -31,7 +31,7 @@ UNITS    = $(patsubst tests/unit/%.c,$(B)/unit/%,$(UNIT_SRC))
 MANS     = $(wildcard man/man1/*.1 man/man7/*.7)
 SCRIPTS  = $(filter-out %.md,$(wildcard scripts/*)) .ci/run tests/run \
 	   tests/bench/run tests/fuzz/run \
-	   $(wildcard tests/lib/*.sh tests/bench/*.sh)
+	   $(wildcard tests/cluster/*.sh tests/bench/*.sh)
 
 .PHONY: all check unit install uninstall lint bench fuzz demo clean FORCE
 .SECONDARY:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # jsonl-validate: JSON, JSON Schema, --require and --assert checks on JSON
-# Lines. The keyword-by-keyword conformance run is tests/schema-suite.bats.
+# Lines. The keyword-by-keyword conformance run is tests/conformance/json-schema-test-suite.bats.
 
 load test_helper
 bats_require_minimum_version 1.5.0

@@ -171,12 +171,28 @@ plain, spaced ,\"x\"\"y\",\"cr$(printf '\r')here\",1;2"
 	EOF
 }
 
-@test "round trip of csv-spectrum gives the same records" {
-	for f in "$CONF"/csv/csv-spectrum/csvs/*.csv; do
+@test "round trip of the CSV edge cases gives the same records" {
+	local f a b
+	for f in "$FIX"/csv-edge/*.csv; do
 		a=$(csv2jsonl -q "$f")
 		b=$(csv2jsonl -q "$f" | jsonl2csv -q | csv2jsonl -q)
 		[ "$a" = "$b" ] || { echo "differs: $f"; return 1; }
+		b=$(csv2jsonl -q "$f" | jsonl2csv -q --crlf | csv2jsonl -q)
+		[ "$a" = "$b" ] || { echo "differs with --crlf: $f"; return 1; }
 	done
+}
+
+@test "values with quotes, CR and LF are quoted and doubled on the way out" {
+	run jsonl2csv -q < "$FIX/csv-edge/quoted-crlf.jsonl"
+	assert_success
+	assert_output "$(printf 'id,note\n1,"one\r\ntwo"\n2,"lone\rcr"')"
+	run jsonl2csv -q < "$FIX/csv-edge/escaped-quotes.jsonl"
+	assert_success
+	assert_output - <<-'EOF'
+	a,b,c
+	"""q""","mid""dle",""""
+	"say ""hi"", then go",x,""""""
+	EOF
 }
 
 @test "duplicate --columns names are a usage error" {

@@ -8,6 +8,17 @@ load test_helper
 	assert_success
 }
 
+@test "the CSV parser passes its unit tests" {
+	run "$UNIT/csv_test"
+	assert_success
+}
+
+@test "the pg module's server-free parts pass their unit tests" {
+	run "$UNIT/pg_test"
+	assert_success
+	assert_output ""
+}
+
 @test "the throwaway PostgreSQL cluster answers queries" {
 	need_pg
 	run q "select current_setting('server_encoding'), 6 * 7"

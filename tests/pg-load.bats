@@ -25,12 +25,6 @@ with open(sys.argv[2], 'w') as f:
         f.write('{\"id\":%d,\"v\":\"x%d\"}\n' % (i, i))" "$1" "$2"
 }
 
-@test "the pg module's unit tests pass" {
-	run "$UNIT/pg_test"
-	assert_success
-	assert_output ""
-}
-
 @test "records load into same-named columns and unknown keys are ignored" {
 	q "create table $T (id int, name text, n numeric, ok boolean)"
 	run_split pg-load -t "$T" < "$FIX/pg-load-basic.jsonl"

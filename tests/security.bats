@@ -132,7 +132,7 @@ no_lsan() {
 # O_CREAT|O_EXCL with mode 0600 (mkstemp), and at least one is.
 strace_creates() {
 	local dir=$1; shift
-	command -v strace >/dev/null || skip "no strace"
+	need_program strace
 	no_lsan
 	printf '{"a":"1","b":2}\n{"a":"1","c":3}\n' | strace -f -qq -e trace=openat,open \
 	    -o "$BATS_TEST_TMPDIR/strace" "$@" > /dev/null
@@ -225,7 +225,7 @@ SH
 
 @test "dedupe --memory spills sorted runs to --tmpdir as 0600 files and removes them" {
 	[ -x "$ROOT/bin/dedupe" ] || skip "dedupe not built"
-	command -v strace >/dev/null || skip "no strace"
+	need_program strace
 	mkdir "$BATS_TEST_TMPDIR/spool"
 	seq 20000 | sed 's/.*/{"a":"k&"}/' > "$BATS_TEST_TMPDIR/in"
 	no_lsan

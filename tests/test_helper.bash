@@ -1,18 +1,45 @@
 # Shared setup for the bats suites: load with `load test_helper`
-# (or `load ../test_helper` from tests/e2e).
+# (or `load ../test_helper` from tests/e2e and tests/conformance).
 bats_require_minimum_version 1.5.0
 load /usr/lib/bats/bats-support/load.bash
 load /usr/lib/bats/bats-assert/load.bash
 
 ROOT=${SLUICE_ROOT:-$(cd "$BATS_TEST_DIRNAME" && git rev-parse --show-toplevel)}
-CONF="$ROOT/../shared/conformance"
+# The external conformance suites (tests/conformance/suites.bash); only
+# the suites in tests/conformance/ read them.
+CONF=${CONFORMANCE_DIR:-$ROOT/../shared/conformance}
 FIX="$ROOT/tests/fixtures"
 UNIT="$ROOT/${UNIT_DIR:-build/rel/unit}"
 PATH="$ROOT/bin:$PATH"
 
-# Skip the test unless tests/run started a PostgreSQL cluster.
+# Skip the test unless tests/run started a PostgreSQL cluster. A reason
+# that starts with "missing:" is a missing package or program: tests/run
+# counts such a skip as a failure under CI=true.
 need_pg() {
-	[ -n "${PGHOST:-}" ] || skip "no PostgreSQL cluster (run through tests/run)"
+	[ -n "${PGHOST:-}" ] ||
+	    skip "missing: no PostgreSQL cluster (run through tests/run; scripts/install-deps installs postgresql)"
+}
+
+# need_program NAME: skip the test unless program NAME is on PATH.
+need_program() {
+	command -v "$1" >/dev/null ||
+	    skip "missing: no $1 (scripts/install-deps installs it)"
+}
+
+# need_suite NAME: skip the test (call it from setup) unless the external
+# suite NAME is in $CONF; under CI=true fail instead. suite_missing NAME:
+# succeed, saying why, when it is not there.
+suite_missing() {
+	# shellcheck source=tests/conformance/suites.bash
+	. "$ROOT/tests/conformance/suites.bash"
+	conformance_missing "$1" "$CONF"
+}
+
+need_suite() {
+	local why
+	why=$(suite_missing "$1") || return 0
+	[ "${CI:-}" != true ] || fail "$why (CI=true)"
+	skip "$why"
 }
 
 # psql that fails loudly and prints bare values: q 'select 1'

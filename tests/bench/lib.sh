@@ -62,7 +62,7 @@ bench_compare() {
 # and PGDATABASE; the server and DIR are destroyed when the script exits.
 bench_pg_start() {
 	local dir=$1 env pgsh
-	pgsh="$(cd "$(dirname "${BASH_SOURCE[0]}")/../lib" && pwd)/pg.sh"
+	pgsh="$(cd "$(dirname "${BASH_SOURCE[0]}")/../cluster" && pwd)/pg.sh"
 	chmod 755 "$dir"	# the server may run as another user
 	# shellcheck disable=SC2064 # expand now: DIR is local
 	trap "'$pgsh' destroy '$dir/db' >/dev/null 2>&1; rm -rf '$dir'" EXIT

@@ -29,14 +29,14 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-load10m.XXXXXX")
 sampler=
 cleanup() {
 	[ -n "$sampler" ] && kill "$sampler" 2>/dev/null
-	"$root/tests/lib/pg.sh" destroy "$work/db" >/dev/null 2>&1
+	"$root/tests/cluster/pg.sh" destroy "$work/db" >/dev/null 2>&1
 	rm -rf "$work"
 }
 trap cleanup EXIT
 mkdir -p "$BENCH_DATA"
 
 chmod 755 "$work"	# the server may run as another user
-env=$("$root/tests/lib/pg.sh" start "$work/db") ||
+env=$("$root/tests/cluster/pg.sh" start "$work/db") ||
     { echo "load10m: cannot start PostgreSQL" >&2; exit 1; }
 eval "$env"
 export PGHOST PGPORT PGUSER PGDATABASE

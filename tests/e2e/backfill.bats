@@ -20,7 +20,7 @@ setup_file() {
 
 setup() {
 	need_pg
-	command -v parallel >/dev/null || skip "no GNU parallel"
+	need_program parallel
 	cd "$BATS_TEST_TMPDIR"
 	psql -X -q -v ON_ERROR_STOP=1 -f "$FIX/e2e-events.sql" 2>/dev/null
 	BF=("$ROOT/scripts/sluice-backfill" -f "$D/events.jsonl" -t w1_events

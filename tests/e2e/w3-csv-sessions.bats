@@ -131,7 +131,7 @@ PY
 }
 
 @test "chunks of 500 rows keeping the header load 3 at a time in parallel to the same table" {
-	command -v parallel >/dev/null || skip "no GNU parallel"
+	need_program parallel
 	mkdir chunks
 	chunk -q --csv --header -l 500 -o chunks <"$D/sessions.csv" >list
 	[ "$(wc -l <list)" -eq 7 ]

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
-"""JSON-Schema-Test-Suite cases for tests/schema-suite.bats.
+"""JSON-Schema-Test-Suite cases for tests/conformance/json-schema-test-suite.bats.
 
-gen SUITE_DIR SKIPS OUT: for every group of every *.json file under
+files SUITE_DIR: print the in-scope files (the 33 keyword and 9 format
+files below); exit 1 if one is missing.
+
+gen SUITE_DIR SKIPS OUT: for every group of every in-scope file under
 SUITE_DIR (draft2020-12 and optional/format), not listed in SKIPS, write
 OUT/<file>/<n>.schema.json, <n>.data.jsonl (each test's data on one line,
 written by Python's json, never jq: 1.0 stays 1.0, big integers stay exact)
@@ -18,14 +21,33 @@ import os
 import sys
 
 
+# The suite files in jsonl-validate's subset; an upstream checkout holds
+# more, which are not read.
+KEYWORDS = """additionalProperties allOf anyOf boolean_schema const default
+defs dependentRequired enum exclusiveMaximum exclusiveMinimum if-then-else
+items maxItems maxLength maxProperties maximum minItems minLength
+minProperties minimum multipleOf not oneOf pattern patternProperties
+prefixItems properties propertyNames ref required type uniqueItems""".split()
+FORMATS = "date-time date duration email ipv4 ipv6 time uri uuid".split()
+FILES = ([k + ".json" for k in KEYWORDS] +
+         ["optional/format/%s.json" % f for f in FORMATS])
+
+
+def files(suite):
+    """Print each in-scope file present; exit 1 naming any that is not."""
+    missing = [f for f in FILES if not os.path.isfile(os.path.join(suite, f))]
+    for f in FILES:
+        if f not in missing:
+            print(f)
+    for f in missing:
+        print("missing: %s" % f, file=sys.stderr)
+    sys.exit(1 if missing else 0)
+
+
 def groups(suite):
-    for sub in ("", "optional/format"):
-        d = os.path.join(suite, sub)
-        for name in sorted(os.listdir(d)):
-            if name.endswith(".json"):
-                rel = os.path.join(sub, name) if sub else name
-                with open(os.path.join(d, name), encoding="utf-8") as f:
-                    yield rel, json.load(f)
+    for rel in FILES:
+        with open(os.path.join(suite, rel), encoding="utf-8") as f:
+            yield rel, json.load(f)
 
 
 def gen(suite, skips_path, out):
@@ -118,5 +140,7 @@ def check(out, file):
 if __name__ == "__main__":
     if sys.argv[1] == "gen":
         gen(*sys.argv[2:5])
+    elif sys.argv[1] == "files":
+        files(sys.argv[2])
     else:
         check(*sys.argv[2:4])
