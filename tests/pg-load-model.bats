@@ -79,3 +79,12 @@ PY
 @test "model: scd2 versions keys by the last record of the run, whatever -b" {
 	failures_of scd2
 }
+
+@test "model: a row taken out of a table or a line out of a rejects file changes the verdict" {
+	need_pg
+	MODEL_SELF_TEST=1 run python3 "$ROOT/tests/gen/pg-model.py" run \
+	    "$BATS_TEST_TMPDIR/model" --cases 20 --seed 5000
+	echo "$output"
+	assert_success
+	assert_output --partial "missed: []"
+}
