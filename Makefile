@@ -67,8 +67,10 @@ FORCE:
 
 unit: $(UNITS)
 
+# MODEL_CASES=N: how many random cases tests/pg-load-model.bats runs.
 check: all unit
-	UNIT_DIR=$(B)/unit SLUICE_SANITIZE=$(filter 1,$(SANITIZE)) tests/run
+	UNIT_DIR=$(B)/unit SLUICE_SANITIZE=$(filter 1,$(SANITIZE)) \
+	    $(if $(MODEL_CASES),MODEL_CASES=$(MODEL_CASES)) tests/run
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 \
