@@ -644,6 +644,13 @@ class Case:
             else:
                 out.append(self.guarded(i, self.insert(self.s, vals, ("_ord", str(i))) + ";"))
         keyeq = " AND ".join(f"s2.{k} = s.{k}" for k in self.key)
+        # Every record of a key whose current version begins after
+        # --as-of is a reject (each would be, applied alone).
+        later = (f"EXISTS (SELECT 1 FROM {self.r} c WHERE "
+                 + " AND ".join(f"c.{k} = s.{k}" for k in self.key)
+                 + f" AND c.vt IS NULL AND c.vf > {t})")
+        out.append(f"INSERT INTO mdl_rej SELECT {self.seed}, _ord, 'as-of' FROM {self.s} s "
+                   f"WHERE {later}; DELETE FROM {self.s} s WHERE {later};\n")
         out.append(f"DELETE FROM {self.s} s WHERE EXISTS (SELECT 1 FROM {self.s} s2 "
                    f"WHERE {keyeq} AND s2._ord > s._ord);\n")
         cmp = [c for c in self.scd2_carried if c not in self.key]
@@ -719,7 +726,8 @@ def forget_runs(seeds):
     return (f"DO $$ BEGIN IF to_regclass('{LEDGER}_parts') IS NOT NULL THEN "
             f"DELETE FROM {LEDGER} WHERE run_id = ANY ({ids}); "
             f"DELETE FROM {LEDGER}_batches WHERE run_id = ANY ({ids}); "
-            f"DELETE FROM {LEDGER}_parts WHERE run_id = ANY ({ids}); END IF; END $$;\n")
+            f"DELETE FROM {LEDGER}_parts WHERE run_id = ANY ({ids}); "
+            f"DELETE FROM {LEDGER}_rejects WHERE run_id = ANY ({ids}); END IF; END $$;\n")
 
 
 def prepare(cases):
@@ -796,12 +804,13 @@ def judge(case, got, ref_rej, cmp_row):
             probs.append(f"exit {r['rc']}: {r['stderr'].strip()[:300]}")
         st = r["stats"]
         if st and not r["killed"] and r["rc"] == 0:
-            acc = st.get("imported", 0) + st.get("rejected", 0) + st.get("skipped", 0) + \
-                st.get("loaded before", 0)
-            if st.get("rows") != acc:
-                probs.append(f"summary does not add up: rows {st.get('rows')} != imported "
-                             f"{st.get('imported')} + rejected {st.get('rejected')} + skipped "
-                             f"{st.get('skipped')} + loaded before {st.get('loaded before', 0)}")
+            acc = st.get("passed", 0) + st.get("rejected", 0) + st.get("skipped", 0) + \
+                st.get("loaded_before", 0)
+            if st.get("processed") != acc:
+                probs.append(f"summary does not add up: processed {st.get('processed')} != "
+                             f"passed {st.get('passed')} + rejected {st.get('rejected')} + "
+                             f"skipped {st.get('skipped')} + loaded_before "
+                             f"{st.get('loaded_before', 0)}")
     lines = {n: (i, text) for i, (n, text, _, _) in enumerate(case.records)}
     want = {case.records[i][0] for i in ref_rej}
     lossy = {case.records[i][0] for i, (_, _, m, _) in enumerate(case.records)
