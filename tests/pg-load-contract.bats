@@ -302,3 +302,19 @@ count() {
 	    from unnest(array['2024-01-01 00:30:00', '2024-03-31 02:30', '2024-10-27 02:30', '2024-01-01T00:30:00Z']) t")
 	assert_output "$(echo "$expected" | sort)"
 }
+
+@test "a run whose acknowledged batches the server lost is not marked done; the re-run loads them" {
+	q "create table $T (id int, v text)"
+	# A crash without synchronous commit, as seen from pg-load: batch 1
+	# and its rows vanish after their COMMIT was acknowledged.
+	run_split bash -c "(head -100 '$IN'; sleep 1.5; tail -n +101 '$IN') |
+	    pg-load -t $T --ledger=$L --run-id lost -b 50 & pid=\$!; sleep 1;
+	    psql -Xq -c \"delete from $T where id <= 50; delete from ${L}_batches where first_record = 1\";
+	    wait \$pid"
+	assert_failure 75
+	[[ "$stderr" == *"pg-load: run lost: the server has 9 of the 10 batches it acknowledged"* ]]
+	assert_equal "$(q "select state from $L where run_id = 'lost'")" running
+	run_split pg-load -t "$T" --ledger="$L" --run-id lost -b 50 < "$IN"
+	assert_success
+	assert_equal "$(count "$T")" "500|500"
+}

@@ -38,6 +38,7 @@ static void	 create_tables(struct ledger *, struct cli *, PGconn *);
 static void	 take_lock(struct ledger *, struct plan *, int wait);
 static void	 claim(struct ledger *, struct plan *, PGconn *, int force);
 static void	 read_ranges(struct ledger *, struct cli *, PGconn *);
+static void	 check_batches(struct ledger *, struct plan *, PGconn *);
 
 /* Quote [schema.]name + suffix. */
 static char *
@@ -488,6 +489,38 @@ ledger_finish(struct ledger *l, struct plan *p, int state)
 		cli_fail(c, EX_TEMPFAIL, "ledger: %s", e.msg);
 	PQclear(r);
 	buf_free(&q);
+	if (state == 1 && conn != NULL)
+		check_batches(l, p, conn);
+}
+
+/*
+ * A server that crashed without synchronous commit can lose batches whose
+ * COMMIT it had acknowledged: their rows and ledger rows alike. A run
+ * that finds fewer batches than it committed is left to run again, which
+ * loads them, rather than marked done without them.
+ */
+static void
+check_batches(struct ledger *l, struct plan *p, PGconn *conn)
+{
+	char sql[256];
+	const char *params[2] = { l->run_id, l->owner };
+	int64_t have, want = (int64_t)l->ndone + *p->n_batches;
+	PGresult *r;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE run_id = $1",
+	    l->q_batches);
+	r = must(p->c, conn, sql, 1, params);
+	have = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	if (have >= want)
+		return;
+	snprintf(sql, sizeof(sql), "UPDATE %s SET state = 'running', "
+	    "finished_at = NULL WHERE run_id = $1 AND owner = $2", l->q_runs);
+	PQclear(must(p->c, conn, sql, 2, params));
+	cli_fail(p->c, EX_TEMPFAIL, "run %s: the server has %" PRId64 " of the "
+	    "%" PRId64 " batches it acknowledged (a crash without synchronous "
+	    "commit loses some); run again to load the rest", l->run_id, have,
+	    want);
 }
 
 /*
