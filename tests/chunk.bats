@@ -444,6 +444,30 @@ out/part-00002.jsonl"
 	[ -z "$(temps out)" ]
 }
 
+@test "a closed list reader (| head -1) does not stop chunk: every chunk is written, exit 0" {
+	records 5000 > in.jsonl
+	run bash -c 'chunk -q -l 500 -o dir < in.jsonl | head -n 1; echo "rc=${PIPESTATUS[0]}"'
+	assert_output "dir/part-00001.jsonl
+rc=0"
+	[ "$(ls dir | wc -l)" -eq 10 ]
+	cat dir/part-* > back.jsonl
+	run cmp in.jsonl back.jsonl
+	assert_success
+	[ -z "$(temps dir)" ]
+}
+
+@test "a closed list reader does not stop --by --period either" {
+	python3 -c 'import json
+for i in range(3000):
+    print(json.dumps({"i": i, "t": "2024-%02d-%02dT00:00:00Z" % (i % 12 + 1, i % 28 + 1)}))' > in.jsonl
+	run bash -c 'chunk -q --by .t --period month -o dir < in.jsonl | head -n 1; echo "rc=${PIPESTATUS[0]}"'
+	assert_line --index 1 "rc=0"
+	[ "$(ls dir | wc -l)" -eq 12 ]
+	run bash -c 'cat dir/* | sort | cmp - <(sort in.jsonl)'
+	assert_success
+	[ -z "$(temps dir)" ]
+}
+
 @test "no temp file stays after a successful run" {
 	python3 -c '
 for i in range(20000):
@@ -606,13 +630,61 @@ EOF2
 	[ "$(od -An -c out/2024-01-01.jsonl | tr -d ' \n')" = '{"t":"2024-01-01"}\r\n{"t":"2024-01-01T05:00Z"}\r\n' ]
 }
 
-@test "--period needs --by, and minute is not a period" {
+@test "--period needs --by, --tz needs --period, and fortnight is not a period" {
 	run --separate-stderr chunk --period day
 	assert_failure 64
 	[[ "$stderr" == "chunk: --period needs --by"* ]]
-	run --separate-stderr chunk --by .t --period minute
+	run --separate-stderr chunk --by .t --period fortnight
 	assert_failure 64
-	[[ "$stderr" == "chunk: --period: 'minute' is not hour, day, week, month or year"* ]]
+	[[ "$stderr" == "chunk: --period: 'fortnight' is not minute, hour, day, week, month, quarter or year"* ]]
+	run --separate-stderr chunk --by .t --tz Europe/Paris
+	assert_failure 64
+	[[ "$stderr" == "chunk: --tz needs --period"* ]]
+	run --separate-stderr chunk --by .t --period day --tz Mars/Olympus
+	assert_failure 64
+	[[ "$stderr" == "chunk: --tz: unknown time zone 'Mars/Olympus'"* ]]
+}
+
+@test "--period minute and quarter name chunks 2024-03-05T14:07 and 2024-Q1" {
+	printf '%s\n' '{"t":"2024-03-31T21:59:59Z"}' '{"t":"2024-03-31T22:00:30Z"}' \
+	    '{"t":"2024-12-31T23:00:00Z"}' > in.jsonl
+	run --separate-stderr chunk --by .t --period minute -o m in.jsonl
+	assert_success
+	assert_output "m/2024-03-31T21:59.jsonl
+m/2024-03-31T22:00.jsonl
+m/2024-12-31T23:00.jsonl"
+	run --separate-stderr chunk --by .t --period quarter -o q in.jsonl
+	assert_success
+	assert_output "q/2024-Q1.jsonl
+q/2024-Q4.jsonl"
+	[ "$(cat q/2024-Q1.jsonl)" = "$(head -n 2 in.jsonl)" ]
+}
+
+@test "--tz: quarters, years and weeks of a named zone" {
+	# Paris: +02:00 from 2024-03-31 01:00Z, +01:00 again from 2024-10-27 01:00Z
+	printf '%s\n' '{"t":"2024-03-31T21:59:59Z"}' '{"t":"2024-03-31T22:00:00Z"}' \
+	    '{"t":"2024-12-31T22:59:59Z"}' '{"t":"2024-12-31T23:00:00Z"}' > in.jsonl
+	run --separate-stderr chunk --by .t --period quarter --tz Europe/Paris -o q in.jsonl
+	assert_success
+	assert_output "q/2024-Q1.jsonl
+q/2024-Q2.jsonl
+q/2024-Q4.jsonl
+q/2025-Q1.jsonl"
+	run --separate-stderr chunk --by .t --period year --tz Europe/Paris -o y in.jsonl
+	assert_success
+	assert_output "y/2024.jsonl
+y/2025.jsonl"
+	[ "$(cat y/2024.jsonl)" = "$(head -n 3 in.jsonl)" ]
+	run --separate-stderr chunk --by .t --period year --tz UTC -o u in.jsonl
+	assert_success
+	assert_output "u/2024.jsonl"
+	# Sunday 2024-03-31 23:59:59 in Paris is still ISO week 13; Monday is 14
+	run --separate-stderr chunk --by .t --period week --tz Europe/Paris -o w in.jsonl
+	assert_success
+	assert_output "w/2024-W13.jsonl
+w/2024-W14.jsonl
+w/2025-W01.jsonl"
+	[ "$(cat w/2025-W01.jsonl)" = "$(tail -n 2 in.jsonl)" ]
 }
 
 @test "a --by expression that does not compile is a usage error" {

@@ -318,12 +318,36 @@ total  $total"
 	assert_equal "$(wc -l < "$BATS_TEST_TMPDIR/a")" 743
 }
 
-@test "a table without a primary key, an unknown column or table is refused" {
+@test "a table without a primary key (the demo's analytics_events) is pruned by ctid, archive included" {
 	need_pg
-	q "drop table if exists nopk; create table nopk (t timestamptz)"
-	run --separate-stderr prune -t nopk --column t --before 2024-01-01
-	assert_failure 64
-	assert_equal "$stderr" "prune: nopk has no primary key: prune deletes in primary-key ranges"
+	cd "$BATS_TEST_TMPDIR"
+	# scripts/demo's table: no primary key, duplicate rows allowed
+	q "drop table if exists nopk; create table nopk (id bigint, event_type text not null,
+	       properties jsonb, created_at timestamptz not null);
+	   insert into nopk select i % 500, 'e' || i, jsonb_build_object('i', i),
+	       timestamptz '2024-01-01Z' + i * interval '1 hour' from generate_series(1, 3000) i;
+	   insert into nopk select * from nopk where id < 10"
+	want_gone=$(q "select count(*) from nopk where created_at < '2024-03-01Z'")
+	want_left=$(q "select md5(string_agg(t::text, '|' order by t::text)) from nopk t where created_at >= '2024-03-01Z'")
+	q "select row_to_json(t)::text from nopk t where created_at < '2024-03-01Z'" | sort >want.arch
+	run --separate-stderr prune -t nopk --column created_at --older-than 30d \
+	    --now 2024-03-31T00:00:00Z --batch 97 --archive "$BATS_TEST_TMPDIR/a"
+	assert_success
+	[[ "$stderr" == "prune: nopk: $want_gone deleted, $(( (want_gone + 96) / 97 )) batches, "* ]]
+	assert_equal "$(q "select count(*) from nopk where created_at < '2024-03-01Z'")" 0
+	assert_equal "$(q "select md5(string_agg(t::text, '|' order by t::text)) from nopk t")" "$want_left"
+	sort "$BATS_TEST_TMPDIR/a" >got.arch
+	run diff got.arch want.arch
+	assert_success
+	[ "$(wc -l <got.arch)" -eq "$want_gone" ]
+	# nothing left in the window: a second run deletes nothing
+	run --separate-stderr prune -t nopk --column created_at --before 2024-03-01
+	assert_success
+	[[ "$stderr" == "prune: nopk: 0 deleted, 0 batches, "* ]]
+}
+
+@test "an unknown column or table is refused" {
+	need_pg
 	make_table ev 10
 	run --separate-stderr prune -t ev --column nope --before 2024-01-01
 	assert_failure 64

@@ -126,7 +126,7 @@ EOF
 
 @test "bucket units name their key and start where the calendar says" {
 	printf '{"t":"2024-03-07T13:45:30.5+02:00"}\n' > "$BATS_TEST_TMPDIR/in"
-	for u in minute hour day week month; do
+	for u in minute hour day week month quarter year; do
 		rollup -q --time .t --bucket "$u" --count n "$BATS_TEST_TMPDIR/in"
 	done > "$BATS_TEST_TMPDIR/got"
 	run cat "$BATS_TEST_TMPDIR/got"
@@ -136,7 +136,50 @@ EOF
 {"day":"2024-03-07T00:00:00Z","n":1}
 {"week":"2024-03-04T00:00:00Z","n":1}
 {"month":"2024-03-01T00:00:00Z","n":1}
+{"quarter":"2024-01-01T00:00:00Z","n":1}
+{"year":"2024-01-01T00:00:00Z","n":1}
 EOF
+}
+
+@test "quarter and year buckets, in UTC and in a named zone" {
+	printf '%s\n' '{"t":"2024-03-31T21:59:59Z"}' '{"t":"2024-03-31T22:00:00Z"}' \
+	    '{"t":"2024-09-30T23:59:59Z"}' '{"t":"2024-12-31T22:59:59Z"}' \
+	    '{"t":"2024-12-31T23:00:00Z"}' > "$BATS_TEST_TMPDIR/in"
+	run --separate-stderr rollup --time .t --bucket quarter --count n "$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_output - <<'EOF'
+{"quarter":"2024-01-01T00:00:00Z","n":2}
+{"quarter":"2024-07-01T00:00:00Z","n":1}
+{"quarter":"2024-10-01T00:00:00Z","n":2}
+EOF
+	# Paris: +02:00 from 2024-03-31 01:00Z to 2024-10-27 01:00Z, else +01:00
+	run --separate-stderr rollup --time .t --bucket quarter --tz Europe/Paris --count n "$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_output - <<'EOF'
+{"quarter":"2023-12-31T23:00:00Z","n":1}
+{"quarter":"2024-03-31T22:00:00Z","n":1}
+{"quarter":"2024-09-30T22:00:00Z","n":2}
+{"quarter":"2024-12-31T23:00:00Z","n":1}
+EOF
+	run --separate-stderr rollup --time .t --bucket year --count n "$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_output '{"year":"2024-01-01T00:00:00Z","n":5}'
+	run --separate-stderr rollup --time .t --bucket year --tz Europe/Paris --count n "$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_output - <<'EOF'
+{"year":"2023-12-31T23:00:00Z","n":4}
+{"year":"2024-12-31T23:00:00Z","n":1}
+EOF
+	# the same buckets as PostgreSQL's date_trunc, when there is a server
+	if [ -n "${PGHOST:-}" ]; then
+		run q "select b || ' ' || count(*) from (select to_char(date_trunc('quarter', t at time zone 'Europe/Paris') at time zone 'Europe/Paris' at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') b from unnest(array['2024-03-31T21:59:59Z','2024-03-31T22:00:00Z','2024-09-30T23:59:59Z','2024-12-31T22:59:59Z','2024-12-31T23:00:00Z']::timestamptz[]) t) x group by b order by b"
+		assert_output - <<'EOF'
+2023-12-31T23:00:00Z 1
+2024-03-31T22:00:00Z 1
+2024-09-30T22:00:00Z 2
+2024-12-31T23:00:00Z 1
+EOF
+	fi
 }
 
 @test "--tz buckets days in a named zone and prints the start in UTC" {
@@ -184,7 +227,7 @@ Try 'rollup --help' for more information."
 @test "a bad --bucket is a usage error" {
 	run --separate-stderr rollup --time .t --bucket fortnight --count n
 	assert_failure 64
-	assert_equal "${stderr_lines[0]}" "rollup: --bucket: 'fortnight' is not minute, hour, day, week or month"
+	assert_equal "${stderr_lines[0]}" "rollup: --bucket: 'fortnight' is not minute, hour, day, week, month, quarter or year"
 }
 
 @test "output is jq -c formatting of itself" {
@@ -225,6 +268,46 @@ Try 'rollup --help' for more information."
 	done > "$BATS_TEST_TMPDIR/partials"
 	rollup -q --merge < "$BATS_TEST_TMPDIR/partials" > "$BATS_TEST_TMPDIR/merged"
 	run cmp "$BATS_TEST_TMPDIR/one" "$BATS_TEST_TMPDIR/merged"
+	assert_success
+}
+
+@test "--merge of partials that are all empty (every --partial job failed) exits 65" {
+	# the rollup(1) example as it was, its quoting lost: every job fails
+	split -n l/2 "$FIX/rollup-events.jsonl" "$BATS_TEST_TMPDIR/part."
+	run --separate-stderr bash -c "parallel rollup --partial --time '.occurred_at // .created_at' \
+	    --bucket hour --count totalEvents '<' {} ::: $BATS_TEST_TMPDIR/part.* 2>/dev/null |
+	    rollup --merge > $BATS_TEST_TMPDIR/merged"
+	assert_failure 65
+	assert_equal "${stderr_lines[0]}" "rollup: --merge: no partial records in the input: did every rollup --partial before it fail?"
+	run --separate-stderr rollup --merge </dev/null
+	assert_failure 65
+	run --separate-stderr rollup --merge < <(printf '\n\n')
+	assert_failure 65
+}
+
+@test "--merge with an empty partial among others is fine" {
+	rollup -q --partial "${SEED[@]}" "$FIX/rollup-events.jsonl" > "$BATS_TEST_TMPDIR/p1"
+	rollup -q --partial "${SEED[@]}" </dev/null > "$BATS_TEST_TMPDIR/p2"
+	[ ! -s "$BATS_TEST_TMPDIR/p2" ]
+	rollup -q "${SEED[@]}" "$FIX/rollup-events.jsonl" > "$BATS_TEST_TMPDIR/one"
+	cat "$BATS_TEST_TMPDIR/p2" "$BATS_TEST_TMPDIR/p1" "$BATS_TEST_TMPDIR/p2" |
+	    rollup -q --merge > "$BATS_TEST_TMPDIR/merged"
+	run cmp "$BATS_TEST_TMPDIR/one" "$BATS_TEST_TMPDIR/merged"
+	assert_success
+}
+
+@test "the rollup(1) parallel example, quoted for parallel's shell, merges to the single pass" {
+	cd "$BATS_TEST_TMPDIR"
+	cp "$FIX/rollup-events.jsonl" events.jsonl
+	split -n l/4 events.jsonl part.
+	parallel "rollup -q --partial --time '.occurred_at // .created_at' \
+	    --bucket hour --count totalEvents \
+	    --distinct uniqueSessions=.session_id < {}" ::: part.* |
+	    rollup -q --merge > hourly.jsonl
+	rollup -q --time '.occurred_at // .created_at' --bucket hour --count totalEvents \
+	    --distinct uniqueSessions=.session_id < events.jsonl > one.jsonl
+	[ -s one.jsonl ]
+	run cmp one.jsonl hourly.jsonl
 	assert_success
 }
 

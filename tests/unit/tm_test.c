@@ -399,6 +399,11 @@ static const struct {
 	{ "2024-03-05T14:07:09.5Z", TM_WEEK, NULL, "2024-03-04T00:00:00Z" },
 	{ "2024-03-05T14:07:09.5Z", TM_MONTH, NULL, "2024-03-01T00:00:00Z" },
 	{ "2024-03-05T14:07:09.5Z", TM_YEAR, NULL, "2024-01-01T00:00:00Z" },
+	{ "2024-03-05T14:07:09.5Z", TM_QUARTER, NULL, "2024-01-01T00:00:00Z" },
+	{ "2024-04-01T00:00:00Z", TM_QUARTER, NULL, "2024-04-01T00:00:00Z" },
+	{ "2024-09-30T23:59:59Z", TM_QUARTER, NULL, "2024-07-01T00:00:00Z" },
+	{ "2024-12-31T23:59:59Z", TM_QUARTER, NULL, "2024-10-01T00:00:00Z" },
+	{ "1969-12-31T23:59:59.5Z", TM_QUARTER, NULL, "1969-10-01T00:00:00Z" },
 	{ "2024-03-05T14:07:09.5Z", TM_DAY, "UTC", "2024-03-05T00:00:00Z" },
 	{ "2024-03-05T14:07:09.5Z", TM_DAY, "", "2024-03-05T00:00:00Z" },
 	{ "2024-03-04T00:00:00Z", TM_WEEK, NULL, "2024-03-04T00:00:00Z" },
@@ -460,6 +465,12 @@ static const struct {
 	    "2023-12-31T23:00:00Z" },
 	{ "2023-12-31T23:30:00Z", TM_YEAR, "Europe/Paris",
 	    "2023-12-31T23:00:00Z" },
+	{ "2024-06-01T12:00:00Z", TM_QUARTER, "Europe/Paris",
+	    "2024-03-31T22:00:00Z" },
+	{ "2024-03-31T21:59:59Z", TM_QUARTER, "Europe/Paris",
+	    "2023-12-31T23:00:00Z" },
+	{ "2024-10-01T00:00:00Z", TM_QUARTER, "Europe/Paris",
+	    "2024-09-30T22:00:00Z" },
 	/* New York: EST -05, EDT -04 (2024-03-10 07:00Z .. 11-03 06:00Z). */
 	{ "2024-03-10T12:00:00Z", TM_DAY, "America/New_York",
 	    "2024-03-10T05:00:00Z" },
@@ -614,6 +625,8 @@ local_key(int64_t t, enum tm_unit unit, long *off)
 		return day - (lt.tm_wday + 6) % 7;
 	if (unit == TM_MONTH)
 		return lt.tm_year * 12 + lt.tm_mon;
+	if (unit == TM_QUARTER)
+		return lt.tm_year * 4 + lt.tm_mon / 3;
 	return lt.tm_year;
 }
 
@@ -746,15 +759,15 @@ static void
 test_units(void)
 {
 	static const char *names[] = {
-		"minute", "hour", "day", "week", "month", "year"
+		"minute", "hour", "day", "week", "month", "quarter", "year"
 	};
 	static const char *bad[] = {
-		"", "Day", "days", "second", "quarter", "min"
+		"", "Day", "days", "second", "quarters", "min", "Q1"
 	};
 	enum tm_unit u;
 	size_t i;
 
-	for (i = 0; i < 6; i++) {
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		checks++;
 		if (tm_unit_parse(names[i], &u) == -1 || u != (enum tm_unit)i ||
 		    strcmp(tm_unit_name(u), names[i]) != 0) {

@@ -28,7 +28,7 @@ enum mode { M_SIZE, M_ROUND, M_SHARDS, M_PERIOD, M_VALUE };
 
 enum {
 	OPT_PREFIX = CLI_TOOL_BASE, OPT_SUFFIX, OPT_DIGITS, OPT_EXEC,
-	OPT_MAX_OPEN, OPT_FSYNC, OPT_BY, OPT_PERIOD, OPT_SHARDS, OPT_CSV,
+	OPT_MAX_OPEN, OPT_FSYNC, OPT_BY, OPT_PERIOD, OPT_TZ, OPT_SHARDS, OPT_CSV,
 	OPT_HEADER
 };
 
@@ -44,7 +44,10 @@ static const char usage[] =
 "  -n, --number K          K chunks, records dealt round-robin\n"
 "      --by EXPR           one chunk per value of the jq expression EXPR\n"
 "      --period P          with --by: EXPR is a timestamp, one chunk per\n"
-"                          hour, day, week (ISO), month or year (UTC)\n"
+"                          minute, hour, day, week (ISO), month, quarter\n"
+"                          or year\n"
+"      --tz ZONE           with --period: periods of this time zone\n"
+"                          (default UTC)\n"
 "      --shards K          K chunks by the xxh3 hash of the --key value\n"
 "  -k, --key EXPR          the jq expression --shards hashes\n"
 "  -o, --output-dir DIR    write chunks in DIR (created if missing)\n"
@@ -74,6 +77,8 @@ static int64_t		 nshards;	/* --shards */
 static const char	*by_expr;	/* --by */
 static const char	*key_expr;	/* --key */
 static const char	*period;	/* --period */
+static const char	*tz;		/* --tz */
+static int		 list_closed;	/* stdout gone: chunks go on */
 static enum tm_unit	 unit;
 static const char	*prefix;
 static const char	*suffix;
@@ -184,6 +189,7 @@ parse_options(int argc, char **argv)
 		{ "fsync",	no_argument,		NULL, OPT_FSYNC },
 		{ "by",		required_argument,	NULL, OPT_BY },
 		{ "period",	required_argument,	NULL, OPT_PERIOD },
+		{ "tz",		required_argument,	NULL, OPT_TZ },
 		{ "shards",	required_argument,	NULL, OPT_SHARDS },
 		{ "key",	required_argument,	NULL, 'k' },
 		{ "csv",	no_argument,		NULL, OPT_CSV },
@@ -246,6 +252,9 @@ parse_options(int argc, char **argv)
 		case OPT_PERIOD:
 			period = optarg;
 			break;
+		case OPT_TZ:
+			tz = optarg;
+			break;
 		case OPT_SHARDS:
 			nshards = cli_num(&c, "--shards", optarg, 1, 1000000);
 			break;
@@ -274,10 +283,16 @@ parse_options(int argc, char **argv)
 		cli_usage(&c, "--period needs --by");
 	if ((nshards > 0) != (key_expr != NULL))
 		cli_usage(&c, "--shards and --key go together");
-	if (period != NULL && (tm_unit_parse(period, &unit) == -1 ||
-	    unit == TM_MINUTE))
-		cli_usage(&c, "--period: '%s' is not hour, day, week, month "
-		    "or year", period);
+	if (period != NULL && tm_unit_parse(period, &unit) == -1)
+		cli_usage(&c, "--period: '%s' is not minute, hour, day, week, "
+		    "month, quarter or year", period);
+	if (tz != NULL && period == NULL)
+		cli_usage(&c, "--tz needs --period");
+	if (tz != NULL && tm_trunc(0, TM_DAY, tz, &last_start) == -1)
+		cli_usage(&c, "--tz: unknown time zone '%s'", tz);
+	last_start = INT64_MIN;
+	if (tz != NULL && (*tz == '\0' || strcmp(tz, "UTC") == 0))
+		tz = NULL;
 	nmodes = (lines_per || bytes_per) + (nround > 0) + (by_expr != NULL) +
 	    (nshards > 0);
 	if (nmodes == 0)
@@ -485,7 +500,7 @@ route_key(const char *rec, size_t len)
 			goto reject;
 		}
 		if (tm_parse(k, klen, &ns, &why) == -1 ||
-		    tm_trunc(ns, unit == TM_WEEK ? TM_DAY : unit, NULL,
+		    tm_trunc(ns, unit == TM_WEEK ? TM_DAY : unit, tz,
 		    &start) == -1) {
 			snprintf(msg, sizeof(msg), "--by: not a timestamp: %s",
 			    why);
@@ -536,9 +551,10 @@ slot(int64_t i)
 }
 
 /*
- * The name of the period starting at start (UTC): 2024, 2024-03,
- * 2024-03-05, 2024-03-05T14, or the ISO week 2024-W09 (the week of the
- * day start, in the year that holds its Thursday).
+ * The name of the period starting at start, on the clock of --tz (UTC
+ * by default): 2024, 2024-Q1, 2024-03, 2024-03-05, 2024-03-05T14,
+ * 2024-03-05T14:07, or the ISO week 2024-W09 (the week of the day
+ * start, in the year that holds its Thursday).
  */
 static void
 period_name(struct buf *b, int64_t start)
@@ -548,23 +564,38 @@ period_name(struct buf *b, int64_t start)
 	struct tm tm;
 	int wd;
 
-	gmtime_r(&t, &tm);
+	/* tm_trunc has set TZ to the --tz zone. */
+	if (tz != NULL)
+		localtime_r(&t, &tm);
+	else
+		gmtime_r(&t, &tm);
 	switch (unit) {
 	case TM_YEAR:
 		buf_addf(b, "%04d", tm.tm_year + 1900);
+		break;
+	case TM_QUARTER:
+		buf_addf(b, "%04d-Q%d", tm.tm_year + 1900, tm.tm_mon / 3 + 1);
 		break;
 	case TM_MONTH:
 		buf_addf(b, "%04d-%02d", tm.tm_year + 1900, tm.tm_mon + 1);
 		break;
 	case TM_WEEK:
 		wd = (tm.tm_wday + 6) % 7;	/* Monday = 0 */
-		t += (time_t)(3 - wd) * 86400;
-		gmtime_r(&t, &tm);
+		/* noon, so a 23- or 25-hour day does not move the date */
+		t += (time_t)(3 - wd) * 86400 + 12 * 3600;
+		if (tz != NULL)
+			localtime_r(&t, &tm);
+		else
+			gmtime_r(&t, &tm);
 		buf_addf(b, "%04d-W%02d", tm.tm_year + 1900, tm.tm_yday / 7 + 1);
 		break;
 	case TM_HOUR:
 		buf_addf(b, "%04d-%02d-%02dT%02d", tm.tm_year + 1900,
 		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour);
+		break;
+	case TM_MINUTE:
+		buf_addf(b, "%04d-%02d-%02dT%02d:%02d", tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min);
 		break;
 	default:
 		buf_addf(b, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1,
@@ -607,15 +638,26 @@ done(char *path)
 		exec_start(&run, path);
 		return;
 	}
-	cli_write(&c, path, strlen(path));
-	cli_write(&c, &sep, 1);
-	free(path);
-	if (rec_flush(&c.out) == -1) {
-		if (errno == EPIPE)
-			exit(0);
-		cli_fail(&c, EX_IOERR, "stdout: write error: %s",
-		    strerror(errno));
+	if (list_closed) {
+		free(path);
+		return;
 	}
+	if (rec_put(&c.out, path, strlen(path)) == -1 ||
+	    rec_put(&c.out, &sep, 1) == -1 || rec_flush(&c.out) == -1) {
+		free(path);
+		if (errno != EPIPE)
+			cli_fail(&c, EX_IOERR, "stdout: write error: %s",
+			    strerror(errno));
+		/*
+		 * The reader of the list went away (| head -1): the chunk
+		 * files are the output, so keep writing every one of them.
+		 */
+		list_closed = 1;
+		c.out.len = 0;
+		c.out.fd = -1;
+		return;
+	}
+	free(path);
 }
 
 /* However chunk ends: no temp file stays, no command is left running. */

@@ -424,10 +424,13 @@ wall_bucket_start(int64_t w, enum tm_unit unit)
 		days -= days + 3 - floor_div(days + 3, 7) * 7;
 		return days * DAY_S;
 	case TM_MONTH:
+	case TM_QUARTER:
 	case TM_YEAR:
 	default:
 		civil_from_days(floor_div(w, DAY_S), &y, &m, &d);
-		return days_from_civil(y, unit == TM_MONTH ? m : 1, 1) * DAY_S;
+		if (unit == TM_QUARTER)
+			m = (m - 1) / 3 * 3 + 1;
+		return days_from_civil(y, unit == TM_YEAR ? 1 : m, 1) * DAY_S;
 	}
 }
 
@@ -448,13 +451,15 @@ wall_bucket_next(int64_t w, enum tm_unit unit)
 	case TM_WEEK:
 		return w + 7 * DAY_S;
 	case TM_MONTH:
+	case TM_QUARTER:
 	case TM_YEAR:
 	default:
 		civil_from_days(floor_div(w, DAY_S), &y, &m, &d);
 		if (unit == TM_YEAR)
 			return days_from_civil(y + 1, 1, 1) * DAY_S;
-		return (m == 12 ? days_from_civil(y + 1, 1, 1) :
-		    days_from_civil(y, m + 1, 1)) * DAY_S;
+		m += unit == TM_QUARTER ? 3 : 1;	/* w starts its unit */
+		return (m > 12 ? days_from_civil(y + 1, m - 12, 1) :
+		    days_from_civil(y, m, 1)) * DAY_S;
 	}
 }
 
@@ -712,7 +717,7 @@ overflow:
 }
 
 static const char *const unit_names[] = {
-	"minute", "hour", "day", "week", "month", "year"
+	"minute", "hour", "day", "week", "month", "quarter", "year"
 };
 
 int

@@ -24,7 +24,7 @@
 #define TM_FORMAT_MAX	32
 
 enum tm_unit {
-	TM_MINUTE, TM_HOUR, TM_DAY, TM_WEEK, TM_MONTH, TM_YEAR
+	TM_MINUTE, TM_HOUR, TM_DAY, TM_WEEK, TM_MONTH, TM_QUARTER, TM_YEAR
 };
 
 enum tm_epoch {
@@ -65,7 +65,8 @@ size_t	 tm_format(int64_t ns, char *out, size_t cap);
  * Start of the bucket holding ns, in zone tz (NULL, "" or "UTC" = UTC,
  * else an IANA name of a zone file under $TZDIR or /usr/share/zoneinfo,
  * such as "Europe/Paris"; POSIX TZ rules are not read). Weeks
- * are ISO weeks (Monday 00:00). In a named zone the bucket is the local
+ * are ISO weeks (Monday 00:00); quarters start in January, April, July
+ * and October. In a named zone the bucket is the local
  * calendar unit: a day is 23 or 25 hours across a DST change; minute and
  * hour keep the UTC offset in force at ns (as PostgreSQL's date_trunc
  * with a zone does; where that offset began inside the local hour, as
@@ -97,7 +98,10 @@ int	 tm_parse_tz(const char *s, size_t n, const char *tz, int64_t *ns,
 	    const char **why);
 /* 1 when a time tm_parse reads carries its own offset (Z, UTC, +hh...). */
 int	 tm_has_offset(const char *s, size_t n);
-/* "minute".."year" to enum tm_unit: 0 or -1. */
+/*
+ * "minute", "hour", "day", "week", "month", "quarter" or "year" to enum
+ * tm_unit: 0 or -1. Every tool that takes a period takes this set.
+ */
 int	 tm_unit_parse(const char *s, enum tm_unit *);
 /* The name tm_unit_parse reads, or "?" for a bad value. */
 const char *tm_unit_name(enum tm_unit);

@@ -1,7 +1,8 @@
 /*
  * prune's table mode: count (--dry-run) or delete the rows of a table
  * whose time column falls in the window, in primary-key ranges of
- * --batch rows, one transaction each. With --archive every deleted row
+ * --batch rows (by ctid in a table without a primary key), one
+ * transaction each. With --archive every deleted row
  * is appended as row_to_json and synced before its batch commits, so a
  * kill loses nothing: re-running continues with the same predicate.
  */
@@ -123,9 +124,21 @@ plan_build(struct cli *c, const struct prune_opts *o, struct plan *p)
 	for (i = 0; i < p->t.nuniq; i++)
 		if (p->t.uniq[i].primary)
 			pk = &p->t.uniq[i];
-	if (pk == NULL)
-		cli_fail(c, EX_USAGE, "%s has no primary key: prune deletes "
-		    "in primary-key ranges", o->table);
+	if (pk == NULL) {
+		/*
+		 * No primary key: each batch deletes up to --batch rows of
+		 * the window by their physical address (ctid), picked in the
+		 * same statement. The window is checked again on the rows
+		 * themselves, so a row updated meanwhile is judged anew.
+		 */
+		buf_addf(&p->del, "DELETE FROM %s AS d WHERE %s AND d.ctid = "
+		    "ANY(ARRAY(SELECT d.ctid FROM %s AS d WHERE %s LIMIT %"
+		    PRId64 "))%s", p->t.qname, p->where.p, p->t.qname,
+		    p->where.p, o->batch,
+		    o->archive ? " RETURNING row_to_json(d)::text" : "");
+		buf_addc(&p->del, '\0');
+		return;
+	}
 	if (pk->n > 16)
 		cli_fail(c, EX_USAGE, "%s: primary key of more than 16 "
 		    "columns", o->table);
@@ -231,6 +244,12 @@ delete_batches(struct cli *c, const struct prune_opts *o, struct plan *p)
 	while (!cli_signal) {
 		if (pg_run(p->conn, "BEGIN", &e) == -1)
 			db_fail(c, p, &e, "BEGIN");
+		if (p->npk == 0) {
+			/* By ctid: the DELETE picks its own batch. */
+			keys = NULL;
+			nk = 0;
+			goto delete;
+		}
 		for (k = 0; k < p->npk; k++)
 			prm[p->nparam + k] = last[k];
 		keys = pg_exec(p->conn, have_last ? p->sel_next.p :
@@ -248,6 +267,7 @@ delete_batches(struct cli *c, const struct prune_opts *o, struct plan *p)
 			prm[p->nparam + k] = PQgetvalue(keys, 0, k);
 			prm[p->nparam + p->npk + k] = PQgetvalue(keys, nk - 1, k);
 		}
+delete:
 		if ((del = pg_exec(p->conn, p->del.p, p->nparam + 2 * p->npk,
 		    prm, &e)) == NULL)
 			db_fail(c, p, &e, "DELETE");
@@ -269,8 +289,12 @@ delete_batches(struct cli *c, const struct prune_opts *o, struct plan *p)
 		PQclear(del);
 		if (pg_run(p->conn, "COMMIT", &e) == -1)
 			db_fail(c, p, &e, "COMMIT");
+		if (p->npk == 0 && n == 0)
+			break;
 		deleted += n;
 		batches++;
+		if (p->npk == 0)
+			nk = (int)n;	/* a short batch was the last */
 		for (k = 0; k < p->npk; k++) {
 			free(last[k]);
 			last[k] = xstrdup(PQgetvalue(keys, nk - 1, k));

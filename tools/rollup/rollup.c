@@ -53,7 +53,8 @@ static const char usage_text[] =
 "       rollup --merge [--partial] [--sorted] [FILE]\n"
 "Roll JSON Lines events up into one object per time bucket and group.\n"
 "  --time EXPR          jq expression giving the event's timestamp\n"
-"  --bucket UNIT        minute, hour, day, week (ISO, Monday) or month\n"
+"  --bucket UNIT        minute, hour, day, week (ISO, Monday), month,\n"
+"                       quarter or year\n"
 "  --tz ZONE            bucket in this time zone and read times without an\n"
 "                       offset in it (default UTC)\n"
 "  --by [NAME=]EXPR     group by this value too (repeatable); NAME may be\n"
@@ -123,10 +124,10 @@ main(int argc, char *argv[])
 			time_text = optarg;
 			break;
 		case OPT_BUCKET:
-			if (tm_unit_parse(optarg, &unit) == -1 ||
-			    unit == TM_YEAR)
+			if (tm_unit_parse(optarg, &unit) == -1)
 				cli_usage(&c, "--bucket: '%s' is not minute, "
-				    "hour, day, week or month", optarg);
+				    "hour, day, week, month, quarter or year",
+				    optarg);
 			have_unit = 1;
 			break;
 		case OPT_TZ:
@@ -188,6 +189,13 @@ main(int argc, char *argv[])
 		else
 			add_record();
 	}
+	/*
+	 * Partials of no events at all: every upstream --partial job failed
+	 * (or was never run). Merging them into nothing is not a result.
+	 */
+	if (merge && c.processed == 0)
+		cli_fail(&c, EX_DATAERR, "--merge: no partial records in the "
+		    "input: did every rollup --partial before it fail?");
 	emit_all();
 	return cli_finish(&c);
 }
