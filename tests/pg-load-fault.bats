@@ -41,7 +41,7 @@ load_through_restart() {
 	pg-load "$@" --retries 8 < "$in" 3>&- &
 	pid=$!
 	sleep 0.3
-	"$ROOT/tests/lib/pg.sh" restart "$SLUICE_PGDIR" 3>&-
+	"$ROOT/tests/cluster/pg.sh" restart "$SLUICE_PGDIR" 3>&-
 	wait "$pid" || rc=$?
 	[ "$rc" -eq 0 ] || [ "$rc" -eq 75 ]
 	if [ "$rc" -eq 75 ]; then
@@ -133,10 +133,10 @@ print(len(last), sum(k * v for k, v in last.items()))")"
 	pg-load -t "$T" -b 2000 --retries 1 --ledger="${T}_l" < "$BATS_FILE_TMPDIR/in" 2> "$BATS_TEST_TMPDIR/err" 3>&- &
 	pid=$!
 	sleep 0.3
-	"$ROOT/tests/lib/pg.sh" stop "$SLUICE_PGDIR" 3>&-
+	"$ROOT/tests/cluster/pg.sh" stop "$SLUICE_PGDIR" 3>&-
 	rc=0
 	wait "$pid" || rc=$?
-	"$ROOT/tests/lib/pg.sh" start "$SLUICE_PGDIR" 3>&- >/dev/null
+	"$ROOT/tests/cluster/pg.sh" start "$SLUICE_PGDIR" 3>&- >/dev/null
 	assert_equal "$rc" 75
 	run grep -c "pg-load: giving up after 1 retries: 08" "$BATS_TEST_TMPDIR/err"
 	assert_output 1
@@ -146,9 +146,9 @@ print(len(last), sum(k * v for k, v in last.items()))")"
 }
 
 @test "a server that is down at the start exits 69" {
-	"$ROOT/tests/lib/pg.sh" stop "$SLUICE_PGDIR" 3>&-
+	"$ROOT/tests/cluster/pg.sh" stop "$SLUICE_PGDIR" 3>&-
 	run --separate-stderr pg-load -t "$T" --ledger="${T}_l" < "$BATS_FILE_TMPDIR/in"
-	"$ROOT/tests/lib/pg.sh" start "$SLUICE_PGDIR" 3>&- >/dev/null
+	"$ROOT/tests/cluster/pg.sh" start "$SLUICE_PGDIR" 3>&- >/dev/null
 	assert_equal "$status" 69
 	[[ "$stderr" == "pg-load: cannot connect: "* ]]
 }

@@ -57,7 +57,7 @@ ids() {
 	assert_success
 	assert_output "$(ids 4 5 6)"
 	[[ "$stderr" == "prune: 6 lines, 3 kept, 0 rejected, 3 dropped, "* ]]
-	run jq -c '[.lines, .kept, .rejected, .dropped]' "$BATS_TEST_TMPDIR/st"
+	run jq -c '[.processed, .passed, .rejected, .diverted.dropped]' "$BATS_TEST_TMPDIR/st"
 	assert_output '[6,3,0,3]'
 }
 
@@ -109,7 +109,7 @@ ids() {
 	[[ "${lines[1]}" == '[3,"--time: cannot parse '"'31/12/2023'"': '* ]]
 	[[ "${lines[2]}" == '[4,"invalid JSON: '*'","[1,2","prune"]' ]]
 	assert_equal "${#lines[@]}" 3
-	run jq -c '[.lines, .kept, .pruned, .rejected]' "$BATS_TEST_TMPDIR/st"
+	run jq -c '[.processed, .passed, .diverted.pruned, .rejected]' "$BATS_TEST_TMPDIR/st"
 	assert_output '[5,1,1,3]'
 }
 

@@ -444,7 +444,7 @@ EOF
 [5,"--time: expected a string, got number",null]
 [6,"invalid JSON: invalid literal at column 1","not json"]
 EOF
-	assert_equal "$(jq -c '[.lines, .aggregated, .rejected]' "$BATS_TEST_TMPDIR/st")" '[7,2,5]'
+	assert_equal "$(jq -c '[.processed, .passed, .rejected]' "$BATS_TEST_TMPDIR/st")" '[7,2,5]'
 }
 
 @test "without --rejects the first bad record stops with 65" {

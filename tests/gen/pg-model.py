@@ -995,7 +995,7 @@ DURABLE = dict(os.environ, PGOPTIONS="-c synchronous_commit=on")
 
 
 def pg_sh(cmd):
-    subprocess.run([os.path.join(ROOT, "tests/lib/pg.sh"), cmd, os.environ["SLUICE_PGDIR"]],
+    subprocess.run([os.path.join(ROOT, "tests/cluster/pg.sh"), cmd, os.environ["SLUICE_PGDIR"]],
                    check=True, stdout=subprocess.DEVNULL)
 
 

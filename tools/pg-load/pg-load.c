@@ -11,6 +11,7 @@
  * k*B+1..(k+1)*B, except around the ranges a resumed run's ledger says
  * committed, which are skipped once their bytes are checked (ledger.c).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -65,6 +66,7 @@ static void	 encoder_reject(struct plan *, struct batch *, const char *,
 static void	 watermark_record(struct plan *, struct encoder *,
 		    struct batch *, const char *, size_t, int64_t);
 static void	 report_unmatched(struct plan *, struct encoder *);
+static int	 used_by_map(const struct plan *, const char *);
 
 static const char usage[] =
 "usage: pg-load -t [SCHEMA.]TABLE [options] [FILE]\n"
@@ -589,6 +591,26 @@ flush_batch(struct plan *p, struct batch *b, int skipping, size_t range)
 }
 
 /*
+ * 1 if key was used though it has no column: --row-field's, or named as
+ * a path (.key) by a --map expression.
+ */
+static int
+used_by_map(const struct plan *p, const char *key)
+{
+	size_t i, n = strlen(key);
+	const char *e;
+
+	if (p->row_field != NULL && strcmp(p->row_field, key) == 0)
+		return 1;
+	for (i = 0; i < p->nmap; i++)
+		for (e = p->map[i].expr; (e = strchr(e, '.')) != NULL; e++)
+			if (strncmp(e + 1, key, n) == 0 && !(isalnum(
+			    (unsigned char)e[n + 1]) || e[n + 1] == '_'))
+				return 1;
+	return 0;
+}
+
+/*
  * Keys that matched no column were not loaded: say which (the first few,
  * with counts), so a misspelt or overlong header cannot lose a column
  * without a word.
@@ -597,23 +619,29 @@ static void
 report_unmatched(struct plan *p, struct encoder *enc)
 {
 	const struct enc_unmatched *u;
-	size_t i, n;
-	int64_t *total;
+	size_t i, n, shown = 0, more = 0;
+	int64_t *total = NULL;
 
 	u = enc_unmatched(enc, &n);
-	if (n == 0)
-		return;
-	total = cli_counter(p->c, "unmatched_keys");
 	for (i = 0; i < n; i++) {
+		if (used_by_map(p, u[i].key))
+			continue;
+		if (total == NULL)
+			total = cli_counter(p->c, "unmatched_keys");
 		*total += u[i].count;
-		if (!p->c->quiet && i < 5)
-			cli_warn(p->c, "key \"%s\" matched no column of %s "
-			    "and was not loaded (in %" PRId64 " record%s)%s",
-			    u[i].key, p->t.qname, u[i].count, u[i].count == 1 ?
-			    "" : "s", u[i].why);
+		if (p->c->quiet)
+			continue;
+		if (shown++ >= 5) {
+			more++;
+			continue;
+		}
+		cli_warn(p->c, "key \"%s\" matched no column of %s and was "
+		    "not loaded (in %" PRId64 " record%s)%s", u[i].key,
+		    p->t.qname, u[i].count, u[i].count == 1 ? "" : "s",
+		    u[i].why);
 	}
-	if (!p->c->quiet && n > 5)
-		cli_warn(p->c, "%zu more keys matched no column", n - 5);
+	if (more > 0)
+		cli_warn(p->c, "%zu more keys matched no column", more);
 }
 
 static PGconn *
