@@ -364,3 +364,19 @@ total  $total"
 	[[ "$stderr" == "prune: cannot connect: "* ]]
 	[[ "$stderr" != *s3cret* ]]
 }
+
+@test "table mode retries a batch that loses a deadlock beside a concurrent writer" {
+	need_pg
+	q "drop table if exists prune_dl; create table prune_dl (id int primary key, t timestamptz)"
+	q "insert into prune_dl select i, '2020-01-01' from generate_series(1, 100) i"
+	# The writer holds row 100, then wants row 1, which prune's batch holds.
+	psql -Xq -c "begin; select 1 from prune_dl where id = 100 for update;
+	    select pg_sleep(0.5); update prune_dl set t = t where id = 1; commit" \
+	    >/dev/null 2>&1 &
+	writer=$!
+	sleep 0.2
+	run_split prune -t prune_dl --column t --before 2021-01-01 --batch 1000
+	wait $writer || true
+	assert_success
+	assert_equal "$(q "select count(*) from prune_dl")" 0
+}

@@ -40,6 +40,7 @@ static int	 dry_run(struct cli *, struct plan *);
 static int	 delete_batches(struct cli *, const struct prune_opts *,
 		    struct plan *);
 static void	 plan_free(struct plan *);
+static int	 retry(struct plan *, const struct pg_err *, int *);
 static void	 db_fail(struct cli *, struct plan *, const struct pg_err *,
 		    const char *);
 static void	 write_stats(struct cli *, const struct prune_opts *, int64_t,
@@ -229,7 +230,7 @@ delete_batches(struct cli *c, const struct prune_opts *o, struct plan *p)
 	char *last[16] = { NULL };
 	int64_t deleted = 0, batches = 0, n;
 	double t0 = cli_now();
-	int fd, i, k, nk, have_last = 0;
+	int fd, i, k, nk, have_last = 0, tries = 0;
 
 	if (o->archive != NULL) {
 		fd = open(o->archive, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
@@ -242,6 +243,8 @@ delete_batches(struct cli *c, const struct prune_opts *o, struct plan *p)
 	for (i = 0; i < p->nparam; i++)
 		prm[i] = p->param[i];
 	while (!cli_signal) {
+		if (tries > 0)
+			pg_sleep(pg_backoff(tries - 1), &cli_signal);
 		if (pg_run(p->conn, "BEGIN", &e) == -1)
 			db_fail(c, p, &e, "BEGIN");
 		if (p->npk == 0) {
@@ -255,8 +258,11 @@ delete_batches(struct cli *c, const struct prune_opts *o, struct plan *p)
 		keys = pg_exec(p->conn, have_last ? p->sel_next.p :
 		    p->sel_first.p, p->nparam + (have_last ? p->npk : 0), prm,
 		    &e);
-		if (keys == NULL)
+		if (keys == NULL) {
+			if (retry(p, &e, &tries))
+				continue;
 			db_fail(c, p, &e, "selecting the next batch");
+		}
 		if ((nk = PQntuples(keys)) == 0) {
 			PQclear(keys);
 			if (pg_run(p->conn, "COMMIT", &e) == -1)
@@ -269,8 +275,13 @@ delete_batches(struct cli *c, const struct prune_opts *o, struct plan *p)
 		}
 delete:
 		if ((del = pg_exec(p->conn, p->del.p, p->nparam + 2 * p->npk,
-		    prm, &e)) == NULL)
+		    prm, &e)) == NULL) {
+			PQclear(keys);
+			if (retry(p, &e, &tries))
+				continue;
 			db_fail(c, p, &e, "DELETE");
+		}
+		tries = 0;
 		if (o->archive != NULL) {
 			n = PQntuples(del);
 			for (i = 0; i < n; i++) {
@@ -327,6 +338,22 @@ delete:
 		cli_fail(c, 128 + cli_signal, "interrupted after a committed "
 		    "batch; run again to continue");
 	return 0;
+}
+
+/*
+ * A batch that met a deadlock (40P01) or a serialization failure beside
+ * concurrent writers, before anything of it was archived: roll it back
+ * and try it again, up to 5 times with backoff. 1 to retry.
+ */
+static int
+retry(struct plan *p, const struct pg_err *e, int *tries)
+{
+	if (!e->transient || PQstatus(p->conn) != CONNECTION_OK ||
+	    *tries >= 5)
+		return 0;
+	PQclear(PQexec(p->conn, "ROLLBACK"));
+	(*tries)++;
+	return 1;
 }
 
 /* A failed statement: 75 when a retry may work, else 69 or 65. */
