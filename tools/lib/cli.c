@@ -368,46 +368,45 @@ cli_reject_fields(struct cli *c, int64_t row, const char *line, size_t len,
 	cli_count_reject(c, reason != NULL ? reason : msg);
 }
 
-int64_t *
-cli_counter(struct cli *c, const char *name)
+/* The counter named name, registered on first use. */
+static struct cli_counter *
+counter(struct cli *c, const char *name)
 {
 	int i;
 
 	for (i = 0; i < c->nextra; i++)
 		if (strcmp(c->extra[i].name, name) == 0)
-			return &c->extra[i].v;
+			return &c->extra[i];
 	if (c->nextra == CLI_MAX_COUNTERS)
 		abort();
+	memset(&c->extra[c->nextra], 0, sizeof(c->extra[0]));
 	c->extra[c->nextra].name = name;
-	c->extra[c->nextra].v = 0;
-	c->extra[c->nextra].is_real = 0;
-	c->extra[c->nextra].diverted = 0;
-	return &c->extra[c->nextra++].v;
+	return &c->extra[c->nextra++];
+}
+
+int64_t *
+cli_counter(struct cli *c, const char *name)
+{
+	return &counter(c, name)->v;
 }
 
 int64_t *
 cli_diverted(struct cli *c, const char *kind)
 {
-	int i;
+	struct cli_counter *k = counter(c, kind);
 
-	(void)cli_counter(c, kind);
-	for (i = 0; strcmp(c->extra[i].name, kind) != 0; i++)
-		;
-	c->extra[i].diverted = 1;
-	return &c->extra[i].v;
+	k->diverted = 1;
+	return &k->v;
 }
 
 double *
 cli_real(struct cli *c, const char *name)
 {
-	int i;
+	struct cli_counter *k = counter(c, name);
 
-	(void)cli_counter(c, name);
-	for (i = 0; strcmp(c->extra[i].name, name) != 0; i++)
-		;
-	c->extra[i].is_real = 1;
-	c->extra[i].d = 0;
-	return &c->extra[i].d;
+	k->is_real = 1;
+	k->d = 0;
+	return &k->d;
 }
 
 void
