@@ -53,6 +53,8 @@ static void	 check_options(struct plan *, struct opts *);
 static PGconn	*connect_or_die(struct plan *);
 static void	 set_time_zone(struct plan *, PGconn *);
 static void	 setup_columns(struct plan *, const struct opts *, PGconn *);
+static void	 setup_modes(struct plan *, const struct opts *, PGconn *,
+		    size_t);
 static int	 column_arg(struct plan *, const char *, const char *, size_t);
 static int	 can_copy_direct(struct plan *, PGconn *);
 static void	 read_batches(struct plan *, const struct opts *,
@@ -193,6 +195,7 @@ main(int argc, char *argv[])
 	return cli_finish(&c);
 }
 
+/* The option table, then one case per option: long, but flat. */
 static void
 parse_options(int argc, char **argv, struct plan *p, struct opts *o)
 {
@@ -749,6 +752,21 @@ setup_columns(struct plan *p, const struct opts *o, PGconn *conn)
 			    "is %s, not json or jsonb", o->extra,
 			    p->t.col[p->extra_ci].type);
 	}
+	setup_modes(p, o, conn, nbits);
+}
+
+/*
+ * The columns the modes name: --key (and, for upsert, a bit for every
+ * column a record may leave out, after the nbits defaults took theirs),
+ * and scd2's validity columns, compared columns and --as-of.
+ */
+static void
+setup_modes(struct plan *p, const struct opts *o, PGconn *conn, size_t nbits)
+{
+	struct cli *c = p->c;
+	struct pg_err e;
+	size_t i;
+
 	if (o->keys != NULL) {
 		p->key = column_list(p, "--key", o->keys, &p->nkey);
 		if ((p->mode == M_UPSERT || p->mode == M_SKIP) &&
