@@ -128,16 +128,16 @@ sys.path.insert(0, sys.argv[1])
 from bloom_model import fp, best_k, expected_false_positives
 s = json.load(open(sys.argv[2]))
 n, nbytes = 100000, 50 * 1024
-assert s["filter bytes"] == nbytes, s
-assert s["filter hashes"] == best_k(nbytes, n) == 3, s
+assert s["filter_bytes"] == nbytes, s
+assert s["filter_hashes"] == best_k(nbytes, n) == 3, s
 # Every record is new: every duplicate is a false positive.
 e = expected_false_positives(nbytes, 3, n)
-got = s["duplicates"]
+got = s["diverted"]["duplicates"]
 assert abs(got - e) <= 3 * math.sqrt(e), (got, e)
 # The rate at the end, estimated from the fill, is the model's at n:
 # a false positive sets no new bit, so the filter holds all n keys.
 end = fp(nbytes, 3, n)
-assert abs(s["estimated fp rate"] - end) <= 0.05 * end, (s, end)
+assert abs(s["estimated_fp_rate"] - end) <= 0.05 * end, (s, end)
 print("ok %d %.0f" % (got, e))
 EOF
 	assert_success
@@ -153,10 +153,10 @@ import json, sys
 sys.path.insert(0, sys.argv[1])
 from bloom_model import fp, best_k
 s = json.load(open(sys.argv[2]))
-n, b = 20000, s["filter bytes"]
+n, b = 20000, s["filter_bytes"]
 ok = lambda nb: fp(nb, best_k(nb, n), n) <= 0.01
 assert b % 64 == 0 and ok(b) and not ok(b - 64), b
-assert s["filter hashes"] == best_k(b, n)
+assert s["filter_hashes"] == best_k(b, n)
 print(b * 8 / n)
 EOF
 	assert_success
@@ -172,7 +172,7 @@ EOF
 	assert_success
 	run python3 -c 'import json, sys
 a, b = (json.load(open(f)) for f in sys.argv[1:])
-print(a["filter bytes"] == b["filter bytes"], a["filter hashes"] == b["filter hashes"])' "$T/a" "$T/b"
+print(a["filter_bytes"] == b["filter_bytes"], a["filter_hashes"] == b["filter_hashes"])' "$T/a" "$T/b"
 	assert_output "True True"
 }
 
@@ -214,8 +214,8 @@ for l in open(sys.argv[4], "rb").read().split(b"\n")[:-1]:
         back.append(l[:l.rindex(b',"_error_row":')] + b"}")
 assert sorted(back) == sorted(inp), "not the same multiset"
 s = json.load(open(sys.argv[5]))
-assert s["lines"] == len(inp) == s["kept"] + s["duplicates"] + s["rejected"]
-print(s["kept"], s["duplicates"], s["rejected"])
+assert s["processed"] == len(inp) == s["passed"] + s["diverted"]["duplicates"] + s["rejected"]
+print(s["passed"], s["diverted"]["duplicates"], s["rejected"])
 EOF
 	assert_success
 	assert_output --regexp '^[0-9]+ [0-9]+ [0-9]+$'
@@ -269,7 +269,7 @@ EOF
 {"s":"s3","n":3,"_dupe_of_row":null}
 {"s":"s2","n":4,"_dupe_of_row":null}
 EOF
-	run python3 -c 'import json, sys; s = json.load(open(sys.argv[1])); print(s["seen keys"], s["distinct keys"])' "$T/s.json"
+	run python3 -c 'import json, sys; s = json.load(open(sys.argv[1])); print(s["seen_keys"], s["distinct_keys"])' "$T/s.json"
 	assert_output "3 1"
 }
 
@@ -303,14 +303,14 @@ import json, sys
 sys.path.insert(0, sys.argv[1])
 from bloom_model import best_k
 s = json.load(open(sys.argv[2]))
-k = s["filter hashes"]
+k = s["filter_hashes"]
 assert k == best_k(1024, 10), k
 # Two keys set at most 2k of the 8192 bits, at least one.
-assert 1 / 8192 <= s["filter fill"] <= 2 * k / 8192, s
+assert 1 / 8192 <= s["filter_fill"] <= 2 * k / 8192, s
 # The rate is the mean over the 16 blocks of (bits set / 512)^k.
-assert 0 < s["estimated fp rate"] <= (2 * k / 512) ** k / 16 * 1.0001, s
-assert "peak table bytes" not in s
-print(s["lines"], s["kept"], s["duplicates"], s["distinct keys"], s["filter bytes"])
+assert 0 < s["estimated_fp_rate"] <= (2 * k / 512) ** k / 16 * 1.0001, s
+assert "peak_table_bytes" not in s
+print(s["processed"], s["passed"], s["diverted"]["duplicates"], s["distinct_keys"], s["filter_bytes"])
 EOF
 	assert_success
 	assert_output "6 2 4 2 1024"

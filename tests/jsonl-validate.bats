@@ -478,13 +478,13 @@ EOF
 	assert_success
 	run python3 -c 'import json,sys
 s = json.load(open(sys.argv[1]))
-print(s["tool"], s["lines"], s["passed"], s["rejected"], s["blank"])
+print(s["tool"], s["processed"], s["passed"], s["rejected"], s["blank"])
 print(sorted((r["count"], r["message"]) for r in s["reasons"]))
 print(sorted(s))' "$T/stats.json"
 	assert_output - <<'EOF'
 jsonl-validate 10 2 8 0
 [(1, '"expert" is not one of the allowed values'), (1, 'expected integer, got string'), (1, 'must be >= 1'), (1, 'not a valid date-time'), (1, 'not a valid email'), (1, 'rating must be 1 to 5'), (2, 'cefr must be A1 to C2')]
-['blank', 'lines', 'passed', 'reasons', 'rejected', 'rows_per_second', 'seconds', 'tool']
+['blank', 'diverted', 'passed', 'processed', 'reasons', 'rejected', 'rows_per_second', 'seconds', 'tool', 'unit']
 EOF
 }
 
