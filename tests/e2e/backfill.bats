@@ -287,6 +287,25 @@ setup() {
 	refute_output --partial "rows in"
 }
 
+@test "a shard job loads nothing from a shard cut short or results that do not add up" {
+	mkdir -m 700 w w/shards
+	head -n 50 "$D/events.jsonl" >w/shards/part-00001.jsonl
+	size=$(stat -c %s w/shards/part-00001.jsonl)
+	job=("$ROOT/scripts/sluice-backfill" --shard-job "$PWD/w" shards/part-00001.jsonl
+	    -t w1_events -k .id --ledger w1_ledger --run-id cut
+	    --map created_at='.occurred_at // .created_at')
+	run -75 "${job[@]}" --bytes $((size + 10))
+	assert_output --partial "part-00001 on :: the shard or its results are incomplete; not loaded"
+	# results of another attempt that do not account for every line
+	printf '{"id":1}\n' >w/part-00001.ok.jsonl
+	: >w/part-00001.rej.jsonl
+	: >w/part-00001.dupes.jsonl
+	run -75 "${job[@]}" --bytes "$size"
+	run q 'SELECT count(*) FROM w1_events'
+	assert_output 0
+	[ ! -e w/part-00001.host ]
+}
+
 @test "pg-load processes that create the same ledger at once all succeed" {
 	for i in 1 2 3 4; do
 		python3 -c 'import sys; print("{\"id\":%s,\"event_type\":\"x\",\"created_at\":\"2024-01-01T00:00:00Z\"}" % sys.argv[1])' "$i" >in$i.jsonl
