@@ -30,6 +30,13 @@ setup_file() {
 	fi
 }
 
+teardown() {
+	if [ -f "$BATS_FILE_TMPDIR/other-user" ]; then
+		userdel "$(cat "$BATS_FILE_TMPDIR/other-user")" 2>/dev/null || true
+		rm -f "$BATS_FILE_TMPDIR/other-user"
+	fi
+}
+
 teardown_file() {
 	for h in w2 w3 w4; do
 		[ -d "$H/$h" ] && "$ROOT/tests/lib/sshd.sh" destroy "$H" "$h"
@@ -243,6 +250,7 @@ setup() {
 	[ "$(id -u)" = 0 ] || skip "needs root (useradd)"
 	other="slother$$"
 	useradd -M -s /usr/sbin/nologin "$other"
+	echo "$other" >"$BATS_FILE_TMPDIR/other-user"	# removed by teardown
 	mkdir theirs
 	printf 'touch %q\nSB_TABLE=w1_events\n' "$PWD/pwned" >theirs/job.env
 	printf '/etc/passwd\n' >theirs/shards.list
@@ -264,7 +272,6 @@ setup() {
 	chown root theirs/shards.list
 	run -73 "${BF[@]}" -w theirs
 	assert_output --partial "'/etc/passwd' is not a shard of this directory"
-	userdel "$other"
 	[ ! -e pwned ]
 	[ ! -e theirs/job.env ]
 	run q 'SELECT count(*) FROM w1_events'
