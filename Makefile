@@ -72,16 +72,48 @@ check: all unit
 	UNIT_DIR=$(B)/unit SLUICE_SANITIZE=$(filter 1,$(SANITIZE)) \
 	    $(if $(MODEL_CASES),MODEL_CASES=$(MODEL_CASES)) tests/run
 
+# PROGRAM_PREFIX=sluice- installs the tools as sluice-chunk, ... and their
+# pages as sluice-chunk.1, ... with every cross-reference renamed; the
+# runbooks keep their names and learn the prefix. With DESTDIR, uninstall
+# also removes the directories it leaves empty below DESTDIR.
+PROGRAM_PREFIX ?=
+P        = $(PROGRAM_PREFIX)
+RUNBOOK_MANS = $(addprefix man/man1/,$(addsuffix .1,$(notdir $(RUNBOOKS))))
+MANSED   = $(foreach t,$(TOOLS),-e 's/\(^\.\| \)Xr $(t) /\1Xr $(P)$(t) /g')
+INSTDIRS = $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 \
-	    $(DESTDIR)$(MANDIR)/man7
-	install -m 755 $(BINS) $(RUNBOOKS) $(DESTDIR)$(PREFIX)/bin
-	install -m 644 $(wildcard man/man1/*.1) $(DESTDIR)$(MANDIR)/man1
-	install -m 644 $(wildcard man/man7/*.7) $(DESTDIR)$(MANDIR)/man7
+	install -d $(INSTDIRS)
+	for t in $(TOOLS); do \
+	    install -m 755 bin/$$t $(DESTDIR)$(PREFIX)/bin/$(P)$$t || exit; \
+	    T=$$(echo "$(P)$$t" | tr a-z A-Z); \
+	    sed $(MANSED) -e "s/^\.Nm $$t\$$/.Nm $(P)$$t/" \
+	        -e "s/^\.Dt [^ ]* /.Dt $$T /" man/man1/$$t.1 \
+	        >$(DESTDIR)$(MANDIR)/man1/$(P)$$t.1 || exit; \
+	    chmod 644 $(DESTDIR)$(MANDIR)/man1/$(P)$$t.1; \
+	done
+	for f in $(RUNBOOKS); do \
+	    sed 's/^program_prefix=$$/program_prefix=$(P)/' $$f \
+	        >$(DESTDIR)$(PREFIX)/bin/$$(basename $$f) || exit; \
+	    chmod 755 $(DESTDIR)$(PREFIX)/bin/$$(basename $$f); \
+	done
+	for f in $(RUNBOOK_MANS) $(wildcard man/man7/*.7); do \
+	    sed $(MANSED) $$f >$(DESTDIR)$(MANDIR)/$${f#man/} || exit; \
+	    chmod 644 $(DESTDIR)$(MANDIR)/$${f#man/}; \
+	done
 
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(TOOLS) $(notdir $(RUNBOOKS)))
-	rm -f $(addprefix $(DESTDIR)$(MANDIR)/,$(patsubst man/%,%,$(MANS)))
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(addprefix $(P),$(TOOLS)) \
+	    $(notdir $(RUNBOOKS)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(addsuffix .1,$(addprefix $(P),$(TOOLS)))) \
+	    $(addprefix $(DESTDIR)$(MANDIR)/,$(patsubst man/%,%,$(RUNBOOK_MANS) \
+	    $(wildcard man/man7/*.7)))
+ifneq ($(DESTDIR),)
+	for d in $(INSTDIRS); do \
+	    while [ "$$d" != "$(DESTDIR)" ] && [ "$${d#$(DESTDIR)}" != "$$d" ] && \
+	        rmdir "$$d" 2>/dev/null; do d=$$(dirname "$$d"); done; \
+	done
+endif
 
 lint:
 	mandoc -Tlint -Wwarning $(MANS)

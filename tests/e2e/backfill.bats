@@ -1,7 +1,12 @@
 #!/usr/bin/env bats
 # scripts/sluice-backfill: sharded, parallel, resumable backfill of a JSON
-# Lines file; a normal run, a kill and re-run (exactly once), and the
-# --sshlogin path through a local ssh stand-in (tests/e2e/sshstub).
+# Lines file; a normal run, a kill and re-run (exactly once), and runs
+# across machines through real OpenSSH: two "hosts" (tests/cluster/sshd.sh:
+# sshd on 127.0.0.2 and 127.0.0.3, each its own Unix user, home and
+# install of the tools, sharing nothing with this machine but the
+# network) plus this machine; a host that dies mid-run; credentials that
+# never reach a file, a command line or the output; work directories
+# that belong to someone else.
 
 load ../test_helper
 load sums
@@ -16,6 +21,44 @@ setup_file() {
 	# dedupe by (session_id, event_type, time): the generator's repeats are
 	# exact copies, so the distinct canonical rows are what must load
 	sort -u "$D/expect.rows" >"$D/expect.unique"
+	# the hosts: real sshd, as root (to run sshd and make users)
+	export H="$BATS_FILE_TMPDIR/hosts"
+	if [ "$(id -u)" = 0 ] && [ -x /usr/sbin/sshd ] && command -v rsync >/dev/null; then
+		"$ROOT/tests/cluster/sshd.sh" start "$H" w2 127.0.0.2
+		"$ROOT/tests/cluster/sshd.sh" start "$H" w3 127.0.0.3
+		"$ROOT/tests/cluster/sshd.sh" start "$H" w4 127.0.0.4 self
+	fi
+}
+
+teardown() {
+	if [ -f "$BATS_FILE_TMPDIR/other-user" ]; then
+		userdel "$(cat "$BATS_FILE_TMPDIR/other-user")" 2>/dev/null || true
+		rm -f "$BATS_FILE_TMPDIR/other-user"
+	fi
+}
+
+teardown_file() {
+	for h in w2 w3 w4; do
+		[ -d "$H/$h" ] && "$ROOT/tests/cluster/sshd.sh" destroy "$H" "$h"
+	done
+	return 0
+}
+
+need_hosts() {
+	[ -f "$H/ssh_config" ] || skip "needs root, sshd (openssh-server) and rsync"
+	SSH=(--ssh "ssh -F $H/ssh_config")
+	# the workers reach the database over TCP, as from another machine
+	TCP="host=127.0.0.1 port=$PGPORT dbname=$PGDATABASE user=$PGUSER"
+}
+
+# files_not_private DIR...: the files and directories others could read
+files_not_private() {
+	find "$@" \( -type f -perm /077 \) -o \( -type d -perm /077 \) 2>/dev/null
+}
+
+# shard_hosts OUTPUT: the host column of the report's shard lines
+shard_hosts() {
+	awk '$1 ~ /^part-/ { print $5 }' <<<"$1" | sort -u
 }
 
 setup() {
@@ -78,26 +121,196 @@ setup() {
 	assert_output "$(file_sum "$D/expect.unique")"
 }
 
-@test "the --sshlogin path runs the shard jobs through ssh (a local stand-in)" {
-	export SSHSTUB_LOG="$BATS_TEST_TMPDIR/hosts"
-	run "${BF[@]}" -j 1 -b 500 --ssh "$ROOT/tests/e2e/sshstub" \
-	    --sshlogin 2/fakehost-a --sshlogin 1/fakehost-b
+@test "a backfill across two ssh hosts and this machine ships each shard and brings its results back" {
+	need_hosts
+	u2=$("$ROOT/tests/cluster/sshd.sh" user "$H" w2)
+	u3=$("$ROOT/tests/cluster/sshd.sh" user "$H" w3)
+	run "${BF[@]}" --shards 6 -j 1 -b 500 "${SSH[@]}" --dsn "$TCP" \
+	    --sshlogin w2 --sshlogin w3 --sshlogin :
 	assert_success
+	refute_output --partial MISMATCH
 	run table_sum
 	assert_output "$(file_sum "$D/expect.unique")"
 	run pg-load --status --ledger=w1_ledger
-	[ "$(grep -c '^bf-part-0000[1-4]	done	' <<<"$output")" -eq 4 ]
-	# the shard jobs went through the stand-in, to both hosts
-	run sort -u "$SSHSTUB_LOG"
-	assert_output "$(printf 'fakehost-a\nfakehost-b')"
+	[ "$(grep -c '^bf-part-0000[1-6]	done	' <<<"$output")" -eq 6 ]
+	# the report names the host of each shard: all three took some
+	run "${BF[@]}" --shards 6 -j 1 "${SSH[@]}" --dsn "$TCP" \
+	    --sshlogin w2 --sshlogin w3 --sshlogin :
+	assert_success
+	run shard_hosts "$output"
+	assert_output "$(printf 'local\nw2\nw3')"
+	# the hosts could not have read the work directory: it is root's, 0700
+	run runuser -u "$u2" -- ls work
+	assert_failure
+	# every result came back; nothing is left on the hosts
+	for s in 1 2 3 4 5 6; do
+		for x in ok.jsonl rej.jsonl dupes.jsonl host; do
+			[ -f "work/part-0000$s.$x" ]
+		done
+	done
+	run find "$(getent passwd "$u2" | cut -d: -f6)" \
+	    "$(getent passwd "$u3" | cut -d: -f6)" -path '*/.parallel/*' -type f
+	assert_output ""
+	# and every file made here is the user's alone
+	run files_not_private work
+	assert_output ""
+	[ "$(stat -c %a work)" = 700 ]
+}
+
+@test "a host that dies mid-run: the same command run again loads every shard exactly once" {
+	need_hosts
+	u3=$("$ROOT/tests/cluster/sshd.sh" user "$H" w3)
+	bf=("${BF[@]}" --shards 8 -j 1 -b 5 "${SSH[@]}" --dsn "$TCP" \
+	    --sshlogin w2 --sshlogin w3 --sshlogin :)
+	setsid "${bf[@]}" >first.out 2>&1 &
+	pid=$!
+	# kill w3 while one of its jobs is loading
+	for _ in $(seq 400); do
+		ps -o args= -u "$u3" | grep -q '[p]g-load' && break
+		sleep 0.05
+	done
+	sleep 0.3
+	"$ROOT/tests/cluster/sshd.sh" kill "$H" w3
+	wait "$pid" && first=0 || first=$?
+	echo "first run: exit $first, $(q 'SELECT count(*) FROM w1_events') rows" >&3
+	# again, with w3 still down
+	run "${bf[@]}"
+	"$ROOT/tests/cluster/sshd.sh" revive "$H" w3
+	[ "$status" = 0 ] || { cat first.out; ls -la work; cat work/joblog; } >&3
+	assert_success
+	assert_output --partial "w3: does not answer; left out"
+	refute_output --partial MISMATCH
+	run table_sum
+	assert_output "$(file_sum "$D/expect.unique")"
+	run pg-load --status --ledger=w1_ledger
+	[ "$(grep -c '^bf-part-0000[1-8]	done	' <<<"$output")" -eq 8 ]
+}
+
+@test "a shared work directory: nothing is transferred, the host works in place" {
+	need_hosts
+	run "${BF[@]}" -j 1 -b 500 "${SSH[@]}" --dsn "$TCP" --shared-workdir \
+	    --sshlogin w4 --sshlogin :
+	assert_success
+	refute_output --partial MISMATCH
+	run shard_hosts "$output"
+	assert_output "$(printf 'local\nw4')"
+	run table_sum
+	assert_output "$(file_sum "$D/expect.unique")"
+}
+
+@test "a password reaches the hosts in no file, no command line and no output" {
+	need_hosts
+	secret="pw-$RANDOM$RANDOM-s3cret"
+	q "DROP ROLE IF EXISTS bf_secret" >/dev/null 2>&1 || true
+	q "CREATE ROLE bf_secret LOGIN SUPERUSER PASSWORD '$secret'"
+	u2=$("$ROOT/tests/cluster/sshd.sh" user "$H" w2)
+	u3=$("$ROOT/tests/cluster/sshd.sh" user "$H" w3)
+	homes=("$(getent passwd "$u2" | cut -d: -f6)" "$(getent passwd "$u3" | cut -d: -f6)")
+	# a wrong password is refused: the password is really checked
+	DATABASE_URL="postgresql://bf_secret:wrong@127.0.0.1:$PGPORT/$PGDATABASE" \
+	    run "${BF[@]}" -j 1 -b 500 "${SSH[@]}" --sshlogin w2 -w wrong
+	assert_failure
+	# sample every command line and the hosts' files while it runs (the
+	# pattern in a file, so that grep's own command line does not hold it)
+	: >cmdlines; : >loose
+	printf '%s\n' "$secret" >pattern
+	(
+		while [ ! -e stop ]; do
+			for f in $(grep -laF -f pattern /proc/[0-9]*/cmdline 2>/dev/null); do
+				tr '\0' ' ' <"$f" >>cmdlines; echo >>cmdlines
+			done
+			find "${homes[@]}" -path '*/.parallel/*' -type f -perm /077 \
+			    >>loose 2>/dev/null || true
+			grep -laF -e --shard-job /proc/[0-9]*/cmdline >>seen 2>/dev/null || true
+			sleep 0.02
+		done
+	) &
+	sampler=$!
+	DATABASE_URL="postgresql://bf_secret:$secret@127.0.0.1:$PGPORT/$PGDATABASE" \
+	    run "${BF[@]}" -j 1 -b 200 "${SSH[@]}" \
+	    --sshlogin w2 --sshlogin w3 --sshlogin :
+	touch stop
+	wait "$sampler"
+	assert_success
+	refute_output --partial MISMATCH
+	refute_output --partial "$secret"
+	run table_sum
+	assert_output "$(file_sum "$D/expect.unique")"
+	run cat cmdlines loose
+	assert_output ""
+	[ -s seen ]	# the sampler did see the shard jobs
+	run grep -rlF -- "$secret" work "${homes[@]}" "$H"
+	assert_output ""
+	run files_not_private work
+	assert_output ""
+	q "DROP ROLE bf_secret" >/dev/null 2>&1 || true
+}
+
+@test "a work directory made by someone else is refused and nothing in it runs" {
+	[ "$(id -u)" = 0 ] || skip "needs root (useradd)"
+	other="slother$$"
+	useradd -M -s /usr/sbin/nologin "$other"
+	echo "$other" >"$BATS_FILE_TMPDIR/other-user"	# removed by teardown
+	mkdir theirs
+	printf 'touch %q\nSB_TABLE=w1_events\n' "$PWD/pwned" >theirs/job.env
+	printf '/etc/passwd\n' >theirs/shards.list
+	chown -R "$other" theirs
+	chmod 755 theirs
+	run -73 "${BF[@]}" -w theirs
+	assert_output --partial "owned by uid $(id -u "$other"), not by you"
+	# group- or world-writable, though ours: refused as well
+	chown -R root theirs
+	chmod 777 theirs
+	run -73 "${BF[@]}" -w theirs
+	assert_output --partial "group or world writable"
+	# ours and private, with planted files: job.env is never read, a
+	# shards.list of another owner or naming other files is refused
+	chmod 700 theirs
+	chown "$other" theirs/shards.list
+	run -73 "${BF[@]}" -w theirs
+	assert_output --partial "shards.list: owned by uid"
+	chown root theirs/shards.list
+	run -73 "${BF[@]}" -w theirs
+	assert_output --partial "'/etc/passwd' is not a shard of this directory"
+	[ ! -e pwned ]
+	[ ! -e theirs/job.env ]
+	run q 'SELECT count(*) FROM w1_events'
+	assert_output 0
+	# a new work directory is made private
+	run "${BF[@]}" -j 2 -b 500
+	assert_success
+	[ "$(stat -c %a work)" = 700 ]
+	run files_not_private work
+	assert_output ""
+	[ ! -e pwned ]
 }
 
 @test "a shard job that never ran fails the backfill instead of passing as empty" {
+	command -v rsync >/dev/null || skip "no rsync"
 	# an "ssh" that connects to nothing and reports success
 	run "${BF[@]}" -j 1 -b 500 --ssh true --sshlogin 1/nowhere
 	assert_failure 1
-	assert_output --partial "sluice-backfill: shard part-00001 did not run"
+	assert_output --partial "sluice-backfill: shard part-00001 did not run to the end"
 	refute_output --partial "rows in"
+}
+
+@test "a shard job loads nothing from a shard cut short or results that do not add up" {
+	mkdir -m 700 w w/shards
+	head -n 50 "$D/events.jsonl" >w/shards/part-00001.jsonl
+	size=$(stat -c %s w/shards/part-00001.jsonl)
+	job=("$ROOT/scripts/sluice-backfill" --shard-job "$PWD/w" shards/part-00001.jsonl
+	    -t w1_events -k .id --ledger w1_ledger --run-id cut
+	    --map created_at='.occurred_at // .created_at')
+	run -75 "${job[@]}" --bytes $((size + 10))
+	assert_output --partial "part-00001 on :: the shard or its results are incomplete; not loaded"
+	# results of another attempt that do not account for every line
+	printf '{"id":1}\n' >w/part-00001.ok.jsonl
+	: >w/part-00001.rej.jsonl
+	: >w/part-00001.dupes.jsonl
+	run -75 "${job[@]}" --bytes "$size"
+	run q 'SELECT count(*) FROM w1_events'
+	assert_output 0
+	[ ! -e w/part-00001.host ]
 }
 
 @test "pg-load processes that create the same ledger at once all succeed" {
