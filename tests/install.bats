@@ -30,8 +30,8 @@ inst() {
 	run mandoc -Tascii "$d/share/man/man1/sluice-rollup.1"
 	assert_success
 	# the runbooks find the prefixed tools (nothing else in PATH has them)
-	printf '{"t":"2024-01-01T00:00:00Z"}\n' >in.jsonl
-	PATH="$d/bin:/usr/bin:/bin" run "$d/bin/sluice-verify" -f in.jsonl -e .t \
+	printf '{"t":"2024-01-01T00:00:00Z"}\n' >"$BATS_TEST_TMPDIR/in.jsonl"
+	PATH="$d/bin:/usr/bin:/bin" run "$d/bin/sluice-verify" -f "$BATS_TEST_TMPDIR/in.jsonl" -e .t \
 	    -t none -c t
 	refute_output --partial "not found"
 	inst uninstall PROGRAM_PREFIX=sluice- PREFIX=/usr
