@@ -318,3 +318,20 @@ count() {
 	assert_success
 	assert_equal "$(count "$T")" "500|500"
 }
+
+@test "chunk --tz and prune --tz read a time without an offset in the zone" {
+	printf '%s\n' '{"t":"2024-01-01 00:30:00"}' '{"t":"2024-01-01T00:30:00Z"}' > "$IN"
+	run prune -q --time .t --before "2024-01-01 01:00" --tz Europe/Berlin --drop < "$IN"
+	assert_success
+	assert_output '{"t":"2024-01-01T00:30:00Z"}'
+	run prune -q --time .t --before "2024-01-01 01:00" --drop < "$IN"
+	assert_output ""
+	cd "$BATS_TEST_TMPDIR"
+	run chunk -q --by .t --period day --tz Europe/Berlin -o days < "$IN"
+	assert_success
+	assert_output "$(printf '%s\n' days/2024-01-01.jsonl days/2024-01-01.jsonl | sort -u)"
+	run chunk -q --by .t --period day --tz America/New_York -o ny < "$IN"
+	assert_output "$(printf '%s\n' ny/2023-12-31.jsonl ny/2024-01-01.jsonl)"
+	run cat ny/2023-12-31.jsonl
+	assert_output '{"t":"2024-01-01T00:30:00Z"}'
+}

@@ -46,7 +46,8 @@ static const char usage[] =
 "      --period P          with --by: EXPR is a timestamp, one chunk per\n"
 "                          minute, hour, day, week (ISO), month, quarter\n"
 "                          or year\n"
-"      --tz ZONE           with --period: periods of this time zone\n"
+"      --tz ZONE           with --period: periods of this time zone, and\n"
+"                          times without an offset read in it\n"
 "                          (default UTC)\n"
 "      --shards K          K chunks by the xxh3 hash of the --key value\n"
 "  -k, --key EXPR          the jq expression --shards hashes\n"
@@ -499,7 +500,7 @@ route_key(const char *rec, size_t len)
 			    "string, got %s", js_type_name(v.type));
 			goto reject;
 		}
-		if (tm_parse(k, klen, &ns, &why) == -1 ||
+		if (tm_parse_tz(k, klen, tz, &ns, &why) == -1 ||
 		    tm_trunc(ns, unit == TM_WEEK ? TM_DAY : unit, tz,
 		    &start) == -1) {
 			snprintf(msg, sizeof(msg), "--by: not a timestamp: %s",

@@ -18,7 +18,7 @@
 enum {
 	OPT_TIME = CLI_TOOL_BASE, OPT_OLDER_THAN, OPT_NOW, OPT_BEFORE,
 	OPT_AFTER, OPT_UNTIL, OPT_BETWEEN, OPT_PRUNED, OPT_DROP, OPT_COLUMN,
-	OPT_DRY_RUN, OPT_BATCH, OPT_SLEEP, OPT_ARCHIVE, OPT_DSN
+	OPT_DRY_RUN, OPT_BATCH, OPT_SLEEP, OPT_ARCHIVE, OPT_DSN, OPT_TZ
 };
 
 static const struct option longopts[] = {
@@ -39,6 +39,7 @@ static const struct option longopts[] = {
 	{ "sleep",	required_argument,	NULL, OPT_SLEEP },
 	{ "archive",	required_argument,	NULL, OPT_ARCHIVE },
 	{ "dsn",	required_argument,	NULL, OPT_DSN },
+	{ "tz",		required_argument,	NULL, OPT_TZ },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -66,11 +67,15 @@ static const char usage_text[] =
 "      --sleep SECONDS  pause between batches (default 0)\n"
 "      --archive FILE   append each deleted row as JSON (row_to_json) to\n"
 "                       FILE, synced before its batch commits\n"
-"      --dsn DSN        connection string (default DATABASE_URL, PG*)\n";
+"      --dsn DSN        connection string (default DATABASE_URL, PG*)\n"
+"  --tz ZONE            times without an offset, in the records and the\n"
+"                       options, are in ZONE (default UTC)\n";
 
 static struct cli c;
 static struct prune_opts o = { .batch = 10000 };
-static const char *time_text, *pruned_path, *now_text, *older_text;
+static const char *time_text, *pruned_path, *now_text, *older_text, *tz;
+/* The window's bounds as given: read once --tz is known. */
+static const char *before_text, *after_text, *until_text, *between_text[2];
 static int drop;
 static struct rec_out pruned;
 
@@ -103,26 +108,25 @@ main(int argc, char *argv[])
 			now_text = optarg;
 			break;
 		case OPT_BEFORE:
-			set_bound(&o.hi, &o.has_hi, parse_time("--before",
-			    optarg), "--before");
+			before_text = optarg;
 			break;
 		case OPT_AFTER:
-			set_bound(&o.lo, &o.has_lo, parse_time("--after",
-			    optarg), "--after");
+			after_text = optarg;
 			break;
 		case OPT_UNTIL:
-			set_bound(&o.hi, &o.has_hi, parse_time("--until",
-			    optarg), "--until");
-			o.hi_incl = 1;
+			until_text = optarg;
 			break;
 		case OPT_BETWEEN:
 			if (optind >= argc)
 				cli_usage(&c, "--between needs two times");
-			set_bound(&o.lo, &o.has_lo, parse_time("--between",
-			    optarg), "--between");
-			set_bound(&o.hi, &o.has_hi, parse_time("--between",
-			    argv[optind]), "--between");
-			optind++;
+			between_text[0] = optarg;
+			between_text[1] = argv[optind++];
+			break;
+		case OPT_TZ:
+			tz = optarg;
+			if (tm_trunc(0, TM_DAY, tz, &now) == -1)
+				cli_usage(&c, "--tz: unknown time zone '%s'",
+				    tz);
 			break;
 		case OPT_PRUNED:
 			pruned_path = optarg;
@@ -154,6 +158,23 @@ main(int argc, char *argv[])
 		default:
 			cli_usage(&c, NULL);
 		}
+	}
+	if (before_text != NULL)
+		set_bound(&o.hi, &o.has_hi, parse_time("--before", before_text),
+		    "--before");
+	if (after_text != NULL)
+		set_bound(&o.lo, &o.has_lo, parse_time("--after", after_text),
+		    "--after");
+	if (until_text != NULL) {
+		set_bound(&o.hi, &o.has_hi, parse_time("--until", until_text),
+		    "--until");
+		o.hi_incl = 1;
+	}
+	if (between_text[0] != NULL) {
+		set_bound(&o.lo, &o.has_lo, parse_time("--between",
+		    between_text[0]), "--between");
+		set_bound(&o.hi, &o.has_hi, parse_time("--between",
+		    between_text[1]), "--between");
 	}
 	if (older_text != NULL) {
 		if (tm_duration(older_text, &dur, &why) == -1)
@@ -204,7 +225,7 @@ parse_time(const char *flag, const char *s)
 	const char *why;
 	int64_t ns;
 
-	if (tm_parse(s, strlen(s), &ns, &why) == -1)
+	if (tm_parse_tz(s, strlen(s), tz, &ns, &why) == -1)
 		cli_usage(&c, "%s: '%s' is not a time: %s", flag, s, why);
 	return ns;
 }
@@ -256,7 +277,7 @@ prune_stream(int argc, char **argv)
 			continue;
 		}
 		obj = doc.v[0].type == JS_OBJECT;
-		if (jqx_time(x, &doc, NULL, &ns, err, sizeof(err)) == -1) {
+		if (jqx_time(x, &doc, tz, &ns, err, sizeof(err)) == -1) {
 			cli_rejectf(&c, obj, "--time: %s", err);
 			continue;
 		}
