@@ -74,12 +74,14 @@ static const char usage_text[] =
 static struct cli c;
 static struct prune_opts o = { .batch = 10000 };
 static const char *time_text, *pruned_path, *now_text, *older_text, *tz;
-/* The window's bounds as given: read once --tz is known. */
-static const char *before_text, *after_text, *until_text, *between_text[2];
+/* The window's bounds in the order given: read once --tz is known. */
+static struct bound { int opt; const char *a, *b; } bounds[4];
+static int nbounds;
 static int drop;
 static struct rec_out pruned;
 
 static int64_t	 parse_time(const char *, const char *);
+static void	 add_bound(const struct bound *);
 static void	 set_bound(int64_t *, int *, int64_t, const char *);
 static double	 seconds(const char *, const char *);
 static void	 prune_stream(int, char **);
@@ -90,7 +92,7 @@ main(int argc, char *argv[])
 	const char *why;
 	int64_t now, dur;
 	struct timespec ts;
-	int ch;
+	int ch, i;
 
 	cli_init(&c, "prune", usage_text, argv);
 	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS "t:", longopts,
@@ -108,19 +110,15 @@ main(int argc, char *argv[])
 			now_text = optarg;
 			break;
 		case OPT_BEFORE:
-			before_text = optarg;
-			break;
 		case OPT_AFTER:
-			after_text = optarg;
-			break;
 		case OPT_UNTIL:
-			until_text = optarg;
-			break;
 		case OPT_BETWEEN:
-			if (optind >= argc)
+			if (ch == OPT_BETWEEN && optind >= argc)
 				cli_usage(&c, "--between needs two times");
-			between_text[0] = optarg;
-			between_text[1] = argv[optind++];
+			if (nbounds == 4)
+				cli_usage(&c, "too many bounds");
+			bounds[nbounds++] = (struct bound){ ch, optarg,
+			    ch == OPT_BETWEEN ? argv[optind++] : NULL };
 			break;
 		case OPT_TZ:
 			tz = optarg;
@@ -159,23 +157,8 @@ main(int argc, char *argv[])
 			cli_usage(&c, NULL);
 		}
 	}
-	if (before_text != NULL)
-		set_bound(&o.hi, &o.has_hi, parse_time("--before", before_text),
-		    "--before");
-	if (after_text != NULL)
-		set_bound(&o.lo, &o.has_lo, parse_time("--after", after_text),
-		    "--after");
-	if (until_text != NULL) {
-		set_bound(&o.hi, &o.has_hi, parse_time("--until", until_text),
-		    "--until");
-		o.hi_incl = 1;
-	}
-	if (between_text[0] != NULL) {
-		set_bound(&o.lo, &o.has_lo, parse_time("--between",
-		    between_text[0]), "--between");
-		set_bound(&o.hi, &o.has_hi, parse_time("--between",
-		    between_text[1]), "--between");
-	}
+	for (i = 0; i < nbounds; i++)
+		add_bound(&bounds[i]);
 	if (older_text != NULL) {
 		if (tm_duration(older_text, &dur, &why) == -1)
 			cli_usage(&c, "--older-than: '%s': %s", older_text,
@@ -217,6 +200,32 @@ main(int argc, char *argv[])
 		    "or --drop (one of them)");
 	prune_stream(argc - optind, argv + optind);
 	return cli_finish(&c);
+}
+
+/* A bound of the window, as its option says, --tz known. */
+static void
+add_bound(const struct bound *b)
+{
+	switch (b->opt) {
+	case OPT_BEFORE:
+		set_bound(&o.hi, &o.has_hi, parse_time("--before", b->a),
+		    "--before");
+		break;
+	case OPT_AFTER:
+		set_bound(&o.lo, &o.has_lo, parse_time("--after", b->a),
+		    "--after");
+		break;
+	case OPT_UNTIL:
+		set_bound(&o.hi, &o.has_hi, parse_time("--until", b->a),
+		    "--until");
+		o.hi_incl = 1;
+		break;
+	default:
+		set_bound(&o.lo, &o.has_lo, parse_time("--between", b->a),
+		    "--between");
+		set_bound(&o.hi, &o.has_hi, parse_time("--between", b->b),
+		    "--between");
+	}
 }
 
 static int64_t
