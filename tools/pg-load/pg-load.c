@@ -151,6 +151,7 @@ main(int argc, char *argv[])
 	conn = connect_or_die(&p);
 	set_time_zone(&p, conn);
 	setup_columns(&p, &o, conn);
+	free(o.map);	/* the strings are argv's; p.map keeps what it needs */
 	p.n_skipped = cli_counter(&c, "skipped");
 	p.n_batches = cli_counter(&c, "batches");
 	if (p.mode == M_UPSERT) {
