@@ -196,8 +196,9 @@ mask_password_params(char *s, size_t size, const char *dsn)
 	while ((p = strstr(p, "password=")) != NULL) {
 		v = p + 9;
 		if (*v == '\'')
-			v++;
-		n = strcspn(v, "&' \t");
+			n = strcspn(++v, "'");
+		else
+			n = strcspn(v, "& \t");
 		if (n > 0) {
 			mask_one(s, size, v, n);
 			mask_pieces(s, size, v);
@@ -215,7 +216,6 @@ pg_mask(char *s, size_t size, const char *dsn)
 	if (dsn != NULL && *dsn != '\0') {
 		mask_one(s, size, dsn, strlen(dsn));
 		mask_uri_password(s, size, dsn);
-		mask_password_params(s, size, dsn);
 		if ((opts = PQconninfoParse(dsn, NULL)) != NULL) {
 			for (o = opts; o->keyword != NULL; o++)
 				if (strcmp(o->keyword, "password") == 0 &&
@@ -223,6 +223,7 @@ pg_mask(char *s, size_t size, const char *dsn)
 					mask_one(s, size, o->val, strlen(o->val));
 			PQconninfoFree(opts);
 		}
+		mask_password_params(s, size, dsn);
 	}
 	if ((pw = getenv("PGPASSWORD")) != NULL)
 		mask_one(s, size, pw, strlen(pw));
