@@ -239,3 +239,13 @@ SH
 	! grep -v 'O_CREAT|O_EXCL.*, 0600)' "$BATS_TEST_TMPDIR/creates"
 	[ -z "$(find "$BATS_TEST_TMPDIR/spool" -type f)" ]
 }
+
+@test "a password libpq cannot parse never shows in its messages" {
+	for dsn in 'postgresql://u@h/db?password=Sup3r%zzSecret' 'postgresql://u:Sup3r/Secret@h/db' \
+	    "host=h password='Sup3r Secret' port=x"; do
+		run --separate-stderr pg-load -t x --dsn "$dsn" < /dev/null
+		[[ "$stderr" != *Sup3r* && "$stderr" != *Secret* ]] || fail "leaked: $stderr"
+		run --separate-stderr prune -t x --column c --before 2020-01-01 --dsn "$dsn"
+		[[ "$stderr" != *Sup3r* && "$stderr" != *Secret* ]] || fail "leaked: $stderr"
+	done
+}

@@ -105,19 +105,23 @@ mask_one(char *s, size_t size, const char *secret, size_t n)
 	(void)size;
 	if (n == 0)
 		return;
-	while ((p = strstr(p, secret)) != NULL) {
+	for (; (p = strchr(p, secret[0])) != NULL; p++) {
+		if (strncmp(p, secret, n) != 0)
+			continue;
 		if (n < 3) {
 			/* Shorter than the mask: blank it in place. */
 			memset(p, '*', n);
-			p += n;
+			p += n - 1;
 			continue;
 		}
 		len = strlen(p + n);
 		memcpy(p, "***", 3);
 		memmove(p + 3, p + n, len + 1);
-		p += 3;
+		p += 2;
 	}
 }
+
+static void	 mask_pieces(char *, size_t, const char *);
 
 /* The password of a URI DSN (user:password@), percent-decoded or not. */
 static void
@@ -155,6 +159,52 @@ mask_uri_password(char *s, size_t size, const char *dsn)
 	dec[o] = '\0';
 	mask_one(s, size, raw, n);
 	mask_one(s, size, dec, o);
+	mask_pieces(s, size, raw);
+}
+
+/*
+ * The pieces of a password at the characters that end a URI's parts
+ * ('/', '?', '#', ':', '@'): libpq, reading a URI whose password holds
+ * one, reports a piece of it as a host, port or database name.
+ */
+static void
+mask_pieces(char *s, size_t size, const char *pw)
+{
+	size_t n;
+
+	while (*pw != '\0') {
+		n = strcspn(pw, "/?#:@");
+		if (n > 0)
+			mask_one(s, size, pw, n);
+		pw += n;
+		if (*pw != '\0')
+			pw++;
+	}
+}
+
+/*
+ * Every "password=" value of the DSN's text, up to '&', a space or the
+ * end, as written: what PQconninfoParse cannot parse (a bad percent
+ * escape) it cannot report, but libpq's message may quote it.
+ */
+static void
+mask_password_params(char *s, size_t size, const char *dsn)
+{
+	const char *p = dsn, *v;
+	size_t n;
+
+	while ((p = strstr(p, "password=")) != NULL) {
+		v = p + 9;
+		if (*v == '\'')
+			n = strcspn(++v, "'");
+		else
+			n = strcspn(v, "& \t");
+		if (n > 0) {
+			mask_one(s, size, v, n);
+			mask_pieces(s, size, v);
+		}
+		p = v;
+	}
 }
 
 void
@@ -173,6 +223,7 @@ pg_mask(char *s, size_t size, const char *dsn)
 					mask_one(s, size, o->val, strlen(o->val));
 			PQconninfoFree(opts);
 		}
+		mask_password_params(s, size, dsn);
 	}
 	if ((pw = getenv("PGPASSWORD")) != NULL)
 		mask_one(s, size, pw, strlen(pw));
