@@ -412,8 +412,8 @@ import random
 random.seed(9)
 for i in range(120000):
     print("{\"i\":%d,\"k\":\"s%d\"}" % (i, random.randrange(50000)))' > "$T/in"
-	dedupe -q -k .k -d "$T/d1" < "$T/in" > "$T/o1"
-	dedupe -q -k .k -d "$T/d2" --memory 32K --tmpdir "$T" < "$T/in" > "$T/o2"
+	dedupe -q -k .k --dupes "$T/d1" < "$T/in" > "$T/o1"
+	dedupe -q -k .k --dupes "$T/d2" --memory 32K --tmpdir "$T" < "$T/in" > "$T/o2"
 	cmp "$T/o1" "$T/o2"
 	cmp "$T/d1" "$T/d2"
 	[ -s "$T/d1" ]

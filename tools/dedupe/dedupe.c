@@ -103,7 +103,7 @@ static const char usage_text[] =
 "Keep the first record of each key of a JSON Lines stream, in input order.\n"
 "  -k, --key EXPR          a jq expression; repeat for a composite key\n"
 "                          (default: the whole line, byte for byte)\n"
-"  -d, --dupes FILE        write the other records to FILE, with _dupe_of_row\n"
+"      --dupes FILE        write the other records to FILE, with _dupe_of_row\n"
 "      --drop              count the other records and drop them\n"
 "      --keep first|last   which record of a key to keep (default first)\n"
 "      --null-key reject|keep|drop\n"
@@ -130,7 +130,7 @@ main(int argc, char *argv[])
 	static const struct option opts[] = {
 		CLI_LONGOPTS,
 		{ "key",	required_argument,	NULL, 'k' },
-		{ "dupes",	required_argument,	NULL, 'd' },
+		{ "dupes",	required_argument,	NULL, OPT_DUPES },
 		{ "drop",	no_argument,		NULL, OPT_DROP },
 		{ "keep",	required_argument,	NULL, OPT_KEEP },
 		{ "null-key",	required_argument,	NULL, OPT_NULL_KEY },
@@ -145,7 +145,7 @@ main(int argc, char *argv[])
 	int ch;
 
 	cli_init(&c, "dedupe", usage_text, argv);
-	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS "k:d:", opts,
+	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS "k:", opts,
 	    NULL)) != -1) {
 		if (cli_option(&c, ch, optarg))
 			continue;
@@ -155,7 +155,7 @@ main(int argc, char *argv[])
 				cli_usage(&c, "-k: at most %d keys", MAX_KEYS);
 			key_src[nkeys++] = optarg;
 			break;
-		case 'd':
+		case OPT_DUPES:
 			dupes_path = optarg;
 			break;
 		case OPT_DROP:
