@@ -25,7 +25,7 @@ spec() {
 	jsonl-validate)	CMD=(jsonl-validate --require .a) ;;
 	dedupe)		CMD=(dedupe -k .a --drop) ;;
 	prune)		CMD=(prune --time .t --before 2000-01-01 --drop) ;;
-	rollup)		CMD=(rollup --time .t --bucket day --count n); OUT=agg ;;
+	rollup)		CMD=(rollup --time .t --period day --count n); OUT=agg ;;
 	# -l, -b, -n copy lines unparsed (chunk(1)); --shards parses them.
 	chunk)		CMD=(chunk --shards 2 -k .a -o @DIR@); OUT=paths ;;
 	jsonl2csv)	CMD=(jsonl2csv); OUT=csv ;;

@@ -18,7 +18,7 @@ temps() {
 	find "${1:-.}" -name '.*.*' -type f | sort
 }
 
-# --- -l, -b, -n -------------------------------------------------------
+# --- -l, --bytes, -n -------------------------------------------------------
 
 @test "-l puts N records in each chunk and prints each path in order" {
 	records 25 > in.jsonl
@@ -62,14 +62,14 @@ EOF
 	assert_output '["records",25,25,0,2,216,0]'
 }
 
-@test "-b keeps every chunk within SIZE bytes, cut at record boundaries" {
+@test "--bytes keeps every chunk within SIZE bytes, cut at record boundaries" {
 	python3 -c '
 import random
 random.seed(7)
 for i in range(500):
     print("{\"i\":%d,\"pad\":\"%s\"}" % (i, "x" * random.randint(0, 300)))
 ' > in.jsonl
-	run chunk -q -b 4K -o out in.jsonl
+	run chunk -q --bytes 4K -o out in.jsonl
 	assert_success
 	cat out/part-*.jsonl | cmp - in.jsonl
 	for f in out/part-*.jsonl; do
@@ -87,9 +87,9 @@ for a, b in zip(files, files[1:]):
 EOF
 }
 
-@test "-b puts a record larger than SIZE alone in its own chunk" {
+@test "--bytes puts a record larger than SIZE alone in its own chunk" {
 	{ echo '{"a":1}'; printf '{"big":"%0200d"}\n' 0; echo '{"c":3}'; } > in.jsonl
-	run --separate-stderr chunk -b 100 -o out in.jsonl
+	run --separate-stderr chunk --bytes 100 -o out in.jsonl
 	assert_success
 	assert_output "out/part-00001.jsonl
 out/part-00002.jsonl
@@ -99,12 +99,12 @@ out/part-00003.jsonl"
 	[ "$(cat out/part-00003.jsonl)" = '{"c":3}' ]
 }
 
-@test "-l and -b together cut at whichever limit comes first" {
+@test "-l and --bytes together cut at whichever limit comes first" {
 	records 30 > in.jsonl
 	# 10 records of 8 bytes fit in 100 bytes; records 10.. are 9 bytes.
 	# Records 1-9 take 8 bytes, 10-30 take 9: -l cuts the first chunk at
-	# 7 records (56 bytes), -b the next ones at 6 (54 of 60 bytes).
-	run --separate-stderr chunk -l 7 -b 60 -o out in.jsonl
+	# 7 records (56 bytes), --bytes the next ones at 6 (54 of 60 bytes).
+	run --separate-stderr chunk -l 7 --bytes 60 -o out in.jsonl
 	assert_success
 	[ "${#lines[@]}" -eq 5 ]
 	run bash -c 'wc -l out/part-* | head -n 5 | awk "{ print \$1 }" | tr "\n" " "'
@@ -174,7 +174,7 @@ out/part-00002.jsonl"
 	[ "$(od -An -c out/part-00002.jsonl | tr -d ' \n')" = '{"a":2}\n' ]
 }
 
-@test "-l, -b and -n copy lines without parsing them" {
+@test "-l, --bytes and -n copy lines without parsing them" {
 	printf 'not json\n{"a":\n[1,2]\n' > in.jsonl
 	run chunk -l 2 -o out in.jsonl
 	assert_success
@@ -282,23 +282,23 @@ part-00002.jsonl"
 @test "no split mode is a usage error" {
 	run --separate-stderr chunk -o out
 	assert_failure 64
-	assert_equal "$stderr" "chunk: say how to split: -l, -b, -n, --by or --shards
+	assert_equal "$stderr" "chunk: say how to split: -l, --bytes, -n, --by, --period or --shards
 Try 'chunk --help' for more information."
 }
 
 @test "two split modes are a usage error" {
 	run --separate-stderr chunk -l 5 -n 2
 	assert_failure 64
-	[[ "$stderr" == "chunk: choose one of -l/-b, -n, --by and --shards"* ]]
+	[[ "$stderr" == "chunk: choose one of -l/--bytes, -n, --by, --period and --shards"* ]]
 }
 
 @test "bad numbers and sizes are usage errors naming the flag" {
 	run --separate-stderr chunk -l 0
 	assert_failure 64
 	[[ "$stderr" == "chunk: -l: '0' is too small (minimum 1)"* ]]
-	run --separate-stderr chunk -b 10Q
+	run --separate-stderr chunk --bytes 10Q
 	assert_failure 64
-	[[ "$stderr" == "chunk: -b: '10Q' is not a size"* ]]
+	[[ "$stderr" == "chunk: --bytes: '10Q' is not a size"* ]]
 	run --separate-stderr chunk -n x
 	assert_failure 64
 	[[ "$stderr" == "chunk: -n: 'x' is not a number"* ]]
@@ -460,7 +460,7 @@ rc=0"
 	python3 -c 'import json
 for i in range(3000):
     print(json.dumps({"i": i, "t": "2024-%02d-%02dT00:00:00Z" % (i % 12 + 1, i % 28 + 1)}))' > in.jsonl
-	run bash -c 'chunk -q --by .t --period month -o dir < in.jsonl | head -n 1; echo "rc=${PIPESTATUS[0]}"'
+	run bash -c 'chunk -q --time .t --period month -o dir < in.jsonl | head -n 1; echo "rc=${PIPESTATUS[0]}"'
 	assert_line --index 1 "rc=0"
 	[ "$(ls dir | wc -l)" -eq 12 ]
 	run bash -c 'cat dir/* | sort | cmp - <(sort in.jsonl)'
@@ -487,7 +487,7 @@ ids() {
 }
 
 @test "--by --period month names chunks by month and lists them in order" {
-	run --separate-stderr chunk --by '.occurred_at // .created_at' --period month -o out "$FIX/chunk-events.jsonl"
+	run --separate-stderr chunk --time '.occurred_at // .created_at' --period month -o out "$FIX/chunk-events.jsonl"
 	assert_success
 	assert_output "out/2021-01.jsonl
 out/2024-01.jsonl
@@ -504,7 +504,7 @@ out/2024-12.jsonl"
 }
 
 @test "--period day names chunks 2024-03-05" {
-	run --separate-stderr chunk --by '.occurred_at // .created_at' --period day -o out "$FIX/chunk-events.jsonl"
+	run --separate-stderr chunk --time '.occurred_at // .created_at' --period day -o out "$FIX/chunk-events.jsonl"
 	assert_success
 	assert_output "out/2021-01-03.jsonl
 out/2024-01-31.jsonl
@@ -517,7 +517,7 @@ out/2024-12-30.jsonl"
 }
 
 @test "--period hour names chunks 2024-03-05T14" {
-	run --separate-stderr chunk --by '.occurred_at // .created_at' --period hour -o out "$FIX/chunk-events.jsonl"
+	run --separate-stderr chunk --time '.occurred_at // .created_at' --period hour -o out "$FIX/chunk-events.jsonl"
 	assert_success
 	assert_output "out/2021-01-03T10.jsonl
 out/2024-01-31T22.jsonl
@@ -532,7 +532,7 @@ out/2024-12-30T08.jsonl"
 }
 
 @test "--period week names chunks by ISO week and week-year" {
-	run --separate-stderr chunk --by '.occurred_at // .created_at' --period week -o out "$FIX/chunk-events.jsonl"
+	run --separate-stderr chunk --time '.occurred_at // .created_at' --period week -o out "$FIX/chunk-events.jsonl"
 	assert_success
 	# 2021-01-03 is in 2020-W53; 2024-12-30 is in 2025-W01.
 	assert_output "out/2020-W53.jsonl
@@ -544,7 +544,7 @@ out/2025-W01.jsonl"
 }
 
 @test "--period year names chunks 2024" {
-	run --separate-stderr chunk --by '.occurred_at // .created_at' --period year --prefix ev- -o out "$FIX/chunk-events.jsonl"
+	run --separate-stderr chunk --time '.occurred_at // .created_at' --period year --prefix ev- -o out "$FIX/chunk-events.jsonl"
 	assert_success
 	assert_output "out/ev-2021.jsonl
 out/ev-2024.jsonl"
@@ -562,7 +562,7 @@ for i in range(4000):
     print(json.dumps({"id": i, key: t, "v": "\u00e9" * (i % 5)},
                      ensure_ascii=i % 2 == 0))
 EOF2
-	run chunk -q --by '.occurred_at // .created_at' --period day -o out in.jsonl
+	run chunk -q --time '.occurred_at // .created_at' --period day -o out in.jsonl
 	assert_success
 	cat out/*.jsonl | sort > got
 	sort in.jsonl > want
@@ -579,36 +579,36 @@ for f in sys.argv[1:]:
 EOF2
 }
 
-@test "a record without the --by time goes to rejects with its line number" {
+@test "a record without the --time time goes to rejects with its line number" {
 	printf '{"id":1,"occurred_at":"2024-05-01T00:00:00Z"}\n{"id":2}\n{"id":3,"occurred_at":"2024-05-02T00:00:00Z"}\n' > in.jsonl
-	run --separate-stderr chunk --by .occurred_at --period month -o out -r rej.jsonl in.jsonl
+	run --separate-stderr chunk --time .occurred_at --period month -o out -r rej.jsonl in.jsonl
 	assert_success
 	assert_output "out/2024-05.jsonl"
 	[ "$(ids out/2024-05.jsonl)" = "1 3 " ]
 	run jq -c . rej.jsonl
-	assert_output '{"id":2,"_error_row":2,"_error_message":"--by: value is null or missing","_error_tool":"chunk"}'
+	assert_output '{"id":2,"_error_row":2,"_error_message":"--time: value is null or missing","_error_tool":"chunk"}'
 }
 
 @test "without --rejects a bad --by time stops with 65 and leaves no chunk" {
 	printf '{"id":1,"t":"2024-05-01T00:00:00Z"}\n{"id":2,"t":"yesterday"}\n' > in.jsonl
-	run --separate-stderr chunk --by .t --period day -o out in.jsonl
+	run --separate-stderr chunk --time .t --period day -o out in.jsonl
 	assert_failure 65
 	assert_output ""
-	[[ "$stderr" == "chunk: line 2: --by: not a timestamp: "* ]]
+	[[ "$stderr" == "chunk: line 2: --time: not a timestamp: "* ]]
 	[ -z "$(ls -A out)" ]
 }
 
-@test "a --by value that is not a string is not a timestamp" {
+@test "a --time value that is not a string is not a timestamp" {
 	printf '{"t":1714521600}\n' > in.jsonl
-	run --separate-stderr chunk --by .t --period day -o out -r rej.jsonl in.jsonl
+	run --separate-stderr chunk --time .t --period day -o out -r rej.jsonl in.jsonl
 	assert_success
 	run jq -r ._error_message rej.jsonl
-	assert_output "--by: expected a timestamp string, got number"
+	assert_output "--time: expected a timestamp string, got number"
 }
 
 @test "a line that is not JSON is a reject in --by mode" {
 	printf '{"t":"2024-01-01"}\nnot json\n' > in.jsonl
-	run --separate-stderr chunk --by .t --period day -o out -r rej.jsonl in.jsonl
+	run --separate-stderr chunk --time .t --period day -o out -r rej.jsonl in.jsonl
 	assert_success
 	run jq -c '[._error_row, ._raw, (._error_message | startswith("invalid JSON at column 1: "))]' rej.jsonl
 	assert_output '[2,"not json",true]'
@@ -616,7 +616,7 @@ EOF2
 
 @test "the error budget applies to --by rejects" {
 	printf '{"a":1}\n{"a":2}\n{"t":"2024-01-01"}\n' > in.jsonl
-	run --separate-stderr chunk --by .t --period day -o out -r rej.jsonl --max-errors 1 in.jsonl
+	run --separate-stderr chunk --time .t --period day -o out -r rej.jsonl --max-errors 1 in.jsonl
 	assert_failure 65
 	[[ "$stderr" == *"error budget exceeded: more than 1 rejected (--max-errors)"* ]]
 	[ -z "$(temps out)" ]
@@ -625,22 +625,28 @@ EOF2
 
 @test "CRLF records keep their CRLF with --by" {
 	printf '{"t":"2024-01-01"}\r\n{"t":"2024-01-02"}\r\n{"t":"2024-01-01T05:00Z"}\r\n' > in.jsonl
-	run chunk -q --by .t --period day -o out in.jsonl
+	run chunk -q --time .t --period day -o out in.jsonl
 	assert_success
 	[ "$(od -An -c out/2024-01-01.jsonl | tr -d ' \n')" = '{"t":"2024-01-01"}\r\n{"t":"2024-01-01T05:00Z"}\r\n' ]
 }
 
-@test "--period needs --by, --tz needs --period, and fortnight is not a period" {
+@test "--period needs --time (not --by), --tz needs --period, and fortnight is not a period" {
 	run --separate-stderr chunk --period day
 	assert_failure 64
-	[[ "$stderr" == "chunk: --period needs --by"* ]]
-	run --separate-stderr chunk --by .t --period fortnight
+	[[ "$stderr" == "chunk: --time and --period go together"* ]]
+	run --separate-stderr chunk --time .t
+	assert_failure 64
+	[[ "$stderr" == "chunk: --time and --period go together"* ]]
+	run --separate-stderr chunk --by .t --period day
+	assert_failure 64
+	[[ "$stderr" == "chunk: --period splits by --time EXPR, not --by"* ]]
+	run --separate-stderr chunk --time .t --period fortnight
 	assert_failure 64
 	[[ "$stderr" == "chunk: --period: 'fortnight' is not minute, hour, day, week, month, quarter or year"* ]]
 	run --separate-stderr chunk --by .t --tz Europe/Paris
 	assert_failure 64
 	[[ "$stderr" == "chunk: --tz needs --period"* ]]
-	run --separate-stderr chunk --by .t --period day --tz Mars/Olympus
+	run --separate-stderr chunk --time .t --period day --tz Mars/Olympus
 	assert_failure 64
 	[[ "$stderr" == "chunk: --tz: unknown time zone 'Mars/Olympus'"* ]]
 }
@@ -648,12 +654,12 @@ EOF2
 @test "--period minute and quarter name chunks 2024-03-05T14:07 and 2024-Q1" {
 	printf '%s\n' '{"t":"2024-03-31T21:59:59Z"}' '{"t":"2024-03-31T22:00:30Z"}' \
 	    '{"t":"2024-12-31T23:00:00Z"}' > in.jsonl
-	run --separate-stderr chunk --by .t --period minute -o m in.jsonl
+	run --separate-stderr chunk --time .t --period minute -o m in.jsonl
 	assert_success
 	assert_output "m/2024-03-31T21:59.jsonl
 m/2024-03-31T22:00.jsonl
 m/2024-12-31T23:00.jsonl"
-	run --separate-stderr chunk --by .t --period quarter -o q in.jsonl
+	run --separate-stderr chunk --time .t --period quarter -o q in.jsonl
 	assert_success
 	assert_output "q/2024-Q1.jsonl
 q/2024-Q4.jsonl"
@@ -664,22 +670,22 @@ q/2024-Q4.jsonl"
 	# Paris: +02:00 from 2024-03-31 01:00Z, +01:00 again from 2024-10-27 01:00Z
 	printf '%s\n' '{"t":"2024-03-31T21:59:59Z"}' '{"t":"2024-03-31T22:00:00Z"}' \
 	    '{"t":"2024-12-31T22:59:59Z"}' '{"t":"2024-12-31T23:00:00Z"}' > in.jsonl
-	run --separate-stderr chunk --by .t --period quarter --tz Europe/Paris -o q in.jsonl
+	run --separate-stderr chunk --time .t --period quarter --tz Europe/Paris -o q in.jsonl
 	assert_success
 	assert_output "q/2024-Q1.jsonl
 q/2024-Q2.jsonl
 q/2024-Q4.jsonl
 q/2025-Q1.jsonl"
-	run --separate-stderr chunk --by .t --period year --tz Europe/Paris -o y in.jsonl
+	run --separate-stderr chunk --time .t --period year --tz Europe/Paris -o y in.jsonl
 	assert_success
 	assert_output "y/2024.jsonl
 y/2025.jsonl"
 	[ "$(cat y/2024.jsonl)" = "$(head -n 3 in.jsonl)" ]
-	run --separate-stderr chunk --by .t --period year --tz UTC -o u in.jsonl
+	run --separate-stderr chunk --time .t --period year --tz UTC -o u in.jsonl
 	assert_success
 	assert_output "u/2024.jsonl"
 	# Sunday 2024-03-31 23:59:59 in Paris is still ISO week 13; Monday is 14
-	run --separate-stderr chunk --by .t --period week --tz Europe/Paris -o w in.jsonl
+	run --separate-stderr chunk --time .t --period week --tz Europe/Paris -o w in.jsonl
 	assert_success
 	assert_output "w/2024-W13.jsonl
 w/2024-W14.jsonl
@@ -687,10 +693,10 @@ w/2025-W01.jsonl"
 	[ "$(cat w/2025-W01.jsonl)" = "$(tail -n 2 in.jsonl)" ]
 }
 
-@test "a --by expression that does not compile is a usage error" {
-	run --separate-stderr chunk --by '.a |||' --period day
+@test "a --time expression that does not compile is a usage error" {
+	run --separate-stderr chunk --time '.a |||' --period day
 	assert_failure 64
-	[[ "$stderr" == "chunk: --by: "* ]]
+	[[ "$stderr" == "chunk: --time: "* ]]
 }
 
 # --- --by (values) ------------------------------------------------------
@@ -846,8 +852,8 @@ for i in range(5000):
 
 # --- --csv ------------------------------------------------------------
 
-@test "--csv --header repeats the header; quoted newlines and CRLF stay whole" {
-	run --separate-stderr chunk --csv --header -l 3 -o out "$FIX/chunk-quoted.csv"
+@test "--csv repeats the header; quoted newlines and CRLF stay whole" {
+	run --separate-stderr chunk --csv -l 3 -o out "$FIX/chunk-quoted.csv"
 	assert_success
 	assert_output "out/part-00001.csv
 out/part-00002.csv
@@ -877,8 +883,8 @@ EOF2
 	tail -c +"$((hlen + 1))" "$FIX/chunk-quoted.csv" | cmp - body
 }
 
-@test "--csv without --header splits rows and keeps them byte-exact" {
-	run --separate-stderr chunk --csv -l 2 -o out "$FIX/chunk-quoted.csv"
+@test "--csv --no-header splits rows and keeps them byte-exact" {
+	run --separate-stderr chunk --csv --no-header -l 2 -o out "$FIX/chunk-quoted.csv"
 	assert_success
 	[ "${#lines[@]}" -eq 4 ]
 	cat out/part-*.csv | cmp - "$FIX/chunk-quoted.csv"
@@ -886,7 +892,7 @@ EOF2
 	assert_output 2
 }
 
-@test "--csv -b counts the header in the size and cuts between rows" {
+@test "--csv --bytes counts the header in the size and cuts between rows" {
 	python3 - > in.csv <<'EOF2'
 import csv, sys
 w = csv.writer(sys.stdout, lineterminator="\r\n")
@@ -894,7 +900,7 @@ w.writerow(["id", "text"])
 for i in range(300):
     w.writerow([i, "a,b\n\"c\"" * (i % 9)])
 EOF2
-	run chunk -q --csv --header -b 1K -o out in.csv
+	run chunk -q --csv --bytes 1K -o out in.csv
 	assert_success
 	python3 - in.csv out/part-*.csv <<'EOF2'
 import csv, os, sys
@@ -912,7 +918,7 @@ EOF2
 }
 
 @test "--csv -n deals rows round-robin, each chunk with the header" {
-	run --separate-stderr chunk --csv --header -n 2 -o out "$FIX/chunk-quoted.csv"
+	run --separate-stderr chunk --csv -n 2 -o out "$FIX/chunk-quoted.csv"
 	assert_success
 	run python3 -c '
 import csv, sys
@@ -925,7 +931,7 @@ session_id s-002 s-004 s-006"
 
 @test "a malformed CSV row is a reject with its spreadsheet row" {
 	printf 'id,v\n1,ok\n2,ba"d\n\n4,"fine"\n5,"open\n' > in.csv
-	run --separate-stderr chunk --csv --header -l 10 -o out -r rej.jsonl in.csv
+	run --separate-stderr chunk --csv -l 10 -o out -r rej.jsonl in.csv
 	assert_success
 	[ "$(cat out/part-00001.csv)" = 'id,v
 1,ok
@@ -933,7 +939,7 @@ session_id s-002 s-004 s-006"
 	run jq -c '[._error_row, ._error_message, ._raw]' rej.jsonl
 	assert_output '[3,"quote inside an unquoted field","2,ba\"d"]
 [6,"quoted field not closed at end of input","5,\"open\n"]'
-	run --separate-stderr chunk --csv --header -l 10 -o out2 in.csv
+	run --separate-stderr chunk --csv -l 10 -o out2 in.csv
 	assert_failure 65
 	[[ "$stderr" == "chunk: row 3: quote inside an unquoted field"* ]]
 	[ -z "$(ls -A out2)" ]
@@ -941,23 +947,25 @@ session_id s-002 s-004 s-006"
 
 @test "a last CSV row without a line end gets the file's line end" {
 	printf 'h\r\na\r\nb' > in.csv
-	run chunk -q --csv --header -n 2 -o out in.csv
+	run chunk -q --csv -n 2 -o out in.csv
 	assert_success
 	[ "$(od -An -c out/part-00002.csv | tr -d ' \n')" = 'h\r\nb\r\n' ]
 }
 
-@test "--header needs --csv, and --csv takes -l, -b or -n only" {
-	run --separate-stderr chunk -l 5 --header
+@test "--no-header needs --csv, and --csv takes -l, --bytes or -n only" {
+	run --separate-stderr chunk -l 5 --no-header
 	assert_failure 64
-	[[ "$stderr" == "chunk: --header needs --csv"* ]]
+	[[ "$stderr" == "chunk: --no-header needs --csv"* ]]
+	run --separate-stderr chunk -b 5 -o out
+	assert_failure 64
 	run --separate-stderr chunk --csv --shards 2 -k .a
 	assert_failure 64
-	[[ "$stderr" == "chunk: --csv works with -l, -b and -n only"* ]]
+	[[ "$stderr" == "chunk: --csv works with -l, --bytes and -n only"* ]]
 }
 
 @test "--csv -d tab splits TSV with its quoted fields whole" {
 	printf 'a\tb\n1\t"x\ny"\n2\tz\n' > in.tsv
-	run --separate-stderr chunk --csv --header -d tab -l 1 --suffix .tsv -o out in.tsv
+	run --separate-stderr chunk --csv -d tab -l 1 --suffix .tsv -o out in.tsv
 	assert_success
 	assert_output "out/part-00001.tsv
 out/part-00002.tsv"
@@ -979,7 +987,7 @@ for i in range(30000):
     w.writerow(["s-%06d" % i, "line one\r\nline, two \"q\"" if i % 7 == 0 else "x", i])
 EOF2
 	q "drop table if exists chunk_sessions; create table chunk_sessions (session_id text primary key, notes text, n int)"
-	run bash -c "chunk -q --csv --header -l 10000 -o parts in.csv | parallel -j4 'csv2jsonl -q < {} | pg-load -q -t chunk_sessions' 2>&1"
+	run bash -c "chunk -q --csv -l 10000 -o parts in.csv | parallel -j4 'csv2jsonl -q < {} | pg-load -q -t chunk_sessions' 2>&1"
 	assert_success
 	[ "$(ls parts | wc -l)" -eq 3 ]
 	run q "select count(*), count(distinct session_id), sum(n), count(*) filter (where notes like E'line one\r\nline, two \"q\"') from chunk_sessions"
@@ -997,7 +1005,7 @@ for i in range(5000):
 EOF2
 	q "drop table if exists chunk_events; create table chunk_events (id bigint primary key, occurred_at timestamptz)"
 	pg-load -q -t chunk_events < ev.jsonl
-	run bash -c 'chunk -q --by .occurred_at --period month -o months ev.jsonl | while read -r f; do
+	run bash -c 'chunk -q --time .occurred_at --period month -o months ev.jsonl | while read -r f; do
 		m=$(basename "$f" .jsonl)
 		n=$(wc -l < "$f")
 		db=$(psql -X -At -c "select count(*) from chunk_events where date_trunc('"'"'month'"'"', occurred_at at time zone '"'"'UTC'"'"') = '"'"'$m-01'"'"'")

@@ -141,7 +141,7 @@ run_page() {
 @test "a broken example fails its page" {
 	need_pg
 	mkdir -p "$EX/broken.1/FILES"
-	printf 'rollup -k .app --bucket day < events.jsonl\n' >"$EX/broken.1/01.sh"
+	printf 'rollup -k .app --period day < events.jsonl\n' >"$EX/broken.1/01.sh"
 	echo run >"$EX/broken.1/01.mode"
 	run run_page broken.1
 	assert_failure

@@ -31,8 +31,8 @@ inst() {
 	assert_success
 	# the runbooks find the prefixed tools (nothing else in PATH has them)
 	printf '{"t":"2024-01-01T00:00:00Z"}\n' >"$BATS_TEST_TMPDIR/in.jsonl"
-	PATH="$d/bin:/usr/bin:/bin" run "$d/bin/sluice-verify" -f "$BATS_TEST_TMPDIR/in.jsonl" -e .t \
-	    -t none -c t
+	PATH="$d/bin:/usr/bin:/bin" run "$d/bin/sluice-verify" "$BATS_TEST_TMPDIR/in.jsonl" --time .t \
+	    -t none --column t
 	refute_output --partial "not found"
 	inst uninstall PROGRAM_PREFIX=sluice- PREFIX=/usr
 	run find "$BATS_TEST_TMPDIR/dest" -mindepth 1

@@ -231,7 +231,7 @@ EOF
 	    '{"id":2,"who":"b","k":2}' \
 	    '{"id":3,"who":"c","at":"2024-03-06T00:00:00+01:00"}' \
 	    '{"id":2,"who":"B","k":3}' > "$BATS_TEST_TMPDIR/in"
-	run load_logged -q -t "$T" --mode upsert -k id --extra-column meta \
+	run load_logged -q -t "$T" --mode upsert --key-columns id --extra-column meta \
 	    --map 'name=.who' < "$BATS_TEST_TMPDIR/in"
 	assert_success
 	# One COPY per run of rows with the same absent columns.
@@ -246,7 +246,7 @@ EOF
 @test "upsert COPYs batches straight into the table until a key exists, then stages them" {
 	q "create table $T (k int primary key, v text)"
 	printf '{"k":%d,"v":"a"}\n' $(seq 1 30) > "$BATS_TEST_TMPDIR/in"
-	run_split load_logged -t "$T" --mode upsert -k k -b 10 < "$BATS_TEST_TMPDIR/in"
+	run_split load_logged -t "$T" --mode upsert --key-columns k -b 10 < "$BATS_TEST_TMPDIR/in"
 	assert_success
 	[[ "$stderr" == *" 30 inserted, 0 updated,"* ]]
 	assert_equal "$(copy_formats "\"$T\"" | wc -l)" 3
@@ -255,7 +255,7 @@ EOF
 	q "delete from $T where k <> 15"
 	LOG_AT=$(stat -c %s "$LOG")
 	sed 's/"a"/"b"/' "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/in2"
-	run_split load_logged -t "$T" --mode upsert -k k -b 10 < "$BATS_TEST_TMPDIR/in2"
+	run_split load_logged -t "$T" --mode upsert --key-columns k -b 10 < "$BATS_TEST_TMPDIR/in2"
 	assert_success
 	[[ "$stderr" == *" 29 inserted, 1 updated,"* ]]
 	assert_equal "$(copy_formats "\"$T\"" | wc -l)" 2
@@ -267,13 +267,13 @@ EOF
 @test "a key twice in a batch, skip-existing, triggers and nullable keys keep upsert's rules" {
 	q "create table $T (k int primary key, v text)"
 	printf '%s\n' '{"k":1,"v":"a"}' '{"k":2,"v":"a"}' '{"k":1,"v":"b"}' > "$BATS_TEST_TMPDIR/in"
-	run_split pg-load -t "$T" --mode upsert -k k < "$BATS_TEST_TMPDIR/in"
+	run_split pg-load -t "$T" --mode upsert --key-columns k < "$BATS_TEST_TMPDIR/in"
 	assert_success
 	[[ "$stderr" == *" 3 imported,"*" 0 skipped,"*" 2 inserted, 1 updated,"* ]]
 	run q "select k, v from $T order by k"
 	assert_output "$(printf '1|b\n2|a')"
 	q "create table ${T}_u (k int primary key, v text)"
-	run_split pg-load -t "${T}_u" --mode skip-existing -k k < "$BATS_TEST_TMPDIR/in"
+	run_split pg-load -t "${T}_u" --mode skip-existing --key-columns k < "$BATS_TEST_TMPDIR/in"
 	assert_success
 	run q "select k, v from ${T}_u order by k"
 	assert_output "$(printf '1|a\n2|a')"
@@ -283,8 +283,8 @@ EOF
 	q "create trigger ${T}_t before insert on $T for each row execute function ${T}_f()"
 	q "truncate $T"
 	LOG_AT=$(stat -c %s "$LOG")
-	load_logged -q -t "$T" --mode upsert -k k < "$BATS_TEST_TMPDIR/in"
-	load_logged -q -t "${T}_u" --mode upsert -k k < "$BATS_TEST_TMPDIR/in"
+	load_logged -q -t "$T" --mode upsert --key-columns k < "$BATS_TEST_TMPDIR/in"
+	load_logged -q -t "${T}_u" --mode upsert --key-columns k < "$BATS_TEST_TMPDIR/in"
 	assert_equal "$(copy_formats "\"$T\"" | wc -l)" 0
 	assert_equal "$(copy_formats "\"${T}_u\"" | wc -l)" 0
 	run q "select k, v from ${T}_u order by k"

@@ -36,7 +36,7 @@ count() {
 	run_split pg-load -t "${T}_b" --ledger="$L" --run-id r1 < "$IN"
 	assert_failure 65
 	assert_equal "$stderr" "pg-load: run r1 loaded \"$T\" in mode append, not \"${T}_b\" in mode append: a run is bound to its table and mode; use another --run-id"
-	run_split pg-load -t "$T" --mode upsert -k id --ledger="$L" --run-id r1 < "$IN"
+	run_split pg-load -t "$T" --mode upsert --key-columns id --ledger="$L" --run-id r1 < "$IN"
 	assert_failure 65
 	[[ "$stderr" == *"in mode append, not \"$T\" in mode upsert"* ]]
 	assert_equal "$(count "${T}_b")" "0|0"
@@ -102,7 +102,7 @@ count() {
 	for b in 1 2 3 1000; do
 		for j in 1 2; do
 			q "truncate $T; insert into $T values (1, 'a', 5)"
-			pg-load -q -t "$T" --mode upsert -k id -b $b -j $j < "$IN"
+			pg-load -q -t "$T" --mode upsert --key-columns id -b $b -j $j < "$IN"
 			assert_equal "$(q "select string_agg(concat_ws(',', id, coalesce(v, '-'), n), ' ' order by id) from $T")" \
 			    "1,b,7 2,-,3 3,y,1"
 		done
@@ -116,12 +116,12 @@ count() {
 	q "insert into $T values (1, '2024-01-05', 'a')"
 	printf '%s\n' '{"id":1,"d":"2024-01-05","v":"b"}' '{"id":2,"d":"2024-02-05","v":"c"}' \
 	    '{"id":2,"d":"2024-02-05","v":"d"}' > "$IN"
-	run_split pg-load -t "$T" --mode upsert -k id,d < "$IN"
+	run_split pg-load -t "$T" --mode upsert --key-columns id,d < "$IN"
 	assert_success
 	[[ "$stderr" == "pg-load: 3 rows, 3 imported, 0 rejected, 0 skipped, 1 batches, 1 inserted, 2 updated,"* ]]
 	assert_equal "$(q "select string_agg(v, ',' order by id) from $T")" "b,d"
 	q "truncate $T"
-	run_split pg-load -t "$T" --mode skip-existing -k id,d < "$IN"
+	run_split pg-load -t "$T" --mode skip-existing --key-columns id,d < "$IN"
 	assert_success
 	[[ "$stderr" == "pg-load: 3 rows, 2 imported, 0 rejected, 1 skipped,"* ]]
 	assert_equal "$(q "select string_agg(v, ',' order by id) from $T")" "b,c"
@@ -166,11 +166,11 @@ count() {
 		q "insert into $T values ('c1', 'A0', '2023-01-01', null)"
 		printf '%s\n' '{"cust":"c1","name":"A"}' '{"cust":"c1","name":"B"}' '{"cust":"c2","name":"X"}' \
 		    '{"cust":"c1","name":"C"}' > "$IN"
-		pg-load -q -t "$T" --mode scd2 -k cust --valid-from vf --valid-to vt --as-of 2024-01-01 -b $b < "$IN"
+		pg-load -q -t "$T" --mode scd2 --key-columns cust --valid-from vf --valid-to vt --as-of 2024-01-01 -b $b < "$IN"
 		assert_equal "$(q "select string_agg(concat_ws(',', cust, name, vf, vt), ' ' order by cust, vf) from $T")" \
 		    "c1,A0,2023-01-01,2024-01-01 c1,C,2024-01-01 c2,X,2024-01-01"
 		# Back to what it was: the closed version is current again.
-		echo '{"cust":"c1","name":"A0"}' | pg-load -q -t "$T" --mode scd2 -k cust --valid-from vf --valid-to vt --as-of 2024-01-01
+		echo '{"cust":"c1","name":"A0"}' | pg-load -q -t "$T" --mode scd2 --key-columns cust --valid-from vf --valid-to vt --as-of 2024-01-01
 		assert_equal "$(q "select string_agg(concat_ws(',', cust, name, vf, vt), ' ' order by cust, vf) from $T")" \
 		    "c1,A0,2023-01-01 c2,X,2024-01-01"
 	done
@@ -180,7 +180,7 @@ count() {
 	q "create table $T (cust text, name text, vf date, vt date)"
 	q "insert into $T values ('c1', 'A0', '2023-01-01', null)"
 	printf '%s\n' '{"cust":null,"name":"A"}' '{"name":"B"}' '{"cust":"c1","name":"Z"}' '{"cust":"c2","name":"Y"}' > "$IN"
-	run_split pg-load -t "$T" --mode scd2 -k cust --valid-from vf --valid-to vt --as-of 2022-06-01 -r "$BATS_TEST_TMPDIR/rej" < "$IN"
+	run_split pg-load -t "$T" --mode scd2 --key-columns cust --valid-from vf --valid-to vt --as-of 2022-06-01 -r "$BATS_TEST_TMPDIR/rej" < "$IN"
 	assert_success
 	run jq -c '[._error_row, ._error_message]' "$BATS_TEST_TMPDIR/rej"
 	assert_output "$(printf '%s\n' '[1,"key column \"cust\" is null: scd2 cannot tell which version it changes"]' \
@@ -210,9 +210,9 @@ count() {
 	[[ "${stderr_lines[0]}" == "pg-load: key \"id\" matched no column of \"$T\" and was not loaded (in 2 records) (GENERATED ALWAYS AS IDENTITY: the server fills it; --overriding-system-value writes it)" ]]
 	q "insert into $T (k, v) values (3, 'c')"
 	assert_equal "$(q "select string_agg(id || ':' || k, ',' order by k) from $T")" "1:1,2:2,3:3"
-	run_split pg-load -t "$T" --mode upsert -k k < "$IN"
+	run_split pg-load -t "$T" --mode upsert --key-columns k < "$IN"
 	assert_success
-	run_split pg-load -t "$T" --mode upsert -k id < "$IN"
+	run_split pg-load -t "$T" --mode upsert --key-columns id < "$IN"
 	assert_failure 64
 	[[ "$stderr" == *"column \"id\" is GENERATED ALWAYS AS IDENTITY"* ]]
 	q "create table ${T}_b (id bigint generated always as identity, v text)"
@@ -220,8 +220,8 @@ count() {
 	assert_equal "$(q "select string_agg(id::text, ',' order by id) from ${T}_b")" "100,101"
 	q "truncate ${T}_b"
 	q "alter table ${T}_b add primary key (id)"
-	pg-load -q -t "${T}_b" --mode upsert -k id --overriding-system-value < "$IN"
-	pg-load -q -t "${T}_b" --mode upsert -k id --overriding-system-value < "$IN"
+	pg-load -q -t "${T}_b" --mode upsert --key-columns id --overriding-system-value < "$IN"
+	pg-load -q -t "${T}_b" --mode upsert --key-columns id --overriding-system-value < "$IN"
 	assert_equal "$(q "select string_agg(id::text, ',' order by id) from ${T}_b")" "100,101"
 }
 
@@ -295,7 +295,7 @@ count() {
 @test "rollup --tz reads a time without an offset in the zone, as PostgreSQL does" {
 	printf '%s\n' '{"t":"2024-01-01 00:30:00"}' '{"t":"2024-03-31 02:30"}' '{"t":"2024-10-27 02:30"}' \
 	    '{"t":"2024-01-01T00:30:00Z"}' > "$IN"
-	run rollup -q --time .t --bucket hour --tz Europe/Berlin --count n < "$IN"
+	run rollup -q --time .t --period hour --tz Europe/Berlin --count n < "$IN"
 	assert_success
 	expected=$(PGTZ=Europe/Berlin q "select string_agg(format('{\"hour\":\"%s\",\"n\":1}',
 	    to_char(date_trunc('hour', t::timestamptz at time zone 'UTC'), 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')), E'\n' order by 1)
@@ -327,10 +327,10 @@ count() {
 	run prune -q --time .t --before "2024-01-01 01:00" --drop < "$IN"
 	assert_output ""
 	cd "$BATS_TEST_TMPDIR"
-	run chunk -q --by .t --period day --tz Europe/Berlin -o days < "$IN"
+	run chunk -q --time .t --period day --tz Europe/Berlin -o days < "$IN"
 	assert_success
 	assert_output "$(printf '%s\n' days/2024-01-01.jsonl days/2024-01-01.jsonl | sort -u)"
-	run chunk -q --by .t --period day --tz America/New_York -o ny < "$IN"
+	run chunk -q --time .t --period day --tz America/New_York -o ny < "$IN"
 	assert_output "$(printf '%s\n' ny/2023-12-31.jsonl ny/2024-01-01.jsonl)"
 	run cat ny/2023-12-31.jsonl
 	assert_output '{"t":"2024-01-01T00:30:00Z"}'

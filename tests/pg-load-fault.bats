@@ -101,13 +101,13 @@ print(len(last), sum(k * v for k, v in last.items()))")"
 @test "kill -9 of a --jobs 2 upsert, then a re-run: each key holds its last record" {
 	q "create table ${T}_k (k int primary key, v int)"
 	upsert_input "$BATS_TEST_TMPDIR/in"
-	pg-load -q -t "${T}_k" --mode upsert -k k -j 2 -b 1000 --ledger="${T}_l" < "$BATS_TEST_TMPDIR/in" 3>&- &
+	pg-load -q -t "${T}_k" --mode upsert --key-columns k -j 2 -b 1000 --ledger="${T}_l" < "$BATS_TEST_TMPDIR/in" 3>&- &
 	pid=$!
 	sleep 0.3
 	kill -9 "$pid" 2>/dev/null || true
 	wait "$pid" || true
 	[ "$(q "select count(*) from ${T}_l_batches")" -lt 100 ]
-	run pg-load -q -t "${T}_k" --mode upsert -k k -j 2 -b 1000 --ledger="${T}_l" < "$BATS_TEST_TMPDIR/in"
+	run pg-load -q -t "${T}_k" --mode upsert --key-columns k -j 2 -b 1000 --ledger="${T}_l" < "$BATS_TEST_TMPDIR/in"
 	assert_success
 	assert_last_wins
 	run q "select state, rows from ${T}_l"
@@ -123,7 +123,7 @@ print(len(last), sum(k * v for k, v in last.items()))")"
 	q "create table ${T}_k (k int primary key, v int)"
 	upsert_input "$BATS_TEST_TMPDIR/in"
 	load_through_restart "$BATS_TEST_TMPDIR/in" -q -t "${T}_k" \
-	    --mode upsert -k k -j 2 -b 1000 --ledger="${T}_l"
+	    --mode upsert --key-columns k -j 2 -b 1000 --ledger="${T}_l"
 	assert_last_wins
 	run q "select state, rows from ${T}_l"
 	assert_output "done|100000"

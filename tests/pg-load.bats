@@ -319,7 +319,7 @@ for i in range(1, 11): print('{\"id\":%d,\"n\":\"x\"}' % i)" > "$BATS_TEST_TMPDI
 	q "insert into $T values ('2024-01-01', 'a', 0)"
 	printf '%s\n' '{"day":"2024-01-01","app":"a","n":1}' '{"day":"2024-01-01","app":"b","n":2}' \
 	    '{"day":"2024-01-01","app":"a","n":3}' '{"day":"2024-01-02","app":"a","n":4}' > "$BATS_TEST_TMPDIR/in"
-	run_split pg-load -t "$T" --mode upsert -k day,app < "$BATS_TEST_TMPDIR/in"
+	run_split pg-load -t "$T" --mode upsert --key-columns day,app < "$BATS_TEST_TMPDIR/in"
 	assert_success
 	[[ "$stderr" == "pg-load: 4 rows, 4 imported, 0 rejected, 0 skipped, 1 batches, 2 inserted, 2 updated,"* ]]
 	run q "select day, app, n from $T order by day, app"
@@ -328,7 +328,7 @@ for i in range(1, 11): print('{\"id\":%d,\"n\":\"x\"}' % i)" > "$BATS_TEST_TMPDI
 
 @test "upsert without a unique index on the key is a clear error" {
 	q "create table $T (day date, app text, n int)"
-	run_split pg-load -t "$T" --mode upsert -k day,app < /dev/null
+	run_split pg-load -t "$T" --mode upsert --key-columns day,app < /dev/null
 	assert_failure 64
 	assert_equal "$stderr" "pg-load: --mode upsert: table \"$T\" has no unique index or primary key on exactly (day,app); ON CONFLICT needs one"
 }
@@ -337,7 +337,7 @@ for i in range(1, 11): print('{\"id\":%d,\"n\":\"x\"}' % i)" > "$BATS_TEST_TMPDI
 	q "create table $T (id int primary key, v text)"
 	q "insert into $T values (1, 'old')"
 	printf '%s\n' '{"id":1,"v":"new"}' '{"id":2,"v":"first"}' '{"id":2,"v":"second"}' > "$BATS_TEST_TMPDIR/in"
-	run_split pg-load -t "$T" --mode skip-existing -k id < "$BATS_TEST_TMPDIR/in"
+	run_split pg-load -t "$T" --mode skip-existing --key-columns id < "$BATS_TEST_TMPDIR/in"
 	assert_success
 	[[ "$stderr" == "pg-load: 3 rows, 1 imported, 0 rejected, 2 skipped,"* ]]
 	run q "select id, v from $T order by id"
@@ -372,7 +372,7 @@ for i in range(1, 301): print('{\"id\":%d,\"created_at\":\"2024-01-0%dT%02d:00:0
 	q "create table $T (sk bigserial primary key, cust text, name text, city text, valid_from timestamptz, valid_to timestamptz, is_current boolean not null default true)"
 	printf '%s\n' '{"cust":"c1","name":"A","city":"X"}' '{"cust":"c2","name":"B","city":"Y"}' > "$BATS_TEST_TMPDIR/one"
 	printf '%s\n' '{"cust":"c1","name":"A","city":"X"}' '{"cust":"c2","name":"B","city":"Z"}' '{"cust":"c3","name":"C","city":null}' > "$BATS_TEST_TMPDIR/two"
-	opts=(-t "$T" --mode scd2 -k cust --valid-from valid_from --valid-to valid_to --current is_current)
+	opts=(-t "$T" --mode scd2 --key-columns cust --valid-from valid_from --valid-to valid_to --current is_current)
 	pg-load -q "${opts[@]}" --as-of 2024-01-01T00:00:00Z < "$BATS_TEST_TMPDIR/one"
 	run_split pg-load "${opts[@]}" --as-of 2024-02-01T00:00:00Z < "$BATS_TEST_TMPDIR/two"
 	assert_success
@@ -383,8 +383,8 @@ for i in range(1, 301): print('{\"id\":%d,\"created_at\":\"2024-01-0%dT%02d:00:0
 
 @test "scd2 --compare limits what makes a new version" {
 	q "create table $T (cust text, name text, city text, valid_from date, valid_to date)"
-	echo '{"cust":"c1","name":"A","city":"X"}' | pg-load -q -t "$T" --mode scd2 -k cust --valid-from valid_from --valid-to valid_to --as-of 2024-01-01
-	echo '{"cust":"c1","name":"A","city":"Y"}' | pg-load -q -t "$T" --mode scd2 -k cust --valid-from valid_from --valid-to valid_to --as-of 2024-02-01 --compare name
+	echo '{"cust":"c1","name":"A","city":"X"}' | pg-load -q -t "$T" --mode scd2 --key-columns cust --valid-from valid_from --valid-to valid_to --as-of 2024-01-01
+	echo '{"cust":"c1","name":"A","city":"Y"}' | pg-load -q -t "$T" --mode scd2 --key-columns cust --valid-from valid_from --valid-to valid_to --as-of 2024-02-01 --compare name
 	run q "select cust, city, valid_from, valid_to from $T"
 	assert_output 'c1|X|2024-01-01|'
 }
@@ -482,9 +482,9 @@ print(end * 100 // os.path.getsize('$BATS_TEST_TMPDIR/in'))")
 	python3 -c "
 for i in range(1, 3001):
     print('{\"k\":%d,\"v\":%d}' % (i * 7 % 50, i))" > "$BATS_TEST_TMPDIR/in"
-	run_split pg-load -t "$T" --mode upsert -k k -b 7 < "$BATS_TEST_TMPDIR/in"
+	run_split pg-load -t "$T" --mode upsert --key-columns k -b 7 < "$BATS_TEST_TMPDIR/in"
 	one=$(sed -E 's/, [0-9.]+ s, .* rows\/s$//' <<<"$stderr")
-	run_split pg-load -t "${T}_u" --mode upsert -k k -b 7 -j 3 < "$BATS_TEST_TMPDIR/in"
+	run_split pg-load -t "${T}_u" --mode upsert --key-columns k -b 7 -j 3 < "$BATS_TEST_TMPDIR/in"
 	three=$(sed -E 's/, [0-9.]+ s, .* rows\/s$//' <<<"$stderr")
 	assert_equal "$three" "$one"
 	[[ "$one" == *"50 inserted"* ]]
@@ -502,7 +502,7 @@ print('\n'.join('%d|%d' % (k, last[k]) for k in sorted(last)))")
 	python3 -c "
 for i in range(1, 1001):
     print('{\"k\":%d,\"v\":%d}' % (i % 30, i))" > "$BATS_TEST_TMPDIR/in"
-	pg-load -q -t "$T" --mode skip-existing -k k -b 9 -j 2 < "$BATS_TEST_TMPDIR/in"
+	pg-load -q -t "$T" --mode skip-existing --key-columns k -b 9 -j 2 < "$BATS_TEST_TMPDIR/in"
 	run q "select count(*), sum(v) from $T"
 	assert_output "30|465"
 	for t in "${T}_l" "${T}_u"; do
@@ -514,7 +514,7 @@ for i in range(1, 401):
 	python3 -c "
 for i in range(1, 401):
     print('{\"k\":%d,\"v\":%d}' % (i % 20, i // 50 + (i % 3 == 0)))" > "$BATS_TEST_TMPDIR/dim2"
-	opts=(--mode scd2 -k k --valid-from valid_from --valid-to valid_to -b 11)
+	opts=(--mode scd2 --key-columns k --valid-from valid_from --valid-to valid_to -b 11)
 	for t in "${T}_l" "${T}_u"; do
 		j=1
 		[ "$t" = "${T}_u" ] && j=2
@@ -535,7 +535,7 @@ for i in range(1, 601):
         print('not json %d' % i)
     else:
         print('{\"k\":%d,\"v\":%d}' % (i % 7, i))" > "$BATS_TEST_TMPDIR/in"
-	run_split pg-load -t "$T" --mode upsert -k k -b 5 -j 2 -r "$BATS_TEST_TMPDIR/rej" < "$BATS_TEST_TMPDIR/in"
+	run_split pg-load -t "$T" --mode upsert --key-columns k -b 5 -j 2 -r "$BATS_TEST_TMPDIR/rej" < "$BATS_TEST_TMPDIR/in"
 	assert_success
 	[[ "$stderr" == "pg-load: 600 rows, "*", 60 rejected,"* ]]
 	expected=$(python3 -c "
@@ -552,7 +552,7 @@ print('\n'.join('%d|%d' % (k, last[k]) for k in sorted(last)))")
 	q "create table $T (id int primary key, v text)"
 	gen 100 "$BATS_TEST_TMPDIR/in"
 	sed -i 's/{"id":35,/{"id":"x35",/' "$BATS_TEST_TMPDIR/in"
-	run_split pg-load -t "$T" --mode upsert -k id -b 10 -j 2 < "$BATS_TEST_TMPDIR/in"
+	run_split pg-load -t "$T" --mode upsert --key-columns id -b 10 -j 2 < "$BATS_TEST_TMPDIR/in"
 	assert_failure 65
 	[[ "$stderr" == *"row 35: 22P02: invalid input syntax for type integer"* ]]
 	run q "select count(*) from $T where id > 30"

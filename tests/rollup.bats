@@ -6,7 +6,7 @@
 load test_helper
 bats_require_minimum_version 1.5.0
 
-SEED=(--time '.occurred_at // .created_at' --bucket hour --count totalEvents
+SEED=(--time '.occurred_at // .created_at' --period hour --count totalEvents
 	--distinct uniqueSessions=.session_id --count-by eventCounts=.event_type
 	--count-by toolUsage=.properties.tool
 	--count-by riskDistribution=.properties.risk)
@@ -14,7 +14,7 @@ SEED_REF=(hour .occurred_at,.created_at - count:totalEvents
 	distinct:uniqueSessions=.session_id count-by:eventCounts=.event_type
 	count-by:toolUsage=.properties.tool
 	count-by:riskDistribution=.properties.risk)
-ALL=(--time .t --bucket hour --by .k --count n --sum total=.n --sum fs=.f
+ALL=(--time .t --period hour --by .k --count n --sum total=.n --sum fs=.f
 	--min mn=.s --max mx=.s --avg av=.f --first first=.s --last last=.s
 	--count-by cb=.n --distinct d=.s)
 ALL_REF=(hour .t k=.k count:n sum:total=.n sum:fs=.f min:mn=.s max:mx=.s
@@ -91,7 +91,7 @@ EOF
 }
 
 @test "integer sums are exact past 2^63 and floats print shortest" {
-	run --separate-stderr rollup --time .t --bucket day --sum total=.n --sum fs=.f \
+	run --separate-stderr rollup --time .t --period day --sum total=.n --sum fs=.f \
 	    --avg av=.n --min mn=.f --max mx=.n "$FIX/rollup-numbers.jsonl"
 	assert_success
 	assert_output '{"day":"2024-03-05T00:00:00Z","total":9223372036854775807,"fs":5.05,"av":1.8446744073709553e+18,"mn":-0.25,"mx":9223372036854775807}'
@@ -100,7 +100,7 @@ EOF
 @test "an integer sum beyond 64 bits keeps every digit" {
 	printf '{"t":"2024-01-01T00:00:00Z","n":9223372036854775807}\n%.0s' 1 2 3 \
 	    > "$BATS_TEST_TMPDIR/in"
-	run --separate-stderr rollup --time .t --bucket month --sum s=.n "$BATS_TEST_TMPDIR/in"
+	run --separate-stderr rollup --time .t --period month --sum s=.n "$BATS_TEST_TMPDIR/in"
 	assert_success
 	assert_output '{"month":"2024-01-01T00:00:00Z","s":27670116110564327421}'
 }
@@ -109,7 +109,7 @@ EOF
 	printf '%s\n' '{"t":"2024-01-01","a":1.0,"b":0.1}' \
 	    '{"t":"2024-01-01","a":2.5e0,"b":0.2}' '{"t":"2024-01-01","a":0.5}' \
 	    > "$BATS_TEST_TMPDIR/in"
-	run --separate-stderr rollup --time .t --bucket day --sum a=.a --sum b=.b \
+	run --separate-stderr rollup --time .t --period day --sum a=.a --sum b=.b \
 	    "$BATS_TEST_TMPDIR/in"
 	assert_success
 	assert_output '{"day":"2024-01-01T00:00:00Z","a":4,"b":0.30000000000000004}'
@@ -117,7 +117,7 @@ EOF
 
 @test "empty aggregates: sum 0, avg/min/max/first/last null, count-by {}" {
 	printf '{"t":"2024-01-01T10:00:00Z"}\n' > "$BATS_TEST_TMPDIR/in"
-	run --separate-stderr rollup --time .t --bucket hour --sum s=.x --avg a=.x \
+	run --separate-stderr rollup --time .t --period hour --sum s=.x --avg a=.x \
 	    --min mn=.x --max mx=.x --first f=.x --last l=.x --count-by c=.x \
 	    --distinct d=.x "$BATS_TEST_TMPDIR/in"
 	assert_success
@@ -127,7 +127,7 @@ EOF
 @test "bucket units name their key and start where the calendar says" {
 	printf '{"t":"2024-03-07T13:45:30.5+02:00"}\n' > "$BATS_TEST_TMPDIR/in"
 	for u in minute hour day week month quarter year; do
-		rollup -q --time .t --bucket "$u" --count n "$BATS_TEST_TMPDIR/in"
+		rollup -q --time .t --period "$u" --count n "$BATS_TEST_TMPDIR/in"
 	done > "$BATS_TEST_TMPDIR/got"
 	run cat "$BATS_TEST_TMPDIR/got"
 	assert_output - <<'EOF'
@@ -145,7 +145,7 @@ EOF
 	printf '%s\n' '{"t":"2024-03-31T21:59:59Z"}' '{"t":"2024-03-31T22:00:00Z"}' \
 	    '{"t":"2024-09-30T23:59:59Z"}' '{"t":"2024-12-31T22:59:59Z"}' \
 	    '{"t":"2024-12-31T23:00:00Z"}' > "$BATS_TEST_TMPDIR/in"
-	run --separate-stderr rollup --time .t --bucket quarter --count n "$BATS_TEST_TMPDIR/in"
+	run --separate-stderr rollup --time .t --period quarter --count n "$BATS_TEST_TMPDIR/in"
 	assert_success
 	assert_output - <<'EOF'
 {"quarter":"2024-01-01T00:00:00Z","n":2}
@@ -153,7 +153,7 @@ EOF
 {"quarter":"2024-10-01T00:00:00Z","n":2}
 EOF
 	# Paris: +02:00 from 2024-03-31 01:00Z to 2024-10-27 01:00Z, else +01:00
-	run --separate-stderr rollup --time .t --bucket quarter --tz Europe/Paris --count n "$BATS_TEST_TMPDIR/in"
+	run --separate-stderr rollup --time .t --period quarter --tz Europe/Paris --count n "$BATS_TEST_TMPDIR/in"
 	assert_success
 	assert_output - <<'EOF'
 {"quarter":"2023-12-31T23:00:00Z","n":1}
@@ -161,10 +161,10 @@ EOF
 {"quarter":"2024-09-30T22:00:00Z","n":2}
 {"quarter":"2024-12-31T23:00:00Z","n":1}
 EOF
-	run --separate-stderr rollup --time .t --bucket year --count n "$BATS_TEST_TMPDIR/in"
+	run --separate-stderr rollup --time .t --period year --count n "$BATS_TEST_TMPDIR/in"
 	assert_success
 	assert_output '{"year":"2024-01-01T00:00:00Z","n":5}'
-	run --separate-stderr rollup --time .t --bucket year --tz Europe/Paris --count n "$BATS_TEST_TMPDIR/in"
+	run --separate-stderr rollup --time .t --period year --tz Europe/Paris --count n "$BATS_TEST_TMPDIR/in"
 	assert_success
 	assert_output - <<'EOF'
 {"year":"2023-12-31T23:00:00Z","n":4}
@@ -185,7 +185,7 @@ EOF
 @test "--tz buckets days in a named zone and prints the start in UTC" {
 	printf '%s\n' '{"t":"2024-03-05T23:30:00Z"}' '{"t":"2024-03-06T00:30:00Z"}' \
 	    '{"t":"2024-07-01T22:30:00Z"}' > "$BATS_TEST_TMPDIR/in"
-	run --separate-stderr rollup --time .t --bucket day --tz Europe/Paris --count n \
+	run --separate-stderr rollup --time .t --period day --tz Europe/Paris --count n \
 	    "$BATS_TEST_TMPDIR/in"
 	assert_success
 	assert_output - <<'EOF'
@@ -200,7 +200,7 @@ EOF
 	  '{"t":"2024-01-01T00:10:00Z","modelId":"session-cli-2","p":{"tool":"x"}}' \
 	  '{"t":"2024-01-01T00:20:00Z","modelId":"session-web-3","p":{}}' \
 	  > "$BATS_TEST_TMPDIR/in"
-	run --separate-stderr rollup --time .t --bucket hour --by .p.tool \
+	run --separate-stderr rollup --time .t --period hour --by .p.tool \
 	    --by 'app=.modelId | capture("^session-(?<a>[^-]+)-").a' --count n \
 	    "$BATS_TEST_TMPDIR/in"
 	assert_success
@@ -212,28 +212,28 @@ EOF
 }
 
 @test "--by an expression without a name is a usage error" {
-	run --separate-stderr rollup --time .t --bucket hour --by '.a | ascii_downcase' --count n
+	run --separate-stderr rollup --time .t --period hour --by '.a | ascii_downcase' --count n
 	assert_failure 64
 	assert_equal "$stderr" "rollup: --by: '.a | ascii_downcase' needs a name: --by NAME=EXPR
 Try 'rollup --help' for more information."
 }
 
 @test "an output key used twice is a usage error" {
-	run --separate-stderr rollup --time .t --bucket hour --count hour
+	run --separate-stderr rollup --time .t --period hour --count hour
 	assert_failure 64
 	assert_equal "${stderr_lines[0]}" "rollup: output key 'hour' is used twice"
 }
 
-@test "a bad --bucket is a usage error" {
-	run --separate-stderr rollup --time .t --bucket fortnight --count n
+@test "a bad --period is a usage error" {
+	run --separate-stderr rollup --time .t --period fortnight --count n
 	assert_failure 64
-	assert_equal "${stderr_lines[0]}" "rollup: --bucket: 'fortnight' is not minute, hour, day, week, month, quarter or year"
+	assert_equal "${stderr_lines[0]}" "rollup: --period: 'fortnight' is not minute, hour, day, week, month, quarter or year"
 }
 
 @test "output is jq -c formatting of itself" {
 	# (jq 1.6 would round the sums past 2^53, so they are left out here)
 	{ rollup -q "${SEED[@]}" "$FIX/rollup-events.jsonl"
-	  rollup -q --time .t --bucket hour --by .k --sum fs=.f --avg av=.f \
+	  rollup -q --time .t --period hour --by .k --sum fs=.f --avg av=.f \
 	      --min mn=.s --max mx=.s --count-by cb=.s "$FIX/rollup-numbers.jsonl"
 	} > "$BATS_TEST_TMPDIR/got"
 	jq -c . "$BATS_TEST_TMPDIR/got" > "$BATS_TEST_TMPDIR/jq"
@@ -257,7 +257,7 @@ Try 'rollup --help' for more information."
 
 @test "partials split by key hash merge to the single pass, all aggregates" {
 	gen_events 6000 > "$BATS_TEST_TMPDIR/ev"
-	A=(--time '.occurred_at // .created_at' --bucket hour --by .app
+	A=(--time '.occurred_at // .created_at' --period hour --by .app
 	   --count n --distinct u=.session_id --sum tok=.properties.tokens
 	   --avg avg=.properties.tokens --min mn=.properties.tokens
 	   --max mx=.session_id --count-by cb=.properties.tool)
@@ -275,7 +275,7 @@ Try 'rollup --help' for more information."
 	# the rollup(1) example as it was, its quoting lost: every job fails
 	split -n l/2 "$FIX/rollup-events.jsonl" "$BATS_TEST_TMPDIR/part."
 	run --separate-stderr bash -c "parallel rollup --partial --time '.occurred_at // .created_at' \
-	    --bucket hour --count totalEvents '<' {} ::: $BATS_TEST_TMPDIR/part.* 2>/dev/null |
+	    --period hour --count totalEvents '<' {} ::: $BATS_TEST_TMPDIR/part.* 2>/dev/null |
 	    rollup --merge > $BATS_TEST_TMPDIR/merged"
 	assert_failure 65
 	assert_equal "${stderr_lines[0]}" "rollup: --merge: no partial records in the input: did every rollup --partial before it fail?"
@@ -301,10 +301,10 @@ Try 'rollup --help' for more information."
 	cp "$FIX/rollup-events.jsonl" events.jsonl
 	split -n l/4 events.jsonl part.
 	parallel "rollup -q --partial --time '.occurred_at // .created_at' \
-	    --bucket hour --count totalEvents \
+	    --period hour --count totalEvents \
 	    --distinct uniqueSessions=.session_id < {}" ::: part.* |
 	    rollup -q --merge > hourly.jsonl
-	rollup -q --time '.occurred_at // .created_at' --bucket hour --count totalEvents \
+	rollup -q --time '.occurred_at // .created_at' --period hour --count totalEvents \
 	    --distinct uniqueSessions=.session_id < events.jsonl > one.jsonl
 	[ -s one.jsonl ]
 	run cmp one.jsonl hourly.jsonl
@@ -313,7 +313,7 @@ Try 'rollup --help' for more information."
 
 @test "first and last merge in the order of the partials" {
 	gen_events 3000 > "$BATS_TEST_TMPDIR/ev"
-	A=(--time '.occurred_at // .created_at' --bucket day --first f=.id
+	A=(--time '.occurred_at // .created_at' --period day --first f=.id
 	   --last l=.id --first s=.session_id)
 	rollup -q "${A[@]}" < "$BATS_TEST_TMPDIR/ev" > "$BATS_TEST_TMPDIR/one"
 	(cd "$BATS_TEST_TMPDIR" && split -l 700 ev part.)
@@ -327,7 +327,7 @@ Try 'rollup --help' for more information."
 @test "a partial holds sorted hash sets, sums with counts and maps" {
 	printf '%s\n' '{"t":"2024-01-01T10:00:00Z","s":"a","n":2,"f":0.5}' \
 	    '{"t":"2024-01-01T10:30:00Z","s":"a","n":3}' > "$BATS_TEST_TMPDIR/in"
-	run --separate-stderr rollup --time .t --bucket hour --count c --distinct d=.s \
+	run --separate-stderr rollup --time .t --period hour --count c --distinct d=.s \
 	    --sum n=.n --avg f=.f --count-by m=.s --last l=.n --partial \
 	    "$BATS_TEST_TMPDIR/in"
 	assert_success
@@ -337,8 +337,8 @@ Try 'rollup --help' for more information."
 
 @test "merging partials of a different shape is rejected" {
 	printf '{"t":"2024-01-01T10:00:00Z"}\n' > "$BATS_TEST_TMPDIR/in"
-	{ rollup -q --time .t --bucket hour --count n --partial "$BATS_TEST_TMPDIR/in"
-	  rollup -q --time .t --bucket hour --count m --partial "$BATS_TEST_TMPDIR/in"
+	{ rollup -q --time .t --period hour --count n --partial "$BATS_TEST_TMPDIR/in"
+	  rollup -q --time .t --period hour --count m --partial "$BATS_TEST_TMPDIR/in"
 	} > "$BATS_TEST_TMPDIR/p"
 	run --separate-stderr rollup --merge "$BATS_TEST_TMPDIR/p"
 	assert_failure 65
@@ -357,7 +357,7 @@ Try 'rollup --help' for more information."
 for i in range(40000):
     print("{\"t\":\"2024-01-01T00:00:00Z\",\"u\":\"user-%d\"}" % (i % 20000))
 ' > "$BATS_TEST_TMPDIR/in"
-	run --separate-stderr rollup --time .t --bucket day --distinct u=.u --approx \
+	run --separate-stderr rollup --time .t --period day --distinct u=.u --approx \
 	    "$BATS_TEST_TMPDIR/in"
 	assert_success
 	est=$(printf '%s' "$output" | jq .u)
@@ -366,7 +366,7 @@ for i in range(40000):
 
 @test "--approx partials merge to the single-pass estimate" {
 	gen_events 5000 > "$BATS_TEST_TMPDIR/ev"
-	A=(--time '.occurred_at // .created_at' --bucket day --approx
+	A=(--time '.occurred_at // .created_at' --period day --approx
 	   --distinct u=.session_id)
 	rollup -q "${A[@]}" < "$BATS_TEST_TMPDIR/ev" > "$BATS_TEST_TMPDIR/one"
 	(cd "$BATS_TEST_TMPDIR" && split -n l/4 ev part.)
@@ -379,7 +379,7 @@ for i in range(40000):
 
 @test "--sorted gives the same output and holds one bucket's groups" {
 	gen_events 5000 > "$BATS_TEST_TMPDIR/ev"
-	A=(--time '.occurred_at // .created_at' --bucket hour --by .app --count n)
+	A=(--time '.occurred_at // .created_at' --period hour --by .app --count n)
 	rollup -q "${A[@]}" --stats "$BATS_TEST_TMPDIR/s1" \
 	    < "$BATS_TEST_TMPDIR/ev" > "$BATS_TEST_TMPDIR/one"
 	rollup -q "${A[@]}" --sorted --stats "$BATS_TEST_TMPDIR/s2" \
@@ -394,7 +394,7 @@ for i in range(40000):
 
 @test "--sorted writes a bucket as soon as a later one starts" {
 	mkfifo "$BATS_TEST_TMPDIR/fifo"
-	rollup -q --time .t --bucket hour --count n --sorted \
+	rollup -q --time .t --period hour --count n --sorted \
 	    < "$BATS_TEST_TMPDIR/fifo" > "$BATS_TEST_TMPDIR/out" &
 	exec 5> "$BATS_TEST_TMPDIR/fifo"
 	printf '%s\n' '{"t":"2024-01-01T10:00:00Z"}' '{"t":"2024-01-01T10:59:00Z"}' \
@@ -415,7 +415,7 @@ EOF
 	printf '%s\n' '{"t":"2024-01-01T10:00:00Z"}' '{"t":"2024-01-01T11:00:00Z"}' \
 	    '{"t":"2024-01-01T10:30:00Z"}' '{"t":"2024-01-01T11:10:00Z"}' \
 	    > "$BATS_TEST_TMPDIR/in"
-	run --separate-stderr rollup --time .t --bucket hour --count n --sorted \
+	run --separate-stderr rollup --time .t --period hour --count n --sorted \
 	    -r "$BATS_TEST_TMPDIR/rej" "$BATS_TEST_TMPDIR/in"
 	assert_success
 	assert_output - <<'EOF'
@@ -430,7 +430,7 @@ EOF
 	printf '%s\n' '{"t":"2024-01-01T10:00:00Z"}' '{"x":1}' '{"t":null}' \
 	    '{"t":"yesterday"}' '{"t":17}' 'not json' '{"t":"2024-01-01T10:05:00Z"}' \
 	    > "$BATS_TEST_TMPDIR/in"
-	run --separate-stderr rollup --time .t --bucket hour --count n \
+	run --separate-stderr rollup --time .t --period hour --count n \
 	    -r "$BATS_TEST_TMPDIR/rej" --stats "$BATS_TEST_TMPDIR/st" \
 	    "$BATS_TEST_TMPDIR/in"
 	assert_success
@@ -449,7 +449,7 @@ EOF
 
 @test "without --rejects the first bad record stops with 65" {
 	printf '%s\n' '{"t":"2024-01-01T10:00:00Z"}' '{"x":1}' > "$BATS_TEST_TMPDIR/in"
-	run --separate-stderr rollup --time .t --bucket hour --count n "$BATS_TEST_TMPDIR/in"
+	run --separate-stderr rollup --time .t --period hour --count n "$BATS_TEST_TMPDIR/in"
 	assert_failure 65
 	assert_output ''
 	assert_equal "${stderr_lines[0]}" 'rollup: line 2: --time: no timestamp'
@@ -457,13 +457,13 @@ EOF
 
 @test "a non-number for --sum is a reject naming the aggregate" {
 	printf '%s\n' '{"t":"2024-01-01T10:00:00Z","n":"7"}' > "$BATS_TEST_TMPDIR/in"
-	run --separate-stderr rollup --time .t --bucket hour --sum total=.n "$BATS_TEST_TMPDIR/in"
+	run --separate-stderr rollup --time .t --period hour --sum total=.n "$BATS_TEST_TMPDIR/in"
 	assert_failure 65
 	assert_equal "${stderr_lines[0]}" 'rollup: line 1: --sum total: expected a number, got string'
 }
 
 @test "the summary counts groups and the peak" {
-	run --separate-stderr rollup --time .t --bucket hour --count n "$FIX/rollup-numbers.jsonl"
+	run --separate-stderr rollup --time .t --period hour --count n "$FIX/rollup-numbers.jsonl"
 	assert_success
 	[[ "$stderr" == "rollup: 7 lines, 7 aggregated, 0 rejected, 1 groups, 1 peak_groups, "* ]]
 }
@@ -478,9 +478,9 @@ EOF
 	    \"riskDistribution\" jsonb)"
 	gen_events 4000 > "$BATS_TEST_TMPDIR/ev"
 	head -n 2000 "$BATS_TEST_TMPDIR/ev" | rollup -q "${SEED[@]}" |
-	    pg-load -q -t hourly_rollup --mode upsert --key hour --ledger --run-id r1
+	    pg-load -q -t hourly_rollup --mode upsert --key-columns hour --ledger --run-id r1
 	rollup -q "${SEED[@]}" < "$BATS_TEST_TMPDIR/ev" |
-	    pg-load -q -t hourly_rollup --mode upsert --key hour --ledger --run-id r2
+	    pg-load -q -t hourly_rollup --mode upsert --key-columns hour --ledger --run-id r2
 	ref "${SEED_REF[@]}" < "$BATS_TEST_TMPDIR/ev" > "$BATS_TEST_TMPDIR/want"
 	q "select json_build_object('hour', to_char(hour at time zone 'UTC',
 	    'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'totalEvents', \"totalEvents\",

@@ -28,9 +28,9 @@ loaded() {
 	pg-load -q -t rb_events ev.jsonl
 }
 
-@test "sluice-verify -p quarter and -p year, in UTC" {
+@test "sluice-verify --period quarter and --period year, in UTC" {
 	loaded
-	run --separate-stderr "$VERIFY" -f ev.jsonl -e .t -t rb_events -c t -p quarter
+	run --separate-stderr "$VERIFY" ev.jsonl --time .t -t rb_events --column t --period quarter
 	assert_success
 	assert_output - <<'EOF'
 quarter                        file        table
@@ -40,7 +40,7 @@ quarter                        file        table
 2025-01-01T00:00:00Z              1            1
 total                             6            6
 EOF
-	run --separate-stderr "$VERIFY" -f ev.jsonl -e .t -t rb_events -c t -p year
+	run --separate-stderr "$VERIFY" ev.jsonl --time .t -t rb_events --column t --period year
 	assert_success
 	assert_output - <<'EOF'
 year                           file        table
@@ -52,7 +52,7 @@ EOF
 
 @test "sluice-verify --tz Europe/Paris: quarters and years of the zone, file and table alike" {
 	loaded
-	run --separate-stderr "$VERIFY" -f ev.jsonl -e .t -t rb_events -c t -p quarter --tz Europe/Paris
+	run --separate-stderr "$VERIFY" ev.jsonl --time .t -t rb_events --column t --period quarter --tz Europe/Paris
 	assert_success
 	assert_output - <<'EOF'
 quarter                        file        table
@@ -62,7 +62,7 @@ quarter                        file        table
 2024-12-31T23:00:00Z              2            2
 total                             6            6
 EOF
-	run --separate-stderr "$VERIFY" -f ev.jsonl -e .t -t rb_events -c t -p year --tz Europe/Paris
+	run --separate-stderr "$VERIFY" ev.jsonl --time .t -t rb_events --column t --period year --tz Europe/Paris
 	assert_success
 	assert_output - <<'EOF'
 year                           file        table
@@ -72,25 +72,25 @@ total                             6            6
 EOF
 	# a row missing from the table is a mismatch in its zone's quarter
 	q "delete from rb_events where id = 2"
-	run --separate-stderr "$VERIFY" -f ev.jsonl -e .t -t rb_events -c t -p quarter --tz Europe/Paris
+	run --separate-stderr "$VERIFY" ev.jsonl --time .t -t rb_events --column t --period quarter --tz Europe/Paris
 	assert_failure 1
 	assert_line "2024-03-31T22:00:00Z              1            0  MISMATCH"
 }
 
 @test "sluice-verify refuses an unknown period" {
-	run --separate-stderr "$VERIFY" -f ev.jsonl -e .t -t rb_events -c t -p fortnight
+	run --separate-stderr "$VERIFY" ev.jsonl --time .t -t rb_events --column t --period fortnight
 	assert_failure 64
 	assert_equal "$stderr" "sluice-verify: -p: unknown period 'fortnight'"
 }
 
 @test "sluice-backfill --period quarter and year verify after the load, UTC and --tz" {
 	command -v parallel >/dev/null || skip "no GNU parallel"
-	run --separate-stderr "$BACKFILL" -f ev.jsonl -t rb_events -k .id --time .t --column t \
+	run --separate-stderr "$BACKFILL" ev.jsonl -t rb_events -k .id --time .t --column t \
 	    --period year --ledger rb_ledger --run-id rb -w work --shards 2
 	assert_success
 	assert_line "2024-01-01T00:00:00Z              5            5"
 	assert_line "total                             6            6"
-	run --separate-stderr "$BACKFILL" -f ev.jsonl -t rb_events -k .id --time .t --column t \
+	run --separate-stderr "$BACKFILL" ev.jsonl -t rb_events -k .id --time .t --column t \
 	    --period quarter --tz Europe/Paris --ledger rb_ledger --run-id rb -w work --shards 2
 	assert_success
 	assert_line "2024-12-31T23:00:00Z              2            2"
@@ -98,11 +98,11 @@ EOF
 }
 
 @test "sluice-backfill refuses a bad --period or --tz before loading anything" {
-	run --separate-stderr "$BACKFILL" -f ev.jsonl -t rb_events -k .id --time .t --column t \
+	run --separate-stderr "$BACKFILL" ev.jsonl -t rb_events -k .id --time .t --column t \
 	    --period fortnight -w work
 	assert_failure 64
 	assert_equal "$stderr" "sluice-backfill: --period: 'fortnight' is not minute, hour, day, week, month, quarter or year"
-	run --separate-stderr "$BACKFILL" -f ev.jsonl -t rb_events -k .id --time .t --column t \
+	run --separate-stderr "$BACKFILL" ev.jsonl -t rb_events -k .id --time .t --column t \
 	    --period year --tz Mars/Olympus -w work
 	assert_failure 64
 	assert_equal "$stderr" "sluice-backfill: --tz: unknown time zone 'Mars/Olympus'"
@@ -120,7 +120,7 @@ url_only() {
 	loaded
 	(
 		url_only
-		run --separate-stderr "$VERIFY" -f ev.jsonl -e .t -t rb_events -c t -p year
+		run --separate-stderr "$VERIFY" ev.jsonl --time .t -t rb_events --column t --period year
 		assert_success
 		assert_line "total                             6            6"
 	)
@@ -130,7 +130,7 @@ url_only() {
 	command -v parallel >/dev/null || skip "no GNU parallel"
 	(
 		url_only
-		run --separate-stderr "$BACKFILL" -f ev.jsonl -t rb_events -k .id --time .t \
+		run --separate-stderr "$BACKFILL" ev.jsonl -t rb_events -k .id --time .t \
 		    --column t --period month --ledger rb_ledger --run-id rb-url -w work --shards 2
 		assert_success
 		assert_line "total                             6            6"
@@ -144,7 +144,7 @@ url_only() {
 		dsn="host=$PGHOST port=$PGPORT user=$PGUSER dbname=$PGDATABASE"
 		url_only
 		export DATABASE_URL="postgresql://nobody@/none?host=$BATS_TEST_TMPDIR/nothing"
-		run --separate-stderr "$VERIFY" -f ev.jsonl -e .t -t rb_events -c t -p year --dsn "$dsn"
+		run --separate-stderr "$VERIFY" ev.jsonl --time .t -t rb_events --column t --period year --dsn "$dsn"
 		assert_success
 		assert_line "total                             6            6"
 	)

@@ -16,7 +16,7 @@ spec() {
 	jsonl-validate)	CMD=(jsonl-validate --require .a) ;;
 	dedupe)		CMD=(dedupe -k .a --drop) ;;
 	prune)		CMD=(prune --time .t --before 2000-01-01 --drop) ;;
-	rollup)		CMD=(rollup --time .t --bucket day --count n); OUT=agg ;;
+	rollup)		CMD=(rollup --time .t --period day --count n); OUT=agg ;;
 	chunk)		CMD=(chunk -l 300 -o "$BATS_TEST_TMPDIR/chunks"); OUT=paths ;;
 	jsonl2csv)	CMD=(jsonl2csv); OUT=csv ;;
 	json2jsonl)	CMD=(json2jsonl); KIND=array ;;

@@ -85,7 +85,7 @@ tools() {
 	run_stats dedupe dedupe -k .a --dupes /dev/null < in.jsonl
 	run_stats chunk chunk -l 2 -o out < in.jsonl
 	run_stats pg-load pg-load -t stats_t < in.jsonl
-	run_stats rollup rollup --time .t --bucket day --count n < in.jsonl
+	run_stats rollup rollup --time .t --period day --count n < in.jsonl
 	run_stats prune prune --time .t --before 2000-01-01 --pruned /dev/null < in.jsonl
 	for f in st.*; do
 		run jsonl-validate -q -s "$ROOT/tests/stats.schema.json" "$f"
@@ -95,4 +95,43 @@ tools() {
 		    fail "$f does not add up: $(cat "$f")"
 	done
 	[ "$(ls st.* | wc -l)" -eq 9 ]
+}
+
+@test "--stats-interval adds snapshots (final false) before the final summary, for every tool" {
+	need_pg
+	cd "$BATS_TEST_TMPDIR"
+	python3 -c '
+for i in range(6000):
+    print("{\"a\":%d,\"t\":\"2024-01-01T%02d:00:00Z\"}" % (i, i % 24))' > in.jsonl
+	q "drop table if exists stats_i; create table stats_i (a int, t timestamptz)"
+	jsonl2csv -q < in.jsonl > in.csv
+	jq -sc . in.jsonl > in.json
+	slow() {	# slow [FILE]: half, a pause, the rest
+		local f=${1:-in.jsonl} n
+		n=$(( $(wc -c < "$f") / 2 ))
+		head -c "$n" "$f"; sleep 0.6; tail -c +"$((n + 1))" "$f"
+	}
+	slow in.csv | csv2jsonl -q --stats st.csv2jsonl --stats-interval 0.2 > /dev/null
+	slow | jsonl2csv -q --stats st.jsonl2csv --stats-interval 0.2 > /dev/null
+	slow in.json | json2jsonl -q --stats st.json2jsonl --stats-interval 0.2 > /dev/null
+	slow | jsonl-validate -q --require .t --stats st.validate --stats-interval 0.2 > /dev/null
+	slow | dedupe -q -k .a --drop --stats st.dedupe --stats-interval 0.2 > /dev/null
+	slow | chunk -q -l 1000 -o out --stats st.chunk --stats-interval 0.2 > /dev/null
+	slow | rollup -q --time .t --period hour --count n --stats st.rollup --stats-interval 0.2 > /dev/null
+	slow | prune -q --time .t --before 2000-01-01 --drop --stats st.prune --stats-interval 0.2 > /dev/null
+	slow | pg-load -q -t stats_i -b 500 -j 2 --stats st.pg-load --stats-interval 0.2
+	for f in st.*; do
+		[ "$(wc -l < "$f")" -ge 2 ] || fail "$f has no snapshot: $(cat "$f")"
+		run jsonl-validate -q -s "$ROOT/tests/stats.schema.json" "$f"
+		assert_success
+		# Snapshots first, counts never going down, the final one last.
+		jq -se '(.[:-1] | all(.final == false)) and (.[-1].final == true)
+		    and ([.[].processed] == ([.[].processed] | sort))
+		    and .[-1].processed == 6000' "$f" >/dev/null ||
+		    fail "$f: $(cat "$f")"
+	done
+	[ "$(ls st.* | wc -l)" -eq 9 ]
+	run --separate-stderr jsonl-validate --require .t --stats-interval 1 < in.jsonl
+	assert_failure 64
+	[[ "$stderr" == "jsonl-validate: --stats-interval needs --stats"* ]]
 }

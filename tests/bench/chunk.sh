@@ -3,7 +3,7 @@
 #
 # - chunk -l 10000 vs GNU split -l 10000: both copy lines into files of
 #   10 000 lines (chunk also writes temp names, renames and lists them).
-# - chunk --by '.occurred_at // .created_at' --period day vs Miller: mlr
+# - chunk --time '.occurred_at // .created_at' --period day vs Miller: mlr
 #   has no time bucketing in split, so the peer first computes the day
 #   (the first 10 characters of occurred_at, else created_at) into a
 #   field with put, then split -g day. It re-encodes every record and
@@ -11,7 +11,7 @@
 # - the same --by day vs an awk script that cuts the date out of the text
 #   with a regular expression: the fastest thing a user might write, with
 #   no JSON parsing, no time zones and no precedence between the fields.
-# - chunk --csv --header -l 10000 vs Miller's split -n 10000 on the CSV.
+# - chunk --csv -l 10000 vs Miller's split -n 10000 on the CSV.
 #
 # The generated events end with a few impossible dates (2024-12-32):
 # chunk rejects them (-r /dev/null here), the peers file them as text.
@@ -31,16 +31,16 @@ bench_compare "chunk -l 10000" "$ev" \
     "split -l 10000 - '$out/s/x'"
 
 bench_compare "chunk --by day" "$ev" \
-    "chunk -q --by '.occurred_at // .created_at' --period day -r /dev/null -o '$out/c'" \
+    "chunk -q --time '.occurred_at // .created_at' --period day -r /dev/null -o '$out/c'" \
     "mlr split -g" \
     "mlr --ijsonl --ojsonl put '\$day = substr(is_present(\$occurred_at) ? \$occurred_at : \$created_at, 0, 9)' then split -g day --prefix '$out/m/d'"
 
 bench_compare "chunk --by day (awk)" "$ev" \
-    "chunk -q --by '.occurred_at // .created_at' --period day -r /dev/null -o '$out/c'" \
+    "chunk -q --time '.occurred_at // .created_at' --period day -r /dev/null -o '$out/c'" \
     "awk regex" \
     "awk -v d='$out/a' 'match(\$0, /\"(occurred_at|created_at)\":\"[0-9-]+/) { print > (d \"/\" substr(\$0, RSTART + RLENGTH - 10, 10) \".jsonl\") }'"
 
-bench_compare "chunk --csv --header -l 10000" "$csv" \
-    "chunk -q --csv --header -l 10000 -o '$out/c'" \
+bench_compare "chunk --csv -l 10000" "$csv" \
+    "chunk -q --csv -l 10000 -o '$out/c'" \
     "mlr split -n" \
     "mlr --csv split -n 10000 --prefix '$out/m/s'"

@@ -5,7 +5,7 @@
 # session ids dropped. sluice:
 #
 #   csv2jsonl | jsonl-validate -s SCHEMA --enum-ci -r rejects
-#     | dedupe -k .session_id --dupes dupes | pg-load -t sessions
+#     | dedupe --key-columns .session_id --dupes dupes | pg-load -t sessions
 #
 # against
 # - Miller filtering with the same rules and `head -n 1 -g session_id`,

@@ -97,14 +97,14 @@ fi
 emptyu="psql -Xq -c 'truncate analytics_events_u' &&"
 loadu="pg-load -q -t analytics_events_u --map 'occurred_at=.occurred_at // .created_at' --map model_id=.modelId"
 bench_compare "pg-load upsert 1M events" "$clean" \
-    "$emptyu $loadu --mode upsert -k id" "pg-load append" "$empty $load"
+    "$emptyu $loadu --mode upsert --key-columns id" "pg-load append" "$empty $load"
 bench_compare "pg-load upsert -j 2 1M events" "$clean" \
-    "$emptyu $loadu --mode upsert -k id -j 2" "pg-load append" "$empty $load"
+    "$emptyu $loadu --mode upsert --key-columns id -j 2" "pg-load append" "$empty $load"
 bench_compare "pg-load upsert, unique ids" "$uniq" \
-    "$emptyu $loadu --mode upsert -k id" "append, same keyed table" \
+    "$emptyu $loadu --mode upsert --key-columns id" "append, same keyed table" \
     "$emptyu $loadu"
 bench_compare "pg-load upsert -j 2, unique ids" "$uniq" \
-    "$emptyu $loadu --mode upsert -k id -j 2" "append -j 2, same keyed table" \
+    "$emptyu $loadu --mode upsert --key-columns id -j 2" "append -j 2, same keyed table" \
     "$emptyu $loadu -j 2"
 
 if bench_npm "$work" pg; then

@@ -19,7 +19,7 @@ rows = [(json.loads(l).get(\"occurred_at\") or json.loads(l).get(\"created_at\")
 sys.stdout.writelines(l for _, l in sorted(rows, key=lambda r: r[0]))
 ' < '$ev' > '$sorted'"
 
-hourly="rollup -q -r /dev/null --time '.occurred_at // .created_at' --bucket hour \
+hourly="rollup -q -r /dev/null --time '.occurred_at // .created_at' --period hour \
 --count totalEvents --distinct uniqueSessions=.session_id \
 --count-by eventCounts=.event_type --count-by toolUsage=.properties.tool \
 --count-by riskDistribution=.properties.risk"
@@ -71,7 +71,7 @@ else
 fi
 
 bench_compare "rollup event counts per hour" "$ev" \
-    "rollup -q -r /dev/null --time '.occurred_at // .created_at' --bucket hour --count-by eventCounts=.event_type" \
+    "rollup -q -r /dev/null --time '.occurred_at // .created_at' --period hour --count-by eventCounts=.event_type" \
     "mlr count-distinct" \
     "mlr --ijsonl --ojsonl put -q 'emit1 {\"h\": substr(is_present(\$occurred_at) ? \$occurred_at : \$created_at, 0, 12), \"e\": \$event_type}' then count-distinct -f h,e"
 

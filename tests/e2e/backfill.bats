@@ -66,7 +66,7 @@ setup() {
 	need_program parallel
 	cd "$BATS_TEST_TMPDIR"
 	psql -X -q -v ON_ERROR_STOP=1 -f "$FIX/e2e-events.sql" 2>/dev/null
-	BF=("$ROOT/scripts/sluice-backfill" -f "$D/events.jsonl" -t w1_events
+	BF=("$ROOT/scripts/sluice-backfill" "$D/events.jsonl" -t w1_events
 	    -k '[.session_id, .event_type, (.occurred_at // .created_at)]'
 	    --require .event_type --require '(.event_type // "") != ""'
 	    --require '.occurred_at // .created_at'
@@ -78,9 +78,9 @@ setup() {
 @test "sluice-backfill --help prints the usage and an example" {
 	run "$ROOT/scripts/sluice-backfill" --help
 	assert_success
-	assert_line --partial "usage: sluice-backfill -f FILE -t TABLE -k KEY -w WORKDIR"
+	assert_line --partial "usage: sluice-backfill -t TABLE -k EXPR -w DIR [options] FILE"
 	assert_line --partial "example:"
-	run -64 "$ROOT/scripts/sluice-backfill" -f x
+	run -64 "$ROOT/scripts/sluice-backfill" x
 }
 
 @test "a backfill loads each distinct valid record once and reports where every row went" {

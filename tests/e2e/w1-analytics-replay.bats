@@ -93,22 +93,22 @@ PY
 	validate <"$D/events.jsonl" >valid.jsonl
 	run load_events valid.jsonl
 	assert_success
-	run "$ROOT/scripts/sluice-verify" -f valid.jsonl -e '.occurred_at // .created_at' \
-	    -t w1_events -c created_at -p month
+	run "$ROOT/scripts/sluice-verify" valid.jsonl --time '.occurred_at // .created_at' \
+	    -t w1_events --column created_at --period month
 	assert_success
 	refute_output --partial MISMATCH
 	assert_line --regexp "^total +$(wc -l <"$D/expect.rows") +$(wc -l <"$D/expect.rows")\$"
 	# the file from standard input ("-"); an unreadable file is 66
-	run "$ROOT/scripts/sluice-verify" -f - -e '.occurred_at // .created_at' \
-	    -t w1_events -c created_at -p month <valid.jsonl
+	run "$ROOT/scripts/sluice-verify" - --time '.occurred_at // .created_at' \
+	    -t w1_events --column created_at --period month <valid.jsonl
 	assert_success
 	refute_output --partial MISMATCH
-	run -66 "$ROOT/scripts/sluice-verify" -f nonexistent.jsonl -e .t \
-	    -t w1_events -c created_at
+	run -66 "$ROOT/scripts/sluice-verify" nonexistent.jsonl --time .t \
+	    -t w1_events --column created_at
 	q "DELETE FROM w1_events WHERE ctid = (SELECT min(ctid) FROM w1_events
 	   WHERE created_at >= '2024-06-01Z' AND created_at < '2024-07-01Z')"
-	run -1 "$ROOT/scripts/sluice-verify" -f valid.jsonl -e '.occurred_at // .created_at' \
-	    -t w1_events -c created_at -p month
+	run -1 "$ROOT/scripts/sluice-verify" valid.jsonl --time '.occurred_at // .created_at' \
+	    -t w1_events --column created_at --period month
 	assert_line --regexp '^2024-06-01T00:00:00Z +[0-9]+ +[0-9]+  MISMATCH$'
 	[ "$(grep -c MISMATCH <<<"$output")" -eq 1 ]
 }
@@ -116,10 +116,10 @@ PY
 @test "hourly rollups are rebuilt with upsert on hour: a re-run overwrites, never doubles" {
 	validate <"$D/events.jsonl" >valid.jsonl
 	rebuild() {
-		rollup -q --time '.occurred_at // .created_at' --bucket hour --count totalEvents \
+		rollup -q --time '.occurred_at // .created_at' --period hour --count totalEvents \
 		    --distinct uniqueSessions=.session_id --count-by eventCounts=.event_type \
 		    --count-by toolUsage=.properties.tool --count-by riskDistribution=.properties.risk \
-		    <valid.jsonl | pg-load -q -t w1_hourly --mode upsert --key hour
+		    <valid.jsonl | pg-load -q -t w1_hourly --mode upsert --key-columns hour
 	}
 	sum_hours() {
 		q "SELECT count(*) || '|' || md5(string_agg(x, E'\n' ORDER BY x)) FROM (

@@ -35,10 +35,10 @@ migrate() {
 	        --assert '.event_type != ""' -r rej.jsonl |
 	    tee valid.jsonl |
 	    pg-load -q -t w2_events -b 500 --map created_at='.occurred_at // .created_at'
-	rollup -q --time '.occurred_at // .created_at' --bucket hour --count totalEvents \
+	rollup -q --time '.occurred_at // .created_at' --period hour --count totalEvents \
 	    --distinct uniqueSessions=.session_id --count-by eventCounts=.event_type \
 	    --count-by toolUsage=.properties.tool --count-by riskDistribution=.properties.risk \
-	    <valid.jsonl | pg-load -q -t w2_HourlyRollup --mode upsert --key hour
+	    <valid.jsonl | pg-load -q -t w2_HourlyRollup --mode upsert --key-columns hour
 }
 
 table_sum() { events_sum w2_events; }

@@ -133,7 +133,7 @@ PY
 @test "chunks of 500 rows keeping the header load 3 at a time in parallel to the same table" {
 	need_program parallel
 	mkdir chunks
-	chunk -q --csv --header -l 500 -o chunks <"$D/sessions.csv" >list
+	chunk -q --csv -l 500 -o chunks <"$D/sessions.csv" >list
 	[ "$(wc -l <list)" -eq 7 ]
 	run bash -c 'for f in chunks/*.csv; do head -n 1 "$f"; done | tr -d "\\r" | sort -u'
 	assert_output "session_id,user_id,email,level,cefr,started_at,duration_min,rating,notes"

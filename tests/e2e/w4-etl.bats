@@ -21,7 +21,7 @@ setup() {
 }
 
 scd2() {
-	pg-load -q -t w4_dim_user --mode scd2 -k user_id --valid-from valid_from \
+	pg-load -q -t w4_dim_user --mode scd2 --key-columns user_id --valid-from valid_from \
 	    --valid-to valid_to --current is_current --as-of "$2" "$1"
 }
 

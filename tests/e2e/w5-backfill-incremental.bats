@@ -58,10 +58,10 @@ setup() {
 # aggregate RUN-ID: records on stdin, per day x app, upserted; the run's
 # watermark is the last day it loaded.
 aggregate() {
-	rollup -q --time '.occurred_at // .created_at' --bucket day \
+	rollup -q --time '.occurred_at // .created_at' --period day \
 	    --by 'app=.modelId | capture("^session-(?<a>[^-]+)-").a' \
 	    --count events --distinct users=.user_id |
-	    pg-load -q -t w5_daily --mode upsert --key day,app \
+	    pg-load -q -t w5_daily --mode upsert --key-columns day,app \
 	        --ledger=w5_ledger --run-id "$1" --watermark .day
 }
 

@@ -537,7 +537,7 @@ class Case:
         a = ["pg-load", "-q", "-t", self.t, "-b", str(self.batch), "-j", str(self.jobs),
              "--mode", self.mode, "--on-error", "reject", "-r", rej, "--stats", stats]
         if self.key:
-            a += ["-k", ",".join(self.key)]
+            a += ["--key-columns", ",".join(self.key)]
         if self.mode == "replace":
             a += ["--partition", self.part_expr]
         if self.mode == "scd2":

@@ -1,7 +1,7 @@
 /*
  * chunk: split a record stream into files for parallel loading, never
- * cutting a record. By count (-l), size (-b), round-robin (-n), time
- * period (--by --period), value (--by) or key hash (--shards --key).
+ * cutting a record. By count (-l), size (--bytes), round-robin (-n), time
+ * period (--time --period), value (--by) or key hash (--shards --key).
  * Each completed chunk is renamed from a temp name and its path printed,
  * or handed to --exec.
  */
@@ -23,41 +23,44 @@
 #include "js.h"
 #include "tm.h"
 
-/* By size (-l, -b), round-robin (-n), key hash, time period, value. */
+/* By size (-l, --bytes), round-robin (-n), key hash, time period, value. */
 enum mode { M_SIZE, M_ROUND, M_SHARDS, M_PERIOD, M_VALUE };
 
 enum {
 	OPT_PREFIX = CLI_TOOL_BASE, OPT_SUFFIX, OPT_DIGITS, OPT_EXEC,
-	OPT_MAX_OPEN, OPT_FSYNC, OPT_BY, OPT_PERIOD, OPT_TZ, OPT_SHARDS, OPT_CSV,
-	OPT_HEADER
+	OPT_MAX_OPEN, OPT_FSYNC, OPT_BY, OPT_TIME, OPT_PERIOD, OPT_TZ, OPT_SHARDS,
+	OPT_CSV, OPT_NO_HEADER, OPT_BYTES
 };
 
 static const char usage[] =
-"usage: chunk -l N | -b SIZE | -n K | --by EXPR [--period P] |\n"
-"             --shards K -k EXPR [-o DIR] [--prefix STR] [--suffix STR]\n"
-"             [--csv [--header]] [--exec CMD [-j N]] [-0] [options] [FILE]\n"
+"usage: chunk -l N | --bytes SIZE | -n K | --by EXPR | --time EXPR --period P\n"
+"             | --shards K -k EXPR [-o DIR] [--prefix STR] [--suffix STR]\n"
+"             [--csv [--no-header]] [--exec CMD [-j N]] [-0] [options] [FILE]\n"
 "Split JSON Lines (or CSV) into files, never cutting a record; print each\n"
 "completed file's path on stdout.\n"
 "  -l, --lines N           N records per chunk\n"
-"  -b, --bytes SIZE        at most SIZE bytes per chunk (64K, 16M, 1G), cut\n"
+"      --bytes SIZE        at most SIZE bytes per chunk (64K, 16M, 1G), cut\n"
 "                          at record boundaries; with -l, whichever is first\n"
 "  -n, --number K          K chunks, records dealt round-robin\n"
 "      --by EXPR           one chunk per value of the jq expression EXPR\n"
-"      --period P          with --by: EXPR is a timestamp, one chunk per\n"
-"                          minute, hour, day, week (ISO), month, quarter\n"
-"                          or year\n"
+"      --time EXPR         with --period: the jq expression of a record's\n"
+"                          time\n"
+"      --period P          one chunk per minute, hour, day, week (ISO),\n"
+"                          month, quarter or year of --time\n"
 "      --tz ZONE           with --period: periods of this time zone, and\n"
 "                          times without an offset read in it\n"
 "                          (default UTC)\n"
 "      --shards K          K chunks by the xxh3 hash of the --key value\n"
 "  -k, --key EXPR          the jq expression --shards hashes\n"
 "  -o, --output-dir DIR    write chunks in DIR (created if missing)\n"
-"      --prefix STR        name prefix (default \"part-\", none with --by)\n"
+"      --prefix STR        name prefix (default \"part-\", none with --by\n"
+"                          or --period)\n"
 "      --suffix STR        name suffix (default \".jsonl\", \".csv\" with --csv)\n"
 "      --digits N          digits of the chunk number (default 5)\n"
-"      --csv               the input is CSV (RFC 4180); with -l, -b, -n only\n"
-"      --header            with --csv: the first row is a header, written at\n"
-"                          the top of every chunk\n"
+"      --csv               the input is CSV (RFC 4180) whose first row is a\n"
+"                          header, written at the top of every chunk; with\n"
+"                          -l, --bytes and -n only\n"
+"      --no-header         with --csv: the first row is data\n"
 "  -d, --delimiter DELIM   with --csv: field delimiter (default ,; tab or \\t)\n"
 "      --exec CMD          run CMD for each completed chunk, {} = its path\n"
 "                          (split into words, no shell); nothing on stdout\n"
@@ -72,10 +75,10 @@ static struct runner	 run;
 
 static enum mode	 mode;
 static int64_t		 lines_per;	/* -l */
-static uint64_t		 bytes_per;	/* -b */
+static uint64_t		 bytes_per;	/* --bytes */
 static int64_t		 nround;	/* -n */
 static int64_t		 nshards;	/* --shards */
-static const char	*by_expr;	/* --by */
+static const char	*by_expr;	/* --by, or --time with --period */
 static const char	*key_expr;	/* --key */
 static const char	*period;	/* --period */
 static const char	*tz;		/* --tz */
@@ -84,7 +87,7 @@ static enum tm_unit	 unit;
 static const char	*prefix;
 static const char	*suffix;
 static int		 csv_mode;	/* --csv */
-static int		 header;	/* --header */
+static int		 header;	/* --csv without --no-header */
 static int		 delim = ',';	/* -d */
 static const char	*delim_arg;
 static int		 digits = 5;
@@ -95,7 +98,7 @@ static const char	*out_dir;
 static size_t		 max_open = 64;
 static int		 sync_chunks;
 
-static struct out	*cur;		/* -l, -b: the chunk being filled */
+static struct out	*cur;		/* -l, --bytes: the chunk being filled */
 static struct out	**slots;	/* -n, --shards: the K chunks */
 static int64_t		 nslots;
 static int64_t		 seq;		/* chunks started / records dealt */
@@ -177,7 +180,7 @@ parse_options(int argc, char **argv)
 	static const struct option opts[] = {
 		CLI_LONGOPTS,
 		{ "lines",	required_argument,	NULL, 'l' },
-		{ "bytes",	required_argument,	NULL, 'b' },
+		{ "bytes",	required_argument,	NULL, OPT_BYTES },
 		{ "number",	required_argument,	NULL, 'n' },
 		{ "output-dir",	required_argument,	NULL, 'o' },
 		{ "prefix",	required_argument,	NULL, OPT_PREFIX },
@@ -189,21 +192,22 @@ parse_options(int argc, char **argv)
 		{ "max-open",	required_argument,	NULL, OPT_MAX_OPEN },
 		{ "fsync",	no_argument,		NULL, OPT_FSYNC },
 		{ "by",		required_argument,	NULL, OPT_BY },
+		{ "time",	required_argument,	NULL, OPT_TIME },
 		{ "period",	required_argument,	NULL, OPT_PERIOD },
 		{ "tz",		required_argument,	NULL, OPT_TZ },
 		{ "shards",	required_argument,	NULL, OPT_SHARDS },
 		{ "key",	required_argument,	NULL, 'k' },
 		{ "csv",	no_argument,		NULL, OPT_CSV },
-		{ "header",	no_argument,		NULL, OPT_HEADER },
+		{ "no-header",	no_argument,		NULL, OPT_NO_HEADER },
 		{ "delimiter",	required_argument,	NULL, 'd' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *why, *dir = NULL;
+	const char *why, *dir = NULL, *time_expr = NULL;
 	char err[256];
 	size_t n;
-	int ch, nmodes;
+	int ch, nmodes, no_header = 0;
 
-	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS "l:b:n:o:j:0k:d:",
+	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS "l:n:o:j:0k:d:",
 	    opts, NULL)) != -1) {
 		if (cli_option(&c, ch, optarg))
 			continue;
@@ -211,10 +215,10 @@ parse_options(int argc, char **argv)
 		case 'l':
 			lines_per = cli_num(&c, "-l", optarg, 1, INT64_MAX);
 			break;
-		case 'b':
-			bytes_per = cli_size(&c, "-b", optarg);
+		case OPT_BYTES:
+			bytes_per = cli_size(&c, "--bytes", optarg);
 			if (bytes_per == 0)
-				cli_usage(&c, "-b: must be at least 1 byte");
+				cli_usage(&c, "--bytes: must be at least 1 byte");
 			break;
 		case 'n':
 			nround = cli_num(&c, "-n", optarg, 1, 1000000);
@@ -250,6 +254,9 @@ parse_options(int argc, char **argv)
 		case OPT_BY:
 			by_expr = optarg;
 			break;
+		case OPT_TIME:
+			time_expr = optarg;
+			break;
 		case OPT_PERIOD:
 			period = optarg;
 			break;
@@ -265,8 +272,8 @@ parse_options(int argc, char **argv)
 		case OPT_CSV:
 			csv_mode = 1;
 			break;
-		case OPT_HEADER:
-			header = 1;
+		case OPT_NO_HEADER:
+			no_header = 1;
 			break;
 		case 'd':
 			delim_arg = optarg;
@@ -280,8 +287,12 @@ parse_options(int argc, char **argv)
 		}
 	}
 
-	if (period != NULL && by_expr == NULL)
-		cli_usage(&c, "--period needs --by");
+	if (period != NULL && by_expr != NULL)
+		cli_usage(&c, "--period splits by --time EXPR, not --by");
+	if ((period != NULL) != (time_expr != NULL))
+		cli_usage(&c, "--time and --period go together");
+	if (time_expr != NULL)
+		by_expr = time_expr;
 	if ((nshards > 0) != (key_expr != NULL))
 		cli_usage(&c, "--shards and --key go together");
 	if (period != NULL && tm_unit_parse(period, &unit) == -1)
@@ -297,14 +308,17 @@ parse_options(int argc, char **argv)
 	nmodes = (lines_per || bytes_per) + (nround > 0) + (by_expr != NULL) +
 	    (nshards > 0);
 	if (nmodes == 0)
-		cli_usage(&c, "say how to split: -l, -b, -n, --by or --shards");
+		cli_usage(&c, "say how to split: -l, --bytes, -n, --by, --period or "
+		    "--shards");
 	if (nmodes > 1)
-		cli_usage(&c, "choose one of -l/-b, -n, --by and --shards");
+		cli_usage(&c, "choose one of -l/--bytes, -n, --by, --period and "
+		    "--shards");
 	if (by_expr != NULL || key_expr != NULL) {
 		expr = jqx_compile(by_expr ? by_expr : key_expr, err,
 		    sizeof(err));
 		if (expr == NULL)
-			cli_usage(&c, "%s: %s", by_expr ? "--by" : "--key", err);
+			cli_usage(&c, "%s: %s", time_expr ? "--time" :
+			    by_expr ? "--by" : "--key", err);
 	}
 	if (nround > 0)
 		mode = M_ROUND, nslots = nround;
@@ -314,13 +328,14 @@ parse_options(int argc, char **argv)
 		mode = period != NULL ? M_PERIOD : M_VALUE;
 	else
 		mode = M_SIZE;
-	if (header && !csv_mode)
-		cli_usage(&c, "--header needs --csv");
+	if (no_header && !csv_mode)
+		cli_usage(&c, "--no-header needs --csv");
+	header = csv_mode && !no_header;
 	if (delim_arg != NULL && !csv_mode)
 		cli_usage(&c, "--delimiter needs --csv");
 	if (csv_mode && (mode == M_SHARDS || mode == M_PERIOD ||
 	    mode == M_VALUE))
-		cli_usage(&c, "--csv works with -l, -b and -n only");
+		cli_usage(&c, "--csv works with -l, --bytes and -n only");
 	if (prefix == NULL)
 		prefix = by_expr != NULL ? "" : "part-";
 	if (suffix == NULL)
@@ -461,7 +476,8 @@ route(const char *rec, size_t need)
 static struct out *
 route_key(const char *rec, size_t len)
 {
-	const char *flag = mode == M_SHARDS ? "--key" : "--by";
+	const char *flag = mode == M_SHARDS ? "--key" :
+	    mode == M_PERIOD ? "--time" : "--by";
 	const char *k, *why;
 	struct js_err e;
 	struct jqx_val v;
@@ -496,14 +512,14 @@ route_key(const char *rec, size_t len)
 		return slot((int64_t)(XXH3_64bits(k, klen) % (uint64_t)nshards));
 	case M_PERIOD:
 		if (v.type != JS_STRING) {
-			snprintf(msg, sizeof(msg), "--by: expected a timestamp "
+			snprintf(msg, sizeof(msg), "--time: expected a timestamp "
 			    "string, got %s", js_type_name(v.type));
 			goto reject;
 		}
 		if (tm_parse_tz(k, klen, tz, &ns, &why) == -1 ||
 		    tm_trunc(ns, unit == TM_WEEK ? TM_DAY : unit, tz,
 		    &start) == -1) {
-			snprintf(msg, sizeof(msg), "--by: not a timestamp: %s",
+			snprintf(msg, sizeof(msg), "--time: not a timestamp: %s",
 			    why);
 			goto reject;
 		}

@@ -29,6 +29,8 @@ const char cli_common_help[] =
 "                          (judged after 1000 records and at the end)\n"
 "      --max-line SIZE     longest input line (default 64M); longer is a reject\n"
 "      --stats FILE        write the summary as JSON to FILE\n"
+"      --stats-interval S  with --stats: also every S seconds, a JSON object\n"
+"                          a line, \"final\":false until the last\n"
 "      --progress[=N]      show progress on stderr (default: when a terminal);\n"
 "                          with N, a line every N records (for logs)\n"
 "  -q, --quiet             print nothing but errors\n"
@@ -38,6 +40,8 @@ const char cli_common_help[] =
 static void	 on_signal(int);
 static void	 summary(struct cli *, FILE *);
 static int	 write_stats(struct cli *);
+static void	 stats_json(struct cli *, struct buf *, int);
+static void	 stats_snapshot(struct cli *);
 static void	 out_failed(struct cli *, struct rec_out *);
 static void	 progress(struct cli *);
 static void	 release(struct cli *);
@@ -111,6 +115,17 @@ cli_option(struct cli *c, int ch, const char *arg)
 	case CLI_STATS:
 		c->stats_path = arg;
 		return 1;
+	case CLI_STATS_INTERVAL: {
+		char *end;
+
+		errno = 0;
+		c->stats_every = strtod(arg, &end);
+		if (end == arg || *end != '\0' || errno != 0 ||
+		    !(c->stats_every >= 0.001 && c->stats_every <= 1e6))
+			cli_usage(c, "--stats-interval: '%s' is not a number of "
+			    "seconds (0.001 to 1000000)", arg);
+		return 1;
+	}
 	case CLI_MAX_ERRORS:
 		c->max_errors = cli_num(c, "--max-errors", arg, 0, INT64_MAX);
 		return 1;
@@ -134,6 +149,8 @@ cli_start(struct cli *c, int argc, char **argv)
 	if ((c->max_errors >= 0 || c->max_error_rate >= 0) &&
 	    c->rejects_path == NULL)
 		cli_usage(c, "--max-errors and --max-error-rate need --rejects");
+	if (c->stats_every > 0 && c->stats_path == NULL)
+		cli_usage(c, "--stats-interval needs --stats");
 	if (rec_open(&c->in, argc == 1 ? argv[0] : NULL, c->max_line) == -1) {
 		fprintf(stderr, "%s: %s: %s\n", c->prog, argv[0],
 		    strerror(errno));
@@ -156,7 +173,7 @@ cli_start(struct cli *c, int argc, char **argv)
 	 */
 	if (c->progress == -1)
 		c->progress = isatty(2) && c->in.size >= 0;
-	c->t0 = c->last_progress = cli_now();
+	c->t0 = c->last_progress = c->last_stats = cli_now();
 }
 
 static void __attribute__((noreturn))
@@ -208,6 +225,8 @@ cli_tick(struct cli *c)
 			progress(c);
 	} else if (c->progress && (++c->ticks & 4095) == 0)
 		progress(c);
+	if (c->stats_every > 0 && (c->processed & 1023) == 0)
+		stats_snapshot(c);
 }
 
 void
@@ -747,54 +766,86 @@ stats_key(struct buf *b, const char *name)
 	buf_addc(b, '"');
 }
 
-static int
-write_stats(struct cli *c)
+/* The --stats object: final, or a snapshot of a run still going. */
+static void
+stats_json(struct cli *c, struct buf *b, int final)
 {
-	struct buf b = BUF_INIT;
 	double dt = cli_now() - c->t0;
 	int i, n;
 
-	if (!c->has_stats)
-		return 0;
-	buf_adds(&b, "{\"tool\":");
-	buf_add_jstr(&b, c->prog, strlen(c->prog));
-	buf_adds(&b, ",\"unit\":");
-	buf_add_jstr(&b, c->unit, strlen(c->unit));
-	buf_addf(&b, ",\"processed\":%" PRId64 ",\"passed\":%" PRId64
+	buf_adds(b, "{\"tool\":");
+	buf_add_jstr(b, c->prog, strlen(c->prog));
+	buf_adds(b, ",\"unit\":");
+	buf_add_jstr(b, c->unit, strlen(c->unit));
+	buf_addf(b, ",\"final\":%s", final ? "true" : "false");
+	buf_addf(b, ",\"processed\":%" PRId64 ",\"passed\":%" PRId64
 	    ",\"rejected\":%" PRId64 ",\"diverted\":{", c->processed,
 	    c->passed, c->rejected);
 	for (i = 0, n = 0; i < c->nextra; i++)
 		if (c->extra[i].diverted) {
 			if (n++ > 0)
-				buf_addc(&b, ',');
-			stats_key(&b, c->extra[i].name);
-			buf_addf(&b, ":%" PRId64, c->extra[i].v);
+				buf_addc(b, ',');
+			stats_key(b, c->extra[i].name);
+			buf_addf(b, ":%" PRId64, c->extra[i].v);
 		}
-	buf_addc(&b, '}');
+	buf_addc(b, '}');
 	for (i = 0; i < c->nextra; i++) {
 		if (c->extra[i].diverted)
 			continue;
-		buf_addc(&b, ',');
-		stats_key(&b, c->extra[i].name);
+		buf_addc(b, ',');
+		stats_key(b, c->extra[i].name);
 		if (!c->extra[i].is_real)
-			buf_addf(&b, ":%" PRId64, c->extra[i].v);
+			buf_addf(b, ":%" PRId64, c->extra[i].v);
 		else if (isfinite(c->extra[i].d))
-			buf_addf(&b, ":%.6g", c->extra[i].d);
+			buf_addf(b, ":%.6g", c->extra[i].d);
 		else
-			buf_adds(&b, ":null");
+			buf_adds(b, ":null");
 	}
-	buf_addf(&b, ",\"blank\":%" PRId64 ",\"seconds\":%.3f,"
+	buf_addf(b, ",\"blank\":%" PRId64 ",\"seconds\":%.3f,"
 	    "\"rows_per_second\":%.0f,\"reasons\":[", c->in.blank, dt,
 	    dt > 0 ? c->processed / dt : 0);
 	for (i = 0; i < c->nreason; i++) {
-		buf_adds(&b, i ? ",{\"message\":" : "{\"message\":");
-		buf_add_jstr(&b, c->reason[i].msg, strlen(c->reason[i].msg));
-		buf_addf(&b, ",\"count\":%" PRId64 "}", c->reason[i].n);
+		buf_adds(b, i ? ",{\"message\":" : "{\"message\":");
+		buf_add_jstr(b, c->reason[i].msg, strlen(c->reason[i].msg));
+		buf_addf(b, ",\"count\":%" PRId64 "}", c->reason[i].n);
 	}
 	if (c->reason_other > 0)
-		buf_addf(&b, "%s{\"message\":\"(other)\",\"count\":%" PRId64 "}",
+		buf_addf(b, "%s{\"message\":\"(other)\",\"count\":%" PRId64 "}",
 		    c->nreason ? "," : "", c->reason_other);
-	buf_adds(&b, "]}\n");
+	buf_adds(b, "]}\n");
+}
+
+/*
+ * --stats-interval: a snapshot line once the interval has passed. A
+ * write error here is reported once, at the end, by write_stats.
+ */
+static void
+stats_snapshot(struct cli *c)
+{
+	struct buf b = BUF_INIT;
+	double now = cli_now();
+
+	if (!c->has_stats || now - c->last_stats < c->stats_every)
+		return;
+	c->last_stats = now;
+	if (c->stats_lock != NULL)
+		pthread_mutex_lock(c->stats_lock);
+	stats_json(c, &b, 0);
+	if (c->stats_lock != NULL)
+		pthread_mutex_unlock(c->stats_lock);
+	if (rec_put(&c->stats, b.p, b.len) == 0)
+		rec_flush(&c->stats);
+	buf_free(&b);
+}
+
+static int
+write_stats(struct cli *c)
+{
+	struct buf b = BUF_INIT;
+
+	if (!c->has_stats)
+		return 0;
+	stats_json(c, &b, 1);
 	c->has_stats = 0;	/* once, even if writing fails */
 	if (rec_put(&c->stats, b.p, b.len) == -1 ||
 	    rec_out_close(&c->stats) == -1) {

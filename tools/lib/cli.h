@@ -24,6 +24,7 @@
 #define SLUICE_CLI_H
 
 #include <getopt.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <sysexits.h>
 
@@ -33,7 +34,8 @@
 /* Long-option values of the common options. */
 enum {
 	CLI_VERSION = 0x1000, CLI_PROGRESS, CLI_STATS, CLI_MAX_ERRORS,
-	CLI_MAX_ERROR_RATE, CLI_MAX_LINE, CLI_TOOL_BASE = 0x1100
+	CLI_MAX_ERROR_RATE, CLI_MAX_LINE, CLI_STATS_INTERVAL,
+	CLI_TOOL_BASE = 0x1100
 };
 
 #define CLI_SHORTOPTS	"hqr:"
@@ -44,6 +46,7 @@ enum {
 	{ "version",		no_argument,		NULL, CLI_VERSION }, \
 	{ "progress",		optional_argument,	NULL, CLI_PROGRESS }, \
 	{ "stats",		required_argument,	NULL, CLI_STATS }, \
+	{ "stats-interval",	required_argument,	NULL, CLI_STATS_INTERVAL }, \
 	{ "max-errors",		required_argument,	NULL, CLI_MAX_ERRORS }, \
 	{ "max-error-rate",	required_argument,	NULL, CLI_MAX_ERROR_RATE }, \
 	{ "max-line",		required_argument,	NULL, CLI_MAX_LINE }
@@ -73,6 +76,8 @@ struct cli {
 	int64_t		 progress_every;	/* --progress=N: a line each N */
 	const char	*rejects_path;
 	const char	*stats_path;
+	double		 stats_every;	/* --stats-interval, seconds */
+	pthread_mutex_t	*stats_lock;	/* held to read the counters, if set */
 	int64_t		 max_errors;	/* -1: no limit */
 	double		 max_error_rate;	/* percent, -1: no limit */
 	size_t		 max_line;
@@ -104,6 +109,7 @@ struct cli {
 
 	double		 t0;
 	double		 last_progress;
+	double		 last_stats;
 	unsigned	 ticks;
 };
 

@@ -28,7 +28,7 @@ enum {
 	O_EXTRA, O_STRICT, O_ROW_FIELD, O_MODE, O_PARTITION, O_VALID_FROM,
 	O_VALID_TO, O_CURRENT, O_AS_OF, O_COMPARE, O_LEDGER, O_RUN_ID, O_FORCE,
 	O_STATUS, O_RETRIES, O_WATERMARK, O_LAST_WATERMARK, O_WAIT, O_TZ,
-	O_OVERRIDING
+	O_OVERRIDING, O_KEY_COLUMNS
 };
 
 /* The options as given; the plan (struct plan) is what they resolve to. */
@@ -92,7 +92,8 @@ static const char usage[] =
 "                          csv2jsonl --row-field), not the line number\n"
 "      --mode MODE         append (default), upsert, skip-existing,\n"
 "                          replace, scd2\n"
-"  -k, --key COL[,COL]     key columns (upsert, skip-existing, scd2)\n"
+"      --key-columns COL[,COL]\n"
+"                          key columns (upsert, skip-existing, scd2)\n"
 "      --partition SQL     replace: the partition of a row (SQL expression)\n"
 "      --valid-from COL    scd2: start of a version\n"
 "      --valid-to COL      scd2: end of a version (NULL while current)\n"
@@ -215,7 +216,7 @@ parse_options(int argc, char **argv, struct plan *p, struct opts *o)
 		{ "strict-columns", no_argument,	NULL, O_STRICT },
 		{ "row-field",	required_argument,	NULL, O_ROW_FIELD },
 		{ "mode",	required_argument,	NULL, O_MODE },
-		{ "key",	required_argument,	NULL, 'k' },
+		{ "key-columns", required_argument,	NULL, O_KEY_COLUMNS },
 		{ "partition",	required_argument,	NULL, O_PARTITION },
 		{ "valid-from",	required_argument,	NULL, O_VALID_FROM },
 		{ "valid-to",	required_argument,	NULL, O_VALID_TO },
@@ -251,7 +252,8 @@ parse_options(int argc, char **argv, struct plan *p, struct opts *o)
 	p->vf = p->vt = p->cur = p->extra_ci = -1;
 	o->ledger.name = "sluice_ledger";
 	pthread_mutex_init(&p->lock, NULL);
-	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS "t:b:k:j:", opts,
+	c->stats_lock = &p->lock;	/* the workers count under it */
+	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS "t:b:j:", opts,
 	    NULL)) != -1) {
 		if (cli_option(c, ch, optarg))
 			continue;
@@ -295,7 +297,7 @@ parse_options(int argc, char **argv, struct plan *p, struct opts *o)
 			p->mode = (enum mode)i;
 			p->mode_name = modes[i];
 			break;
-		case 'k': o->keys = optarg; break;
+		case O_KEY_COLUMNS: o->keys = optarg; break;
 		case O_PARTITION: p->partition = optarg; break;
 		case O_VALID_FROM: o->vf = optarg; break;
 		case O_VALID_TO: o->vt = optarg; break;
@@ -354,7 +356,7 @@ check_options(struct plan *p, struct opts *o)
 		p->reject_mode = 1;
 	if ((p->mode == M_UPSERT || p->mode == M_SKIP || p->mode == M_SCD2) &&
 	    o->keys == NULL)
-		cli_usage(c, "--mode %s needs --key", p->mode_name);
+		cli_usage(c, "--mode %s needs --key-columns", p->mode_name);
 	if (p->mode == M_REPLACE && p->partition == NULL)
 		cli_usage(c, "--mode replace needs --partition");
 	if (p->mode == M_SCD2 && (o->vf == NULL || o->vt == NULL))
@@ -757,7 +759,7 @@ setup_columns(struct plan *p, const struct opts *o, PGconn *conn)
 }
 
 /*
- * The columns the modes name: --key (and, for upsert, a bit for every
+ * The columns the modes name: --key-columns (and, for upsert, a bit for every
  * column a record may leave out, after the nbits defaults took theirs),
  * and scd2's validity columns, compared columns and --as-of.
  */
@@ -769,7 +771,7 @@ setup_modes(struct plan *p, const struct opts *o, PGconn *conn, size_t nbits)
 	size_t i;
 
 	if (o->keys != NULL) {
-		p->key = column_list(p, "--key", o->keys, &p->nkey);
+		p->key = column_list(p, "--key-columns", o->keys, &p->nkey);
 		if ((p->mode == M_UPSERT || p->mode == M_SKIP) &&
 		    !pg_table_has_unique(&p->t, p->key, p->nkey))
 			cli_fail(c, EX_USAGE, "--mode %s: table %s has no "
@@ -779,8 +781,8 @@ setup_modes(struct plan *p, const struct opts *o, PGconn *conn, size_t nbits)
 		for (i = 0; i < p->nkey; i++)
 			if (p->t.col[p->key[i]].identity == 'a' &&
 			    !p->overriding)
-				cli_fail(c, EX_USAGE, "--key: column \"%s\" is "
-				    "GENERATED ALWAYS AS IDENTITY: the server "
+				cli_fail(c, EX_USAGE, "--key-columns: column "
+				    "\"%s\" is GENERATED ALWAYS AS IDENTITY: the server "
 				    "fills it (--overriding-system-value writes "
 				    "the records' values)", p->t.col[p->key[i]].name);
 		if (p->mode == M_UPSERT || p->mode == M_SKIP)

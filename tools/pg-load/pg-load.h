@@ -57,7 +57,7 @@ struct plan {
 
 	/* Modes. */
 	volatile int	 direct;	/* upsert, skip: COPY straight in */
-	int		*key;		/* column indexes of --key */
+	int		*key;		/* column indexes of --key-columns */
 	size_t		 nkey;
 	const char	*partition;	/* SQL expression */
 	int		 vf, vt, cur;	/* scd2 columns (-1: none) */

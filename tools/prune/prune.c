@@ -18,7 +18,7 @@
 enum {
 	OPT_TIME = CLI_TOOL_BASE, OPT_OLDER_THAN, OPT_NOW, OPT_BEFORE,
 	OPT_AFTER, OPT_UNTIL, OPT_BETWEEN, OPT_PRUNED, OPT_DROP, OPT_COLUMN,
-	OPT_DRY_RUN, OPT_BATCH, OPT_SLEEP, OPT_ARCHIVE, OPT_DSN, OPT_TZ
+	OPT_DRY_RUN, OPT_SLEEP, OPT_ARCHIVE, OPT_DSN, OPT_TZ
 };
 
 static const struct option longopts[] = {
@@ -35,7 +35,7 @@ static const struct option longopts[] = {
 	{ "table",	required_argument,	NULL, 't' },
 	{ "column",	required_argument,	NULL, OPT_COLUMN },
 	{ "dry-run",	no_argument,		NULL, OPT_DRY_RUN },
-	{ "batch",	required_argument,	NULL, OPT_BATCH },
+	{ "batch",	required_argument,	NULL, 'b' },
 	{ "sleep",	required_argument,	NULL, OPT_SLEEP },
 	{ "archive",	required_argument,	NULL, OPT_ARCHIVE },
 	{ "dsn",	required_argument,	NULL, OPT_DSN },
@@ -45,7 +45,7 @@ static const struct option longopts[] = {
 
 static const char usage_text[] =
 "usage: prune --time EXPR WINDOW (--pruned FILE | --drop) [FILE]\n"
-"       prune -t TABLE --column COLUMN WINDOW [--dry-run] [--batch N]\n"
+"       prune -t TABLE --column COLUMN WINDOW [--dry-run] [-b N]\n"
 "             [--sleep SECONDS] [--archive FILE] [--dsn DSN]\n"
 "Remove the records or rows whose time falls in WINDOW.\n"
 "WINDOW (what is pruned; bounds may be combined):\n"
@@ -63,7 +63,7 @@ static const char usage_text[] =
 "  -t, --table TABLE    delete from TABLE\n"
 "      --column COLUMN  the timestamp column\n"
 "      --dry-run        print per-month counts of what would be deleted\n"
-"      --batch N        rows per batch and transaction (default 10000)\n"
+"  -b, --batch N        rows per batch and transaction (default 10000)\n"
 "      --sleep SECONDS  pause between batches (default 0)\n"
 "      --archive FILE   append each deleted row as JSON (row_to_json) to\n"
 "                       FILE, synced before its batch commits\n"
@@ -95,7 +95,7 @@ main(int argc, char *argv[])
 	int ch, i;
 
 	cli_init(&c, "prune", usage_text, argv);
-	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS "t:", longopts,
+	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS "t:b:", longopts,
 	    NULL)) != -1) {
 		if (cli_option(&c, ch, optarg))
 			continue;
@@ -141,7 +141,7 @@ main(int argc, char *argv[])
 		case OPT_DRY_RUN:
 			o.dry_run = 1;
 			break;
-		case OPT_BATCH:
+		case 'b':
 			o.batch = cli_num(&c, "--batch", optarg, 1, 100000000);
 			break;
 		case OPT_SLEEP:

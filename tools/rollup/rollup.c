@@ -20,7 +20,7 @@
 #define MAX_AGG		64
 
 enum {
-	OPT_TIME = CLI_TOOL_BASE, OPT_BUCKET, OPT_TZ, OPT_BY, OPT_COUNT,
+	OPT_TIME = CLI_TOOL_BASE, OPT_PERIOD, OPT_TZ, OPT_BY, OPT_COUNT,
 	OPT_DISTINCT, OPT_SUM, OPT_MIN, OPT_MAX, OPT_AVG, OPT_COUNT_BY,
 	OPT_FIRST, OPT_LAST, OPT_APPROX, OPT_PARTIAL, OPT_MERGE, OPT_SORTED
 };
@@ -28,7 +28,7 @@ enum {
 static const struct option longopts[] = {
 	CLI_LONGOPTS,
 	{ "time",	required_argument,	NULL, OPT_TIME },
-	{ "bucket",	required_argument,	NULL, OPT_BUCKET },
+	{ "period",	required_argument,	NULL, OPT_PERIOD },
 	{ "tz",		required_argument,	NULL, OPT_TZ },
 	{ "by",		required_argument,	NULL, OPT_BY },
 	{ "count",	required_argument,	NULL, OPT_COUNT },
@@ -48,13 +48,13 @@ static const struct option longopts[] = {
 };
 
 static const char usage_text[] =
-"usage: rollup --time EXPR --bucket UNIT [--tz ZONE] [--by [NAME=]EXPR]...\n"
+"usage: rollup --time EXPR --period P [--tz ZONE] [--by [NAME=]EXPR]...\n"
 "              AGGREGATE... [--approx] [--partial] [--sorted] [FILE]\n"
 "       rollup --merge [--partial] [--sorted] [FILE]\n"
 "Roll JSON Lines events up into one object per time bucket and group.\n"
 "  --time EXPR          jq expression giving the event's timestamp\n"
-"  --bucket UNIT        minute, hour, day, week (ISO, Monday), month,\n"
-"                       quarter or year\n"
+"  --period P           the bucket: minute, hour, day, week (ISO, Monday),\n"
+"                       month, quarter or year\n"
 "  --tz ZONE            bucket in this time zone and read times without an\n"
 "                       offset in it (default UTC)\n"
 "  --by [NAME=]EXPR     group by this value too (repeatable); NAME may be\n"
@@ -123,9 +123,9 @@ main(int argc, char *argv[])
 		case OPT_TIME:
 			time_text = optarg;
 			break;
-		case OPT_BUCKET:
+		case OPT_PERIOD:
 			if (tm_unit_parse(optarg, &unit) == -1)
-				cli_usage(&c, "--bucket: '%s' is not minute, "
+				cli_usage(&c, "--period: '%s' is not minute, "
 				    "hour, day, week, month, quarter or year",
 				    optarg);
 			have_unit = 1;
@@ -163,11 +163,11 @@ main(int argc, char *argv[])
 	}
 	if (merge) {
 		if (time_text || have_unit || tz || nby || nagg || approx)
-			cli_usage(&c, "--merge takes the bucket, groups and "
+			cli_usage(&c, "--merge takes the period, groups and "
 			    "aggregates from its partial input");
 	} else {
 		if (time_text == NULL || !have_unit)
-			cli_usage(&c, "--time and --bucket are required");
+			cli_usage(&c, "--time and --period are required");
 		time_expr = compile("--time", time_text);
 		if (tm_trunc(0, unit, tz, &open_bucket) == -1)
 			cli_usage(&c, "--tz: unknown time zone '%s'", tz);
