@@ -80,7 +80,7 @@ EOF
 @test "sluice-verify refuses an unknown period" {
 	run --separate-stderr "$VERIFY" ev.jsonl --time .t -t rb_events --column t --period fortnight
 	assert_failure 64
-	assert_equal "$stderr" "sluice-verify: -p: unknown period 'fortnight'"
+	assert_equal "$stderr" "sluice-verify: --period: unknown period 'fortnight'"
 }
 
 @test "sluice-backfill --period quarter and year verify after the load, UTC and --tz" {

@@ -31,12 +31,53 @@ tools() {
 	done
 }
 
-@test "every tool prints its name and the sluice version on --version" {
+@test "every tool and script prints its name and the Makefile's version on --version" {
+	v=$(sed -n 's/^VERSION *= *//p' "$ROOT/Makefile")
+	[ -n "$v" ]
 	for t in $(tools); do
 		run "$t" --version
 		assert_success
-		assert_output "$t (sluice) 0.1.0"
+		assert_output "$t (sluice) $v"
 	done
+	for t in sluice-backfill sluice-verify; do
+		run "$ROOT/scripts/$t" --version
+		assert_success
+		assert_output "$t (sluice) $v"
+	done
+}
+
+@test "every --help agrees with the options table of sluice(7): one meaning per option and letter" {
+	run python3 "$ROOT/tests/examples/options.py" "$ROOT/man/man7/sluice.7" \
+	    $(for t in $(tools); do command -v "$t"; done) \
+	    "$ROOT/scripts/sluice-backfill" "$ROOT/scripts/sluice-verify"
+	assert_success
+	assert_output ""
+}
+
+@test "the options check catches a letter with two meanings and an option missing from the table" {
+	sed 's/^\.It Fl -dupes Ar file$/.It Fl d , Fl -dupes Ar file/' \
+	    "$ROOT/man/man7/sluice.7" > "$BATS_TEST_TMPDIR/two.7"
+	run python3 "$ROOT/tests/examples/options.py" "$BATS_TEST_TMPDIR/two.7" "$(command -v dedupe)"
+	assert_failure
+	assert_line "-d is both --delimiter and --dupes"
+	assert_line "dedupe: --dupes has no short form, the table -d"
+	sed '/^\.It Fl -seen Ar file$/,+2d' "$ROOT/man/man7/sluice.7" > "$BATS_TEST_TMPDIR/gone.7"
+	run python3 "$ROOT/tests/examples/options.py" "$BATS_TEST_TMPDIR/gone.7" "$(command -v dedupe)"
+	assert_failure
+	assert_output "dedupe: --seen is not in the table"
+}
+
+@test "the scripts reject an unknown option like the tools, and take --opt=value" {
+	for t in sluice-backfill sluice-verify; do
+		run --separate-stderr "$ROOT/scripts/$t" --no-such-option
+		assert_failure 64
+		[ -z "$output" ] || fail "$t wrote to stdout"
+		assert_equal "$stderr" "$t: unknown option '--no-such-option'
+Try '$t --help' for more information."
+	done
+	run --separate-stderr "$ROOT/scripts/sluice-verify" --time=.t -t x --column=t --period=fortnight
+	assert_failure 64
+	assert_equal "$stderr" "sluice-verify: --period: unknown period 'fortnight'"
 }
 
 @test "a bad option exits 64 naming the tool, with a hint and nothing on stdout" {
