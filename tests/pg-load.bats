@@ -311,7 +311,7 @@ for i in range(1, 11): print('{\"id\":%d,\"n\":\"x\"}' % i)" > "$BATS_TEST_TMPDI
 	printf '%s\n' '{"id":1,"n":1}' '{"id":2,"n":"x"}' > "$BATS_TEST_TMPDIR/in"
 	pg-load -q -t "$T" -r /dev/null --stats "$BATS_TEST_TMPDIR/st" < "$BATS_TEST_TMPDIR/in"
 	run jq -c 'del(.seconds, .rows_per_second)' "$BATS_TEST_TMPDIR/st"
-	assert_output '{"tool":"pg-load","unit":"rows","processed":2,"passed":1,"rejected":1,"diverted":{},"skipped":0,"batches":1,"blank":0,"reasons":[{"message":"invalid input syntax for type integer: \"x\"","count":1}]}'
+	assert_output '{"tool":"pg-load","unit":"rows","final":true,"processed":2,"passed":1,"rejected":1,"diverted":{},"skipped":0,"batches":1,"blank":0,"reasons":[{"message":"invalid input syntax for type integer: \"x\"","count":1}]}'
 }
 
 @test "upsert: the last record of a key wins and counts inserted and updated" {

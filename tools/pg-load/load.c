@@ -29,15 +29,6 @@
 
 enum { R_OK, R_TRANSIENT, R_FATAL };
 
-static pthread_mutex_t	 qlock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t	 qwork = PTHREAD_COND_INITIALIZER;
-static pthread_cond_t	 qfree = PTHREAD_COND_INITIALIZER;
-static pthread_cond_t	 qturn = PTHREAD_COND_INITIALIZER;
-static struct batch	*work_head, *work_tail, *free_list;
-static int		 nbatches, closing;
-static int64_t		 next_seq, turn;	/* the batch whose turn it is */
-static struct worker	*workers;
-
 static void	*worker_main(void *);
 static void	 run_batch(struct worker *, struct batch *);
 static int	 attempt(struct worker *, struct batch *);
@@ -69,13 +60,18 @@ plan_fatal(struct plan *p, int code, const char *fmt, ...)
 int
 load_start(struct plan *p)
 {
+	struct queue *q = &p->q;
 	int i;
 
-	workers = xcalloc((size_t)p->jobs, sizeof(*workers));
+	pthread_mutex_init(&q->lock, NULL);
+	pthread_cond_init(&q->work, NULL);
+	pthread_cond_init(&q->free, NULL);
+	pthread_cond_init(&q->turn_done, NULL);
+	q->workers = xcalloc((size_t)p->jobs, sizeof(*q->workers));
 	for (i = 0; i < p->jobs; i++) {
-		workers[i].p = p;
-		if (pthread_create(&workers[i].th, NULL, worker_main,
-		    &workers[i]) != 0)
+		q->workers[i].p = p;
+		if (pthread_create(&q->workers[i].th, NULL, worker_main,
+		    &q->workers[i]) != 0)
 			return -1;
 	}
 	return 0;
@@ -106,18 +102,19 @@ batch_reset(struct batch *b, int64_t no)
 struct batch *
 load_get(struct plan *p)
 {
+	struct queue *q = &p->q;
 	struct batch *b;
 
-	pthread_mutex_lock(&qlock);
-	while (free_list == NULL && nbatches >= 2 * p->jobs)
-		pthread_cond_wait(&qfree, &qlock);
-	if ((b = free_list) != NULL)
-		free_list = b->next;
+	pthread_mutex_lock(&q->lock);
+	while (q->spent == NULL && q->nbatches >= 2 * p->jobs)
+		pthread_cond_wait(&q->free, &q->lock);
+	if ((b = q->spent) != NULL)
+		q->spent = b->next;
 	else {
 		b = xcalloc(1, sizeof(*b));
-		nbatches++;
+		q->nbatches++;
 	}
-	pthread_mutex_unlock(&qlock);
+	pthread_mutex_unlock(&q->lock);
 	b->next = NULL;
 	return b;
 }
@@ -125,50 +122,56 @@ load_get(struct plan *p)
 void
 load_submit(struct plan *p, struct batch *b)
 {
-	(void)p;
-	pthread_mutex_lock(&qlock);
+	struct queue *q = &p->q;
+
+	pthread_mutex_lock(&q->lock);
 	b->next = NULL;
-	b->seq = next_seq++;
-	if (work_tail != NULL)
-		work_tail->next = b;
+	b->seq = q->next_seq++;
+	if (q->tail != NULL)
+		q->tail->next = b;
 	else
-		work_head = b;
-	work_tail = b;
-	pthread_cond_signal(&qwork);
-	pthread_mutex_unlock(&qlock);
+		q->head = b;
+	q->tail = b;
+	pthread_cond_signal(&q->work);
+	pthread_mutex_unlock(&q->lock);
 }
 
+/* Hand back a batch that was not submitted (nothing in it to load). */
 void
 load_submit_free(struct plan *p, struct batch *b)
 {
-	(void)p;
-	pthread_mutex_lock(&qlock);
-	b->next = free_list;
-	free_list = b;
-	pthread_cond_signal(&qfree);
-	pthread_mutex_unlock(&qlock);
+	struct queue *q = &p->q;
+
+	pthread_mutex_lock(&q->lock);
+	b->next = q->spent;
+	q->spent = b;
+	pthread_cond_signal(&q->free);
+	pthread_mutex_unlock(&q->lock);
 }
 
 void
 load_finish(struct plan *p)
 {
+	struct queue *q = &p->q;
+	struct worker *w;
 	int i;
 
-	pthread_mutex_lock(&qlock);
-	closing = 1;
-	pthread_cond_broadcast(&qwork);
-	pthread_mutex_unlock(&qlock);
+	pthread_mutex_lock(&q->lock);
+	q->closing = 1;
+	pthread_cond_broadcast(&q->work);
+	pthread_mutex_unlock(&q->lock);
 	for (i = 0; i < p->jobs; i++) {
-		pthread_join(workers[i].th, NULL);
-		if (workers[i].conn != NULL)
-			PQfinish(workers[i].conn);
-		buf_free(&workers[i].sql);
-		buf_free(&workers[i].cols);
-		buf_free(&workers[i].strip);
-		buf_free(&workers[i].rejtext);
-		while (workers[i].capgroup > 0)
-			buf_free(&workers[i].group[--workers[i].capgroup].rows);
-		free(workers[i].group);
+		w = &q->workers[i];
+		pthread_join(w->th, NULL);
+		if (w->conn != NULL)
+			PQfinish(w->conn);
+		buf_free(&w->sql);
+		buf_free(&w->cols);
+		buf_free(&w->strip);
+		buf_free(&w->rejtext);
+		while (w->capgroup > 0)
+			buf_free(&w->group[--w->capgroup].rows);
+		free(w->group);
 	}
 }
 
@@ -176,34 +179,35 @@ static void *
 worker_main(void *arg)
 {
 	struct worker *w = arg;
+	struct queue *q = &w->p->q;
 	struct batch *b;
 
 	for (;;) {
-		pthread_mutex_lock(&qlock);
-		while (work_head == NULL && !closing)
-			pthread_cond_wait(&qwork, &qlock);
-		if ((b = work_head) == NULL) {
-			pthread_mutex_unlock(&qlock);
+		pthread_mutex_lock(&q->lock);
+		while (q->head == NULL && !q->closing)
+			pthread_cond_wait(&q->work, &q->lock);
+		if ((b = q->head) == NULL) {
+			pthread_mutex_unlock(&q->lock);
 			break;
 		}
-		if ((work_head = b->next) == NULL)
-			work_tail = NULL;
-		pthread_mutex_unlock(&qlock);
+		if ((q->head = b->next) == NULL)
+			q->tail = NULL;
+		pthread_mutex_unlock(&q->lock);
 
 		if (!w->p->stop)
 			run_batch(w, b);
 
-		pthread_mutex_lock(&qlock);
+		pthread_mutex_lock(&q->lock);
 		/* A batch that finished early (no rows) passes in order. */
 		(void)await_turn(w->p, b->seq);
-		if (turn <= b->seq) {
-			turn = b->seq + 1;
-			pthread_cond_broadcast(&qturn);
+		if (q->turn <= b->seq) {
+			q->turn = b->seq + 1;
+			pthread_cond_broadcast(&q->turn_done);
 		}
-		b->next = free_list;
-		free_list = b;
-		pthread_cond_signal(&qfree);
-		pthread_mutex_unlock(&qlock);
+		b->next = q->spent;
+		q->spent = b;
+		pthread_cond_signal(&q->free);
+		pthread_mutex_unlock(&q->lock);
 	}
 	return NULL;
 }
@@ -678,7 +682,7 @@ load_copy(struct worker *w, struct batch *b, size_t lo, size_t hi,
 }
 
 /*
- * In the ordered modes with several workers, wait (holding qlock) until
+ * In the ordered modes with several workers, wait (holding q.lock) until
  * every batch submitted before seq has finished: 1, or 0 when the load
  * stops meanwhile. Other modes never wait.
  */
@@ -689,14 +693,14 @@ await_turn(struct plan *p, int64_t seq)
 
 	if (p->jobs == 1 || p->mode == M_APPEND || p->mode == M_REPLACE)
 		return 1;
-	while (turn < seq && !p->stop && !cli_signal) {
+	while (p->q.turn < seq && !p->stop && !cli_signal) {
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += 100000000;	/* a signal sets only a flag */
 		if (ts.tv_nsec >= 1000000000) {
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000;
 		}
-		pthread_cond_timedwait(&qturn, &qlock, &ts);
+		pthread_cond_timedwait(&p->q.turn_done, &p->q.lock, &ts);
 	}
 	return !p->stop && !cli_signal;
 }
@@ -707,9 +711,9 @@ load_wait_turn(struct worker *w, struct batch *b)
 {
 	int ok;
 
-	pthread_mutex_lock(&qlock);
+	pthread_mutex_lock(&w->p->q.lock);
 	ok = await_turn(w->p, b->seq);
-	pthread_mutex_unlock(&qlock);
+	pthread_mutex_unlock(&w->p->q.lock);
 	if (!ok) {
 		memset(&w->err, 0, sizeof(w->err));
 		snprintf(w->err.msg, sizeof(w->err.msg), "load stopped");

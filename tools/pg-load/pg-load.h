@@ -33,6 +33,24 @@ struct map {
 };
 
 /* What every part reads; set up once by main before workers start. */
+/*
+ * The batch queue between the reader and the workers (load.c): batches
+ * to load in submission order, spent ones kept for reuse, and the turn
+ * of the ordered modes.
+ */
+struct queue {
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 work;		/* a batch to load, or closing */
+	pthread_cond_t	 free;		/* a spent batch to reuse */
+	pthread_cond_t	 turn_done;	/* turn moved on */
+	struct batch	*head, *tail, *spent;
+	int		 nbatches;	/* allocated, at most 2 per worker */
+	int		 closing;
+	int64_t		 next_seq;
+	int64_t		 turn;		/* the batch whose turn it is */
+	struct worker	*workers;
+};
+
 struct plan {
 	struct cli	*c;
 	const char	*dsn;
@@ -69,6 +87,8 @@ struct plan {
 	struct ledger	*lg;
 	struct jqx	*wm;		/* --watermark, or NULL */
 	int		 wm_kind;	/* enum wm_kind of the run's values */
+
+	struct queue	 q;
 
 	/* Shared counters (under lock). */
 	pthread_mutex_t	 lock;
