@@ -109,7 +109,15 @@ static int64_t		 last_start = INT64_MIN;	/* --period cache */
 static struct out	*last_out;
 static struct csv	 csv;
 
+/* Options that only parse_options and check_options need. */
+struct args {
+	const char	*dir;		/* -o */
+	const char	*time_expr;	/* --time */
+	int		 no_header;	/* --no-header */
+};
+
 static void		 parse_options(int, char **);
+static void		 check_options(const struct args *);
 static int		 next_record(const char **, size_t *, const char **);
 static int		 next_csv(const char **, size_t *, const char **);
 static struct out	*route(const char *, size_t);
@@ -202,10 +210,8 @@ parse_options(int argc, char **argv)
 		{ "delimiter",	required_argument,	NULL, 'd' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *why, *dir = NULL, *time_expr = NULL;
-	char err[256];
-	size_t n;
-	int ch, nmodes, no_header = 0;
+	struct args a = { NULL, NULL, 0 };
+	int ch;
 
 	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS "l:n:o:j:0k:d:",
 	    opts, NULL)) != -1) {
@@ -224,7 +230,7 @@ parse_options(int argc, char **argv)
 			nround = cli_num(&c, "-n", optarg, 1, 1000000);
 			break;
 		case 'o':
-			dir = optarg;
+			a.dir = optarg;
 			break;
 		case OPT_PREFIX:
 			prefix = optarg;
@@ -255,7 +261,7 @@ parse_options(int argc, char **argv)
 			by_expr = optarg;
 			break;
 		case OPT_TIME:
-			time_expr = optarg;
+			a.time_expr = optarg;
 			break;
 		case OPT_PERIOD:
 			period = optarg;
@@ -273,7 +279,7 @@ parse_options(int argc, char **argv)
 			csv_mode = 1;
 			break;
 		case OPT_NO_HEADER:
-			no_header = 1;
+			a.no_header = 1;
 			break;
 		case 'd':
 			delim_arg = optarg;
@@ -286,6 +292,17 @@ parse_options(int argc, char **argv)
 			cli_usage(&c, NULL);
 		}
 	}
+	check_options(&a);
+}
+
+/* The options together: one split mode, and what each needs. */
+static void
+check_options(const struct args *a)
+{
+	const char *why, *time_expr = a->time_expr;
+	char err[256];
+	size_t n;
+	int nmodes;
 
 	if (period != NULL && by_expr != NULL)
 		cli_usage(&c, "--period splits by --time EXPR, not --by");
@@ -328,9 +345,9 @@ parse_options(int argc, char **argv)
 		mode = period != NULL ? M_PERIOD : M_VALUE;
 	else
 		mode = M_SIZE;
-	if (no_header && !csv_mode)
+	if (a->no_header && !csv_mode)
 		cli_usage(&c, "--no-header needs --csv");
-	header = csv_mode && !no_header;
+	header = csv_mode && !a->no_header;
 	if (delim_arg != NULL && !csv_mode)
 		cli_usage(&c, "--delimiter needs --csv");
 	if (csv_mode && (mode == M_SHARDS || mode == M_PERIOD ||
@@ -352,12 +369,12 @@ parse_options(int argc, char **argv)
 			jobs = 1;
 		run.max_jobs = (int)jobs;
 	}
-	if (dir != NULL) {
+	if (a->dir != NULL) {
 		/* "out/" and "out" name the same files. */
-		n = strlen(dir);
-		while (n > 1 && dir[n - 1] == '/')
+		n = strlen(a->dir);
+		while (n > 1 && a->dir[n - 1] == '/')
 			n--;
-		out_dir = strndup(dir, n);
+		out_dir = strndup(a->dir, n);
 		if (*out_dir == '\0')
 			cli_usage(&c, "-o: empty directory name");
 	}

@@ -386,36 +386,51 @@ as_of_cast(const struct plan *p, int ci, char *out, size_t size)
 		snprintf(out, size, "CAST($1 AS %s)", p->t.col[ci].type);
 }
 
-/* One round of scd2 (rno: its number), its counts added to n. */
-static int
-scd2_apply(struct worker *w, struct batch *b, size_t lo, size_t hi,
-    const char *rno, uint64_t absent_all, struct counts *n, int64_t *bad)
+/* One scd2 round's statements share these. */
+struct scd2 {
+	struct worker	*w;
+	struct plan	*p;
+	struct buf	*q;
+	const char	*params[2];	/* --as-of, the round's row number */
+	const char	*vf, *vt;	/* quoted valid-from and valid-to */
+	char		 vft[160], vtt[160];	/* --as-of cast to each */
+	uint64_t	 absent_all;
+};
+
+static PGresult *
+scd2_exec(struct scd2 *x)
 {
-	struct plan *p = w->p;
-	struct buf *q = &w->cols;
-	const char *params[2] = { p->as_of, rno };
-	const char *vf = p->qcol[p->vf], *vt = p->qcol[p->vt];
-	char vft[160], vtt[160];
-	int64_t in_place, row;
+	return pg_exec(x->w->conn, buf_cstr(x->q), 2, x->params, &x->w->err);
+}
+
+/*
+ * An --as-of before the current version's start is a reject: 0, or -1
+ * with *bad the index of the row that has it.
+ */
+static int
+scd2_check_as_of(struct scd2 *x, struct batch *b, size_t lo, size_t hi,
+    int64_t *bad)
+{
+	struct plan *p = x->p;
+	struct buf *q = x->q;
+	int64_t row;
 	size_t i;
 	PGresult *r;
 
-	as_of_cast(p, p->vf, vft, sizeof(vft));
-	as_of_cast(p, p->vt, vtt, sizeof(vtt));
 	buf_reset(q);
 	scd2_round(p, q);
 	buf_addf(q, " SELECT s." STAGE_ROW ", d.%s::text FROM s JOIN %s AS d "
-	    "ON ", vf, p->t.qname);
+	    "ON ", x->vf, p->t.qname);
 	scd2_match(p, q, "d", "s");
-	buf_addf(q, " WHERE d.%s > %s ORDER BY 1 LIMIT 1", vf, vft);
-	if ((r = pg_exec(w->conn, buf_cstr(q), 2, params, &w->err)) == NULL)
+	buf_addf(q, " WHERE d.%s > %s ORDER BY 1 LIMIT 1", x->vf, x->vft);
+	if ((r = scd2_exec(x)) == NULL)
 		return -1;
 	if (PQntuples(r) == 1) {
 		row = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-		memset(&w->err, 0, sizeof(w->err));
-		memcpy(w->err.sqlstate, "22008", 6);
-		snprintf(w->err.msg, sizeof(w->err.msg), "--as-of %s is before "
-		    "the current version's %s (%s)", p->as_of,
+		memset(&x->w->err, 0, sizeof(x->w->err));
+		memcpy(x->w->err.sqlstate, "22008", 6);
+		snprintf(x->w->err.msg, sizeof(x->w->err.msg), "--as-of %s is "
+		    "before the current version's %s (%s)", p->as_of,
 		    p->t.col[p->vf].name, PQgetvalue(r, 0, 1));
 		PQclear(r);
 		for (i = lo; i < hi; i++)
@@ -424,80 +439,112 @@ scd2_apply(struct worker *w, struct batch *b, size_t lo, size_t hi,
 		return -1;
 	}
 	PQclear(r);
+	return 0;
+}
 
-	/* A change back to the version closed at --as-of reopens it. */
+/*
+ * A change back to the version closed at --as-of reopens it (the one
+ * begun at --as-of gives way): the rows changed, or -1.
+ */
+static int64_t
+scd2_reopen(struct scd2 *x)
+{
+	struct plan *p = x->p;
+	struct buf *q = x->q;
+	int64_t changed;
+	PGresult *r;
+
 	buf_reset(q);
 	scd2_round(p, q);
 	buf_addf(q, ", v AS (DELETE FROM %s AS d USING s WHERE ", p->t.qname);
 	scd2_match(p, q, "d", "s");
 	buf_addf(q, " AND d.%s = %s AND EXISTS (SELECT 1 FROM %s "
-	    "AS o WHERE (", vf, vft, p->t.qname);
+	    "AS o WHERE (", x->vf, x->vft, p->t.qname);
 	key_list(p, q, "o.");
 	buf_adds(q, ") = (");
 	key_list(p, q, "s.");
-	buf_addf(q, ") AND o.%s = %s AND ROW(", vt, vtt);
-	cmp_list(p, q, "o.", absent_all);
+	buf_addf(q, ") AND o.%s = %s AND ROW(", x->vt, x->vtt);
+	cmp_list(p, q, "o.", x->absent_all);
 	buf_adds(q, ") IS NOT DISTINCT FROM ROW(");
-	cmp_list(p, q, "s.", absent_all);
+	cmp_list(p, q, "s.", x->absent_all);
 	buf_adds(q, ")) RETURNING ");
 	key_list(p, q, "d.");
-	buf_addf(q, ") UPDATE %s AS o SET %s = NULL", p->t.qname, vt);
+	buf_addf(q, ") UPDATE %s AS o SET %s = NULL", p->t.qname, x->vt);
 	if (p->cur >= 0)
 		buf_addf(q, ", %s = true", p->qcol[p->cur]);
 	buf_adds(q, " FROM v WHERE (");
 	key_list(p, q, "o.");
 	buf_adds(q, ") = (");
 	key_list(p, q, "v.");
-	buf_addf(q, ") AND o.%s = %s", vt, vtt);
-	if ((r = pg_exec(w->conn, buf_cstr(q), 2, params, &w->err)) == NULL)
+	buf_addf(q, ") AND o.%s = %s", x->vt, x->vtt);
+	if ((r = scd2_exec(x)) == NULL)
 		return -1;
-	in_place = strtoll(PQcmdTuples(r), NULL, 10);
+	changed = strtoll(PQcmdTuples(r), NULL, 10);
 	PQclear(r);
+	return changed;
+}
 
-	/* Any other change to a version that began at --as-of: in place. */
+/* Any other change to a version begun at --as-of: in place. */
+static int64_t
+scd2_in_place(struct scd2 *x)
+{
+	struct plan *p = x->p;
+	struct buf *q = x->q;
+	int64_t changed;
+	PGresult *r;
+
 	buf_reset(q);
 	scd2_round(p, q);
 	buf_addf(q, " UPDATE %s AS d SET (", p->t.qname);
-	col_list(p, q, "", absent_all, 1);
+	col_list(p, q, "", x->absent_all, 1);
 	buf_adds(q, ") = ROW(");
-	col_list(p, q, "s.", absent_all, 1);
+	col_list(p, q, "s.", x->absent_all, 1);
 	buf_adds(q, ") FROM s WHERE ");
 	scd2_match(p, q, "d", "s");
-	buf_addf(q, " AND d.%s = %s AND ROW(", vf, vft);
-	col_list(p, q, "d.", absent_all, 1);
+	buf_addf(q, " AND d.%s = %s AND ROW(", x->vf, x->vft);
+	col_list(p, q, "d.", x->absent_all, 1);
 	buf_adds(q, ") IS DISTINCT FROM ROW(");
-	col_list(p, q, "s.", absent_all, 1);
+	col_list(p, q, "s.", x->absent_all, 1);
 	buf_adds(q, ")");
-	if ((r = pg_exec(w->conn, buf_cstr(q), 2, params, &w->err)) == NULL)
+	if ((r = scd2_exec(x)) == NULL)
 		return -1;
-	in_place += strtoll(PQcmdTuples(r), NULL, 10);
+	changed = strtoll(PQcmdTuples(r), NULL, 10);
 	PQclear(r);
+	return changed;
+}
 
-	/* Close what differs and begin the new versions. */
+/* Close what differs and begin the new versions; count them in n. */
+static int
+scd2_close_and_begin(struct scd2 *x, int64_t in_place, struct counts *n)
+{
+	struct plan *p = x->p;
+	struct buf *q = x->q;
+	PGresult *r;
+
 	buf_reset(q);
 	scd2_round(p, q);
 	buf_addf(q, ", x AS (UPDATE %s AS d SET %s = %s",
-	    p->t.qname, vt, vtt);
+	    p->t.qname, x->vt, x->vtt);
 	if (p->cur >= 0)
 		buf_addf(q, ", %s = false", p->qcol[p->cur]);
 	buf_adds(q, " FROM s WHERE ");
 	scd2_match(p, q, "d", "s");
-	buf_addf(q, " AND d.%s IS DISTINCT FROM %s AND ROW(", vf,
-	    vft);
+	buf_addf(q, " AND d.%s IS DISTINCT FROM %s AND ROW(", x->vf,
+	    x->vft);
 	/* Compare the columns the records carry (not defaults). */
-	cmp_list(p, q, "d.", absent_all);
+	cmp_list(p, q, "d.", x->absent_all);
 	buf_adds(q, ") IS DISTINCT FROM ROW(");
-	cmp_list(p, q, "s.", absent_all);
+	cmp_list(p, q, "s.", x->absent_all);
 	buf_adds(q, ") RETURNING ");
 	key_list(p, q, "d.");
 	buf_addf(q, "), i AS (INSERT INTO %s (", p->t.qname);
-	col_list(p, q, "", absent_all, 1);
-	buf_addf(q, ", %s", vf);
+	col_list(p, q, "", x->absent_all, 1);
+	buf_addf(q, ", %s", x->vf);
 	if (p->cur >= 0)
 		buf_addf(q, ", %s", p->qcol[p->cur]);
 	buf_adds(q, ") SELECT ");
-	col_list(p, q, "s.", absent_all, 1);
-	buf_addf(q, ", %s", vft);
+	col_list(p, q, "s.", x->absent_all, 1);
+	buf_addf(q, ", %s", x->vft);
 	if (p->cur >= 0)
 		buf_adds(q, ", true");
 	buf_addf(q, " FROM s WHERE NOT EXISTS (SELECT 1 FROM %s AS d WHERE ",
@@ -508,7 +555,7 @@ scd2_apply(struct worker *w, struct batch *b, size_t lo, size_t hi,
 	buf_adds(q, ") IN (SELECT * FROM x) RETURNING 1) SELECT (SELECT "
 	    "count(*) FROM x), (SELECT count(*) FROM i), (SELECT "
 	    "count(*) FROM s)");
-	if ((r = pg_exec(w->conn, buf_cstr(q), 2, params, &w->err)) == NULL)
+	if ((r = scd2_exec(x)) == NULL)
 		return -1;
 	n->updated += count_at(r, 0) + in_place;	/* changed */
 	n->inserted += count_at(r, 1) - count_at(r, 0);	/* new keys */
@@ -516,6 +563,32 @@ scd2_apply(struct worker *w, struct batch *b, size_t lo, size_t hi,
 	n->unchanged += count_at(r, 2) - count_at(r, 1) - in_place;
 	PQclear(r);
 	return 0;
+}
+
+/* One round of scd2 (rno: its number), its counts added to n. */
+static int
+scd2_apply(struct worker *w, struct batch *b, size_t lo, size_t hi,
+    const char *rno, uint64_t absent_all, struct counts *n, int64_t *bad)
+{
+	struct plan *p = w->p;
+	struct scd2 x;
+	int64_t reopened, changed;
+
+	x.w = w;
+	x.p = p;
+	x.q = &w->cols;
+	x.params[0] = p->as_of;
+	x.params[1] = rno;
+	x.vf = p->qcol[p->vf];
+	x.vt = p->qcol[p->vt];
+	x.absent_all = absent_all;
+	as_of_cast(p, p->vf, x.vft, sizeof(x.vft));
+	as_of_cast(p, p->vt, x.vtt, sizeof(x.vtt));
+	if (scd2_check_as_of(&x, b, lo, hi, bad) == -1 ||
+	    (reopened = scd2_reopen(&x)) == -1 ||
+	    (changed = scd2_in_place(&x)) == -1)
+		return -1;
+	return scd2_close_and_begin(&x, reopened + changed, n);
 }
 
 /*

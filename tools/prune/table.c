@@ -39,6 +39,10 @@ static void	 plan_build(struct cli *, const struct prune_opts *,
 static int	 dry_run(struct cli *, struct plan *);
 static int	 delete_batches(struct cli *, const struct prune_opts *,
 		    struct plan *);
+static int64_t	 archive(struct cli *, const struct prune_opts *,
+		    struct rec_out *, PGresult *);
+static int	 report(struct cli *, const struct prune_opts *, int64_t,
+		    int64_t, double);
 static void	 plan_free(struct plan *);
 static int	 retry(struct plan *, const struct pg_err *, int *);
 static void	 db_fail(struct cli *, struct plan *, const struct pg_err *,
@@ -282,21 +286,8 @@ delete:
 			db_fail(c, p, &e, "DELETE");
 		}
 		tries = 0;
-		if (o->archive != NULL) {
-			n = PQntuples(del);
-			for (i = 0; i < n; i++) {
-				cli_put(c, &arch, PQgetvalue(del, i, 0),
-				    (size_t)PQgetlength(del, i, 0));
-				cli_put(c, &arch, "\n", 1);
-			}
-			/* Durable before the rows are gone. */
-			if (rec_flush(&arch) == -1 || (fsync(arch.fd) == -1 &&
-			    errno != EINVAL && errno != ENOTSUP))
-				cli_fail(c, EX_IOERR, "--archive %s: %s (the "
-				    "batch was rolled back)", o->archive,
-				    strerror(errno));
-		} else
-			n = strtoll(PQcmdTuples(del), NULL, 10);
+		n = o->archive != NULL ? archive(c, o, &arch, del) :
+		    strtoll(PQcmdTuples(del), NULL, 10);
 		PQclear(del);
 		if (pg_run(p->conn, "COMMIT", &e) == -1)
 			db_fail(c, p, &e, "COMMIT");
@@ -327,13 +318,42 @@ delete:
 	PQfinish(p->conn);
 	if (o->archive != NULL)
 		cli_close_out(c, &arch);
+	return report(c, o, deleted, batches, cli_now() - t0);
+}
+
+/*
+ * The deleted rows of a batch (RETURNING row_to_json) appended to the
+ * archive and synced, before the batch commits: their number.
+ */
+static int64_t
+archive(struct cli *c, const struct prune_opts *o, struct rec_out *arch,
+    PGresult *del)
+{
+	int64_t i, n = PQntuples(del);
+
+	for (i = 0; i < n; i++) {
+		cli_put(c, arch, PQgetvalue(del, (int)i, 0),
+		    (size_t)PQgetlength(del, (int)i, 0));
+		cli_put(c, arch, "\n", 1);
+	}
+	if (rec_flush(arch) == -1 || (fsync(arch->fd) == -1 &&
+	    errno != EINVAL && errno != ENOTSUP))
+		cli_fail(c, EX_IOERR, "--archive %s: %s (the batch was rolled "
+		    "back)", o->archive, strerror(errno));
+	return n;
+}
+
+/* The summary line and --stats of a table run; exit 128+N if signalled. */
+static int
+report(struct cli *c, const struct prune_opts *o, int64_t deleted,
+    int64_t batches, double seconds)
+{
 	if (c->progress && c->progress_every == 0)
 		fputs("\r\033[K", stderr);
 	if (!c->quiet || cli_signal)
 		fprintf(stderr, "prune: %s: %" PRId64 " deleted, %" PRId64
-		    " batches, %.1f s\n", o->table, deleted, batches,
-		    cli_now() - t0);
-	write_stats(c, o, deleted, batches, cli_now() - t0);
+		    " batches, %.1f s\n", o->table, deleted, batches, seconds);
+	write_stats(c, o, deleted, batches, seconds);
 	if (cli_signal)
 		cli_fail(c, 128 + cli_signal, "interrupted after a committed "
 		    "batch; run again to continue");

@@ -101,6 +101,8 @@ static void	 add_agg(enum agg_op, const char *);
 static void	 check_names(void);
 static void	 add_record(void);
 static void	 merge_record(void);
+static int	 partial_groups(int *);
+static int	 partial_aggs(int);
 static int	 bucket_open(int64_t);
 static struct group *group_get(int64_t, const char *, size_t);
 static void	 emit_all(void);
@@ -382,10 +384,8 @@ merge_record(void)
 	struct group *g;
 	const char *why;
 	enum tm_unit u;
-	enum agg_op op;
 	int64_t bucket;
-	int k, p = -1, i, n, ap;
-	static int seen_distinct;
+	int k, p, i, n;
 
 	if (doc.v[0].type != JS_OBJECT || doc.v[0].n < 2) {
 		cli_rejectf(&c, doc.v[0].type == JS_OBJECT,
@@ -409,68 +409,13 @@ merge_record(void)
 		return;
 	}
 
-	/* The group keys, up to _partial. */
-	buf_reset(&key);
-	n = 0;
-	for (k = (int)doc.v[2].end; k < (int)doc.v[0].end;
-	    k = (int)doc.v[k + 1].end) {
-		buf_reset(&name);
-		js_str(&doc, k, &name);
-		if (name.len == 8 && memcmp(name.p, "_partial", 8) == 0) {
-			p = k + 1;
-			break;
-		}
-		if (have_spec ? n >= nby || strlen(by[n].name) != name.len ||
-		    memcmp(by[n].name, name.p, name.len) != 0 : n == MAX_BY) {
-			cli_rejectf(&c, 1, "partial: group keys differ from "
-			    "the first partial's");
-			return;
-		}
-		if (!have_spec) {
-			buf_addc(&name, '\0');
-			by[n].name = xstrdup(name.p);
-		}
-		val_canon(&key, &doc, k + 1);
-		buf_addc(&key, '\n');
-		n++;
-	}
-	if (p < 0 || doc.v[p].type != JS_OBJECT || (have_spec && n != nby)) {
-		cli_rejectf(&c, 1, "partial: no _partial member, or "
-		    "different groups");
+	if ((p = partial_groups(&n)) == -1)
+		return;
+	if ((i = partial_aggs(p)) == -1) {
+		cli_rejectf(&c, 1, "partial: aggregates differ from the first "
+		    "partial's");
 		return;
 	}
-
-	/* The aggregates: the first line defines them. */
-	i = 0;
-	for (k = p + 1; k < (int)doc.v[p].end; k = (int)doc.v[k + 1].end) {
-		if (doc.v[k + 1].type != JS_OBJECT || doc.v[k + 1].n < 1 ||
-		    agg_op_parse(js_text(&doc, k + 2) + 1,
-		    doc.v[k + 2].len - 2, &op, &ap) == -1)
-			goto bad;
-		buf_reset(&name);
-		js_str(&doc, k, &name);
-		if (have_spec) {
-			if (i >= nagg || agg[i].op != op ||
-			    (op == AGG_DISTINCT && ap != approx) ||
-			    strlen(agg[i].name) != name.len ||
-			    memcmp(agg[i].name, name.p, name.len) != 0)
-				goto bad;
-		} else {
-			if (i == MAX_AGG || (op == AGG_DISTINCT &&
-			    seen_distinct && approx != ap))
-				goto bad;
-			buf_addc(&name, '\0');
-			agg[i].name = xstrdup(name.p);
-			agg[i].op = op;
-			if (op == AGG_DISTINCT) {
-				approx = ap;
-				seen_distinct = 1;
-			}
-		}
-		i++;
-	}
-	if (have_spec && i != nagg)
-		goto bad;
 	if (!have_spec) {
 		unit = u;
 		nby = n;
@@ -495,10 +440,91 @@ merge_record(void)
 		i++;
 	}
 	c.passed++;
-	return;
-bad:
-	cli_rejectf(&c, 1, "partial: aggregates differ from the first "
-	    "partial's");
+}
+
+/*
+ * A partial's group keys, up to its _partial member, into key (the first
+ * partial names them): the index of _partial's value and *n the number
+ * of groups, or -1 when the line was rejected.
+ */
+static int
+partial_groups(int *n)
+{
+	static struct buf name;
+	int k, p = -1;
+
+	buf_reset(&key);
+	*n = 0;
+	for (k = (int)doc.v[2].end; k < (int)doc.v[0].end;
+	    k = (int)doc.v[k + 1].end) {
+		buf_reset(&name);
+		js_str(&doc, k, &name);
+		if (name.len == 8 && memcmp(name.p, "_partial", 8) == 0) {
+			p = k + 1;
+			break;
+		}
+		if (have_spec ? *n >= nby || strlen(by[*n].name) != name.len ||
+		    memcmp(by[*n].name, name.p, name.len) != 0 : *n == MAX_BY) {
+			cli_rejectf(&c, 1, "partial: group keys differ from "
+			    "the first partial's");
+			return -1;
+		}
+		if (!have_spec) {
+			buf_addc(&name, '\0');
+			by[*n].name = xstrdup(name.p);
+		}
+		val_canon(&key, &doc, k + 1);
+		buf_addc(&key, '\n');
+		(*n)++;
+	}
+	if (p < 0 || doc.v[p].type != JS_OBJECT || (have_spec && *n != nby)) {
+		cli_rejectf(&c, 1, "partial: no _partial member, or "
+		    "different groups");
+		return -1;
+	}
+	return p;
+}
+
+/*
+ * The aggregates of the _partial object at p: the first partial defines
+ * them, every later one must have the same. Their number, or -1.
+ */
+static int
+partial_aggs(int p)
+{
+	static struct buf name;
+	static int seen_distinct;
+	enum agg_op op;
+	int k, i = 0, ap;
+
+	for (k = p + 1; k < (int)doc.v[p].end; k = (int)doc.v[k + 1].end) {
+		if (doc.v[k + 1].type != JS_OBJECT || doc.v[k + 1].n < 1 ||
+		    agg_op_parse(js_text(&doc, k + 2) + 1,
+		    doc.v[k + 2].len - 2, &op, &ap) == -1)
+			return -1;
+		buf_reset(&name);
+		js_str(&doc, k, &name);
+		if (have_spec) {
+			if (i >= nagg || agg[i].op != op ||
+			    (op == AGG_DISTINCT && ap != approx) ||
+			    strlen(agg[i].name) != name.len ||
+			    memcmp(agg[i].name, name.p, name.len) != 0)
+				return -1;
+		} else {
+			if (i == MAX_AGG || (op == AGG_DISTINCT &&
+			    seen_distinct && approx != ap))
+				return -1;
+			buf_addc(&name, '\0');
+			agg[i].name = xstrdup(name.p);
+			agg[i].op = op;
+			if (op == AGG_DISTINCT) {
+				approx = ap;
+				seen_distinct = 1;
+			}
+		}
+		i++;
+	}
+	return have_spec && i != nagg ? -1 : i;
 }
 
 static struct group *
