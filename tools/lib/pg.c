@@ -376,26 +376,13 @@ kind_of(unsigned oid, const char *category)
 	return PG_K_TEXT;
 }
 
-int
-pg_table_load(PGconn *conn, const char *schema, const char *table,
-    struct pg_table *t, struct pg_err *e)
+/* The relation: its oid, names and kind; -1 with e set if missing. */
+static int
+table_relation(PGconn *conn, struct pg_table *t, struct pg_err *e)
 {
-	struct buf q = BUF_INIT;
+	const char *p[1] = { t->qname };
 	PGresult *r;
-	const char *p[1];
-	char oid[16];
-	int i, n;
 
-	memset(t, 0, sizeof(*t));
-	if ((schema != NULL && pg_quote_ident(conn, &q, schema,
-	    strlen(schema)) == -1) || (schema != NULL && (buf_addc(&q, '.'),
-	    0)) || pg_quote_ident(conn, &q, table, strlen(table)) == -1) {
-		pg_err_set(e, conn, NULL);
-		buf_free(&q);
-		return -1;
-	}
-	t->qname = buf_cstr(&q);
-	p[0] = t->qname;
 	r = pg_exec(conn, "SELECT c.oid, n.nspname, c.relname, "
 	    "current_setting('server_encoding') = 'UTF8' AND "
 	    "current_setting('integer_datetimes') = 'on', c.relkind "
@@ -404,14 +391,14 @@ pg_table_load(PGconn *conn, const char *schema, const char *table,
 	    "WHERE c.oid = to_regclass($1) AND c.relkind IN ('r','p','f','v')",
 	    1, p, e);
 	if (r == NULL)
-		goto fail;
+		return -1;
 	if (PQntuples(r) != 1) {
 		PQclear(r);
 		memset(e, 0, sizeof(*e));
 		memcpy(e->sqlstate, "42P01", 6);
 		snprintf(e->msg, sizeof(e->msg), "table %s does not exist",
 		    t->qname);
-		goto fail;
+		return -1;
 	}
 	t->oid = (unsigned)strtoul(PQgetvalue(r, 0, 0), NULL, 10);
 	t->schema = xstrdup(PQgetvalue(r, 0, 1));
@@ -419,9 +406,18 @@ pg_table_load(PGconn *conn, const char *schema, const char *table,
 	t->binary_ok = PQgetvalue(r, 0, 3)[0] == 't';
 	t->relkind = PQgetvalue(r, 0, 4)[0];
 	PQclear(r);
+	return 0;
+}
 
-	snprintf(oid, sizeof(oid), "%u", t->oid);
-	p[0] = oid;
+/* The columns, in order, with their types, defaults and constraints. */
+static int
+table_columns(PGconn *conn, struct pg_table *t, const char *oid,
+    struct pg_err *e)
+{
+	const char *p[1] = { oid };
+	PGresult *r;
+	int i, n;
+
 	r = pg_exec(conn, "SELECT a.attname, format_type(a.atttypid, "
 	    "a.atttypmod), a.attnum, "
 	    "CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END, "
@@ -433,7 +429,7 @@ pg_table_load(PGconn *conn, const char *schema, const char *table,
 	    "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND "
 	    "NOT a.attisdropped ORDER BY a.attnum", 1, p, e);
 	if (r == NULL)
-		goto fail;
+		return -1;
 	n = PQntuples(r);
 	t->col = xcalloc((size_t)n + 1, sizeof(*t->col));
 	for (i = 0; i < n; i++) {
@@ -453,12 +449,23 @@ pg_table_load(PGconn *conn, const char *schema, const char *table,
 	}
 	t->ncol = (size_t)n;
 	PQclear(r);
+	return 0;
+}
+
+/* The unique indexes on plain columns (those ON CONFLICT can name). */
+static int
+table_uniques(PGconn *conn, struct pg_table *t, const char *oid,
+    struct pg_err *e)
+{
+	const char *p[1] = { oid };
+	PGresult *r;
+	int i, n;
 
 	r = pg_exec(conn, "SELECT i.indkey::text, i.indisprimary "
 	    "FROM pg_index i WHERE i.indrelid = $1::oid AND i.indisunique "
 	    "AND i.indpred IS NULL AND i.indexprs IS NULL", 1, p, e);
 	if (r == NULL)
-		goto fail;
+		return -1;
 	n = PQntuples(r);
 	t->uniq = xcalloc((size_t)n + 1, sizeof(*t->uniq));
 	for (i = 0; i < n; i++) {
@@ -479,6 +486,31 @@ pg_table_load(PGconn *conn, const char *schema, const char *table,
 		t->nuniq++;
 	}
 	PQclear(r);
+	return 0;
+}
+
+int
+pg_table_load(PGconn *conn, const char *schema, const char *table,
+    struct pg_table *t, struct pg_err *e)
+{
+	struct buf q = BUF_INIT;
+	char oid[16];
+
+	memset(t, 0, sizeof(*t));
+	if ((schema != NULL && pg_quote_ident(conn, &q, schema,
+	    strlen(schema)) == -1) || (schema != NULL && (buf_addc(&q, '.'),
+	    0)) || pg_quote_ident(conn, &q, table, strlen(table)) == -1) {
+		pg_err_set(e, conn, NULL);
+		buf_free(&q);
+		return -1;
+	}
+	t->qname = buf_cstr(&q);
+	if (table_relation(conn, t, e) == -1)
+		goto fail;
+	snprintf(oid, sizeof(oid), "%u", t->oid);
+	if (table_columns(conn, t, oid, e) == -1 ||
+	    table_uniques(conn, t, oid, e) == -1)
+		goto fail;
 	return 0;
 fail:
 	pg_table_free(t);

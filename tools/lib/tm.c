@@ -140,6 +140,11 @@ floor_div(int64_t a, int64_t b)
 	return q;
 }
 
+/*
+ * One pass over the text, left to right: date, time, fraction, offset.
+ * It stays one function so that each field's check sits beside the
+ * position it reads; the helpers are the digit readers above.
+ */
 int
 tm_parse(const char *str, size_t n, int64_t *ns, const char **why)
 {
