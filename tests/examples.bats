@@ -28,6 +28,7 @@ matches() {
 import re, sys
 def norm(s):
     s = re.sub(r"[0-9.]+ s, [0-9 ]+ [a-z]+/s", "T", s)
+    s = re.sub(r", [0-9]+\.[0-9] s$", ", T", s)
     s = re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+\+00", "TS", s)
     s = re.sub(r"finished at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "finished at TS", s)
     return s.rstrip()

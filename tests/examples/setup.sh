@@ -70,4 +70,16 @@ CREATE TABLE dim_customer (customer_id text, name text,
     valid_from timestamptz, valid_to timestamptz, is_current boolean);
 CREATE TABLE dim_user (user_id text, name text, valid_from timestamptz,
     valid_to timestamptz);
+CREATE TABLE events_by_month (id bigint, created_at timestamptz NOT NULL)
+    PARTITION BY RANGE (created_at);
+CREATE TABLE events_2024_01 PARTITION OF events_by_month
+    FOR VALUES FROM ('2024-01-01Z') TO ('2024-02-01Z');
+CREATE TABLE events_2024_02 PARTITION OF events_by_month
+    FOR VALUES FROM ('2024-02-01Z') TO ('2024-03-01Z');
+CREATE TABLE events_2024_03 PARTITION OF events_by_month
+    FOR VALUES FROM ('2024-03-01Z') TO ('2024-04-01Z');
+CREATE TABLE events_2024_04 PARTITION OF events_by_month
+    FOR VALUES FROM ('2024-04-01Z') TO ('2024-05-01Z');
+INSERT INTO events_by_month SELECT n, '2024-01-01Z'::timestamptz
+    + n * interval '1 hour' FROM generate_series(0, 24 * 121 - 1) AS n;
 SQL

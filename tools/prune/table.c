@@ -5,6 +5,13 @@
  * transaction each. With --archive every deleted row
  * is appended as row_to_json and synced before its batch commits, so a
  * kill loses nothing: re-running continues with the same predicate.
+ *
+ * A partitioned table first loses the partitions that hold nothing but
+ * rows of the window, whole: detached and dropped, one transaction each
+ * (archived first). Which ones the server itself says: a partition its
+ * planner prunes from a scan of the rows outside the window (or NULL)
+ * can hold none of them. Only the partitions across a bound are left to
+ * the batches.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +39,9 @@ struct plan {
 	int		 nparam;	/* window parameters */
 	int		 npk;
 	char		 lo[64], hi[64];
+	PGresult	*drops;		/* partitions to drop: name, parent,
+					   their leaves' oids */
+	char		*dropped;	/* the leaves' oids, "{...}" */
 };
 
 static void	 plan_build(struct cli *, const struct prune_opts *,
@@ -42,13 +52,16 @@ static int	 delete_batches(struct cli *, const struct prune_opts *,
 static int64_t	 archive(struct cli *, const struct prune_opts *,
 		    struct rec_out *, PGresult *);
 static int	 report(struct cli *, const struct prune_opts *, int64_t,
-		    int64_t, double);
+		    int64_t, int64_t, double);
 static void	 plan_free(struct plan *);
+static void	 find_drops(struct cli *, const struct prune_opts *,
+		    struct plan *);
+static int64_t	 drop_partitions(struct cli *, const struct prune_opts *,
+		    struct plan *, struct rec_out *, int64_t *);
 static int	 retry(struct plan *, const struct pg_err *, int *);
 static void	 db_fail(struct cli *, struct plan *, const struct pg_err *,
 		    const char *);
-static void	 write_stats(struct cli *, const struct prune_opts *, int64_t,
-		    int64_t, double);
+static void	 write_stats(struct cli *, int64_t, int64_t, int64_t, double);
 
 int
 prune_table(struct cli *c, const struct prune_opts *o)
@@ -75,6 +88,8 @@ prune_table(struct cli *c, const struct prune_opts *o)
 	free(schema);
 	free(name);
 	plan_build(c, o, &p);
+	if (p.t.relkind == 'p')
+		find_drops(c, o, &p);
 	r = o->dry_run ? dry_run(c, &p) : delete_batches(c, o, &p);
 	plan_free(&p);
 	return r;
@@ -90,6 +105,128 @@ plan_free(struct plan *p)
 	buf_free(&p->sel_first);
 	buf_free(&p->sel_next);
 	buf_free(&p->del);
+	PQclear(p->drops);
+	free(p->dropped);
+}
+
+/*
+ * The partitions whose rows all fall in the window: those the planner
+ * prunes from a scan of the rows outside it. Of these the largest
+ * subtrees are dropped whole; a foreign table is never dropped (its rows
+ * live elsewhere), its rows are deleted in batches instead.
+ */
+static void
+find_drops(struct cli *c, const struct prune_opts *o, struct plan *p)
+{
+	struct buf q = BUF_INIT;
+	struct pg_err e;
+	PGresult *r;
+	const char *prm[2];
+	char *lit;
+	int i;
+
+	buf_addf(&q, "EXPLAIN (FORMAT JSON, VERBOSE) SELECT 1 FROM %s AS d "
+	    "WHERE %s IS NULL", p->t.qname, p->col.p);
+	/* The window's bounds as literals: the planner prunes on constants. */
+	for (i = 0; i < p->nparam; i++) {
+		if ((lit = PQescapeLiteral(p->conn, p->param[i],
+		    strlen(p->param[i]))) == NULL)
+			cli_fail(c, EX_SOFTWARE, "quoting a bound: %s",
+			    PQerrorMessage(p->conn));
+		buf_addf(&q, " OR %s %s %s::timestamptz", p->col.p,
+		    p->param[i] == p->lo ? "<" : o->hi_incl ? ">" : ">=", lit);
+		PQfreemem(lit);
+	}
+	buf_addc(&q, '\0');
+	if ((r = pg_exec(p->conn, q.p, 0, NULL, &e)) == NULL)
+		db_fail(c, p, &e, "planning the partitions to drop");
+	prm[0] = p->t.qname;
+	prm[1] = PQgetvalue(r, 0, 0);
+	p->drops = pg_exec(p->conn,
+	    "WITH kept AS (SELECT c.oid FROM jsonb_path_query($2::jsonb, "
+	    "'strict $.**') AS x(v) JOIN pg_namespace n ON n.nspname = "
+	    "v->>'Schema' JOIN pg_class c ON c.relnamespace = n.oid AND "
+	    "c.relname = v->>'Relation Name' WHERE jsonb_typeof(v) = 'object'),"
+	    " t AS (SELECT t.relid, t.parentrelid FROM "
+	    "pg_partition_tree($1::regclass) t WHERE t.level > 0 AND "
+	    "EXISTS (SELECT FROM pg_partition_tree(t.relid) s WHERE s.isleaf) "
+	    "AND NOT EXISTS (SELECT FROM pg_partition_tree(t.relid) s JOIN "
+	    "pg_class k ON k.oid = s.relid WHERE s.isleaf AND (k.relkind = "
+	    "'f' OR s.relid IN (SELECT oid FROM kept)))) "
+	    "SELECT t.relid::regclass::text, t.parentrelid::regclass::text, "
+	    "(SELECT array_agg(s.relid::oid)::text FROM "
+	    "pg_partition_tree(t.relid) s WHERE s.isleaf) FROM t "
+	    "WHERE t.parentrelid NOT IN (SELECT relid FROM t) ORDER BY 1",
+	    2, prm, &e);
+	PQclear(r);
+	buf_free(&q);
+	if (p->drops == NULL)
+		db_fail(c, p, &e, "finding the partitions to drop");
+	/* Every dropped leaf, to keep them out of the batches' counts. */
+	buf_addc(&q, '{');
+	for (i = 0; i < PQntuples(p->drops); i++) {
+		lit = PQgetvalue(p->drops, i, 2);
+		buf_addf(&q, "%s%.*s", i ? "," : "", (int)strlen(lit) - 2,
+		    lit + 1);
+	}
+	buf_adds(&q, "}");
+	p->dropped = buf_cstr(&q);
+}
+
+/*
+ * Drop the partitions of find_drops, one transaction each: archive their
+ * rows (synced), DETACH, DROP. Rows dropped, with *n the partitions.
+ */
+static int64_t
+drop_partitions(struct cli *c, const struct prune_opts *o, struct plan *p,
+    struct rec_out *arch, int64_t *n)
+{
+	struct buf q = BUF_INIT;
+	struct pg_err e;
+	PGresult *r;
+	int64_t rows = 0;
+	int i, tries = 0;
+
+	for (i = 0; p->drops != NULL && i < PQntuples(p->drops) &&
+	    !cli_signal; ) {
+		const char *part = PQgetvalue(p->drops, i, 0);
+
+		if (tries > 0)
+			pg_sleep(pg_backoff(tries - 1), &cli_signal);
+		buf_reset(&q);
+		buf_addf(&q, o->archive ? "SELECT row_to_json(d)::text FROM %s "
+		    "AS d" : "SELECT count(*) FROM %s", part);
+		buf_addc(&q, '\0');
+		if (pg_run(p->conn, "BEGIN", &e) == -1)
+			db_fail(c, p, &e, "BEGIN");
+		if ((r = pg_exec(p->conn, q.p, 0, NULL, &e)) == NULL) {
+			if (retry(p, &e, &tries))
+				continue;
+			db_fail(c, p, &e, part);
+		}
+		rows += o->archive ? archive(c, o, arch, r) :
+		    strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		PQclear(r);
+		buf_reset(&q);
+		buf_addf(&q, "ALTER TABLE %s DETACH PARTITION %s; DROP TABLE %s",
+		    PQgetvalue(p->drops, i, 1), part, part);
+		buf_addc(&q, '\0');
+		if (pg_run(p->conn, q.p, &e) == -1 ||
+		    pg_run(p->conn, "COMMIT", &e) == -1) {
+			if (retry(p, &e, &tries))
+				continue;
+			db_fail(c, p, &e, part);
+		}
+		tries = 0;
+		(*n)++;
+		i++;
+		if (c->progress)
+			fprintf(stderr, "%sprune: %" PRId64 " partitions "
+			    "dropped%s", c->progress_every ? "" : "\r\033[K",
+			    *n, c->progress_every ? "\n" : "");
+	}
+	buf_free(&q);
+	return rows;
 }
 
 /*
@@ -184,7 +321,11 @@ plan_build(struct cli *c, const struct prune_opts *o, struct plan *p)
 	buf_free(&rng);
 }
 
-/* "2024-01  1234" per month of the window, then "total  N". */
+/*
+ * "drop  PARTITION  N" for each partition that would be dropped, then
+ * "2024-01  1234" per month of the rows the batches would delete, then
+ * "total  N", every row of the window.
+ */
 static int
 dry_run(struct cli *c, struct plan *p)
 {
@@ -194,9 +335,26 @@ dry_run(struct cli *c, struct plan *p)
 	int64_t total = 0;
 	int i;
 
+	for (i = 0; p->drops != NULL && i < PQntuples(p->drops); i++) {
+		buf_reset(&sql);
+		buf_addf(&sql, "SELECT count(*) FROM %s",
+		    PQgetvalue(p->drops, i, 0));
+		buf_addc(&sql, '\0');
+		if ((r = pg_exec(p->conn, sql.p, 0, NULL, &e)) == NULL)
+			db_fail(c, p, &e, "counting");
+		total += strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		buf_reset(&sql);
+		buf_addf(&sql, "drop  %s  %s\n", PQgetvalue(p->drops, i, 0),
+		    PQgetvalue(r, 0, 0));
+		cli_write(c, sql.p, sql.len);
+		PQclear(r);
+	}
+	buf_reset(&sql);
+	/* The oids are digits and commas: written into the statement. */
 	buf_addf(&sql, "SELECT to_char(date_trunc('month', %s), 'YYYY-MM'), "
-	    "count(*) FROM %s AS d WHERE %s GROUP BY 1 ORDER BY 1",
-	    p->col.p, p->t.qname, p->where.p);
+	    "count(*) FROM %s AS d WHERE %s AND d.tableoid <> ALL('%s'::oid[]) "
+	    "GROUP BY 1 ORDER BY 1", p->col.p, p->t.qname, p->where.p,
+	    p->dropped ? p->dropped : "{}");
 	buf_addc(&sql, '\0');
 	if ((r = pg_exec(p->conn, sql.p, p->nparam, p->param, &e)) == NULL)
 		db_fail(c, p, &e, "counting");
@@ -232,7 +390,7 @@ delete_batches(struct cli *c, const struct prune_opts *o, struct plan *p)
 	PGresult *keys, *del;
 	const char *prm[64 + 32];
 	char *last[16] = { NULL };
-	int64_t deleted = 0, batches = 0, n;
+	int64_t deleted, batches = 0, parts = 0, n;
 	double t0 = cli_now();
 	int fd, i, k, nk, have_last = 0, tries = 0;
 
@@ -244,6 +402,7 @@ delete_batches(struct cli *c, const struct prune_opts *o, struct plan *p)
 			    o->archive, strerror(errno));
 		rec_out_fd(&arch, fd, o->archive);
 	}
+	deleted = drop_partitions(c, o, p, &arch, &parts);
 	for (i = 0; i < p->nparam; i++)
 		prm[i] = p->param[i];
 	while (!cli_signal) {
@@ -318,7 +477,7 @@ delete:
 	PQfinish(p->conn);
 	if (o->archive != NULL)
 		cli_close_out(c, &arch);
-	return report(c, o, deleted, batches, cli_now() - t0);
+	return report(c, o, deleted, batches, parts, cli_now() - t0);
 }
 
 /*
@@ -346,14 +505,20 @@ archive(struct cli *c, const struct prune_opts *o, struct rec_out *arch,
 /* The summary line and --stats of a table run; exit 128+N if signalled. */
 static int
 report(struct cli *c, const struct prune_opts *o, int64_t deleted,
-    int64_t batches, double seconds)
+    int64_t batches, int64_t parts, double seconds)
 {
+	char dropped[64] = "";
+
 	if (c->progress && c->progress_every == 0)
 		fputs("\r\033[K", stderr);
+	if (parts > 0)
+		snprintf(dropped, sizeof(dropped), ", %" PRId64 " partitions "
+		    "dropped", parts);
 	if (!c->quiet || cli_signal)
-		fprintf(stderr, "prune: %s: %" PRId64 " deleted, %" PRId64
-		    " batches, %.1f s\n", o->table, deleted, batches, seconds);
-	write_stats(c, o, deleted, batches, seconds);
+		fprintf(stderr, "prune: %s: %" PRId64 " deleted%s, %" PRId64
+		    " batches, %.1f s\n", o->table, deleted, dropped, batches,
+		    seconds);
+	write_stats(c, deleted, batches, parts, seconds);
 	if (cli_signal)
 		cli_fail(c, 128 + cli_signal, "interrupted after a committed "
 		    "batch; run again to continue");
@@ -389,19 +554,23 @@ db_fail(struct cli *c, struct plan *p, const struct pg_err *e,
 	    e->sqlstate[0] ? " SQLSTATE " : "", e->sqlstate);
 }
 
+/* The --stats object of a table run, in the form every tool writes. */
 static void
-write_stats(struct cli *c, const struct prune_opts *o, int64_t deleted,
-    int64_t batches, double secs)
+write_stats(struct cli *c, int64_t deleted, int64_t batches, int64_t parts,
+    double secs)
 {
 	struct rec_out s;
 	struct buf b = BUF_INIT;
 
 	if (c->stats_path == NULL)
 		return;
-	buf_adds(&b, "{\"tool\":\"prune\",\"table\":");
-	buf_add_jstr(&b, o->table, strlen(o->table));
+	buf_addf(&b, "{\"tool\":\"prune\",\"unit\":\"rows\",\"final\":true,"
+	    "\"processed\":%" PRId64 ",\"passed\":0,\"rejected\":0,"
+	    "\"diverted\":{\"pruned\":%" PRId64 "}", deleted, deleted);
 	buf_addf(&b, ",\"deleted\":%" PRId64 ",\"batches\":%" PRId64
-	    ",\"seconds\":%.3f}\n", deleted, batches, secs);
+	    ",\"dropped_partitions\":%" PRId64 ",\"blank\":0,"
+	    "\"seconds\":%.3f,\"rows_per_second\":%.0f,\"reasons\":[]}\n",
+	    deleted, batches, parts, secs, secs > 0 ? deleted / secs : 0);
 	cli_open_out(c, &s, "--stats", c->stats_path);
 	cli_put(c, &s, b.p, b.len);
 	cli_close_out(c, &s);
