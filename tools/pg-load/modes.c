@@ -403,6 +403,20 @@ scd2_exec(struct scd2 *x)
 	return pg_exec(x->w->conn, buf_cstr(x->q), 2, x->params, &x->w->err);
 }
 
+/* Run the statement built in x->q: the rows it changed, or -1. */
+static int64_t
+scd2_changed(struct scd2 *x)
+{
+	PGresult *r;
+	int64_t n;
+
+	if ((r = scd2_exec(x)) == NULL)
+		return -1;
+	n = strtoll(PQcmdTuples(r), NULL, 10);
+	PQclear(r);
+	return n;
+}
+
 /*
  * An --as-of before the current version's start is a reject: 0, or -1
  * with *bad the index of the row that has it.
@@ -451,8 +465,6 @@ scd2_reopen(struct scd2 *x)
 {
 	struct plan *p = x->p;
 	struct buf *q = x->q;
-	int64_t changed;
-	PGresult *r;
 
 	buf_reset(q);
 	scd2_round(p, q);
@@ -477,11 +489,7 @@ scd2_reopen(struct scd2 *x)
 	buf_adds(q, ") = (");
 	key_list(p, q, "v.");
 	buf_addf(q, ") AND o.%s = %s", x->vt, x->vtt);
-	if ((r = scd2_exec(x)) == NULL)
-		return -1;
-	changed = strtoll(PQcmdTuples(r), NULL, 10);
-	PQclear(r);
-	return changed;
+	return scd2_changed(x);
 }
 
 /* Any other change to a version begun at --as-of: in place. */
@@ -490,8 +498,6 @@ scd2_in_place(struct scd2 *x)
 {
 	struct plan *p = x->p;
 	struct buf *q = x->q;
-	int64_t changed;
-	PGresult *r;
 
 	buf_reset(q);
 	scd2_round(p, q);
@@ -506,11 +512,7 @@ scd2_in_place(struct scd2 *x)
 	buf_adds(q, ") IS DISTINCT FROM ROW(");
 	col_list(p, q, "s.", x->absent_all, 1);
 	buf_adds(q, ")");
-	if ((r = scd2_exec(x)) == NULL)
-		return -1;
-	changed = strtoll(PQcmdTuples(r), NULL, 10);
-	PQclear(r);
-	return changed;
+	return scd2_changed(x);
 }
 
 /* Close what differs and begin the new versions; count them in n. */
