@@ -7,7 +7,7 @@ CFLAGS  ?= -O2 -g
 STDFLAGS = -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE \
 	   -DSLUICE_VERSION='"$(VERSION)"' -Itools/lib \
 	   -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
-LDLIBS   = -ljq -lxxhash -lpcre2-8 -lm
+LDLIBS   = -ljq -lxxhash -lpcre2-8 -lz -lzstd -lm
 PGLIBS   = -lpq
 PG_TOOLS = pg-load prune
 

@@ -57,7 +57,7 @@ rec_fill(struct rec_in *in)
 		in->buf = xrealloc(in->buf, in->cap);
 	}
 	/* EINTR is returned: the caller may have a signal to act on. */
-	r = read(in->fd, in->buf + in->end, in->cap - in->end);
+	r = zin_read(in, in->buf + in->end, in->cap - in->end);
 	if (r == -1)
 		return -1;
 	if (r == 0) {
@@ -165,9 +165,16 @@ rec_next(struct rec_in *in)
 	return r;
 }
 
+const char *
+rec_strerror(const struct rec_in *in, int err)
+{
+	return err == EBADMSG && in->zerr[0] ? in->zerr : strerror(err);
+}
+
 void
 rec_close(struct rec_in *in)
 {
+	zin_free(in);
 	if (in->fd > 0)
 		close(in->fd);
 	free(in->buf);

@@ -1,7 +1,8 @@
 /*
  * rec: record input and output.
  *
- * struct rec_in reads a file or stdin with large read(2) calls and hands
+ * struct rec_in reads a file or stdin with large read(2) calls (through
+ * gzip or zstd when the stream starts with their magic) and hands
  * out lines (LF or CRLF, a final line without LF is a line) as pointers
  * into its buffer, valid until the next call. A UTF-8 BOM at the start of
  * the stream is skipped. A line longer than max_line is returned
@@ -30,6 +31,8 @@
 #define REC_BUFSIZE	(256 * 1024)
 #define REC_MAX_LINE	(64 * 1024 * 1024)	/* default --max-line */
 
+enum rec_codec { REC_PLAIN, REC_GZIP, REC_ZSTD };
+
 struct rec_in {
 	int		 fd;
 	const char	*name;		/* for messages: the path or "stdin" */
@@ -43,6 +46,12 @@ struct rec_in {
 	int		 bom_checked;
 	uint64_t	 base;		/* stream offset of buf[0] */
 	off_t		 size;		/* size of a regular file, else -1 */
+
+	/* Compressed input (zin.c): offsets above are decompressed ones. */
+	enum rec_codec	 codec;		/* known after the first read */
+	void		*z;
+	uint64_t	 zread;		/* compressed bytes consumed */
+	char		 zerr[160];	/* why a stream is bad (errno EBADMSG) */
 
 	/* The current line. */
 	const char	*line;
@@ -67,6 +76,14 @@ int	 rec_next(struct rec_in *);
  */
 ssize_t	 rec_fill(struct rec_in *);
 void	 rec_close(struct rec_in *);
+/*
+ * Low level (zin.c): read up to n decompressed bytes, as read(2) does;
+ * -1 with errno EBADMSG and in->zerr set for a bad or truncated stream.
+ */
+ssize_t	 zin_read(struct rec_in *, char *, size_t);
+void	 zin_free(struct rec_in *);
+/* Why the last read failed: in->zerr or strerror(errno). */
+const char *rec_strerror(const struct rec_in *, int err);
 
 struct rec_out {
 	int		 fd;
