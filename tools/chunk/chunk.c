@@ -419,8 +419,7 @@ next_csv(const char **rec, size_t *raw, const char **eol)
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1)
-			cli_fail(&c, EX_IOERR, "%s: read error: %s", c.in.name,
-			    strerror(errno));
+			cli_read_fail(&c);
 		if (r == -2)
 			cli_fail(&c, EX_DATAERR, "row %" PRId64 ": longer than "
 			    "--max-line (%zu bytes)", csv.row + 1,

@@ -217,8 +217,7 @@ next_record(void)
 			    "bytes)", p.row + 1, p.nextline + 1,
 			    c.in.max_line);
 		if (errno != EINTR)
-			cli_fail(&c, EX_IOERR, "%s: read error: %s",
-			    c.in.name, strerror(errno));
+			cli_read_fail(&c);
 	}
 }
 

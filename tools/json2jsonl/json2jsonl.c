@@ -411,8 +411,7 @@ more(void)
 			fail_at(here(), "value larger than --max-line (%zu "
 			    "bytes)", c.in.max_line);
 		if (errno != EINTR)
-			cli_fail(&c, EX_IOERR, "%s: read error: %s", c.in.name,
-			    strerror(errno));
+			cli_read_fail(&c);
 	}
 }
 

@@ -247,8 +247,7 @@ collect_keys(int argc, char **argv)
 		if (r == -1) {
 			if (errno == EINTR)
 				continue;
-			cli_fail(&c, EX_IOERR, "%s: read error: %s", c.in.name,
-			    strerror(errno));
+			cli_read_fail(&c);
 		}
 		if (!regular && (rec_putline(&copy, c.in.line, c.in.len) == -1))
 			cli_fail(&c, EX_IOERR, "%s: write error: %s", tmp_path,

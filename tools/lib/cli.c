@@ -186,6 +186,16 @@ interrupted(struct cli *c)
 	    sig == SIGINT ? "SIGINT" : "SIGTERM");
 }
 
+void
+cli_read_fail(struct cli *c)
+{
+	if (errno == EBADMSG)
+		cli_fail(c, EX_DATAERR, "%s: %s", c->in.name,
+		    rec_strerror(&c->in, errno));
+	cli_fail(c, EX_IOERR, "%s: read error: %s", c->in.name,
+	    strerror(errno));
+}
+
 int
 cli_next(struct cli *c)
 {
@@ -201,8 +211,7 @@ cli_next(struct cli *c)
 			return 0;
 		if (errno == EINTR)
 			continue;
-		cli_fail(c, EX_IOERR, "%s: read error: %s", c->in.name,
-		    strerror(errno));
+		cli_read_fail(c);
 	}
 	cli_tick(c);
 	if (c->in.too_long) {
@@ -693,7 +702,9 @@ progress(struct cli *c)
 	    c->processed, c->unit, grouped(dt > 0 ? c->processed / dt : 0,
 	    rate, sizeof(rate)), c->unit);
 	if (c->in.size > 0) {
-		uint64_t done = c->in.base + c->in.pos;
+		/* Of a compressed file, the compressed bytes read so far. */
+		uint64_t done = c->in.codec != REC_PLAIN ? c->in.zread :
+		    c->in.base + c->in.pos;
 		double left = done > 0 && dt > 0 ? dt * ((double)c->in.size -
 		    (double)done) / (double)done : -1;
 

@@ -125,6 +125,11 @@ int	 cli_option(struct cli *, int ch, const char *arg);
 void	 cli_start(struct cli *, int argc, char **argv);
 /* Next non-blank input line into c->in (counts processed); 0 at end. */
 int	 cli_next(struct cli *);
+/*
+ * The input failed to read (errno): exit 65 for a corrupt or truncated
+ * compressed stream, naming its offset, else 74.
+ */
+void	 cli_read_fail(struct cli *) __attribute__((noreturn));
 /* Count one record read by a tool's own framing; show progress. */
 void	 cli_tick(struct cli *);
 /* Write a passing record (and a newline) to stdout; count it. */

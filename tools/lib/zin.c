@@ -33,8 +33,8 @@ struct zin {
 static ssize_t	 raw_more(struct rec_in *, struct zin *);
 static ssize_t	 gunzip(struct rec_in *, struct zin *, char *, size_t);
 static ssize_t	 unzstd(struct rec_in *, struct zin *, char *, size_t);
-static ssize_t	 zin_fail(struct rec_in *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
+static ssize_t	 zin_fail(struct rec_in *, const char *, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
 
 /* Read the first bytes and choose the codec. 0, or -1 with errno. */
 static int
@@ -124,12 +124,12 @@ gunzip(struct rec_in *in, struct zin *z, char *dst, size_t n)
 			return -1;
 		if (z->pos == z->end && z->raw_eof) {
 			if (z->in_frame)
-				return zin_fail(in, "truncated gzip data");
+				return zin_fail(in, "at", "truncated gzip data");
 			return 0;
 		}
 		if (!z->in_frame) {	/* a member starts (again) */
 			if (inflateReset(&z->gz) != Z_OK)
-				return zin_fail(in, "gzip: cannot reset");
+				return zin_fail(in, "at", "gzip: cannot reset");
 			z->in_frame = 1;
 		}
 		z->gz.next_in = (unsigned char *)z->buf + z->pos;
@@ -142,7 +142,7 @@ gunzip(struct rec_in *in, struct zin *z, char *dst, size_t n)
 		if (rc == Z_STREAM_END)
 			z->in_frame = 0;
 		else if (rc != Z_OK && rc != Z_BUF_ERROR)
-			return zin_fail(in, "corrupt gzip data: %s",
+			return zin_fail(in, "at", "corrupt gzip data: %s",
 			    z->gz.msg ? z->gz.msg : "inflate failed");
 		if ((char *)z->gz.next_out > dst)
 			return (char *)z->gz.next_out - dst;
@@ -161,7 +161,7 @@ unzstd(struct rec_in *in, struct zin *z, char *dst, size_t n)
 			return -1;
 		if (z->pos == z->end && z->raw_eof) {
 			if (z->in_frame)
-				return zin_fail(in, "truncated zstd data");
+				return zin_fail(in, "at", "truncated zstd data");
 			return 0;
 		}
 		ib.src = z->buf + z->pos;
@@ -174,7 +174,7 @@ unzstd(struct rec_in *in, struct zin *z, char *dst, size_t n)
 		in->zread += ib.pos;
 		z->pos += ib.pos;
 		if (ZSTD_isError(rc))
-			return zin_fail(in, "corrupt zstd data: %s",
+			return zin_fail(in, "after", "corrupt zstd data: %s",
 			    ZSTD_getErrorName(rc));
 		z->in_frame = rc != 0;
 		if (ob.pos > 0)
@@ -182,9 +182,13 @@ unzstd(struct rec_in *in, struct zin *z, char *dst, size_t n)
 	}
 }
 
-/* A bad stream: the message in in->zerr, -1 with errno EBADMSG. */
+/*
+ * A bad stream: the message in in->zerr with where it went wrong ("at"
+ * the compressed offset, or "after" it for zstd, which fails a block at
+ * a time); -1 with errno EBADMSG.
+ */
 static ssize_t
-zin_fail(struct rec_in *in, const char *fmt, ...)
+zin_fail(struct rec_in *in, const char *where, const char *fmt, ...)
 {
 	va_list ap;
 	int k;
@@ -194,7 +198,7 @@ zin_fail(struct rec_in *in, const char *fmt, ...)
 	va_end(ap);
 	if (k > 0 && (size_t)k < sizeof(in->zerr))
 		snprintf(in->zerr + k, sizeof(in->zerr) - (size_t)k,
-		    " at compressed byte %llu",
+		    " %s compressed byte %llu", where,
 		    (unsigned long long)in->zread);
 	errno = EBADMSG;
 	return -1;
