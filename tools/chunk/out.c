@@ -233,8 +233,8 @@ take_fd(struct chunks *s, struct out *o)
 		    fchmod(o->fd, s->mode) == -1)
 			cli_fail(s->cli, EX_CANTCREAT, "%s: %s", o->tmp,
 			    strerror(errno));
-	} else if ((o->fd = open(o->tmp, O_WRONLY | O_APPEND | O_CLOEXEC)) ==
-	    -1)
+	} else if ((o->fd = open(o->tmp, O_WRONLY | O_APPEND | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
 		cli_fail(s->cli, EX_IOERR, "%s: cannot reopen: %s", o->tmp,
 		    strerror(errno));
 	if (s->open == NULL) {

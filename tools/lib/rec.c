@@ -184,17 +184,6 @@ rec_out_fd(struct rec_out *o, int fd, const char *name)
 	o->buf = xmalloc(o->cap);
 }
 
-int
-rec_out_open(struct rec_out *o, const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-
-	if (fd == -1)
-		return -1;
-	rec_out_fd(o, fd, path);
-	return 0;
-}
-
 volatile int *rec_stop;
 
 static int

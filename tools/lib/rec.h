@@ -85,8 +85,6 @@ struct rec_out {
 extern volatile int *rec_stop;
 
 void	 rec_out_fd(struct rec_out *, int fd, const char *name);
-/* Open path for writing as given (truncate); FIFOs and devices work. */
-int	 rec_out_open(struct rec_out *, const char *path);
 int	 rec_put(struct rec_out *, const void *, size_t);
 /* Write p[0..n) and a newline. */
 int	 rec_putline(struct rec_out *, const void *, size_t);
