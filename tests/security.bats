@@ -328,3 +328,59 @@ refused() {
 	assert_success
 	[[ "$output" == *'"processed":1,'* ]]
 }
+
+# No temporary file outlives its tool, however the run ends.
+# events N: N small records on stdout.
+events() {
+	seq "$1" | sed 's/.*/{"a":"k&","t":"2024-01-01T00:00:00Z"}/'
+}
+
+# left DIR FIND-TEST...: fail listing what DIR still holds that matches.
+left() {
+	local dir=$1 got; shift
+	got=$(find "$dir" -mindepth 1 "$@")
+	[ -z "$got" ] || fail "left in $dir: $got"
+}
+
+# ends DIR FIND-TEST... -- CMD...: CMD with its reader gone early (| head),
+# stopped by bad input, and killed by SIGTERM while it waits for input;
+# nothing in DIR matches FIND-TEST after each.
+ends() {
+	local dir=$1 t=() pid prod; shift
+	while [ "$1" != -- ]; do t+=("$1"); shift; done; shift
+	events 200000 | "$@" 2>/dev/null | head -c 1 >/dev/null
+	left "$dir" "${t[@]}"
+	run -65 "$@" < <(events 5000; echo 'not json')
+	left "$dir" "${t[@]}"
+	rm -f "$BATS_TEST_TMPDIR/fifo"; mkfifo "$BATS_TEST_TMPDIR/fifo"
+	"$@" < "$BATS_TEST_TMPDIR/fifo" > /dev/null 2>&1 &
+	pid=$!
+	{ events 5000; sleep 3; } > "$BATS_TEST_TMPDIR/fifo" &
+	prod=$!
+	sleep 1
+	kill -TERM "$pid"
+	run -143 wait "$pid"
+	wait "$prod"
+	left "$dir" "${t[@]}"
+}
+
+@test "jsonl2csv --all-keys leaves no temporary file: closed stdout, bad input, SIGTERM" {
+	mkdir "$BATS_TEST_TMPDIR/tmp"
+	TMPDIR=$BATS_TEST_TMPDIR/tmp ends "$BATS_TEST_TMPDIR/tmp" -- \
+	    jsonl2csv --all-keys
+}
+
+@test "dedupe's spill runs and spool leave nothing in --tmpdir: closed stdout, bad input, SIGTERM" {
+	mkdir "$BATS_TEST_TMPDIR/tmp"
+	ends "$BATS_TEST_TMPDIR/tmp" -- dedupe -k .a --drop --memory 64K \
+	    --tmpdir "$BATS_TEST_TMPDIR/tmp"
+	ends "$BATS_TEST_TMPDIR/tmp" -- dedupe -k .a --drop --keep last \
+	    --tmpdir "$BATS_TEST_TMPDIR/tmp"
+}
+
+@test "chunk leaves no temporary chunk in -o: closed stdout, bad input, SIGTERM" {
+	mkdir "$BATS_TEST_TMPDIR/out"
+	ends "$BATS_TEST_TMPDIR/out" -name '.*' -- chunk --by .t -o "$BATS_TEST_TMPDIR/out"
+	ends "$BATS_TEST_TMPDIR/out" -name '.*' -- chunk --shards 3 -k .a \
+	    -o "$BATS_TEST_TMPDIR/out"
+}
