@@ -149,3 +149,24 @@ url_only() {
 		assert_line "total                             6            6"
 	)
 }
+
+@test "sluice-verify keeps its temporary files private and removes them" {
+	loaded
+	mkdir tmp
+	mkfifo in.fifo
+	umask 022
+	TMPDIR=$PWD/tmp "$VERIFY" -f in.fifo -e .t -t rb_events -c t >out 2>&1 &
+	pid=$!
+	exec 4>in.fifo
+	sleep 1
+	# while it reads the file: its directory and what is in it so far
+	find tmp -mindepth 1 -printf '%m %p\n' >modes
+	events >&4
+	exec 4>&-
+	wait "$pid"
+	cat modes out
+	[ -s modes ]
+	run grep -v '^[67]00 ' modes
+	assert_output ""
+	[ -z "$(ls -A tmp)" ]
+}
