@@ -84,7 +84,7 @@ EOF
 }
 
 @test "sluice-backfill --period quarter and year verify after the load, UTC and --tz" {
-	command -v parallel >/dev/null || skip "no GNU parallel"
+	need_program parallel
 	run --separate-stderr "$BACKFILL" -f ev.jsonl -t rb_events -k .id --time .t --column t \
 	    --period year --ledger rb_ledger --run-id rb -w work --shards 2
 	assert_success
@@ -127,7 +127,7 @@ url_only() {
 }
 
 @test "sluice-backfill with only DATABASE_URL loads and verifies on that server" {
-	command -v parallel >/dev/null || skip "no GNU parallel"
+	need_program parallel
 	(
 		url_only
 		run --separate-stderr "$BACKFILL" -f ev.jsonl -t rb_events -k .id --time .t \
