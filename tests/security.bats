@@ -302,6 +302,17 @@ refused() {
 	refused --pruned out
 }
 
+@test "chunk -o refuses another user's symlink to a directory" {
+	plant out
+	mkdir "$BATS_TEST_TMPDIR/theirs"
+	ln -sfn "$BATS_TEST_TMPDIR/theirs" "$SHARED/out"
+	chown -h nobody: "$SHARED/out"
+	run_split chunk -l 1 -o "$SHARED/out" <<<'{"a":1}'
+	stderr_prefix="chunk: "
+	refused --output-dir out
+	[ -z "$(ls -A "$BATS_TEST_TMPDIR/theirs")" ]
+}
+
 @test "prune --archive refuses another user's symlink before deleting a row" {
 	need_pg
 	plant arch

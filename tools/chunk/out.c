@@ -51,13 +51,17 @@ chunks_init(struct chunks *s, struct cli *c, const char *dir)
 		make_dirs(s, s->dir);
 }
 
-/* mkdir -p: create dir and its missing parents. */
+/*
+ * mkdir -p: create dir and its missing parents. dir itself may be a
+ * symlink only as cli_create allows.
+ */
 static void
 make_dirs(struct chunks *s, const char *dir)
 {
 	struct stat st;
 	char *p = xstrdup(dir), *q, end;
 
+	cli_check_link(s->cli, "--output-dir", dir);
 	for (q = p + 1; ; q++) {
 		if (*q != '/' && *q != '\0')
 			continue;

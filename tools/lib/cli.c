@@ -410,25 +410,31 @@ cli_real(struct cli *c, const char *name)
 	return &k->d;
 }
 
+void
+cli_check_link(struct cli *c, const char *flag, const char *path)
+{
+	struct stat st;
+
+	/*
+	 * In a shared directory like /tmp anyone can plant a link where a
+	 * file will be written: only the user's own links and root's
+	 * (/dev/stderr, /dev/fd/N) are followed.
+	 */
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
+	    st.st_uid != geteuid() && st.st_uid != 0)
+		cli_fail(c, EX_CANTCREAT, "%s %s: a symlink owned by uid %lu, "
+		    "not followed", flag, path, (unsigned long)st.st_uid);
+}
+
 int
 cli_create(struct cli *c, const char *flag, const char *path, int append)
 {
-	struct stat st;
 	int fd, flags;
 
 	flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC);
 	fd = open(path, flags | O_NOFOLLOW, 0666);
-	if (fd == -1 && (errno == ELOOP || errno == EACCES) &&
-	    lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
-		/*
-		 * In a shared directory like /tmp anyone can plant a link
-		 * where a file will be written: only the user's own links
-		 * and root's (/dev/stderr, /dev/fd/N) are followed.
-		 */
-		if (st.st_uid != geteuid() && st.st_uid != 0)
-			cli_fail(c, EX_CANTCREAT, "%s %s: a symlink owned by "
-			    "uid %lu, not followed", flag, path,
-			    (unsigned long)st.st_uid);
+	if (fd == -1 && (errno == ELOOP || errno == EACCES)) {
+		cli_check_link(c, flag, path);
 		fd = open(path, flags, 0666);
 	}
 	if (fd == -1)

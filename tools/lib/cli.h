@@ -177,6 +177,8 @@ void	 cli_usage(struct cli *, const char *fmt, ...)
  */
 int	 cli_create(struct cli *, const char *flag, const char *path,
 	    int append);
+/* Exit 73 naming the flag if path is a symlink cli_create would refuse. */
+void	 cli_check_link(struct cli *, const char *flag, const char *path);
 /*
  * Open a side file with cli_create; exits 73 naming the flag on failure. What
  * was written to it is flushed on every exit, a fatal one included.
