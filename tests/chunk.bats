@@ -269,10 +269,10 @@ part-00002.jsonl"
 }
 
 @test "an unwritable output directory is exit 73 naming the chunk" {
-	[ "$(id -u)" -ne 0 ] || skip "root can write anywhere"
+	as_user_reach
 	records 3 > in.jsonl
 	mkdir out && chmod 555 out
-	run --separate-stderr chunk -l 5 -o out in.jsonl
+	run --separate-stderr as_user chunk -l 5 -o out in.jsonl
 	assert_failure 73
 	[[ "$stderr" == "chunk: out/part-00001.jsonl: cannot create: Permission denied"* ]]
 }

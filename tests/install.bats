@@ -11,7 +11,7 @@ inst() {
 }
 
 @test "make install PROGRAM_PREFIX=sluice- installs prefixed tools and pages; uninstall leaves nothing" {
-	command -v make >/dev/null || skip "no make"
+	need_program make
 	inst install PROGRAM_PREFIX=sluice- PREFIX=/usr
 	d="$BATS_TEST_TMPDIR/dest/usr"
 	[ -x "$d/bin/sluice-rollup" ]
@@ -40,7 +40,7 @@ inst() {
 }
 
 @test "make install without a prefix, then uninstall, leaves nothing behind" {
-	command -v make >/dev/null || skip "no make"
+	need_program make
 	inst install
 	d="$BATS_TEST_TMPDIR/dest/usr/local"
 	[ -x "$d/bin/rollup" ]

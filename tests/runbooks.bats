@@ -84,7 +84,7 @@ EOF
 }
 
 @test "sluice-backfill --period quarter and year verify after the load, UTC and --tz" {
-	command -v parallel >/dev/null || skip "no GNU parallel"
+	need_program parallel
 	run --separate-stderr "$BACKFILL" ev.jsonl -t rb_events -k .id --time .t --column t \
 	    --period year --ledger rb_ledger --run-id rb -w work --shards 2
 	assert_success
@@ -127,7 +127,7 @@ url_only() {
 }
 
 @test "sluice-backfill with only DATABASE_URL loads and verifies on that server" {
-	command -v parallel >/dev/null || skip "no GNU parallel"
+	need_program parallel
 	(
 		url_only
 		run --separate-stderr "$BACKFILL" ev.jsonl -t rb_events -k .id --time .t \
@@ -148,4 +148,25 @@ url_only() {
 		assert_success
 		assert_line "total                             6            6"
 	)
+}
+
+@test "sluice-verify keeps its temporary files private and removes them" {
+	loaded
+	mkdir tmp
+	mkfifo in.fifo
+	umask 022
+	TMPDIR=$PWD/tmp "$VERIFY" -f in.fifo -e .t -t rb_events -c t >out 2>&1 &
+	pid=$!
+	exec 4>in.fifo
+	sleep 1
+	# while it reads the file: its directory and what is in it so far
+	find tmp -mindepth 1 -printf '%m %p\n' >modes
+	events >&4
+	exec 4>&-
+	wait "$pid"
+	cat modes out
+	[ -s modes ]
+	run grep -v '^[67]00 ' modes
+	assert_output ""
+	[ -z "$(ls -A tmp)" ]
 }

@@ -249,3 +249,149 @@ SH
 		[[ "$stderr" != *Sup3r* && "$stderr" != *Secret* ]] || fail "leaked: $stderr"
 	done
 }
+
+# Output files in a shared directory: a symlink that another user planted
+# where a tool will write is refused, so its target stays as it was.
+# plant NAME: $SHARED/NAME, a link owned by nobody to $VICTIM, in a 1777
+# directory.
+plant() {
+	[ "$(id -u)" -eq 0 ] || skip "planting another user's symlink needs root"
+	SHARED=$BATS_TEST_TMPDIR/shared VICTIM=$BATS_TEST_TMPDIR/victim
+	mkdir -p "$SHARED"; chmod 1777 "$SHARED"
+	echo precious > "$VICTIM"
+	ln -sf "$VICTIM" "$SHARED/$1"
+	chown -h nobody: "$SHARED/$1"
+}
+
+# refused FLAG NAME: the tool exited 73 naming the link; the victim is intact.
+refused() {
+	assert_failure 73
+	assert_equal "$stderr" "${stderr_prefix}$1 $SHARED/$2: a symlink owned by uid $(id -u nobody), not followed"
+	assert_equal "$(cat "$VICTIM")" precious
+}
+
+@test "-r and --stats refuse another user's symlink in a sticky directory, in every tool" {
+	local t
+	plant rej
+	plant st
+	for t in csv2jsonl json2jsonl 'jsonl-validate --require .a' jsonl2csv; do
+		stderr_prefix="${t%% *}: "
+		run_split $t -r "$SHARED/rej" < /dev/null
+		refused --rejects rej
+		run_split $t --stats "$SHARED/st" < /dev/null
+		refused --stats st
+	done
+	stderr_prefix="dedupe: "
+	run_split dedupe -k .a --drop -r "$SHARED/rej" < /dev/null
+	refused --rejects rej
+	run_split chunk --lines 1 -o "$BATS_TEST_TMPDIR" --stats "$SHARED/st" < /dev/null
+	stderr_prefix="chunk: "
+	refused --stats st
+	run_split rollup --time .t --bucket hour --count n -r "$SHARED/rej" < /dev/null
+	stderr_prefix="rollup: "
+	refused --rejects rej
+}
+
+@test "dedupe --dupes and prune --pruned refuse another user's symlink" {
+	plant out
+	run_split dedupe -k .a --dupes "$SHARED/out" < /dev/null
+	stderr_prefix="dedupe: "
+	refused --dupes out
+	run_split prune --time .t --before 2020-01-01 --pruned "$SHARED/out" < /dev/null
+	stderr_prefix="prune: "
+	refused --pruned out
+}
+
+@test "chunk -o refuses another user's symlink to a directory" {
+	plant out
+	mkdir "$BATS_TEST_TMPDIR/theirs"
+	ln -sfn "$BATS_TEST_TMPDIR/theirs" "$SHARED/out"
+	chown -h nobody: "$SHARED/out"
+	run_split chunk -l 1 -o "$SHARED/out" <<<'{"a":1}'
+	stderr_prefix="chunk: "
+	refused --output-dir out
+	[ -z "$(ls -A "$BATS_TEST_TMPDIR/theirs")" ]
+}
+
+@test "prune --archive refuses another user's symlink before deleting a row" {
+	need_pg
+	plant arch
+	q "create table symlink_ev (id int primary key, created_at timestamptz);
+	    insert into symlink_ev select i, '2019-01-01Z' from generate_series(1, 10) i"
+	run_split prune -t symlink_ev --column created_at --before 2020-01-01 \
+	    --archive "$SHARED/arch"
+	stderr_prefix="prune: "
+	refused --archive arch
+	assert_equal "$(q 'select count(*) from symlink_ev')" 10
+}
+
+@test "a symlink of the user's own or root's is followed: -r /dev/stderr, --stats /dev/fd/4" {
+	plant mine
+	chown -h "$(id -u):$(id -g)" "$SHARED/mine"
+	run_split jsonl-validate -q --require .a -r "$SHARED/mine" <<<'[1]'
+	assert_success
+	[[ "$(cat "$VICTIM")" == *_error_message* ]]
+	run_split jsonl-validate -q --require .a -r /dev/stderr <<<'[1]'
+	assert_success
+	[[ "$stderr" == *'"_error_row":1'* ]]
+	run_split bash -c 'jsonl-validate -q --require .a --stats /dev/fd/4 4>&1 \
+	    >/dev/null' <<<'{"a":1}'
+	assert_success
+	[[ "$output" == *'"processed":1,'* ]]
+}
+
+# No temporary file outlives its tool, however the run ends.
+# events N: N small records on stdout.
+events() {
+	seq "$1" | sed 's/.*/{"a":"k&","t":"2024-01-01T00:00:00Z"}/'
+}
+
+# left DIR FIND-TEST...: fail listing what DIR still holds that matches.
+left() {
+	local dir=$1 got; shift
+	got=$(find "$dir" -mindepth 1 "$@")
+	[ -z "$got" ] || fail "left in $dir: $got"
+}
+
+# ends DIR FIND-TEST... -- CMD...: CMD with its reader gone early (| head),
+# stopped by bad input, and killed by SIGTERM while it waits for input;
+# nothing in DIR matches FIND-TEST after each.
+ends() {
+	local dir=$1 t=() pid prod; shift
+	while [ "$1" != -- ]; do t+=("$1"); shift; done; shift
+	events 200000 | "$@" 2>/dev/null | head -c 1 >/dev/null
+	left "$dir" "${t[@]}"
+	run -65 "$@" < <(events 5000; echo 'not json')
+	left "$dir" "${t[@]}"
+	rm -f "$BATS_TEST_TMPDIR/fifo"; mkfifo "$BATS_TEST_TMPDIR/fifo"
+	"$@" < "$BATS_TEST_TMPDIR/fifo" > /dev/null 2>&1 &
+	pid=$!
+	{ events 5000; sleep 3; } > "$BATS_TEST_TMPDIR/fifo" &
+	prod=$!
+	sleep 1
+	kill -TERM "$pid"
+	run -143 wait "$pid"
+	wait "$prod"
+	left "$dir" "${t[@]}"
+}
+
+@test "jsonl2csv --all-keys leaves no temporary file: closed stdout, bad input, SIGTERM" {
+	mkdir "$BATS_TEST_TMPDIR/tmp"
+	TMPDIR=$BATS_TEST_TMPDIR/tmp ends "$BATS_TEST_TMPDIR/tmp" -- \
+	    jsonl2csv --all-keys
+}
+
+@test "dedupe's spill runs and spool leave nothing in --tmpdir: closed stdout, bad input, SIGTERM" {
+	mkdir "$BATS_TEST_TMPDIR/tmp"
+	ends "$BATS_TEST_TMPDIR/tmp" -- dedupe -k .a --drop --memory 64K \
+	    --tmpdir "$BATS_TEST_TMPDIR/tmp"
+	ends "$BATS_TEST_TMPDIR/tmp" -- dedupe -k .a --drop --keep last \
+	    --tmpdir "$BATS_TEST_TMPDIR/tmp"
+}
+
+@test "chunk leaves no temporary chunk in -o: closed stdout, bad input, SIGTERM" {
+	mkdir "$BATS_TEST_TMPDIR/out"
+	ends "$BATS_TEST_TMPDIR/out" -name '.*' -- chunk --by .t -o "$BATS_TEST_TMPDIR/out"
+	ends "$BATS_TEST_TMPDIR/out" -name '.*' -- chunk --shards 3 -k .a \
+	    -o "$BATS_TEST_TMPDIR/out"
+}

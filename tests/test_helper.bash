@@ -42,6 +42,30 @@ need_suite() {
 	skip "$why"
 }
 
+# Root reads and writes any file whatever its mode, so a test of a
+# permission error runs its tool as nobody there. as_user CMD...: CMD, as
+# nobody when root (util-linux setpriv); as_user_reach: when root, let
+# nobody search $BATS_TEST_TMPDIR and the private directories of this
+# run above it, so that only a file's own mode stands in the way.
+as_user() {
+	if [ "$(id -u)" -ne 0 ]; then
+		"$@"
+	else
+		setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"
+	fi
+}
+
+as_user_reach() {
+	local d=$BATS_TEST_TMPDIR
+	[ "$(id -u)" -eq 0 ] || return 0
+	need_program setpriv
+	while :; do
+		chmod o+x "$d"
+		[ "$d" != "$BATS_RUN_TMPDIR" ] && [ "$d" != / ] || break
+		d=$(dirname "$d")
+	done
+}
+
 # psql that fails loudly and prints bare values: q 'select 1'
 q() {
 	psql -X -q -v ON_ERROR_STOP=1 -At -c "$1"

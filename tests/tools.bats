@@ -93,7 +93,7 @@ Try '$t --help' for more information."
 }
 
 @test "on a terminal only the stage reading a regular file shows progress, with percent and time left" {
-	command -v script >/dev/null || skip "script (util-linux) is not installed"
+	need_program script
 	seq 1 200000 | awk '{printf "{\"id\":%d}\n", $1}' > "$BATS_TEST_TMPDIR/in"
 	# The reader of the file is held 2 s by a full pipe, then goes on.
 	run script -qec "jsonl-validate --require .id < '$BATS_TEST_TMPDIR/in' | (sleep 2; cat > /dev/null)" /dev/null

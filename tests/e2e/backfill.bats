@@ -45,7 +45,11 @@ teardown_file() {
 }
 
 need_hosts() {
-	[ -f "$H/ssh_config" ] || skip "needs root, sshd (openssh-server) and rsync"
+	[ "$(id -u)" = 0 ] || skip "needs root (sshd switches users)"
+	[ -x /usr/sbin/sshd ] ||
+	    skip "missing: no /usr/sbin/sshd (scripts/install-deps installs openssh-server)"
+	need_program rsync
+	[ -f "$H/ssh_config" ] || fail "the sshd hosts did not start"
 	SSH=(--ssh "ssh -F $H/ssh_config")
 	# the workers reach the database over TCP, as from another machine
 	TCP="host=127.0.0.1 port=$PGPORT dbname=$PGDATABASE user=$PGUSER"
@@ -286,7 +290,7 @@ setup() {
 }
 
 @test "a shard job that never ran fails the backfill instead of passing as empty" {
-	command -v rsync >/dev/null || skip "no rsync"
+	need_program rsync
 	# an "ssh" that connects to nothing and reports success
 	run "${BF[@]}" -j 1 -b 500 --ssh true --sshlogin 1/nowhere
 	assert_failure 1

@@ -51,13 +51,17 @@ chunks_init(struct chunks *s, struct cli *c, const char *dir)
 		make_dirs(s, s->dir);
 }
 
-/* mkdir -p: create dir and its missing parents. */
+/*
+ * mkdir -p: create dir and its missing parents. dir itself may be a
+ * symlink only as cli_create allows.
+ */
 static void
 make_dirs(struct chunks *s, const char *dir)
 {
 	struct stat st;
 	char *p = xstrdup(dir), *q, end;
 
+	cli_check_link(s->cli, "--output-dir", dir);
 	for (q = p + 1; ; q++) {
 		if (*q != '/' && *q != '\0')
 			continue;
@@ -233,8 +237,8 @@ take_fd(struct chunks *s, struct out *o)
 		    fchmod(o->fd, s->mode) == -1)
 			cli_fail(s->cli, EX_CANTCREAT, "%s: %s", o->tmp,
 			    strerror(errno));
-	} else if ((o->fd = open(o->tmp, O_WRONLY | O_APPEND | O_CLOEXEC)) ==
-	    -1)
+	} else if ((o->fd = open(o->tmp, O_WRONLY | O_APPEND | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
 		cli_fail(s->cli, EX_IOERR, "%s: cannot reopen: %s", o->tmp,
 		    strerror(errno));
 	if (s->open == NULL) {

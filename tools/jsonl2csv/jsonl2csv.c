@@ -49,7 +49,6 @@ static int	 delim = ',';
 static int	 all_keys;
 static int	 crlf;
 static int	 no_header;
-static char	*tmp_path;
 
 /* The columns: decoded key names, each at names.p + name_off[k]. */
 static struct buf names;
@@ -62,7 +61,6 @@ static void	 add_column(const char *, size_t);
 static int	 find_column(const char *, size_t);
 static void	 columns_from_list(const char *);
 static void	 collect_keys(int, char **);
-static void	 remove_tmp(void);
 static void	 columns_from(const struct js_doc *);
 static void	 write_header(void);
 static void	 write_row(int64_t);
@@ -216,14 +214,16 @@ columns_from(const struct js_doc *d)
  * --all-keys: read the input once for the union of the keys. A regular
  * file is then read again; anything else is copied as it goes to a
  * temporary file (mode 0600, in $TMPDIR), which the second pass reads.
+ * The file is unlinked as soon as it is made, so it goes with the last
+ * descriptor however jsonl2csv ends.
  */
 static void
 collect_keys(int argc, char **argv)
 {
 	struct rec_out copy;
 	struct js_err e;
-	const char *dir;
-	int fd, r, regular = argc == 1 && strcmp(argv[0], "-") != 0 &&
+	const char *dir, *tmp_path = NULL;
+	int fd = -1, r, regular = argc == 1 && strcmp(argv[0], "-") != 0 &&
 	    c.in.size >= 0;
 	struct buf path = BUF_INIT;
 
@@ -232,11 +232,14 @@ collect_keys(int argc, char **argv)
 			dir = "/tmp";
 		buf_addf(&path, "%s/jsonl2csv.XXXXXX", dir);
 		tmp_path = buf_cstr(&path);
-		if ((fd = mkstemp(tmp_path)) == -1)
+		if ((fd = mkstemp(path.p)) == -1)
 			cli_fail(&c, EX_CANTCREAT, "%s: %s", tmp_path,
 			    strerror(errno));
-		atexit(remove_tmp);
-		rec_out_fd(&copy, fd, tmp_path);
+		unlink(tmp_path);
+		/* The copy's writer closes its own descriptor. */
+		if ((r = dup(fd)) == -1)
+			cli_fail(&c, EX_OSERR, "dup: %s", strerror(errno));
+		rec_out_fd(&copy, r, tmp_path);
 	}
 	for (;;) {
 		if (cli_signal)
@@ -261,19 +264,18 @@ collect_keys(int argc, char **argv)
 		cli_fail(&c, EX_IOERR, "%s: write error: %s", tmp_path,
 		    strerror(errno));
 	rec_close(&c.in);
-	if (rec_open(&c.in, regular ? argv[0] : tmp_path, c.max_line) == -1)
-		cli_fail(&c, EX_IOERR, "%s: %s", regular ? argv[0] : tmp_path,
-		    strerror(errno));
-	if (!regular)
-		c.in.name = "stdin";
+	if (regular) {
+		if (rec_open(&c.in, argv[0], c.max_line) == -1)
+			cli_fail(&c, EX_IOERR, "%s: %s", argv[0],
+			    strerror(errno));
+	} else {
+		if (lseek(fd, 0, SEEK_SET) == -1)
+			cli_fail(&c, EX_IOERR, "%s: %s", tmp_path,
+			    strerror(errno));
+		rec_fdopen(&c.in, fd, "stdin", c.max_line);
+	}
+	buf_free(&path);
 	have_columns = 1;
-}
-
-static void
-remove_tmp(void)
-{
-	if (tmp_path != NULL)
-		unlink(tmp_path);
 }
 
 static void

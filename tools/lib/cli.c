@@ -1,5 +1,6 @@
 /* cli: common options, messages, summary, side files, error budget. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
@@ -438,6 +439,39 @@ cli_real(struct cli *c, const char *name)
 }
 
 void
+cli_check_link(struct cli *c, const char *flag, const char *path)
+{
+	struct stat st;
+
+	/*
+	 * In a shared directory like /tmp anyone can plant a link where a
+	 * file will be written: only the user's own links and root's
+	 * (/dev/stderr, /dev/fd/N) are followed.
+	 */
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
+	    st.st_uid != geteuid() && st.st_uid != 0)
+		cli_fail(c, EX_CANTCREAT, "%s %s: a symlink owned by uid %lu, "
+		    "not followed", flag, path, (unsigned long)st.st_uid);
+}
+
+int
+cli_create(struct cli *c, const char *flag, const char *path, int append)
+{
+	int fd, flags;
+
+	flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC);
+	fd = open(path, flags | O_NOFOLLOW, 0666);
+	if (fd == -1 && (errno == ELOOP || errno == EACCES)) {
+		cli_check_link(c, flag, path);
+		fd = open(path, flags, 0666);
+	}
+	if (fd == -1)
+		cli_fail(c, EX_CANTCREAT, "%s %s: %s", flag, path,
+		    strerror(errno));
+	return fd;
+}
+
+void
 cli_open_out(struct cli *c, struct rec_out *o, const char *flag,
     const char *path)
 {
@@ -448,11 +482,7 @@ cli_open_out(struct cli *c, struct rec_out *o, const char *flag,
 	    S_ISREG(in.st_mode) && stat(path, &st) == 0 &&
 	    st.st_dev == in.st_dev && st.st_ino == in.st_ino)
 		cli_usage(c, "%s %s: that is the input", flag, path);
-	if (rec_out_open(o, path) == -1) {
-		fprintf(stderr, "%s: %s %s: %s\n", c->prog, flag, path,
-		    strerror(errno));
-		exit(EX_CANTCREAT);
-	}
+	rec_out_fd(o, cli_create(c, flag, path, 0), path);
 	if (o != &c->rejects && o != &c->stats) {
 		if (c->nside == CLI_MAX_SIDE)
 			abort();

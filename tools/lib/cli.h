@@ -180,7 +180,18 @@ void	 cli_fail(struct cli *, int code, const char *fmt, ...)
 void	 cli_usage(struct cli *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3), noreturn));
 /*
- * Open a side file as given; exits 73 naming the flag on failure. What
+ * Open an output file the user named for writing: created (mode 0666 less
+ * the umask), then truncated or, with append, appended to. A symlink is
+ * followed only when the effective user or root owns it (/dev/stderr,
+ * /dev/fd/N): one that someone else planted in a shared directory is
+ * refused. Exits 73 naming the flag on failure.
+ */
+int	 cli_create(struct cli *, const char *flag, const char *path,
+	    int append);
+/* Exit 73 naming the flag if path is a symlink cli_create would refuse. */
+void	 cli_check_link(struct cli *, const char *flag, const char *path);
+/*
+ * Open a side file with cli_create; exits 73 naming the flag on failure. What
  * was written to it is flushed on every exit, a fatal one included.
  */
 void	 cli_open_out(struct cli *, struct rec_out *, const char *flag,

@@ -13,27 +13,36 @@ int
 rec_open(struct rec_in *in, const char *path, size_t max_line)
 {
 	struct stat st;
+	int fd;
+
+	if (path == NULL || strcmp(path, "-") == 0) {
+		rec_fdopen(in, 0, "stdin", max_line);
+		return 0;
+	}
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return -1;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		errno = EISDIR;
+		return -1;
+	}
+	rec_fdopen(in, fd, path, max_line);
+	return 0;
+}
+
+void
+rec_fdopen(struct rec_in *in, int fd, const char *name, size_t max_line)
+{
+	struct stat st;
 
 	memset(in, 0, sizeof(*in));
-	if (path == NULL || strcmp(path, "-") == 0) {
-		in->fd = 0;
-		in->name = "stdin";
-	} else {
-		if ((in->fd = open(path, O_RDONLY)) == -1)
-			return -1;
-		if (fstat(in->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-			close(in->fd);
-			errno = EISDIR;
-			return -1;
-		}
-		in->name = path;
-	}
-	in->size = fstat(in->fd, &st) == 0 && S_ISREG(st.st_mode) ?
+	in->fd = fd;
+	in->name = name;
+	in->size = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ?
 	    st.st_size : -1;
 	in->max_line = max_line ? max_line : REC_MAX_LINE;
 	in->cap = REC_BUFSIZE;
 	in->buf = xmalloc(in->cap);
-	return 0;
 }
 
 ssize_t
@@ -189,17 +198,6 @@ rec_out_fd(struct rec_out *o, int fd, const char *name)
 	o->name = name;
 	o->cap = REC_BUFSIZE;
 	o->buf = xmalloc(o->cap);
-}
-
-int
-rec_out_open(struct rec_out *o, const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-
-	if (fd == -1)
-		return -1;
-	rec_out_fd(o, fd, path);
-	return 0;
 }
 
 volatile int *rec_stop;

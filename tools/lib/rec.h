@@ -64,6 +64,9 @@ struct rec_in {
 
 /* Open path ("-" or NULL: stdin). 0, or -1 with errno set. */
 int	 rec_open(struct rec_in *, const char *path, size_t max_line);
+/* Read the open descriptor fd, known as name; rec_close closes it. */
+void	 rec_fdopen(struct rec_in *, int fd, const char *name,
+	    size_t max_line);
 /* Next physical line. 1: a line; 0: end of input; -1: error (errno). */
 int	 rec_getline(struct rec_in *);
 /* Next line that is not blank (blank lines are counted in ->blank). */
@@ -102,8 +105,6 @@ struct rec_out {
 extern volatile int *rec_stop;
 
 void	 rec_out_fd(struct rec_out *, int fd, const char *name);
-/* Open path for writing as given (truncate); FIFOs and devices work. */
-int	 rec_out_open(struct rec_out *, const char *path);
 int	 rec_put(struct rec_out *, const void *, size_t);
 /* Write p[0..n) and a newline. */
 int	 rec_putline(struct rec_out *, const void *, size_t);

@@ -14,7 +14,6 @@
  * the batches.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -392,15 +391,11 @@ delete_batches(struct cli *c, const struct prune_opts *o, struct plan *p)
 	char *last[16] = { NULL };
 	int64_t deleted, batches = 0, parts = 0, n;
 	double t0 = cli_now();
-	int fd, i, k, nk, have_last = 0, tries = 0;
+	int i, k, nk, have_last = 0, tries = 0;
 
 	if (o->archive != NULL) {
-		fd = open(o->archive, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-		    0666);
-		if (fd == -1)
-			cli_fail(c, EX_CANTCREAT, "--archive %s: %s",
-			    o->archive, strerror(errno));
-		rec_out_fd(&arch, fd, o->archive);
+		rec_out_fd(&arch, cli_create(c, "--archive", o->archive, 1),
+		    o->archive);
 	}
 	deleted = drop_partitions(c, o, p, &arch, &parts);
 	for (i = 0; i < p->nparam; i++)
