@@ -155,7 +155,7 @@ url_only() {
 	mkdir tmp
 	mkfifo in.fifo
 	umask 022
-	TMPDIR=$PWD/tmp "$VERIFY" -f in.fifo -e .t -t rb_events -c t >out 2>&1 &
+	TMPDIR=$PWD/tmp "$VERIFY" in.fifo --time .t -t rb_events --column t >out 2>&1 &
 	pid=$!
 	exec 4>in.fifo
 	sleep 1

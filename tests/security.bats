@@ -287,7 +287,7 @@ refused() {
 	run_split chunk --lines 1 -o "$BATS_TEST_TMPDIR" --stats "$SHARED/st" < /dev/null
 	stderr_prefix="chunk: "
 	refused --stats st
-	run_split rollup --time .t --bucket hour --count n -r "$SHARED/rej" < /dev/null
+	run_split rollup --time .t --period hour --count n -r "$SHARED/rej" < /dev/null
 	stderr_prefix="rollup: "
 	refused --rejects rej
 }

@@ -29,13 +29,14 @@ enum mode { M_SIZE, M_ROUND, M_SHARDS, M_PERIOD, M_VALUE };
 enum {
 	OPT_PREFIX = CLI_TOOL_BASE, OPT_SUFFIX, OPT_DIGITS, OPT_EXEC,
 	OPT_MAX_OPEN, OPT_FSYNC, OPT_BY, OPT_TIME, OPT_PERIOD, OPT_TZ, OPT_SHARDS,
-	OPT_CSV, OPT_NO_HEADER, OPT_BYTES
+	OPT_CSV, OPT_NO_HEADER, OPT_BYTES, OPT_COMPRESS
 };
 
 static const char usage[] =
 "usage: chunk -l N | --bytes SIZE | -n K | --by EXPR | --time EXPR --period P\n"
 "             | --shards K -k EXPR [-o DIR] [--prefix STR] [--suffix STR]\n"
-"             [--csv [--no-header]] [--exec CMD [-j N]] [-0] [options] [FILE]\n"
+"             [--csv [--no-header]] [--compress zstd|gzip] [--exec CMD [-j N]]\n"
+"             [-0] [options] [FILE]\n"
 "Split JSON Lines (or CSV) into files, never cutting a record; print each\n"
 "completed file's path on stdout.\n"
 "  -l, --lines N           N records per chunk\n"
@@ -57,6 +58,10 @@ static const char usage[] =
 "                          or --period)\n"
 "      --suffix STR        name suffix (default \".jsonl\", \".csv\" with --csv)\n"
 "      --digits N          digits of the chunk number (default 5)\n"
+"      --compress zstd|gzip\n"
+"                          write compressed chunks (suffix .jsonl.zst,\n"
+"                          .csv.gz, ...); -l and --bytes count the records'\n"
+"                          own bytes\n"
 "      --csv               the input is CSV (RFC 4180) whose first row is a\n"
 "                          header, written at the top of every chunk; with\n"
 "                          -l, --bytes and -n only\n"
@@ -97,6 +102,7 @@ static char		 sep = '\n';
 static const char	*out_dir;
 static size_t		 max_open = 64;
 static int		 sync_chunks;
+static enum rec_codec	 codec;		/* --compress */
 
 static struct out	*cur;		/* -l, --bytes: the chunk being filled */
 static struct out	**slots;	/* -n, --shards: the K chunks */
@@ -146,6 +152,7 @@ main(int argc, char *argv[])
 	chunks_init(&set, &c, out_dir);
 	set.max_open = max_open;
 	set.sync = sync_chunks;
+	set.codec = codec;
 	if (exec_cmd != NULL) {
 		run.started = cli_counter(&c, "commands run");
 		run.failed = cli_counter(&c, "commands failed");
@@ -207,6 +214,7 @@ parse_options(int argc, char **argv)
 		{ "key",	required_argument,	NULL, 'k' },
 		{ "csv",	no_argument,		NULL, OPT_CSV },
 		{ "no-header",	no_argument,		NULL, OPT_NO_HEADER },
+		{ "compress",	required_argument,	NULL, OPT_COMPRESS },
 		{ "delimiter",	required_argument,	NULL, 'd' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -280,6 +288,15 @@ parse_options(int argc, char **argv)
 			break;
 		case OPT_NO_HEADER:
 			a.no_header = 1;
+			break;
+		case OPT_COMPRESS:
+			if (strcmp(optarg, "zstd") == 0)
+				codec = REC_ZSTD;
+			else if (strcmp(optarg, "gzip") == 0)
+				codec = REC_GZIP;
+			else
+				cli_usage(&c, "--compress: '%s' is not zstd or "
+				    "gzip", optarg);
 			break;
 		case 'd':
 			delim_arg = optarg;
@@ -356,7 +373,9 @@ check_options(const struct args *a)
 	if (prefix == NULL)
 		prefix = by_expr != NULL ? "" : "part-";
 	if (suffix == NULL)
-		suffix = csv_mode ? ".csv" : ".jsonl";
+		suffix = codec == REC_ZSTD ? (csv_mode ? ".csv.zst" :
+		    ".jsonl.zst") : codec == REC_GZIP ? (csv_mode ? ".csv.gz" :
+		    ".jsonl.gz") : csv_mode ? ".csv" : ".jsonl";
 	if (strchr(prefix, '/') != NULL || strchr(suffix, '/') != NULL)
 		cli_usage(&c, "--prefix and --suffix cannot hold '/'");
 	if (jobs && exec_cmd == NULL)

@@ -36,6 +36,8 @@ struct chunks {
 	size_t		 mem_limit;	/* all buffers together */
 	size_t		 max_open;	/* descriptors held at once */
 	int		 sync;		/* fsync before the rename */
+	enum rec_codec	 codec;		/* --compress: each flush a frame */
+	struct buf	 frame;		/* the compressed flush */
 	mode_t		 mode;		/* 0666 & ~umask */
 
 	struct out	**v;

@@ -186,7 +186,15 @@ flush(struct chunks *s, struct out *o)
 	if (o->pend.len == 0)
 		return;
 	take_fd(s, o);
-	write_all(s, o, o->pend.p, o->pend.len);
+	if (s->codec == REC_PLAIN)
+		write_all(s, o, o->pend.p, o->pend.len);
+	else {
+		if (rec_compress(s->codec, o->pend.p, o->pend.len,
+		    &s->frame) == -1)
+			cli_fail(s->cli, EX_SOFTWARE, "%s: cannot compress",
+			    o->path);
+		write_all(s, o, s->frame.p, s->frame.len);
+	}
 	o->pend.len = 0;
 }
 
@@ -329,6 +337,7 @@ chunks_finish_all(struct chunks *s, void (*done)(char *))
 	for (i = 0; i < n && !cli_signal; i++)
 		done(chunk_finish(s, sorted[i]));
 	free(sorted);
+	buf_free(&s->frame);
 }
 
 static int

@@ -85,6 +85,11 @@ void	 rec_close(struct rec_in *);
  */
 ssize_t	 zin_read(struct rec_in *, char *, size_t);
 void	 zin_free(struct rec_in *);
+/*
+ * zout.c: p[0..n) as one complete gzip member or zstd frame in out
+ * (replacing what it held). 0, or -1.
+ */
+int	 rec_compress(enum rec_codec, const void *p, size_t n, struct buf *out);
 /* Why the last read failed: in->zerr or strerror(errno). */
 const char *rec_strerror(const struct rec_in *, int err);
 
