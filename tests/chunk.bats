@@ -1020,3 +1020,39 @@ import datetime, json, sys
 print(len({datetime.datetime.fromisoformat(json.loads(l)["occurred_at"])
           .astimezone(datetime.timezone.utc).strftime("%Y-%m") for l in open("ev.jsonl")}))')" ]
 }
+
+# --- --compress -------------------------------------------------------
+
+@test "--compress zstd and gzip write chunks that decompress to the split records" {
+	python3 -c '
+for i in range(5000):
+    print("{\"id\":%d,\"t\":\"2024-%02d-01T00:00:00Z\",\"v\":\"%s\"}" % (i, i % 12 + 1, "y" * (i % 40)))' > in.jsonl
+	for z in zstd gzip; do
+		rm -rf out && run --separate-stderr chunk --compress "$z" -l 700 -o out in.jsonl
+		assert_success
+		[ "${#lines[@]}" -eq 8 ]
+		ext=zst
+		[ "$z" = gzip ] && ext=gz
+		[ "${lines[0]}" = "out/part-00001.jsonl.$ext" ]
+		cat out/* | "$z" -dc | cmp - in.jsonl
+		[ "$("$z" -dc out/part-00001.jsonl.$ext | wc -l)" -eq 700 ]
+		# A sluice tool reads the chunk as it is.
+		run jsonl-validate -q --require .id out/part-00002.jsonl.$ext
+		assert_output "$(sed -n 701,1400p in.jsonl)"
+	done
+}
+
+@test "--compress with chunks closed and reopened (--max-open 1) still gives whole files" {
+	python3 -c '
+for i in range(3000):
+    print("{\"id\":%d,\"t\":\"2024-%02d-01T00:00:00Z\"}" % (i, i % 12 + 1))' > in.jsonl
+	run --separate-stderr chunk --compress zstd --time .t --period month --max-open 1 -o out in.jsonl
+	assert_success
+	[ "${#lines[@]}" -eq 12 ]
+	for m in 01 07 12; do
+		zstd -dc "out/2024-$m.jsonl.zst" | cmp - <(grep "\"2024-$m-01" in.jsonl)
+	done
+	run --separate-stderr chunk --compress lz4 -l 1 in.jsonl
+	assert_failure 64
+	[[ "$stderr" == "chunk: --compress: 'lz4' is not zstd or gzip"* ]]
+}
