@@ -362,7 +362,7 @@ for i in range(200000):
 	printf '%s\n' 7 59999 123 > "$T/seen"
 	mkdir "$T/tmp"
 	run --separate-stderr dedupe -k .k --null-key keep --seen "$T/seen" \
-	    -d "$T/d2" -r "$T/r2" --memory 64K --tmpdir "$T/tmp" < "$T/in"
+	    --dupes "$T/d2" -r "$T/r2" --memory 64K --tmpdir "$T/tmp" < "$T/in"
 	assert_success
 	echo "$output" > "$T/o2"
 	# 24-byte slots: 1024, 1536, 2304 slots (55 296 bytes) fit in 64K, 3456
