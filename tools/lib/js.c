@@ -233,18 +233,13 @@ fail(struct js_err *e, const unsigned char *base, const unsigned char *at,
 static int
 hex4(const unsigned char *p, unsigned *cp)
 {
-	unsigned v = 0, c;
-	int i;
+	unsigned v = 0;
+	int i, c;
 
 	for (i = 0; i < 4; i++) {
-		c = p[i];
-		if (c >= '0' && c <= '9')
-			c -= '0';
-		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-			c = (c | 0x20) - 'a' + 10;
-		else
+		if ((c = hexval(p[i])) == -1)
 			return -1;
-		v = v << 4 | c;
+		v = v << 4 | (unsigned)c;
 	}
 	*cp = v;
 	return 0;

@@ -49,6 +49,7 @@
 
 #include "pg-load.h"
 #include "tm.h"
+#include "utf8.h"
 
 /* Binary encoders, by column. */
 enum bin_type {
@@ -857,18 +858,6 @@ tstz_strict(const char *s, size_t n, int no_offset_utc, int64_t *us)
 		return -1;
 	*us = ns / 1000 - PG_EPOCH_US;
 	return 0;
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* A uuid in the canonical 8-4-4-4-12 hex form, either case: 0 or -1. */
