@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <iconv.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,22 +203,11 @@ next_record(void)
 {
 	int r;
 
-	for (;;) {
-		if (cli_signal)
-			cli_fail(&c, 128 + cli_signal, "interrupted by %s",
-			    cli_signal == SIGINT ? "SIGINT" : "SIGTERM");
-		r = csv_next(&p);
-		if (r >= 0)
-			return r;
-		if (r == -2)
-			cli_fail(&c, EX_DATAERR, "row %" PRId64 " (line %"
-			    PRId64 "): record longer than --max-line (%zu "
-			    "bytes)", p.row + 1, p.nextline + 1,
-			    c.in.max_line);
-		if (errno != EINTR)
-			cli_fail(&c, EX_IOERR, "%s: read error: %s",
-			    c.in.name, strerror(errno));
-	}
+	if ((r = cli_read(&c, csv_read, &p)) == -2)
+		cli_fail(&c, EX_DATAERR, "row %" PRId64 " (line %" PRId64 "): "
+		    "record longer than --max-line (%zu bytes)", p.row + 1,
+		    p.nextline + 1, c.in.max_line);
+	return r;
 }
 
 /*

@@ -339,6 +339,7 @@ load_seen(struct run *r, const char *path)
 	struct js_err e;
 	struct jqx_val v;
 	XXH128_hash_t h;
+	char msg[160];
 	int isnew, rc;
 
 	if (rec_open(&in, path, r->c->max_line) == -1) {
@@ -352,8 +353,8 @@ load_seen(struct run *r, const char *path)
 			    ": longer than --max-line", path, in.lineno);
 		if (js_scan(&r->doc, in.line, in.len, &e) == -1)
 			cli_fail(r->c, EX_DATAERR, "--seen %s: line %" PRId64
-			    ": invalid JSON: col %zu: %s", path, in.lineno,
-			    e.col, e.msg);
+			    ": %s", path, in.lineno, js_strerror(&e, msg,
+			    sizeof(msg)));
 		memset(&v, 0, sizeof(v));
 		v.type = r->doc.v[0].type;
 		if (v.type == JS_NULL)
@@ -596,9 +597,8 @@ classify(struct run *r, int64_t row, const char *line, size_t len,
 
 	*obj = 0;
 	if (js_scan(&r->doc, line, len, &e) == -1) {
-		snprintf(msg, sizeof(msg), "invalid JSON: col %zu: %s", e.col,
-		    e.msg);
-		cli_reject(r->c, row, line, len, 0, msg, NULL);
+		cli_reject(r->c, row, line, len, 0, js_strerror(&e, msg,
+		    sizeof(msg)), NULL);
 		return KEY_ERROR;
 	}
 	*obj = r->doc.v[0].type == JS_OBJECT;

@@ -42,6 +42,7 @@ static void	 out_failed(struct cli *, struct rec_out *);
 static void	 progress(struct cli *);
 static void	 release(struct cli *);
 static void	 interrupted(struct cli *);
+static int	 next_line(void *);
 static int	 flush_sides(struct cli *);
 
 double
@@ -170,23 +171,32 @@ interrupted(struct cli *c)
 }
 
 int
-cli_next(struct cli *c)
+cli_read(struct cli *c, int (*next)(void *), void *src)
 {
 	int r;
 
 	for (;;) {
 		if (cli_signal)
 			interrupted(c);
-		r = rec_next(&c->in);
-		if (r == 1)
-			break;
-		if (r == 0)
-			return 0;
-		if (errno == EINTR)
-			continue;
-		cli_fail(c, EX_IOERR, "%s: read error: %s", c->in.name,
-		    strerror(errno));
+		if ((r = next(src)) != -1)
+			return r;
+		if (errno != EINTR)
+			cli_fail(c, EX_IOERR, "%s: read error: %s", c->in.name,
+			    strerror(errno));
 	}
+}
+
+static int
+next_line(void *in)
+{
+	return rec_next(in);
+}
+
+int
+cli_next(struct cli *c)
+{
+	if (cli_read(c, next_line, &c->in) == 0)
+		return 0;
 	cli_tick(c);
 	if (c->in.too_long) {
 		char msg[96];

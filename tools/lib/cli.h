@@ -119,6 +119,14 @@ int	 cli_option(struct cli *, int ch, const char *arg);
 void	 cli_start(struct cli *, int argc, char **argv);
 /* Next non-blank input line into c->in (counts processed); 0 at end. */
 int	 cli_next(struct cli *);
+/*
+ * A tool's own read of the input: next(src) is called (rec_next,
+ * csv_next and the like, through a wrapper) until it returns anything
+ * but -1 with EINTR. Before each call a pending SIGINT or SIGTERM ends
+ * the process (130 or 143, "interrupted by SIGINT"); any other -1 ends
+ * it with 74 ("FILE: read error: ..."). Returns what next returned.
+ */
+int	 cli_read(struct cli *, int (*next)(void *), void *src);
 /* Count one record read by a tool's own framing; show progress. */
 void	 cli_tick(struct cli *);
 /* Write a passing record (and a newline) to stdout; count it. */

@@ -84,6 +84,12 @@ csv_strerror(int e)
 }
 
 int
+csv_read(void *p)
+{
+	return csv_next(p);
+}
+
+int
 csv_next(struct csv *c)
 {
 	struct rec_in *in = c->in;

@@ -623,3 +623,10 @@ js_type_name(int type)
 	}
 	return "invalid";
 }
+
+const char *
+js_strerror(const struct js_err *e, char *buf, size_t n)
+{
+	snprintf(buf, n, "invalid JSON at column %zu: %s", e->col, e->msg);
+	return buf;
+}

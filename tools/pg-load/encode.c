@@ -430,8 +430,7 @@ parse(struct encoder *e, const char *line, size_t len, int64_t lineno,
 	*src_row = lineno;
 	path[0] = '\0';
 	if (js_scan(d, line, len, &je) == -1) {
-		snprintf(msg, msglen, "invalid JSON at col %zu: %s", je.col,
-		    je.msg);
+		js_strerror(&je, msg, msglen);
 		return -1;
 	}
 	if (d->v[0].type != JS_OBJECT) {

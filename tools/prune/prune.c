@@ -281,8 +281,8 @@ prune_stream(int argc, char **argv)
 	n_pruned = cli_diverted(&c, drop ? "dropped" : "pruned");
 	while (cli_next(&c)) {
 		if (js_scan(&doc, c.in.line, c.in.len, &e) == -1) {
-			cli_rejectf(&c, 0, "invalid JSON: %s at column %zu",
-			    e.msg, e.col);
+			cli_rejectf(&c, 0, "%s", js_strerror(&e, err,
+			    sizeof(err)));
 			continue;
 		}
 		obj = doc.v[0].type == JS_OBJECT;

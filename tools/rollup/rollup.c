@@ -112,6 +112,7 @@ int
 main(int argc, char *argv[])
 {
 	struct js_err e;
+	char why[160];
 	int ch;
 
 	cli_init(&c, "rollup", usage_text, argv);
@@ -180,8 +181,8 @@ main(int argc, char *argv[])
 	peak_groups = cli_counter(&c, "peak_groups");
 	while (cli_next(&c)) {
 		if (js_scan(&doc, c.in.line, c.in.len, &e) == -1) {
-			cli_rejectf(&c, 0, "invalid JSON: %s at column %zu",
-			    e.msg, e.col);
+			cli_rejectf(&c, 0, "%s", js_strerror(&e, why,
+			    sizeof(why)));
 			continue;
 		}
 		if (merge)
