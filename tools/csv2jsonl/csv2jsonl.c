@@ -322,13 +322,15 @@ static void
 bad_row(const char *msg)
 {
 	struct rec_field line = { "_error_line", REC_INT, NULL, 0, p.line };
+	struct cli_err e = { .row = p.row, .msg = msg, .extra = &line,
+	    .nextra = 1 };
 	char loc[64];
 
 	snprintf(loc, sizeof(loc), "row %" PRId64 " (line %" PRId64 ")",
 	    p.row, p.line);
 	c.loc = loc;
-	cli_reject_fields(&c, p.row, p.raw, p.rawlen > c.in.max_line ?
-	    c.in.max_line : p.rawlen, 0, msg, NULL, NULL, &line, 1);
+	cli_reject_err(&c, p.raw, p.rawlen > c.in.max_line ? c.in.max_line :
+	    p.rawlen, &e);
 }
 
 /* Does the record hold a byte >= 0x80? */

@@ -420,6 +420,7 @@ emit(size_t n)
 	const char *p = c.in.buf + c.in.pos;
 	struct js_err e;
 	struct rec_field off;
+	struct cli_err ce = { .extra = &off, .nextra = 1 };
 
 	elements++;
 	cli_tick(&c);
@@ -431,8 +432,9 @@ emit(size_t n)
 	else {
 		off = (struct rec_field){ "_error_offset", REC_INT, NULL, 0,
 		    (int64_t)(here() + e.col - 1) };
-		cli_reject_fields(&c, elements, p, n, 0, e.msg, NULL, NULL,
-		    &off, 1);
+		ce.row = elements;
+		ce.msg = e.msg;
+		cli_reject_err(&c, p, n, &ce);
 	}
 	c.in.pos += n;
 }
