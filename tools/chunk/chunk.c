@@ -171,6 +171,7 @@ main(int argc, char *argv[])
 	return r;
 }
 
+/* The option table, then one case per option and the checks: flat. */
 static void
 parse_options(int argc, char **argv)
 {

@@ -68,6 +68,7 @@ static size_t	*key_off;
 static size_t	 nkeys;
 static struct buf row_key;
 
+static void	 parse_options(int, char **);
 static int	 parse_delimiter(const char *);
 static int	 next_record(void);
 static void	 set_keys(struct csv_field *, size_t, const char *);
@@ -84,6 +85,52 @@ main(int argc, char *argv[])
 {
 	struct csv_field *v;
 	char msg[128];
+
+	parse_options(argc, argv);
+	cli_start(&c, argc - optind, argv + optind);
+	csv_init(&p, &c.in, delim);
+	if (!no_header)
+		read_header();
+
+	while (next_record()) {
+		if (p.blank) {
+			c.in.blank++;
+			continue;
+		}
+		cli_tick(&c);
+		if (p.rawlen > c.in.max_line) {
+			snprintf(msg, sizeof(msg), "record longer than "
+			    "--max-line (%zu bytes); _raw holds its start",
+			    c.in.max_line);
+			bad_row(msg);
+			continue;
+		}
+		if (p.error != CSV_OK) {
+			snprintf(msg, sizeof(msg), "field %zu: %s", p.errfield,
+			    csv_strerror(p.error));
+			bad_row(msg);
+			continue;
+		}
+		if (nkeys == 0)
+			numbered_keys(p.nf);
+		if (p.nf != nkeys) {
+			snprintf(msg, sizeof(msg), "expected %zu field%s, "
+			    "got %zu", nkeys, nkeys == 1 ? "" : "s", p.nf);
+			bad_row(msg);
+			continue;
+		}
+		if (values(&v, msg, sizeof(msg)) == -1) {
+			bad_row(msg);
+			continue;
+		}
+		emit(v, v == p.f);
+	}
+	return cli_finish(&c);
+}
+
+static void
+parse_options(int argc, char **argv)
+{
 	int ch;
 
 	cli_init(&c, "csv2jsonl", usage_text, argv);
@@ -145,45 +192,6 @@ main(int argc, char *argv[])
 		    strerror(errno));
 	if (columns != NULL)
 		set_keys(NULL, 0, columns);
-	cli_start(&c, argc - optind, argv + optind);
-	csv_init(&p, &c.in, delim);
-	if (!no_header)
-		read_header();
-
-	while (next_record()) {
-		if (p.blank) {
-			c.in.blank++;
-			continue;
-		}
-		cli_tick(&c);
-		if (p.rawlen > c.in.max_line) {
-			snprintf(msg, sizeof(msg), "record longer than "
-			    "--max-line (%zu bytes); _raw holds its start",
-			    c.in.max_line);
-			bad_row(msg);
-			continue;
-		}
-		if (p.error != CSV_OK) {
-			snprintf(msg, sizeof(msg), "field %zu: %s", p.errfield,
-			    csv_strerror(p.error));
-			bad_row(msg);
-			continue;
-		}
-		if (nkeys == 0)
-			numbered_keys(p.nf);
-		if (p.nf != nkeys) {
-			snprintf(msg, sizeof(msg), "expected %zu field%s, "
-			    "got %zu", nkeys, nkeys == 1 ? "" : "s", p.nf);
-			bad_row(msg);
-			continue;
-		}
-		if (values(&v, msg, sizeof(msg)) == -1) {
-			bad_row(msg);
-			continue;
-		}
-		emit(v, v == p.f);
-	}
-	return cli_finish(&c);
 }
 
 static int

@@ -626,7 +626,10 @@ kw_ref(struct schema *s, struct node *nd, int i)
 	return sub(s, t, &nd->ref);
 }
 
-/* One keyword k (name w[0..n)) of node nd; its value is k + 1. */
+/*
+ * One keyword k (name w[0..n)) of node nd; its value is k + 1. One case
+ * per keyword: long, but flat.
+ */
 static int
 keyword(struct schema *s, struct node *nd, const char *w, size_t n, int k)
 {

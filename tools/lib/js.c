@@ -35,6 +35,8 @@ static size_t	 decode_escape(const unsigned char *, char out[4], size_t *);
  * The scanner is one loop over a state held in program position (gotos)
  * and an explicit stack of open containers, so nesting costs no
  * recursion and 100 000 '[' fail at the depth limit after 257 bytes.
+ * It is long on purpose: its states are labels of one function, and
+ * split into functions they would have to pass the stack around.
  */
 int
 js_scan(struct js_doc *d, const char *s, size_t n, struct js_err *e)

@@ -140,6 +140,11 @@ floor_div(int64_t a, int64_t b)
 	return q;
 }
 
+/*
+ * One pass over the text in the order of its grammar (date, time,
+ * fraction, offset), each part refused with its own reason: long, but
+ * straight.
+ */
 int
 tm_parse(const char *str, size_t n, int64_t *ns, const char **why)
 {

@@ -80,6 +80,8 @@ static int nbounds;
 static int drop;
 static struct rec_out pruned;
 
+static void	 parse_options(int, char **);
+static void	 set_window(void);
 static int64_t	 parse_time(const char *, const char *);
 static void	 add_bound(const struct bound *);
 static void	 set_bound(int64_t *, int *, int64_t, const char *);
@@ -89,10 +91,36 @@ static void	 prune_stream(int, char **);
 int
 main(int argc, char *argv[])
 {
-	const char *why;
-	int64_t now, dur;
-	struct timespec ts;
-	int ch, i;
+	parse_options(argc, argv);
+	set_window();
+
+	if (o.table != NULL) {
+		if (time_text || pruned_path || drop)
+			cli_usage(&c, "--time, --pruned and --drop are for "
+			    "streams, not -t");
+		if (o.column == NULL)
+			cli_usage(&c, "-t needs --column");
+		if (argc > optind)
+			cli_usage(&c, "extra operand '%s'", argv[optind]);
+		return prune_table(&c, &o);
+	}
+	if (o.column || o.dry_run || o.archive || o.dsn || o.sleep > 0)
+		cli_usage(&c, "--column, --dry-run, --batch, --sleep, "
+		    "--archive and --dsn need -t TABLE");
+	if (time_text == NULL)
+		cli_usage(&c, "--time is required (or -t TABLE)");
+	if ((pruned_path == NULL) == !drop)
+		cli_usage(&c, "say where pruned records go: --pruned FILE "
+		    "or --drop (one of them)");
+	prune_stream(argc - optind, argv + optind);
+	return cli_finish(&c);
+}
+
+static void
+parse_options(int argc, char **argv)
+{
+	int64_t day;
+	int ch;
 
 	cli_init(&c, "prune", usage_text, argv);
 	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS "t:", longopts,
@@ -122,7 +150,7 @@ main(int argc, char *argv[])
 			break;
 		case OPT_TZ:
 			tz = optarg;
-			if (tm_trunc(0, TM_DAY, tz, &now) == -1)
+			if (tm_trunc(0, TM_DAY, tz, &day) == -1)
 				cli_usage(&c, "--tz: unknown time zone '%s'",
 				    tz);
 			break;
@@ -157,6 +185,17 @@ main(int argc, char *argv[])
 			cli_usage(&c, NULL);
 		}
 	}
+}
+
+/* The window: the bounds given and --older-than (before --now). */
+static void
+set_window(void)
+{
+	const char *why;
+	int64_t now, dur;
+	struct timespec ts;
+	int i;
+
 	for (i = 0; i < nbounds; i++)
 		add_bound(&bounds[i]);
 	if (older_text != NULL) {
@@ -179,27 +218,6 @@ main(int argc, char *argv[])
 	    !o.hi_incl)))
 		cli_usage(&c, "the window is empty: its start is not before "
 		    "its end");
-
-	if (o.table != NULL) {
-		if (time_text || pruned_path || drop)
-			cli_usage(&c, "--time, --pruned and --drop are for "
-			    "streams, not -t");
-		if (o.column == NULL)
-			cli_usage(&c, "-t needs --column");
-		if (argc > optind)
-			cli_usage(&c, "extra operand '%s'", argv[optind]);
-		return prune_table(&c, &o);
-	}
-	if (o.column || o.dry_run || o.archive || o.dsn || o.sleep > 0)
-		cli_usage(&c, "--column, --dry-run, --batch, --sleep, "
-		    "--archive and --dsn need -t TABLE");
-	if (time_text == NULL)
-		cli_usage(&c, "--time is required (or -t TABLE)");
-	if ((pruned_path == NULL) == !drop)
-		cli_usage(&c, "say where pruned records go: --pruned FILE "
-		    "or --drop (one of them)");
-	prune_stream(argc - optind, argv + optind);
-	return cli_finish(&c);
 }
 
 /* A bound of the window, as its option says, --tz known. */
