@@ -101,6 +101,9 @@ static void	 add_agg(enum agg_op, const char *);
 static void	 check_names(void);
 static void	 add_record(void);
 static void	 merge_record(void);
+static int	 partial_bucket(struct buf *, enum tm_unit *, int64_t *);
+static int	 partial_groups(struct buf *, int *);
+static int	 partial_aggs(struct buf *, int, int *);
 static int	 bucket_open(int64_t);
 static struct group *group_get(int64_t, const char *, size_t);
 static void	 emit_all(void);
@@ -383,95 +386,22 @@ merge_record(void)
 	struct group *g;
 	const char *why;
 	enum tm_unit u;
-	enum agg_op op;
 	int64_t bucket;
-	int k, p = -1, i, n, ap;
-	static int seen_distinct;
+	int k, p, i, n;
 
 	if (doc.v[0].type != JS_OBJECT || doc.v[0].n < 2) {
 		cli_rejectf(&c, doc.v[0].type == JS_OBJECT,
 		    "not a rollup partial");
 		return;
 	}
-	/* The bucket: first member. */
-	buf_reset(&name);
-	js_str(&doc, 1, &name);
-	buf_addc(&name, '\0');
-	if (tm_unit_parse(name.p, &u) == -1 || doc.v[2].type != JS_STRING ||
-	    (have_spec && u != unit)) {
-		cli_rejectf(&c, 1, "partial: first member is not the bucket "
-		    "of the first partial");
+	if (partial_bucket(&name, &u, &bucket) == -1 ||
+	    (p = partial_groups(&name, &n)) == -1)
+		return;
+	if (partial_aggs(&name, p, &i) == -1) {
+		cli_rejectf(&c, 1, "partial: aggregates differ from the first "
+		    "partial's");
 		return;
 	}
-	buf_reset(&name);
-	js_str(&doc, 2, &name);
-	if (tm_parse(name.p, name.len, &bucket, &why) == -1) {
-		cli_rejectf(&c, 1, "partial: bad bucket start: %s", why);
-		return;
-	}
-
-	/* The group keys, up to _partial. */
-	buf_reset(&key);
-	n = 0;
-	for (k = (int)doc.v[2].end; k < (int)doc.v[0].end;
-	    k = (int)doc.v[k + 1].end) {
-		buf_reset(&name);
-		js_str(&doc, k, &name);
-		if (name.len == 8 && memcmp(name.p, "_partial", 8) == 0) {
-			p = k + 1;
-			break;
-		}
-		if (have_spec ? n >= nby || strlen(by[n].name) != name.len ||
-		    memcmp(by[n].name, name.p, name.len) != 0 : n == MAX_BY) {
-			cli_rejectf(&c, 1, "partial: group keys differ from "
-			    "the first partial's");
-			return;
-		}
-		if (!have_spec) {
-			buf_addc(&name, '\0');
-			by[n].name = xstrdup(name.p);
-		}
-		val_canon(&key, &doc, k + 1);
-		buf_addc(&key, '\n');
-		n++;
-	}
-	if (p < 0 || doc.v[p].type != JS_OBJECT || (have_spec && n != nby)) {
-		cli_rejectf(&c, 1, "partial: no _partial member, or "
-		    "different groups");
-		return;
-	}
-
-	/* The aggregates: the first line defines them. */
-	i = 0;
-	for (k = p + 1; k < (int)doc.v[p].end; k = (int)doc.v[k + 1].end) {
-		if (doc.v[k + 1].type != JS_OBJECT || doc.v[k + 1].n < 1 ||
-		    agg_op_parse(js_text(&doc, k + 2) + 1,
-		    doc.v[k + 2].len - 2, &op, &ap) == -1)
-			goto bad;
-		buf_reset(&name);
-		js_str(&doc, k, &name);
-		if (have_spec) {
-			if (i >= nagg || agg[i].op != op ||
-			    (op == AGG_DISTINCT && ap != approx) ||
-			    strlen(agg[i].name) != name.len ||
-			    memcmp(agg[i].name, name.p, name.len) != 0)
-				goto bad;
-		} else {
-			if (i == MAX_AGG || (op == AGG_DISTINCT &&
-			    seen_distinct && approx != ap))
-				goto bad;
-			buf_addc(&name, '\0');
-			agg[i].name = xstrdup(name.p);
-			agg[i].op = op;
-			if (op == AGG_DISTINCT) {
-				approx = ap;
-				seen_distinct = 1;
-			}
-		}
-		i++;
-	}
-	if (have_spec && i != nagg)
-		goto bad;
 	if (!have_spec) {
 		unit = u;
 		nby = n;
@@ -496,10 +426,116 @@ merge_record(void)
 		i++;
 	}
 	c.passed++;
-	return;
-bad:
-	cli_rejectf(&c, 1, "partial: aggregates differ from the first "
-	    "partial's");
+}
+
+/* A partial's bucket, its first member: 0, or -1 once rejected. */
+static int
+partial_bucket(struct buf *name, enum tm_unit *u, int64_t *bucket)
+{
+	const char *why;
+
+	buf_reset(name);
+	js_str(&doc, 1, name);
+	buf_addc(name, '\0');
+	if (tm_unit_parse(name->p, u) == -1 || doc.v[2].type != JS_STRING ||
+	    (have_spec && *u != unit)) {
+		cli_rejectf(&c, 1, "partial: first member is not the bucket "
+		    "of the first partial");
+		return -1;
+	}
+	buf_reset(name);
+	js_str(&doc, 2, name);
+	if (tm_parse(name->p, name->len, bucket, &why) == -1) {
+		cli_rejectf(&c, 1, "partial: bad bucket start: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A partial's group keys, up to _partial, into key (the first partial
+ * names them in by[]): the index of the _partial object, with *n keys;
+ * -1 once rejected.
+ */
+static int
+partial_groups(struct buf *name, int *np)
+{
+	int k, p = -1, n = 0;
+
+	buf_reset(&key);
+	for (k = (int)doc.v[2].end; k < (int)doc.v[0].end;
+	    k = (int)doc.v[k + 1].end) {
+		buf_reset(name);
+		js_str(&doc, k, name);
+		if (name->len == 8 && memcmp(name->p, "_partial", 8) == 0) {
+			p = k + 1;
+			break;
+		}
+		if (have_spec ? n >= nby || strlen(by[n].name) != name->len ||
+		    memcmp(by[n].name, name->p, name->len) != 0 : n == MAX_BY) {
+			cli_rejectf(&c, 1, "partial: group keys differ from "
+			    "the first partial's");
+			return -1;
+		}
+		if (!have_spec) {
+			buf_addc(name, '\0');
+			by[n].name = xstrdup(name->p);
+		}
+		val_canon(&key, &doc, k + 1);
+		buf_addc(&key, '\n');
+		n++;
+	}
+	if (p < 0 || doc.v[p].type != JS_OBJECT || (have_spec && n != nby)) {
+		cli_rejectf(&c, 1, "partial: no _partial member, or "
+		    "different groups");
+		return -1;
+	}
+	*np = n;
+	return p;
+}
+
+/*
+ * The aggregates of the _partial object at p: the first line defines
+ * them, every later one must match. 0 with *ni of them, or -1.
+ */
+static int
+partial_aggs(struct buf *name, int p, int *ni)
+{
+	static int seen_distinct;
+	enum agg_op op;
+	int k, i = 0, ap;
+
+	for (k = p + 1; k < (int)doc.v[p].end; k = (int)doc.v[k + 1].end) {
+		if (doc.v[k + 1].type != JS_OBJECT || doc.v[k + 1].n < 1 ||
+		    agg_op_parse(js_text(&doc, k + 2) + 1,
+		    doc.v[k + 2].len - 2, &op, &ap) == -1)
+			return -1;
+		buf_reset(name);
+		js_str(&doc, k, name);
+		if (have_spec) {
+			if (i >= nagg || agg[i].op != op ||
+			    (op == AGG_DISTINCT && ap != approx) ||
+			    strlen(agg[i].name) != name->len ||
+			    memcmp(agg[i].name, name->p, name->len) != 0)
+				return -1;
+		} else {
+			if (i == MAX_AGG || (op == AGG_DISTINCT &&
+			    seen_distinct && approx != ap))
+				return -1;
+			buf_addc(name, '\0');
+			agg[i].name = xstrdup(name->p);
+			agg[i].op = op;
+			if (op == AGG_DISTINCT) {
+				approx = ap;
+				seen_distinct = 1;
+			}
+		}
+		i++;
+	}
+	if (have_spec && i != nagg)
+		return -1;
+	*ni = i;
+	return 0;
 }
 
 static struct group *
