@@ -40,6 +40,10 @@ static int	 dry_run(struct cli *, struct plan *);
 static int	 delete_batches(struct cli *, const struct prune_opts *,
 		    struct plan *);
 static void	 plan_free(struct plan *);
+static int64_t	 archive_rows(struct cli *, const struct prune_opts *,
+		    struct rec_out *, PGresult *);
+static void	 report_done(struct cli *, const struct prune_opts *, int64_t,
+		    int64_t, double);
 static int	 retry(struct plan *, const struct pg_err *, int *);
 static void	 db_fail(struct cli *, struct plan *, const struct pg_err *,
 		    const char *);
@@ -282,20 +286,9 @@ delete:
 			db_fail(c, p, &e, "DELETE");
 		}
 		tries = 0;
-		if (o->archive != NULL) {
-			n = PQntuples(del);
-			for (i = 0; i < n; i++) {
-				cli_put(c, &arch, PQgetvalue(del, i, 0),
-				    (size_t)PQgetlength(del, i, 0));
-				cli_put(c, &arch, "\n", 1);
-			}
-			/* Durable before the rows are gone. */
-			if (rec_flush(&arch) == -1 || (fsync(arch.fd) == -1 &&
-			    errno != EINVAL && errno != ENOTSUP))
-				cli_fail(c, EX_IOERR, "--archive %s: %s (the "
-				    "batch was rolled back)", o->archive,
-				    strerror(errno));
-		} else
+		if (o->archive != NULL)
+			n = archive_rows(c, o, &arch, del);
+		else
 			n = strtoll(PQcmdTuples(del), NULL, 10);
 		PQclear(del);
 		if (pg_run(p->conn, "COMMIT", &e) == -1)
@@ -327,17 +320,46 @@ delete:
 	PQfinish(p->conn);
 	if (o->archive != NULL)
 		cli_close_out(c, &arch);
-	if (c->progress && c->progress_every == 0)
-		fputs("\r\033[K", stderr);
-	if (!c->quiet || cli_signal)
-		fprintf(stderr, "prune: %s: %" PRId64 " deleted, %" PRId64
-		    " batches, %.1f s\n", o->table, deleted, batches,
-		    cli_now() - t0);
-	write_stats(c, o, deleted, batches, cli_now() - t0);
+	report_done(c, o, deleted, batches, cli_now() - t0);
 	if (cli_signal)
 		cli_fail(c, 128 + cli_signal, "interrupted after a committed "
 		    "batch; run again to continue");
 	return 0;
+}
+
+/*
+ * Append a batch's deleted rows to the archive and make them durable
+ * before the commit that removes them: how many there were.
+ */
+static int64_t
+archive_rows(struct cli *c, const struct prune_opts *o, struct rec_out *arch,
+    PGresult *del)
+{
+	int i, n = PQntuples(del);
+
+	for (i = 0; i < n; i++) {
+		cli_put(c, arch, PQgetvalue(del, i, 0),
+		    (size_t)PQgetlength(del, i, 0));
+		cli_put(c, arch, "\n", 1);
+	}
+	if (rec_flush(arch) == -1 || (fsync(arch->fd) == -1 &&
+	    errno != EINVAL && errno != ENOTSUP))
+		cli_fail(c, EX_IOERR, "--archive %s: %s (the batch was rolled "
+		    "back)", o->archive, strerror(errno));
+	return n;
+}
+
+/* The summary line (and --stats) once the batches are done. */
+static void
+report_done(struct cli *c, const struct prune_opts *o, int64_t deleted,
+    int64_t batches, double secs)
+{
+	if (c->progress && c->progress_every == 0)
+		fputs("\r\033[K", stderr);
+	if (!c->quiet || cli_signal)
+		fprintf(stderr, "prune: %s: %" PRId64 " deleted, %" PRId64
+		    " batches, %.1f s\n", o->table, deleted, batches, secs);
+	write_stats(c, o, deleted, batches, secs);
 }
 
 /*
