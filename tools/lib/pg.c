@@ -15,6 +15,11 @@
 static void	 set_msg(struct pg_err *, const char *);
 static void	 no_notice(void *, const char *);
 static void	 mask_one(char *, size_t, const char *, size_t);
+static int	 load_relation(PGconn *, struct pg_table *, struct pg_err *);
+static int	 load_columns(PGconn *, const char *, struct pg_table *,
+		    struct pg_err *);
+static int	 load_uniques(PGconn *, const char *, struct pg_table *,
+		    struct pg_err *);
 
 /*
  * libpq gives precedence to later keywords, and expands a DSN given as
@@ -381,10 +386,7 @@ pg_table_load(PGconn *conn, const char *schema, const char *table,
     struct pg_table *t, struct pg_err *e)
 {
 	struct buf q = BUF_INIT;
-	PGresult *r;
-	const char *p[1];
 	char oid[16];
-	int i, n;
 
 	memset(t, 0, sizeof(*t));
 	if ((schema != NULL && pg_quote_ident(conn, &q, schema,
@@ -395,7 +397,25 @@ pg_table_load(PGconn *conn, const char *schema, const char *table,
 		return -1;
 	}
 	t->qname = buf_cstr(&q);
-	p[0] = t->qname;
+	if (load_relation(conn, t, e) == -1)
+		goto fail;
+	snprintf(oid, sizeof(oid), "%u", t->oid);
+	if (load_columns(conn, oid, t, e) == -1 ||
+	    load_uniques(conn, oid, t, e) == -1)
+		goto fail;
+	return 0;
+fail:
+	pg_table_free(t);
+	return -1;
+}
+
+/* The relation named t->qname: its oid, names, kind, binary COPY. */
+static int
+load_relation(PGconn *conn, struct pg_table *t, struct pg_err *e)
+{
+	const char *p[1] = { t->qname };
+	PGresult *r;
+
 	r = pg_exec(conn, "SELECT c.oid, n.nspname, c.relname, "
 	    "current_setting('server_encoding') = 'UTF8' AND "
 	    "current_setting('integer_datetimes') = 'on', c.relkind "
@@ -404,14 +424,14 @@ pg_table_load(PGconn *conn, const char *schema, const char *table,
 	    "WHERE c.oid = to_regclass($1) AND c.relkind IN ('r','p','f','v')",
 	    1, p, e);
 	if (r == NULL)
-		goto fail;
+		return -1;
 	if (PQntuples(r) != 1) {
 		PQclear(r);
 		memset(e, 0, sizeof(*e));
 		memcpy(e->sqlstate, "42P01", 6);
 		snprintf(e->msg, sizeof(e->msg), "table %s does not exist",
 		    t->qname);
-		goto fail;
+		return -1;
 	}
 	t->oid = (unsigned)strtoul(PQgetvalue(r, 0, 0), NULL, 10);
 	t->schema = xstrdup(PQgetvalue(r, 0, 1));
@@ -419,9 +439,18 @@ pg_table_load(PGconn *conn, const char *schema, const char *table,
 	t->binary_ok = PQgetvalue(r, 0, 3)[0] == 't';
 	t->relkind = PQgetvalue(r, 0, 4)[0];
 	PQclear(r);
+	return 0;
+}
 
-	snprintf(oid, sizeof(oid), "%u", t->oid);
-	p[0] = oid;
+/* The columns of relation oid, in order. */
+static int
+load_columns(PGconn *conn, const char *oid, struct pg_table *t,
+    struct pg_err *e)
+{
+	const char *p[1] = { oid };
+	PGresult *r;
+	int i, n;
+
 	r = pg_exec(conn, "SELECT a.attname, format_type(a.atttypid, "
 	    "a.atttypmod), a.attnum, "
 	    "CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END, "
@@ -433,7 +462,7 @@ pg_table_load(PGconn *conn, const char *schema, const char *table,
 	    "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND "
 	    "NOT a.attisdropped ORDER BY a.attnum", 1, p, e);
 	if (r == NULL)
-		goto fail;
+		return -1;
 	n = PQntuples(r);
 	t->col = xcalloc((size_t)n + 1, sizeof(*t->col));
 	for (i = 0; i < n; i++) {
@@ -453,12 +482,23 @@ pg_table_load(PGconn *conn, const char *schema, const char *table,
 	}
 	t->ncol = (size_t)n;
 	PQclear(r);
+	return 0;
+}
+
+/* Unique indexes of relation oid on plain columns, by column index. */
+static int
+load_uniques(PGconn *conn, const char *oid, struct pg_table *t,
+    struct pg_err *e)
+{
+	const char *p[1] = { oid };
+	PGresult *r;
+	int i, n;
 
 	r = pg_exec(conn, "SELECT i.indkey::text, i.indisprimary "
 	    "FROM pg_index i WHERE i.indrelid = $1::oid AND i.indisunique "
 	    "AND i.indpred IS NULL AND i.indexprs IS NULL", 1, p, e);
 	if (r == NULL)
-		goto fail;
+		return -1;
 	n = PQntuples(r);
 	t->uniq = xcalloc((size_t)n + 1, sizeof(*t->uniq));
 	for (i = 0; i < n; i++) {
@@ -480,9 +520,6 @@ pg_table_load(PGconn *conn, const char *schema, const char *table,
 	}
 	PQclear(r);
 	return 0;
-fail:
-	pg_table_free(t);
-	return -1;
 }
 
 void
