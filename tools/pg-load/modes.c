@@ -24,6 +24,14 @@
 
 #include "pg-load.h"
 
+/* What the statements of one scd2 round share. */
+struct scd2_ctx {
+	const char	*params[2];	/* --as-of, the round's number */
+	const char	*vf, *vt;	/* quoted valid-from and valid-to */
+	char		 vft[160], vtt[160];	/* $1 cast to their types */
+	uint64_t	 absent_all;
+};
+
 static void	 key_list(struct plan *, struct buf *, const char *);
 static int	 inserted_col(struct plan *, size_t, uint64_t);
 static void	 col_list(struct plan *, struct buf *, const char *, uint64_t,
@@ -38,6 +46,12 @@ static int	 scd2(struct worker *, struct batch *, size_t, size_t, int64_t,
 		    uint64_t, struct counts *, int64_t *);
 static int	 scd2_apply(struct worker *, struct batch *, size_t, size_t,
 		    const char *, uint64_t, struct counts *, int64_t *);
+static int	 scd2_check_as_of(struct worker *, const struct scd2_ctx *,
+		    struct batch *, size_t, size_t, int64_t *);
+static int64_t	 scd2_reopen(struct worker *, const struct scd2_ctx *);
+static int64_t	 scd2_in_place(struct worker *, const struct scd2_ctx *);
+static int	 scd2_close_insert(struct worker *, const struct scd2_ctx *,
+		    int64_t, struct counts *);
 
 /* The temp staging table (and partition claims) of this connection. */
 int
@@ -392,23 +406,41 @@ scd2_apply(struct worker *w, struct batch *b, size_t lo, size_t hi,
     const char *rno, uint64_t absent_all, struct counts *n, int64_t *bad)
 {
 	struct plan *p = w->p;
+	struct scd2_ctx x = { { p->as_of, rno }, p->qcol[p->vf],
+	    p->qcol[p->vt], "", "", absent_all };
+	int64_t in_place, more;
+
+	as_of_cast(p, p->vf, x.vft, sizeof(x.vft));
+	as_of_cast(p, p->vt, x.vtt, sizeof(x.vtt));
+	if (scd2_check_as_of(w, &x, b, lo, hi, bad) == -1 ||
+	    (in_place = scd2_reopen(w, &x)) == -1 ||
+	    (more = scd2_in_place(w, &x)) == -1)
+		return -1;
+	return scd2_close_insert(w, &x, in_place + more, n);
+}
+
+/*
+ * --as-of before a current version's start is refused: -1 with w->err
+ * and *bad, the row of the first record it concerns.
+ */
+static int
+scd2_check_as_of(struct worker *w, const struct scd2_ctx *x,
+    struct batch *b, size_t lo, size_t hi, int64_t *bad)
+{
+	struct plan *p = w->p;
 	struct buf *q = &w->cols;
-	const char *params[2] = { p->as_of, rno };
-	const char *vf = p->qcol[p->vf], *vt = p->qcol[p->vt];
-	char vft[160], vtt[160];
-	int64_t in_place, row;
+	int64_t row;
 	size_t i;
 	PGresult *r;
 
-	as_of_cast(p, p->vf, vft, sizeof(vft));
-	as_of_cast(p, p->vt, vtt, sizeof(vtt));
 	buf_reset(q);
 	scd2_round(p, q);
 	buf_addf(q, " SELECT s." STAGE_ROW ", d.%s::text FROM s JOIN %s AS d "
-	    "ON ", vf, p->t.qname);
+	    "ON ", x->vf, p->t.qname);
 	scd2_match(p, q, "d", "s");
-	buf_addf(q, " WHERE d.%s > %s ORDER BY 1 LIMIT 1", vf, vft);
-	if ((r = pg_exec(w->conn, buf_cstr(q), 2, params, &w->err)) == NULL)
+	buf_addf(q, " WHERE d.%s > %s ORDER BY 1 LIMIT 1", x->vf, x->vft);
+	if ((r = pg_exec(w->conn, buf_cstr(q), 2, x->params, &w->err)) ==
+	    NULL)
 		return -1;
 	if (PQntuples(r) == 1) {
 		row = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
@@ -424,80 +456,121 @@ scd2_apply(struct worker *w, struct batch *b, size_t lo, size_t hi,
 		return -1;
 	}
 	PQclear(r);
+	return 0;
+}
 
-	/* A change back to the version closed at --as-of reopens it. */
+/*
+ * A change back to the version closed at --as-of reopens it: the rows
+ * changed, or -1.
+ */
+static int64_t
+scd2_reopen(struct worker *w, const struct scd2_ctx *x)
+{
+	struct plan *p = w->p;
+	struct buf *q = &w->cols;
+	int64_t n;
+	PGresult *r;
+
 	buf_reset(q);
 	scd2_round(p, q);
 	buf_addf(q, ", v AS (DELETE FROM %s AS d USING s WHERE ", p->t.qname);
 	scd2_match(p, q, "d", "s");
 	buf_addf(q, " AND d.%s = %s AND EXISTS (SELECT 1 FROM %s "
-	    "AS o WHERE (", vf, vft, p->t.qname);
+	    "AS o WHERE (", x->vf, x->vft, p->t.qname);
 	key_list(p, q, "o.");
 	buf_adds(q, ") = (");
 	key_list(p, q, "s.");
-	buf_addf(q, ") AND o.%s = %s AND ROW(", vt, vtt);
-	cmp_list(p, q, "o.", absent_all);
+	buf_addf(q, ") AND o.%s = %s AND ROW(", x->vt, x->vtt);
+	cmp_list(p, q, "o.", x->absent_all);
 	buf_adds(q, ") IS NOT DISTINCT FROM ROW(");
-	cmp_list(p, q, "s.", absent_all);
+	cmp_list(p, q, "s.", x->absent_all);
 	buf_adds(q, ")) RETURNING ");
 	key_list(p, q, "d.");
-	buf_addf(q, ") UPDATE %s AS o SET %s = NULL", p->t.qname, vt);
+	buf_addf(q, ") UPDATE %s AS o SET %s = NULL", p->t.qname, x->vt);
 	if (p->cur >= 0)
 		buf_addf(q, ", %s = true", p->qcol[p->cur]);
 	buf_adds(q, " FROM v WHERE (");
 	key_list(p, q, "o.");
 	buf_adds(q, ") = (");
 	key_list(p, q, "v.");
-	buf_addf(q, ") AND o.%s = %s", vt, vtt);
-	if ((r = pg_exec(w->conn, buf_cstr(q), 2, params, &w->err)) == NULL)
+	buf_addf(q, ") AND o.%s = %s", x->vt, x->vtt);
+	if ((r = pg_exec(w->conn, buf_cstr(q), 2, x->params, &w->err)) ==
+	    NULL)
 		return -1;
-	in_place = strtoll(PQcmdTuples(r), NULL, 10);
+	n = strtoll(PQcmdTuples(r), NULL, 10);
 	PQclear(r);
+	return n;
+}
 
-	/* Any other change to a version that began at --as-of: in place. */
+/*
+ * Any other change to a version that began at --as-of is made in place:
+ * the rows changed, or -1.
+ */
+static int64_t
+scd2_in_place(struct worker *w, const struct scd2_ctx *x)
+{
+	struct plan *p = w->p;
+	struct buf *q = &w->cols;
+	int64_t n;
+	PGresult *r;
+
 	buf_reset(q);
 	scd2_round(p, q);
 	buf_addf(q, " UPDATE %s AS d SET (", p->t.qname);
-	col_list(p, q, "", absent_all, 1);
+	col_list(p, q, "", x->absent_all, 1);
 	buf_adds(q, ") = ROW(");
-	col_list(p, q, "s.", absent_all, 1);
+	col_list(p, q, "s.", x->absent_all, 1);
 	buf_adds(q, ") FROM s WHERE ");
 	scd2_match(p, q, "d", "s");
-	buf_addf(q, " AND d.%s = %s AND ROW(", vf, vft);
-	col_list(p, q, "d.", absent_all, 1);
+	buf_addf(q, " AND d.%s = %s AND ROW(", x->vf, x->vft);
+	col_list(p, q, "d.", x->absent_all, 1);
 	buf_adds(q, ") IS DISTINCT FROM ROW(");
-	col_list(p, q, "s.", absent_all, 1);
+	col_list(p, q, "s.", x->absent_all, 1);
 	buf_adds(q, ")");
-	if ((r = pg_exec(w->conn, buf_cstr(q), 2, params, &w->err)) == NULL)
+	if ((r = pg_exec(w->conn, buf_cstr(q), 2, x->params, &w->err)) ==
+	    NULL)
 		return -1;
-	in_place += strtoll(PQcmdTuples(r), NULL, 10);
+	n = strtoll(PQcmdTuples(r), NULL, 10);
 	PQclear(r);
+	return n;
+}
 
-	/* Close what differs and begin the new versions. */
+/*
+ * Close what differs and begin the new versions; add the round's counts
+ * (in_place: the rows the two statements before changed) to n.
+ */
+static int
+scd2_close_insert(struct worker *w, const struct scd2_ctx *x,
+    int64_t in_place, struct counts *n)
+{
+	struct plan *p = w->p;
+	struct buf *q = &w->cols;
+	PGresult *r;
+
 	buf_reset(q);
 	scd2_round(p, q);
 	buf_addf(q, ", x AS (UPDATE %s AS d SET %s = %s",
-	    p->t.qname, vt, vtt);
+	    p->t.qname, x->vt, x->vtt);
 	if (p->cur >= 0)
 		buf_addf(q, ", %s = false", p->qcol[p->cur]);
 	buf_adds(q, " FROM s WHERE ");
 	scd2_match(p, q, "d", "s");
-	buf_addf(q, " AND d.%s IS DISTINCT FROM %s AND ROW(", vf,
-	    vft);
+	buf_addf(q, " AND d.%s IS DISTINCT FROM %s AND ROW(", x->vf,
+	    x->vft);
 	/* Compare the columns the records carry (not defaults). */
-	cmp_list(p, q, "d.", absent_all);
+	cmp_list(p, q, "d.", x->absent_all);
 	buf_adds(q, ") IS DISTINCT FROM ROW(");
-	cmp_list(p, q, "s.", absent_all);
+	cmp_list(p, q, "s.", x->absent_all);
 	buf_adds(q, ") RETURNING ");
 	key_list(p, q, "d.");
 	buf_addf(q, "), i AS (INSERT INTO %s (", p->t.qname);
-	col_list(p, q, "", absent_all, 1);
-	buf_addf(q, ", %s", vf);
+	col_list(p, q, "", x->absent_all, 1);
+	buf_addf(q, ", %s", x->vf);
 	if (p->cur >= 0)
 		buf_addf(q, ", %s", p->qcol[p->cur]);
 	buf_adds(q, ") SELECT ");
-	col_list(p, q, "s.", absent_all, 1);
-	buf_addf(q, ", %s", vft);
+	col_list(p, q, "s.", x->absent_all, 1);
+	buf_addf(q, ", %s", x->vft);
 	if (p->cur >= 0)
 		buf_adds(q, ", true");
 	buf_addf(q, " FROM s WHERE NOT EXISTS (SELECT 1 FROM %s AS d WHERE ",
@@ -508,7 +581,8 @@ scd2_apply(struct worker *w, struct batch *b, size_t lo, size_t hi,
 	buf_adds(q, ") IN (SELECT * FROM x) RETURNING 1) SELECT (SELECT "
 	    "count(*) FROM x), (SELECT count(*) FROM i), (SELECT "
 	    "count(*) FROM s)");
-	if ((r = pg_exec(w->conn, buf_cstr(q), 2, params, &w->err)) == NULL)
+	if ((r = pg_exec(w->conn, buf_cstr(q), 2, x->params, &w->err)) ==
+	    NULL)
 		return -1;
 	n->updated += count_at(r, 0) + in_place;	/* changed */
 	n->inserted += count_at(r, 1) - count_at(r, 0);	/* new keys */
