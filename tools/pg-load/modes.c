@@ -50,6 +50,7 @@ static int	 scd2_check_as_of(struct worker *, const struct scd2_ctx *,
 		    struct batch *, size_t, size_t, int64_t *);
 static int64_t	 scd2_reopen(struct worker *, const struct scd2_ctx *);
 static int64_t	 scd2_in_place(struct worker *, const struct scd2_ctx *);
+static int64_t	 scd2_exec_count(struct worker *, const struct scd2_ctx *);
 static int	 scd2_close_insert(struct worker *, const struct scd2_ctx *,
 		    int64_t, struct counts *);
 
@@ -468,8 +469,6 @@ scd2_reopen(struct worker *w, const struct scd2_ctx *x)
 {
 	struct plan *p = w->p;
 	struct buf *q = &w->cols;
-	int64_t n;
-	PGresult *r;
 
 	buf_reset(q);
 	scd2_round(p, q);
@@ -494,12 +493,7 @@ scd2_reopen(struct worker *w, const struct scd2_ctx *x)
 	buf_adds(q, ") = (");
 	key_list(p, q, "v.");
 	buf_addf(q, ") AND o.%s = %s", x->vt, x->vtt);
-	if ((r = pg_exec(w->conn, buf_cstr(q), 2, x->params, &w->err)) ==
-	    NULL)
-		return -1;
-	n = strtoll(PQcmdTuples(r), NULL, 10);
-	PQclear(r);
-	return n;
+	return scd2_exec_count(w, x);
 }
 
 /*
@@ -511,8 +505,6 @@ scd2_in_place(struct worker *w, const struct scd2_ctx *x)
 {
 	struct plan *p = w->p;
 	struct buf *q = &w->cols;
-	int64_t n;
-	PGresult *r;
 
 	buf_reset(q);
 	scd2_round(p, q);
@@ -527,8 +519,18 @@ scd2_in_place(struct worker *w, const struct scd2_ctx *x)
 	buf_adds(q, ") IS DISTINCT FROM ROW(");
 	col_list(p, q, "s.", x->absent_all, 1);
 	buf_adds(q, ")");
-	if ((r = pg_exec(w->conn, buf_cstr(q), 2, x->params, &w->err)) ==
-	    NULL)
+	return scd2_exec_count(w, x);
+}
+
+/* Run the statement built in w->cols: the rows it changed, or -1. */
+static int64_t
+scd2_exec_count(struct worker *w, const struct scd2_ctx *x)
+{
+	int64_t n;
+	PGresult *r;
+
+	if ((r = pg_exec(w->conn, buf_cstr(&w->cols), 2, x->params,
+	    &w->err)) == NULL)
 		return -1;
 	n = strtoll(PQcmdTuples(r), NULL, 10);
 	PQclear(r);
