@@ -238,7 +238,7 @@ EOF
 import json, sys
 r = [json.loads(l) for l in open(sys.argv[1])]
 print(len(r), r[0]["_error_row"], r[0]["_raw"], r[0]["_error_tool"],
-      r[0]["_error_message"].startswith("invalid JSON: col 8: "))' "$T/r"
+      r[0]["_error_message"].startswith("invalid JSON at column 8: "))' "$T/r"
 	assert_output '1 2 {"k":2,} dedupe True'
 }
 
@@ -261,7 +261,7 @@ print(len(r), r[0]["_error_row"], repr(r[0]["_raw"]))' "$T/r"
 	printf '%s\n' '{"k":1}' 'nope' > "$T/in"
 	run --separate-stderr dedupe -k .k --drop < "$T/in"
 	assert_failure 65
-	assert_equal "${stderr%%$'\n'*}" "dedupe: line 2: invalid JSON: col 1: invalid literal"
+	assert_equal "${stderr%%$'\n'*}" "dedupe: line 2: invalid JSON at column 1: invalid literal"
 }
 
 @test "empty input gives empty output and exit 0" {
@@ -341,7 +341,7 @@ EOF
 	printf '"a"\n{x}\n' > "$T/seen"
 	run --separate-stderr dedupe -k .s --seen "$T/seen" --drop < "$EV"
 	assert_failure 65
-	[[ "$stderr" == "dedupe: --seen $T/seen: line 2: invalid JSON: col 2: "* ]]
+	[[ "$stderr" == "dedupe: --seen $T/seen: line 2: invalid JSON at column 2: "* ]]
 }
 
 @test "a --seen file that cannot be opened exits 66" {

@@ -50,21 +50,21 @@ open(d + "/want.rej", "w").write("".join(rej))
 @test "numbers: leading zeros, NaN, Infinity, a plus sign, bare dots and hex are rejects" {
 	strict <<'EOF'
 pass	[0,-0,0.5,-0.0e-0,10,1E+2,1e-2]
-reject	01	col 1: leading zero in number
-reject	-01	col 1: leading zero in number
-reject	[00]	col 2: leading zero in number
-reject	{"n":007}	col 6: leading zero in number
-reject	NaN	col 1: expected a value
-reject	[NaN]	col 2: expected a value
-reject	Infinity	col 1: expected a value
-reject	-Infinity	col 2: invalid number
-reject	+1	col 1: expected a value
-reject	.5	col 1: expected a value
-reject	1.	col 3: expected a digit after '.'
-reject	[1.e3]	col 4: expected a digit after '.'
-reject	1e	col 3: expected a digit in the exponent
-reject	0x1F	col 2: trailing characters after the value
-reject	[1_000]	col 3: expected ',' or ']'
+reject	01	invalid JSON at column 1: leading zero in number
+reject	-01	invalid JSON at column 1: leading zero in number
+reject	[00]	invalid JSON at column 2: leading zero in number
+reject	{"n":007}	invalid JSON at column 6: leading zero in number
+reject	NaN	invalid JSON at column 1: expected a value
+reject	[NaN]	invalid JSON at column 2: expected a value
+reject	Infinity	invalid JSON at column 1: expected a value
+reject	-Infinity	invalid JSON at column 2: invalid number
+reject	+1	invalid JSON at column 1: expected a value
+reject	.5	invalid JSON at column 1: expected a value
+reject	1.	invalid JSON at column 3: expected a digit after '.'
+reject	[1.e3]	invalid JSON at column 4: expected a digit after '.'
+reject	1e	invalid JSON at column 3: expected a digit in the exponent
+reject	0x1F	invalid JSON at column 2: trailing characters after the value
+reject	[1_000]	invalid JSON at column 3: expected ',' or ']'
 EOF
 }
 
@@ -83,15 +83,15 @@ pass	"\ud83d\ude00"
 pass	["\uDBFF\uDFFF","\uD800\uDC00"]
 pass	"\u0000"
 pass	{"\u00e9":"\/\b\f\n\r\t\"\\"}
-reject	"\uD800"	col 2: high surrogate escape without a low surrogate escape
-reject	"\uD800\u0041"	col 2: high surrogate escape without a low surrogate escape
-reject	"\uD800abc"	col 2: high surrogate escape without a low surrogate escape
-reject	"\uDC00"	col 2: lone low surrogate escape
-reject	"\uDE00\uD83D"	col 2: lone low surrogate escape
-reject	{"\uDFAA":0}	col 3: lone low surrogate escape
-reject	"\u12"	col 2: invalid \u escape
-reject	"\x5cx41"	col 2: invalid escape
-reject	"\x5c'"	col 2: invalid escape
+reject	"\uD800"	invalid JSON at column 2: high surrogate escape without a low surrogate escape
+reject	"\uD800\u0041"	invalid JSON at column 2: high surrogate escape without a low surrogate escape
+reject	"\uD800abc"	invalid JSON at column 2: high surrogate escape without a low surrogate escape
+reject	"\uDC00"	invalid JSON at column 2: lone low surrogate escape
+reject	"\uDE00\uD83D"	invalid JSON at column 2: lone low surrogate escape
+reject	{"\uDFAA":0}	invalid JSON at column 3: lone low surrogate escape
+reject	"\u12"	invalid JSON at column 2: invalid \u escape
+reject	"\x5cx41"	invalid JSON at column 2: invalid escape
+reject	"\x5c'"	invalid JSON at column 2: invalid escape
 EOF
 }
 
@@ -99,28 +99,28 @@ EOF
 	strict <<'EOF'
 pass	"line\xe2\x80\xa8sep\xe2\x80\xa9par"
 pass	"del\x7f"
-reject	"a\x09b"	col 3: unescaped control character in string
-reject	"a\x01b"	col 3: unescaped control character in string
-reject	["a\x1fb"]	col 4: unescaped control character in string
-reject	"a\x00b"	col 3: unescaped control character in string
-reject	"a\x0db"	col 3: unescaped control character in string
-reject	[1]\x00	col 4: trailing characters after the value
+reject	"a\x09b"	invalid JSON at column 3: unescaped control character in string
+reject	"a\x01b"	invalid JSON at column 3: unescaped control character in string
+reject	["a\x1fb"]	invalid JSON at column 4: unescaped control character in string
+reject	"a\x00b"	invalid JSON at column 3: unescaped control character in string
+reject	"a\x0db"	invalid JSON at column 3: unescaped control character in string
+reject	[1]\x00	invalid JSON at column 4: trailing characters after the value
 EOF
 }
 
 @test "UTF-8: invalid, overlong, surrogate, out-of-range bytes and UTF-16 are rejects" {
 	strict <<'EOF'
 pass	"\xc3\xa9 \xe6\x9d\xb1 \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf"
-reject	"\xe9t\xe9"	col 2: invalid UTF-8
-reject	"\xc3"	col 2: invalid UTF-8
-reject	"\xc0\xaf"	col 2: invalid UTF-8
-reject	"\xe0\x9f\xbf"	col 2: invalid UTF-8
-reject	"\xed\xa0\x80"	col 2: invalid UTF-8
-reject	"\xf4\x90\x80\x80"	col 2: invalid UTF-8
-reject	"\xf0\x9f\x98"	col 2: invalid UTF-8
-reject	"\x80"	col 2: invalid UTF-8
-reject	\xff\xfe[\x001\x00]\x00	col 1: expected a value
-reject	\x00[\x001\x00]	col 1: expected a value
+reject	"\xe9t\xe9"	invalid JSON at column 2: invalid UTF-8
+reject	"\xc3"	invalid JSON at column 2: invalid UTF-8
+reject	"\xc0\xaf"	invalid JSON at column 2: invalid UTF-8
+reject	"\xe0\x9f\xbf"	invalid JSON at column 2: invalid UTF-8
+reject	"\xed\xa0\x80"	invalid JSON at column 2: invalid UTF-8
+reject	"\xf4\x90\x80\x80"	invalid JSON at column 2: invalid UTF-8
+reject	"\xf0\x9f\x98"	invalid JSON at column 2: invalid UTF-8
+reject	"\x80"	invalid JSON at column 2: invalid UTF-8
+reject	\xff\xfe[\x001\x00]\x00	invalid JSON at column 1: expected a value
+reject	\x00[\x001\x00]	invalid JSON at column 1: expected a value
 EOF
 }
 
@@ -128,20 +128,20 @@ EOF
 	strict <<'EOF'
 pass	 \x09{ "a" : [ 1 , 2 ] } \x09
 pass	{"a":1,"a":2}
-reject	[1,]	col 4: expected a value
-reject	{"a":1,}	col 8: expected '"' to start a member name
-reject	[1,,2]	col 4: expected a value
-reject	[,1]	col 2: expected a value
-reject	[1] // c	col 5: trailing characters after the value
-reject	/* c */ 1	col 1: expected a value
-reject	['a']	col 2: expected a value
-reject	{a:1}	col 2: expected '"' to start a member name
-reject	{"a" 1}	col 6: expected ':'
-reject	[1] [2]	col 5: trailing characters after the value
-reject	[1	col 3: unterminated array
-reject	{"a":"b	col 6: unterminated string
-reject	True	col 1: expected a value
-reject	nul	col 1: invalid literal
+reject	[1,]	invalid JSON at column 4: expected a value
+reject	{"a":1,}	invalid JSON at column 8: expected '"' to start a member name
+reject	[1,,2]	invalid JSON at column 4: expected a value
+reject	[,1]	invalid JSON at column 2: expected a value
+reject	[1] // c	invalid JSON at column 5: trailing characters after the value
+reject	/* c */ 1	invalid JSON at column 1: expected a value
+reject	['a']	invalid JSON at column 2: expected a value
+reject	{a:1}	invalid JSON at column 2: expected '"' to start a member name
+reject	{"a" 1}	invalid JSON at column 6: expected ':'
+reject	[1] [2]	invalid JSON at column 5: trailing characters after the value
+reject	[1	invalid JSON at column 3: unterminated array
+reject	{"a":"b	invalid JSON at column 6: unterminated string
+reject	True	invalid JSON at column 1: expected a value
+reject	nul	invalid JSON at column 1: invalid literal
 EOF
 }
 
@@ -155,7 +155,7 @@ EOF
 	{"a":3}
 	EOF
 	run jq -c '[._error_row, ._error_message]' "$d/rej"
-	assert_output '[2,"col 1: byte order mark not allowed here"]'
+	assert_output '[2,"invalid JSON at column 1: byte order mark not allowed here"]'
 }
 
 @test "nesting: 256 levels pass, 257 are a reject, 100000 a quick reject" {
@@ -172,9 +172,9 @@ sys.stdout.write("[" * 100000 + "\n")' >"$d/in"
 	[ "$output" = "$(head -n 1 "$d/in")" ]
 	run jq -c '[._error_row, ._error_message]' "$d/rej"
 	assert_output - <<-'EOF'
-	[2,"col 257: nesting deeper than 256"]
-	[3,"col 1281: nesting deeper than 256"]
-	[4,"col 257: nesting deeper than 256"]
+	[2,"invalid JSON at column 257: nesting deeper than 256"]
+	[3,"invalid JSON at column 1281: nesting deeper than 256"]
+	[4,"invalid JSON at column 257: nesting deeper than 256"]
 	EOF
 }
 

@@ -64,7 +64,7 @@ schema() {
 	assert_success
 	assert_output '{"a":1}'
 	run cat "$T/rej"
-	assert_output '{"_error_row":2,"_error_message":"col 6: unterminated string","_error_tool":"jsonl-validate","_raw":"{\"a\":\"abc"}'
+	assert_output '{"_error_row":2,"_error_message":"invalid JSON at column 6: unterminated string","_error_tool":"jsonl-validate","_raw":"{\"a\":\"abc"}'
 }
 
 @test "a record that is not an object and fails is wrapped with _raw" {
@@ -142,7 +142,7 @@ EOF
 	assert_success
 	assert_output '{"a":2}'
 	run cat "$T/rej"
-	assert_output '{"_error_row":1,"_error_message":"col 8: unescaped control character in string","_error_tool":"jsonl-validate","_raw":"{\"a\":\"x\u0000y\"}"}'
+	assert_output '{"_error_row":1,"_error_message":"invalid JSON at column 8: unescaped control character in string","_error_tool":"jsonl-validate","_raw":"{\"a\":\"x\u0000y\"}"}'
 }
 
 @test "invalid UTF-8 is rejected with U+FFFD in _raw and the exact bytes in _raw_base64" {
@@ -151,7 +151,7 @@ EOF
 	assert_success
 	assert_output ''
 	run cat "$T/rej"
-	assert_output '{"_error_row":1,"_error_message":"col 7: invalid UTF-8","_error_tool":"jsonl-validate","_raw":"{\"a\":\"�\"}","_raw_base64":"eyJhIjoi/yJ9"}'
+	assert_output '{"_error_row":1,"_error_message":"invalid JSON at column 7: invalid UTF-8","_error_tool":"jsonl-validate","_raw":"{\"a\":\"�\"}","_raw_base64":"eyJhIjoi/yJ9"}'
 }
 
 @test "a 10 MB line passes byte for byte" {
@@ -175,7 +175,7 @@ EOF
 	run jsonl-validate -q --require . -r "$T/rej" "$T/in"
 	assert_success
 	run python3 -c 'import json,sys; r = json.loads(open(sys.argv[1]).read()); print(r["_error_row"], r["_error_message"], len(r["_raw"]))' "$T/rej"
-	assert_output '1 col 257: nesting deeper than 256 100000'
+	assert_output '1 invalid JSON at column 257: nesting deeper than 256 100000'
 }
 
 @test "an empty file passes nothing and exits 0" {

@@ -73,7 +73,7 @@ plain, spaced ,\"x\"\"y\",\"cr$(printf '\r')here\",1;2"
 	run ls -A "$BATS_TEST_TMPDIR/t"
 	assert_output ''
 	run cat "$BATS_TEST_TMPDIR/rej"
-	assert_output '{"_error_row":2,"_error_message":"invalid JSON at byte 1: invalid literal","_error_tool":"jsonl2csv","_raw":"not json"}'
+	assert_output '{"_error_row":2,"_error_message":"invalid JSON at column 1: invalid literal","_error_tool":"jsonl2csv","_raw":"not json"}'
 }
 
 @test "--all-keys with --columns is a usage error" {
@@ -106,7 +106,7 @@ plain, spaced ,\"x\"\"y\",\"cr$(printf '\r')here\",1;2"
 	a
 	1
 	EOF
-	assert_equal "${stderr%%$'\n'*}" "jsonl2csv: line 2: invalid JSON at byte 6: unterminated object"
+	assert_equal "${stderr%%$'\n'*}" "jsonl2csv: line 2: invalid JSON at column 6: unterminated object"
 }
 
 @test "bad lines and non-objects go to rejects" {

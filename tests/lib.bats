@@ -13,6 +13,12 @@ load test_helper
 	assert_success
 }
 
+@test "exact decimals compare, tell integers and multiples as written down" {
+	run "$UNIT/dec_test"
+	assert_success
+	assert_output ""
+}
+
 @test "the pg module's server-free parts pass their unit tests" {
 	run "$UNIT/pg_test"
 	assert_success

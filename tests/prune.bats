@@ -107,7 +107,7 @@ ids() {
 	run jq -c '[._error_row, ._error_message, ._raw, ._error_tool]' "$BATS_TEST_TMPDIR/rej"
 	assert_line --index 0 '[2,"--time: no timestamp",null,"prune"]'
 	[[ "${lines[1]}" == '[3,"--time: cannot parse '"'31/12/2023'"': '* ]]
-	[[ "${lines[2]}" == '[4,"invalid JSON: '*'","[1,2","prune"]' ]]
+	[[ "${lines[2]}" == '[4,"invalid JSON at column '*'","[1,2","prune"]' ]]
 	assert_equal "${#lines[@]}" 3
 	run jq -c '[.processed, .passed, .diverted.pruned, .rejected]' "$BATS_TEST_TMPDIR/st"
 	assert_output '[5,1,1,3]'

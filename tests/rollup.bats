@@ -442,7 +442,7 @@ EOF
 [3,"--time: no timestamp",null]
 [4,"--time: cannot parse 'yesterday'",null]
 [5,"--time: expected a string, got number",null]
-[6,"invalid JSON: invalid literal at column 1","not json"]
+[6,"invalid JSON at column 1: invalid literal","not json"]
 EOF
 	assert_equal "$(jq -c '[.processed, .passed, .rejected]' "$BATS_TEST_TMPDIR/st")" '[7,2,5]'
 }

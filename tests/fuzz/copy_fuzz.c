@@ -22,6 +22,7 @@
 
 #include "../../tools/pg-load/pg-load.h"
 #include "tm.h"
+#include "utf8.h"
 
 #define PG_EPOCH_US	INT64_C(946684800000000)
 
@@ -147,18 +148,6 @@ same(const void *a, const void *b, size_t n)
 	return n == 0 || memcmp(a, b, n) == 0;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Binary field (n bytes at v) against its text form t for type oid. */
 static void
 check_field(unsigned oid, const unsigned char *v, uint32_t n,
@@ -279,9 +268,9 @@ run(int which, const uint8_t *data, size_t size)
 	struct batch tb, bb;
 	struct buf t = BUF_INIT;
 	const char *line = (const char *)data, *end = line + size, *nl;
-	char tmsg[512], bmsg[512], tpath[256], bpath[256];
-	int64_t lineno = 0, trow, brow;
-	int tobj, bobj, ts, bs;
+	struct enc_err te, be;
+	int64_t lineno = 0;
+	int ts, bs;
 	size_t r;
 
 	memset(&tb, 0, sizeof(tb));
@@ -295,14 +284,13 @@ run(int which, const uint8_t *data, size_t size)
 		nl = memchr(line, '\n', (size_t)(end - line));
 		len = nl ? (size_t)(nl - line) : (size_t)(end - line);
 		lineno++;
-		ts = enc_record(e, &tb, line, len, lineno, &trow, tmsg,
-		    sizeof(tmsg), tpath, sizeof(tpath), &tobj);
-		bs = enc_record(e, &bb, line, len, lineno, &brow, bmsg,
-		    sizeof(bmsg), bpath, sizeof(bpath), &bobj);
-		if (ts != bs || trow != brow || tobj != bobj || tb.binary)
+		ts = enc_record(e, &tb, line, len, lineno, &te);
+		bs = enc_record(e, &bb, line, len, lineno, &be);
+		if (ts != bs || te.src_row != be.src_row ||
+		    te.is_object != be.is_object || tb.binary)
 			abort();
-		if (ts == -1 && (strcmp(tmsg, bmsg) != 0 ||
-		    strcmp(tpath, bpath) != 0))
+		if (ts == -1 && (strcmp(te.msg, be.msg) != 0 ||
+		    strcmp(te.path, be.path) != 0))
 			abort();
 		line += len + 1;
 	}

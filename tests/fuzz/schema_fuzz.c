@@ -1,6 +1,6 @@
 /*
  * libFuzzer harness for the JSON Schema compiler and validator
- * (tools/jsonl-validate/schema.c). Input: a schema on the first line,
+ * (tools/jsonl-validate/schema-*.c). Input: a schema on the first line,
  * then instances, one per line.
  *
  * Invariants: compiling never crashes or leaks, and a refused schema

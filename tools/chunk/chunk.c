@@ -189,6 +189,7 @@ main(int argc, char *argv[])
 	return r;
 }
 
+/* The option table, then one case per option and the checks: flat. */
 static void
 parse_options(int argc, char **argv)
 {
@@ -431,14 +432,8 @@ next_csv(const char **rec, size_t *raw, const char **eol)
 	int r;
 
 	for (;;) {
-		if (cli_signal)
-			cli_finish(&c);		/* exits 130 or 143 */
-		if ((r = csv_next(&csv)) == 0)
+		if ((r = cli_read(&c, csv_read, &csv)) == 0)
 			return 0;
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1)
-			cli_read_fail(&c);
 		if (r == -2)
 			cli_fail(&c, EX_DATAERR, "row %" PRId64 ": longer than "
 			    "--max-line (%zu bytes)", csv.row + 1,
@@ -522,9 +517,8 @@ route_key(const char *rec, size_t len)
 	struct out *o;
 
 	if (js_scan(&doc, rec, len, &e) == -1) {
-		snprintf(msg, sizeof(msg), "invalid JSON at column %zu: %s",
-		    e.col, e.msg);
-		cli_reject(&c, c.in.lineno, rec, len, 0, msg, NULL);
+		cli_reject(&c, c.in.lineno, rec, len, 0, js_strerror(&e, msg,
+		    sizeof(msg)), NULL);
 		return NULL;
 	}
 	switch (jqx_eval(expr, &doc, &v, msg, sizeof(msg))) {

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <iconv.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +68,7 @@ static size_t	*key_off;
 static size_t	 nkeys;
 static struct buf row_key;
 
+static void	 parse_options(int, char **);
 static int	 parse_delimiter(const char *);
 static int	 next_record(void);
 static void	 set_keys(struct csv_field *, size_t, const char *);
@@ -85,6 +85,52 @@ main(int argc, char *argv[])
 {
 	struct csv_field *v;
 	char msg[128];
+
+	parse_options(argc, argv);
+	cli_start(&c, argc - optind, argv + optind);
+	csv_init(&p, &c.in, delim);
+	if (!no_header)
+		read_header();
+
+	while (next_record()) {
+		if (p.blank) {
+			c.in.blank++;
+			continue;
+		}
+		cli_tick(&c);
+		if (p.rawlen > c.in.max_line) {
+			snprintf(msg, sizeof(msg), "record longer than "
+			    "--max-line (%zu bytes); _raw holds its start",
+			    c.in.max_line);
+			bad_row(msg);
+			continue;
+		}
+		if (p.error != CSV_OK) {
+			snprintf(msg, sizeof(msg), "field %zu: %s", p.errfield,
+			    csv_strerror(p.error));
+			bad_row(msg);
+			continue;
+		}
+		if (nkeys == 0)
+			numbered_keys(p.nf);
+		if (p.nf != nkeys) {
+			snprintf(msg, sizeof(msg), "expected %zu field%s, "
+			    "got %zu", nkeys, nkeys == 1 ? "" : "s", p.nf);
+			bad_row(msg);
+			continue;
+		}
+		if (values(&v, msg, sizeof(msg)) == -1) {
+			bad_row(msg);
+			continue;
+		}
+		emit(v, v == p.f);
+	}
+	return cli_finish(&c);
+}
+
+static void
+parse_options(int argc, char **argv)
+{
 	int ch;
 
 	cli_init(&c, "csv2jsonl", usage_text, argv);
@@ -146,45 +192,6 @@ main(int argc, char *argv[])
 		    strerror(errno));
 	if (columns != NULL)
 		set_keys(NULL, 0, columns);
-	cli_start(&c, argc - optind, argv + optind);
-	csv_init(&p, &c.in, delim);
-	if (!no_header)
-		read_header();
-
-	while (next_record()) {
-		if (p.blank) {
-			c.in.blank++;
-			continue;
-		}
-		cli_tick(&c);
-		if (p.rawlen > c.in.max_line) {
-			snprintf(msg, sizeof(msg), "record longer than "
-			    "--max-line (%zu bytes); _raw holds its start",
-			    c.in.max_line);
-			bad_row(msg);
-			continue;
-		}
-		if (p.error != CSV_OK) {
-			snprintf(msg, sizeof(msg), "field %zu: %s", p.errfield,
-			    csv_strerror(p.error));
-			bad_row(msg);
-			continue;
-		}
-		if (nkeys == 0)
-			numbered_keys(p.nf);
-		if (p.nf != nkeys) {
-			snprintf(msg, sizeof(msg), "expected %zu field%s, "
-			    "got %zu", nkeys, nkeys == 1 ? "" : "s", p.nf);
-			bad_row(msg);
-			continue;
-		}
-		if (values(&v, msg, sizeof(msg)) == -1) {
-			bad_row(msg);
-			continue;
-		}
-		emit(v, v == p.f);
-	}
-	return cli_finish(&c);
 }
 
 static int
@@ -204,21 +211,11 @@ next_record(void)
 {
 	int r;
 
-	for (;;) {
-		if (cli_signal)
-			cli_fail(&c, 128 + cli_signal, "interrupted by %s",
-			    cli_signal == SIGINT ? "SIGINT" : "SIGTERM");
-		r = csv_next(&p);
-		if (r >= 0)
-			return r;
-		if (r == -2)
-			cli_fail(&c, EX_DATAERR, "row %" PRId64 " (line %"
-			    PRId64 "): record longer than --max-line (%zu "
-			    "bytes)", p.row + 1, p.nextline + 1,
-			    c.in.max_line);
-		if (errno != EINTR)
-			cli_read_fail(&c);
-	}
+	if ((r = cli_read(&c, csv_read, &p)) == -2)
+		cli_fail(&c, EX_DATAERR, "row %" PRId64 " (line %" PRId64 "): "
+		    "record longer than --max-line (%zu bytes)", p.row + 1,
+		    p.nextline + 1, c.in.max_line);
+	return r;
 }
 
 /*
@@ -333,13 +330,15 @@ static void
 bad_row(const char *msg)
 {
 	struct rec_field line = { "_error_line", REC_INT, NULL, 0, p.line };
+	struct cli_err e = { .row = p.row, .msg = msg, .extra = &line,
+	    .nextra = 1 };
 	char loc[64];
 
 	snprintf(loc, sizeof(loc), "row %" PRId64 " (line %" PRId64 ")",
 	    p.row, p.line);
 	c.loc = loc;
-	cli_reject_fields(&c, p.row, p.raw, p.rawlen > c.in.max_line ?
-	    c.in.max_line : p.rawlen, 0, msg, NULL, NULL, &line, 1);
+	cli_reject_err(&c, p.raw, p.rawlen > c.in.max_line ? c.in.max_line :
+	    p.rawlen, &e);
 }
 
 /* Does the record hold a byte >= 0x80? */

@@ -5,7 +5,6 @@
  * --approx uses a fixed-size Bloom filter instead (bloom.h).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +23,6 @@
 #include "spill.h"
 
 #define MAX_KEYS	16
-#define SPOOL_BUFSIZE	(1024 * 1024)
 
 enum { NULL_REJECT, NULL_KEEP, NULL_DROP };
 enum { OPT_DUPES = CLI_TOOL_BASE, OPT_DROP, OPT_KEEP, OPT_NULL_KEY,
@@ -33,65 +31,61 @@ enum { OPT_DUPES = CLI_TOOL_BASE, OPT_DROP, OPT_KEEP, OPT_NULL_KEY,
 /* How a record's key came out. */
 enum { KEY_OK, KEY_NULL, KEY_ERROR };
 
-/* Spooled record flags (--keep last). */
-#define SP_OBJECT	0x1	/* the record is a JSON object */
-#define SP_PASS		0x2	/* kept whatever its key (--null-key keep) */
-
-struct spool_hdr {
-	int64_t		row;
-	uint64_t	lo, hi;
-	uint32_t	len;
-	uint32_t	flags;
+/* The options, as parsed and checked. */
+struct opts {
+	const char	*key_src[MAX_KEYS];
+	int		 nkeys;
+	const char	*dupes_path;
+	int		 drop;
+	int		 keep_last;
+	int		 null_key;
+	const char	*seen_path;
+	const char	*tmpdir;
+	size_t		 memory;	/* table limit or filter size */
+	int		 approx;
+	int64_t		 expect;
+	double		 fp_rate;	/* percent; -1: not given */
 };
 
-static struct cli	 c;
-static const char	*key_src[MAX_KEYS];
-static struct jqx	*key_expr[MAX_KEYS];
-static int		 nkeys;
-static const char	*dupes_path;
-static int		 drop;
-static int		 keep_last;
-static int		 null_key = NULL_REJECT;
-static const char	*seen_path;
-static const char	*tmpdir;
-static size_t		 memory;
-static int		 approx;
-static int64_t		 expect;
-static double		 fp_rate = -1;	/* percent; -1: not given */
-static struct bloom	 bf;
-static struct keytab	 tab;
-static struct rec_out	 dupes;
-static int		 has_dupes;
-static struct js_doc	 doc;
-static struct buf	 keybuf = BUF_INIT;
-static struct buf	 scratch = BUF_INIT;
-static struct buf	 spooled = BUF_INIT;	/* a record read back */
-static int64_t		*n_dupes, *n_distinct, *n_null, *n_peak, *n_seen;
-static int64_t		*n_fbytes, *n_fhashes;
-static double		*r_fill, *r_fp;
-static struct spill	 sp;
-static int		 spilling;
+/* A run's state: the keys seen, the outputs and the summary's counters. */
+struct run {
+	struct cli		*c;
+	const struct opts	*o;
+	struct jqx		*key_expr[MAX_KEYS];
+	struct keytab		 tab;
+	struct bloom		 bf;		/* --approx */
+	struct spill		 sp;		/* once the table is full */
+	int			 spilling;
+	struct rec_out		 dupes;
+	int			 has_dupes;
+	struct js_doc		 doc;
+	struct buf		 keybuf;
+	struct buf		 scratch;
+	int64_t			*n_dupes, *n_distinct, *n_null, *n_peak;
+	int64_t			*n_seen;
+	double			*r_fill, *r_fp;
+};
 
-static void	 check_approx(void);
-static void	 compile_keys(void);
-static void	 load_seen(const char *);
-static void	 dedupe_first(void);
-static void	 dedupe_approx(void);
-static void	 spill_start(void);
-static void	 spill_output(void);
-static void	 dedupe_last(void);
-static int	 classify(int64_t, const char *, size_t, XXH128_hash_t *,
-		    int *);
-static int	 record_key(const char *, size_t, XXH128_hash_t *, char *,
-		    size_t);
+static void	 parse_options(struct cli *, struct opts *, int, char **);
+static void	 check_approx(struct cli *, struct opts *);
+static void	 run_setup(struct run *, struct cli *, const struct opts *);
+static void	 load_seen(struct run *, const char *);
+static void	 dedupe_first(struct run *);
+static void	 dedupe_approx(struct run *);
+static void	 spill_start(struct run *);
+static void	 spill_output(struct run *);
+static void	 dedupe_last(struct run *);
+static void	 run_finish(struct run *);
+static int	 classify(struct run *, int64_t, const char *, size_t,
+		    XXH128_hash_t *, int *);
+static int	 record_key(struct run *, const char *, size_t,
+		    XXH128_hash_t *, char *, size_t);
 static void	 add_key_value(struct buf *, const struct jqx_val *);
-static struct keyslot *table_put(XXH128_hash_t, int64_t, int *);
-static int	 filter_put(XXH128_hash_t);
-static void	 filter_report(void);
-static void	 write_dupe(const char *, size_t, int, int64_t);
-static int	 spool_open(void);
-static void	 spool_read(FILE *, void *, size_t);
-static void	 usage(void) __attribute__((noreturn));
+static struct keyslot *table_put(struct run *, XXH128_hash_t, int64_t,
+		    int *);
+static int	 filter_put(struct run *, XXH128_hash_t);
+static void	 filter_report(struct run *);
+static void	 write_dupe(struct run *, const char *, size_t, int, int64_t);
 
 static const char usage_text[] =
 "usage: dedupe [-k EXPR]... (--dupes FILE | --drop) [--keep first|last]\n"
@@ -127,6 +121,34 @@ static const char usage_text[] =
 int
 main(int argc, char *argv[])
 {
+	struct cli c;
+	struct opts o;
+	struct run r;
+
+	parse_options(&c, &o, argc, argv);
+	run_setup(&r, &c, &o);
+	cli_start(&c, argc - optind, argv + optind);
+	if (o.dupes_path != NULL) {
+		cli_open_out(&c, &r.dupes, "--dupes", o.dupes_path);
+		r.has_dupes = 1;
+	}
+	if (o.seen_path != NULL)
+		load_seen(&r, o.seen_path);
+
+	if (o.approx)
+		dedupe_approx(&r);
+	else if (o.keep_last)
+		dedupe_last(&r);
+	else
+		dedupe_first(&r);
+
+	run_finish(&r);
+	return cli_finish(&c);
+}
+
+static void
+parse_options(struct cli *c, struct opts *o, int argc, char **argv)
+{
 	static const struct option opts[] = {
 		CLI_LONGOPTS,
 		{ "key",	required_argument,	NULL, 'k' },
@@ -144,125 +166,85 @@ main(int argc, char *argv[])
 	};
 	int ch;
 
-	cli_init(&c, "dedupe", usage_text, argv);
+	memset(o, 0, sizeof(*o));
+	o->null_key = NULL_REJECT;
+	o->fp_rate = -1;
+	cli_init(c, "dedupe", usage_text, argv);
 	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS "k:", opts,
 	    NULL)) != -1) {
-		if (cli_option(&c, ch, optarg))
+		if (cli_option(c, ch, optarg))
 			continue;
 		switch (ch) {
 		case 'k':
-			if (nkeys == MAX_KEYS)
-				cli_usage(&c, "-k: at most %d keys", MAX_KEYS);
-			key_src[nkeys++] = optarg;
+			if (o->nkeys == MAX_KEYS)
+				cli_usage(c, "-k: at most %d keys", MAX_KEYS);
+			o->key_src[o->nkeys++] = optarg;
 			break;
 		case OPT_DUPES:
-			dupes_path = optarg;
+			o->dupes_path = optarg;
 			break;
 		case OPT_DROP:
-			drop = 1;
+			o->drop = 1;
 			break;
 		case OPT_KEEP:
 			if (strcmp(optarg, "first") == 0)
-				keep_last = 0;
+				o->keep_last = 0;
 			else if (strcmp(optarg, "last") == 0)
-				keep_last = 1;
+				o->keep_last = 1;
 			else
-				cli_usage(&c, "--keep: '%s' is not first or "
+				cli_usage(c, "--keep: '%s' is not first or "
 				    "last", optarg);
 			break;
 		case OPT_NULL_KEY:
 			if (strcmp(optarg, "reject") == 0)
-				null_key = NULL_REJECT;
+				o->null_key = NULL_REJECT;
 			else if (strcmp(optarg, "keep") == 0)
-				null_key = NULL_KEEP;
+				o->null_key = NULL_KEEP;
 			else if (strcmp(optarg, "drop") == 0)
-				null_key = NULL_DROP;
+				o->null_key = NULL_DROP;
 			else
-				cli_usage(&c, "--null-key: '%s' is not reject, "
+				cli_usage(c, "--null-key: '%s' is not reject, "
 				    "keep or drop", optarg);
 			break;
 		case OPT_MEMORY:
-			memory = (size_t)cli_size(&c, "--memory", optarg);
-			if (memory == 0)
-				cli_usage(&c, "--memory: must be more than 0");
+			o->memory = (size_t)cli_size(c, "--memory", optarg);
+			if (o->memory == 0)
+				cli_usage(c, "--memory: must be more than 0");
 			break;
 		case OPT_SEEN:
-			seen_path = optarg;
+			o->seen_path = optarg;
 			break;
 		case OPT_TMPDIR:
-			tmpdir = optarg;
+			o->tmpdir = optarg;
 			break;
 		case OPT_APPROX:
-			approx = 1;
+			o->approx = 1;
 			break;
 		case OPT_EXPECT:
-			expect = cli_num(&c, "--expect", optarg, 1, INT64_MAX);
+			o->expect = cli_num(c, "--expect", optarg, 1,
+			    INT64_MAX);
 			break;
 		case OPT_FP_RATE:
-			fp_rate = cli_percent(&c, "--fp-rate", optarg);
-			if (fp_rate == 0 || fp_rate >= 100)
-				cli_usage(&c, "--fp-rate: '%s' must be more "
+			o->fp_rate = cli_percent(c, "--fp-rate", optarg);
+			if (o->fp_rate == 0 || o->fp_rate >= 100)
+				cli_usage(c, "--fp-rate: '%s' must be more "
 				    "than 0%% and less than 100%%", optarg);
 			break;
 		default:
-			usage();
+			cli_usage(c, NULL);
 		}
 	}
-	if (dupes_path == NULL && !drop)
-		cli_usage(&c, "say where duplicates go: --dupes FILE or --drop");
-	if (dupes_path != NULL && drop)
-		cli_usage(&c, "--dupes and --drop exclude each other");
-	if (seen_path != NULL && nkeys != 1)
-		cli_usage(&c, "--seen needs exactly one -k");
-	if (null_key != NULL_REJECT && nkeys == 0)
-		cli_usage(&c, "--null-key needs -k");
-	check_approx();
-	compile_keys();
-	if (tmpdir == NULL && (tmpdir = getenv("TMPDIR")) == NULL)
-		tmpdir = "/tmp";
-
-	c.passed_name = "kept";
-	n_dupes = cli_diverted(&c, "duplicates");
-	n_distinct = cli_counter(&c, "distinct keys");
-	if (null_key == NULL_DROP)
-		n_null = cli_diverted(&c, "null keys dropped");
-	if (seen_path != NULL)
-		n_seen = cli_counter(&c, "seen keys");
-	if (approx) {
-		n_fbytes = cli_counter(&c, "filter bytes");
-		n_fhashes = cli_counter(&c, "filter hashes");
-		r_fill = cli_real(&c, "filter fill");
-		r_fp = cli_real(&c, "estimated fp rate");
-		bloom_init(&bf, memory, bloom_best_k(memory, (double)expect));
-		*n_fbytes = (int64_t)bf.bytes;
-		*n_fhashes = bf.k;
-	} else
-		n_peak = cli_counter(&c, "peak table bytes");
-	cli_start(&c, argc - optind, argv + optind);
-	if (dupes_path != NULL) {
-		cli_open_out(&c, &dupes, "--dupes", dupes_path);
-		has_dupes = 1;
-	}
-	if (seen_path != NULL)
-		load_seen(seen_path);
-
-	if (approx)
-		dedupe_approx();
-	else if (keep_last)
-		dedupe_last();
-	else
-		dedupe_first();
-
-	if (has_dupes) {
-		has_dupes = 0;
-		cli_close_out(&c, &dupes);
-	}
-	keytab_free(&tab);
-	if (approx) {
-		filter_report();
-		bloom_free(&bf);
-	}
-	return cli_finish(&c);
+	if (o->dupes_path == NULL && !o->drop)
+		cli_usage(c, "say where duplicates go: --dupes FILE or --drop");
+	if (o->dupes_path != NULL && o->drop)
+		cli_usage(c, "--dupes and --drop exclude each other");
+	if (o->seen_path != NULL && o->nkeys != 1)
+		cli_usage(c, "--seen needs exactly one -k");
+	if (o->null_key != NULL_REJECT && o->nkeys == 0)
+		cli_usage(c, "--null-key needs -k");
+	check_approx(c, o);
+	if (o->tmpdir == NULL && (o->tmpdir = getenv("TMPDIR")) == NULL)
+		o->tmpdir = "/tmp";
 }
 
 /*
@@ -271,55 +253,79 @@ main(int argc, char *argv[])
  * --memory bytes, or the fewest for --fp-rate (default 0.1%) at N keys.
  */
 static void
-check_approx(void)
+check_approx(struct cli *c, struct opts *o)
 {
-	int given = memory != 0;
+	int given = o->memory != 0;
 
-	if (!approx) {
-		if (expect != 0)
-			cli_usage(&c, "--expect needs --approx");
-		if (fp_rate >= 0)
-			cli_usage(&c, "--fp-rate needs --approx");
-		tab.limit = memory;
+	if (!o->approx) {
+		if (o->expect != 0)
+			cli_usage(c, "--expect needs --approx");
+		if (o->fp_rate >= 0)
+			cli_usage(c, "--fp-rate needs --approx");
 		return;
 	}
-	if (keep_last)
-		cli_usage(&c, "--approx and --keep last exclude each other: "
+	if (o->keep_last)
+		cli_usage(c, "--approx and --keep last exclude each other: "
 		    "a filter cannot tell which record of a key is the last");
-	if (tmpdir != NULL)
-		cli_usage(&c, "--approx and --tmpdir exclude each other: "
+	if (o->tmpdir != NULL)
+		cli_usage(c, "--approx and --tmpdir exclude each other: "
 		    "the filter never spills");
-	if (expect == 0)
-		cli_usage(&c, "--approx needs --expect N, the number of "
+	if (o->expect == 0)
+		cli_usage(c, "--approx needs --expect N, the number of "
 		    "distinct keys expected");
-	if (given && fp_rate >= 0)
-		cli_usage(&c, "--memory and --fp-rate exclude each other: "
+	if (given && o->fp_rate >= 0)
+		cli_usage(c, "--memory and --fp-rate exclude each other: "
 		    "both size the --approx filter");
-	if (given && memory < BLOOM_BLOCK_BYTES)
-		cli_usage(&c, "--memory: --approx needs at least %d bytes",
+	if (given && o->memory < BLOOM_BLOCK_BYTES)
+		cli_usage(c, "--memory: --approx needs at least %d bytes",
 		    BLOOM_BLOCK_BYTES);
-	if (!given && (memory = bloom_bytes_for((double)expect,
-	    (fp_rate >= 0 ? fp_rate : 0.1) / 100)) == 0)
-		cli_usage(&c, "--fp-rate: no filter is small enough for %"
-		    PRId64 " keys at that rate", expect);
-	if ((double)memory > (double)sysconf(_SC_PHYS_PAGES) *
+	if (!given && (o->memory = bloom_bytes_for((double)o->expect,
+	    (o->fp_rate >= 0 ? o->fp_rate : 0.1) / 100)) == 0)
+		cli_usage(c, "--fp-rate: no filter is small enough for %"
+		    PRId64 " keys at that rate", o->expect);
+	if ((double)o->memory > (double)sysconf(_SC_PHYS_PAGES) *
 	    (double)sysconf(_SC_PAGESIZE))
-		cli_usage(&c, given ? "--memory: %.1f GB is more than this "
+		cli_usage(c, given ? "--memory: %.1f GB is more than this "
 		    "machine has" : "--approx: the filter would need %.1f GB, "
 		    "more than this machine has (a larger --fp-rate or a "
-		    "smaller --expect)", (double)memory / 1e9);
+		    "smaller --expect)", (double)o->memory / 1e9);
 }
 
+/*
+ * Compile the keys (a bad one is misuse), default --tmpdir, make the
+ * summary's counters and the --approx filter or the table's limit.
+ */
 static void
-compile_keys(void)
+run_setup(struct run *r, struct cli *c, const struct opts *o)
 {
 	char err[512];
 	int i;
 
-	for (i = 0; i < nkeys; i++)
-		if ((key_expr[i] = jqx_compile(key_src[i], err,
+	memset(r, 0, sizeof(*r));
+	r->c = c;
+	r->o = o;
+	for (i = 0; i < o->nkeys; i++)
+		if ((r->key_expr[i] = jqx_compile(o->key_src[i], err,
 		    sizeof(err))) == NULL)
-			cli_usage(&c, "-k %s: %s", key_src[i], err);
+			cli_usage(c, "-k %s: %s", o->key_src[i], err);
+	c->passed_name = "kept";
+	r->n_dupes = cli_diverted(c, "duplicates");
+	r->n_distinct = cli_counter(c, "distinct keys");
+	if (o->null_key == NULL_DROP)
+		r->n_null = cli_diverted(c, "null keys dropped");
+	if (o->seen_path != NULL)
+		r->n_seen = cli_counter(c, "seen keys");
+	if (o->approx) {
+		bloom_init(&r->bf, o->memory, bloom_best_k(o->memory,
+		    (double)o->expect));
+		*cli_counter(c, "filter bytes") = (int64_t)r->bf.bytes;
+		*cli_counter(c, "filter hashes") = r->bf.k;
+		r->r_fill = cli_real(c, "filter fill");
+		r->r_fp = cli_real(c, "estimated fp rate");
+	} else {
+		r->tab.limit = o->memory;
+		r->n_peak = cli_counter(c, "peak table bytes");
+	}
 }
 
 /*
@@ -327,51 +333,52 @@ compile_keys(void)
  * of the single -k would be. Its slot row is minus the line number.
  */
 static void
-load_seen(const char *path)
+load_seen(struct run *r, const char *path)
 {
 	struct rec_in in;
 	struct js_err e;
 	struct jqx_val v;
 	XXH128_hash_t h;
-	int isnew, r;
+	char msg[160];
+	int isnew, rc;
 
-	if (rec_open(&in, path, c.max_line) == -1) {
+	if (rec_open(&in, path, r->c->max_line) == -1) {
 		fprintf(stderr, "dedupe: --seen %s: %s\n", path,
 		    strerror(errno));
 		exit(EX_NOINPUT);
 	}
-	while ((r = rec_next(&in)) == 1) {
+	while ((rc = rec_next(&in)) == 1) {
 		if (in.too_long)
-			cli_fail(&c, EX_DATAERR, "--seen %s: line %" PRId64
+			cli_fail(r->c, EX_DATAERR, "--seen %s: line %" PRId64
 			    ": longer than --max-line", path, in.lineno);
-		if (js_scan(&doc, in.line, in.len, &e) == -1)
-			cli_fail(&c, EX_DATAERR, "--seen %s: line %" PRId64
-			    ": invalid JSON: col %zu: %s", path, in.lineno,
-			    e.col, e.msg);
+		if (js_scan(&r->doc, in.line, in.len, &e) == -1)
+			cli_fail(r->c, EX_DATAERR, "--seen %s: line %" PRId64
+			    ": %s", path, in.lineno, js_strerror(&e, msg,
+			    sizeof(msg)));
 		memset(&v, 0, sizeof(v));
-		v.type = doc.v[0].type;
+		v.type = r->doc.v[0].type;
 		if (v.type == JS_NULL)
-			cli_fail(&c, EX_DATAERR, "--seen %s: line %" PRId64
+			cli_fail(r->c, EX_DATAERR, "--seen %s: line %" PRId64
 			    ": null is not a key", path, in.lineno);
-		v.text = js_text(&doc, 0);
-		v.len = doc.v[0].len;
-		buf_reset(&scratch);
+		v.text = js_text(&r->doc, 0);
+		v.len = r->doc.v[0].len;
+		buf_reset(&r->scratch);
 		if (v.type == JS_STRING) {
-			js_str(&doc, 0, &scratch);
-			v.str = scratch.p != NULL ? scratch.p : "";
-			v.slen = scratch.len;
+			js_str(&r->doc, 0, &r->scratch);
+			v.str = r->scratch.p != NULL ? r->scratch.p : "";
+			v.slen = r->scratch.len;
 		}
-		buf_reset(&keybuf);
-		add_key_value(&keybuf, &v);
-		h = XXH3_128bits(keybuf.p, keybuf.len);
-		if (approx)
-			isnew = filter_put(h);
+		buf_reset(&r->keybuf);
+		add_key_value(&r->keybuf, &v);
+		h = XXH3_128bits(r->keybuf.p, r->keybuf.len);
+		if (r->o->approx)
+			isnew = filter_put(r, h);
 		else
-			table_put(h, -in.lineno, &isnew);
-		*n_seen += isnew;
+			table_put(r, h, -in.lineno, &isnew);
+		*r->n_seen += isnew;
 	}
-	if (r == -1)
-		cli_fail(&c, EX_IOERR, "--seen %s: read error: %s", path,
+	if (rc == -1)
+		cli_fail(r->c, EX_IOERR, "--seen %s: read error: %s", path,
 		    strerror(errno));
 	rec_close(&in);
 }
@@ -381,52 +388,54 @@ load_seen(const char *path)
  * Past --memory, the table is frozen and the rest goes through spill.
  */
 static void
-dedupe_first(void)
+dedupe_first(struct run *r)
 {
+	struct rec_in *in = &r->c->in;
 	struct keyslot *s;
 	XXH128_hash_t h;
 	int64_t row;
 	int isnew, obj, k, rc;
 
-	while (cli_next(&c)) {
-		row = c.in.lineno;
-		k = classify(row, c.in.line, c.in.len, &h, &obj);
-		if (k == KEY_ERROR || (k == KEY_NULL && null_key != NULL_KEEP))
+	while (cli_next(r->c)) {
+		row = in->lineno;
+		k = classify(r, row, in->line, in->len, &h, &obj);
+		if (k == KEY_ERROR ||
+		    (k == KEY_NULL && r->o->null_key != NULL_KEEP))
 			continue;
-		if (!spilling) {
+		if (!r->spilling) {
 			if (k == KEY_NULL) {
-				cli_pass(&c, c.in.line, c.in.len);
+				cli_pass(r->c, in->line, in->len);
 				continue;
 			}
-			s = keytab_put(&tab, h.low64, h.high64, row, &isnew);
+			s = keytab_put(&r->tab, h.low64, h.high64, row, &isnew);
 			if (s != NULL) {
-				*n_peak = (int64_t)tab.peak;
-				*n_distinct += isnew;
+				*r->n_peak = (int64_t)r->tab.peak;
+				*r->n_distinct += isnew;
 				if (isnew)
-					cli_pass(&c, c.in.line, c.in.len);
+					cli_pass(r->c, in->line, in->len);
 				else
-					write_dupe(c.in.line, c.in.len, obj,
+					write_dupe(r, in->line, in->len, obj,
 					    s->row);
 				continue;
 			}
-			spill_start();
+			spill_start(r);
 		}
 		if (k == KEY_NULL)
-			rc = spill_record(&sp, row, SPILL_PASS, 0, obj,
-			    c.in.line, c.in.len);
-		else if ((s = keytab_get(&tab, h.low64, h.high64)) != NULL)
-			rc = spill_record(&sp, row, SPILL_DUPE, s->row, obj,
-			    c.in.line, c.in.len);
+			rc = spill_record(&r->sp, row, SPILL_PASS, 0, obj,
+			    in->line, in->len);
+		else if ((s = keytab_get(&r->tab, h.low64, h.high64)) != NULL)
+			rc = spill_record(&r->sp, row, SPILL_DUPE, s->row, obj,
+			    in->line, in->len);
 		else
-			rc = spill_record(&sp, row, SPILL_OPEN, 0, obj,
-			    c.in.line, c.in.len) == -1 ? -1 :
-			    spill_key(&sp, h.high64, h.low64, row);
+			rc = spill_record(&r->sp, row, SPILL_OPEN, 0, obj,
+			    in->line, in->len) == -1 ? -1 :
+			    spill_key(&r->sp, h.high64, h.low64, row);
 		if (rc == -1)
-			cli_fail(&c, EX_IOERR, "spill to %s: %s", tmpdir,
-			    strerror(errno));
+			cli_fail(r->c, EX_IOERR, "spill to %s: %s",
+			    r->o->tmpdir, strerror(errno));
 	}
-	if (spilling)
-		spill_output();
+	if (r->spilling)
+		spill_output(r);
 }
 
 /*
@@ -435,132 +444,143 @@ dedupe_first(void)
  * and their bits set.
  */
 static void
-dedupe_approx(void)
+dedupe_approx(struct run *r)
 {
+	struct rec_in *in = &r->c->in;
 	XXH128_hash_t h;
 	int obj, k;
 
-	while (cli_next(&c)) {
-		k = classify(c.in.lineno, c.in.line, c.in.len, &h, &obj);
-		if (k == KEY_ERROR || (k == KEY_NULL && null_key != NULL_KEEP))
+	while (cli_next(r->c)) {
+		k = classify(r, in->lineno, in->line, in->len, &h, &obj);
+		if (k == KEY_ERROR ||
+		    (k == KEY_NULL && r->o->null_key != NULL_KEEP))
 			continue;
 		if (k == KEY_NULL)
-			cli_pass(&c, c.in.line, c.in.len);
-		else if (filter_put(h)) {
-			(*n_distinct)++;
-			cli_pass(&c, c.in.line, c.in.len);
+			cli_pass(r->c, in->line, in->len);
+		else if (filter_put(r, h)) {
+			(*r->n_distinct)++;
+			cli_pass(r->c, in->line, in->len);
 		} else
-			write_dupe(c.in.line, c.in.len, obj, 0);
+			write_dupe(r, in->line, in->len, obj, 0);
 	}
 }
 
 /* The table is full: freeze it and spill the rest of the input. */
 static void
-spill_start(void)
+spill_start(struct run *r)
 {
-	if (spill_init(&sp, tmpdir, tab.limit / 4) == -1)
-		cli_fail(&c, EX_CANTCREAT, "--tmpdir %s: %s", tmpdir,
+	if (spill_init(&r->sp, r->o->tmpdir, r->tab.limit / 4) == -1)
+		cli_fail(r->c, EX_CANTCREAT, "--tmpdir %s: %s", r->o->tmpdir,
 		    strerror(errno));
-	spilling = 1;
-	if (!c.quiet)
-		cli_warn(&c, "line %" PRId64 ": key table full at --memory "
-		    "%zu bytes (%zu keys); spilling to %s", c.in.lineno,
-		    tab.limit, tab.n, tmpdir);
+	r->spilling = 1;
+	if (!r->c->quiet)
+		cli_warn(r->c, "line %" PRId64 ": key table full at --memory "
+		    "%zu bytes (%zu keys); spilling to %s", r->c->in.lineno,
+		    r->tab.limit, r->tab.n, r->o->tmpdir);
 }
 
 /* Merge the runs, then write the spilled records in input order. */
 static void
-spill_output(void)
+spill_output(struct run *r)
 {
 	const char *line;
 	size_t len;
 	int64_t of;
-	int obj, r;
+	int obj, rc;
 
-	if (spill_finish(&sp) == -1)
-		cli_fail(&c, EX_IOERR, "spill in %s: %s", tmpdir,
+	if (spill_finish(&r->sp) == -1)
+		cli_fail(r->c, EX_IOERR, "spill in %s: %s", r->o->tmpdir,
 		    strerror(errno));
-	*n_distinct += sp.groups;
-	while ((r = spill_next(&sp, &line, &len, &obj, &of)) == 1) {
+	*r->n_distinct += r->sp.groups;
+	while ((rc = spill_next(&r->sp, &line, &len, &obj, &of)) == 1) {
 		if (of == 0)
-			cli_pass(&c, line, len);
+			cli_pass(r->c, line, len);
 		else
-			write_dupe(line, len, obj, of);
+			write_dupe(r, line, len, obj, of);
 	}
-	if (r == -1)
-		cli_fail(&c, EX_IOERR, "spill in %s: read error: %s", tmpdir,
-		    strerror(errno));
-	spill_free(&sp);
+	if (rc == -1)
+		cli_fail(r->c, EX_IOERR, "spill in %s: read error: %s",
+		    r->o->tmpdir, strerror(errno));
+	spill_free(&r->sp);
 }
 
 /*
  * --keep last, two passes. The first reads the input, handles rejects,
  * records in the table the last row of each key and spools each record
- * with its row and key hash to an unlinked 0600 temporary file in
- * --tmpdir. The second reads the spool back in input order: a record is
- * kept when it is the last of its key, else it is a duplicate of that
- * last row.
+ * with its row and key hash (spill.h). The second reads the spool back
+ * in input order: a record is kept when it is the last of its key, else
+ * it is a duplicate of that last row.
  */
 static void
-dedupe_last(void)
+dedupe_last(struct run *r)
 {
-	struct spool_hdr sh;
-	struct rec_out sp;
+	struct rec_in *in = &r->c->in;
+	struct spool sp;
+	struct spool_rec sh;
 	struct keyslot *s;
 	XXH128_hash_t h;
-	FILE *f;
-	int fd, isnew, obj, k;
+	const char *line;
+	int isnew, obj, k, rc;
 
-	fd = spool_open();
-	rec_out_fd(&sp, fd, "spool");
-	while (cli_next(&c)) {
+	if (spool_open(&sp, r->o->tmpdir) == -1)
+		cli_fail(r->c, EX_CANTCREAT, "--tmpdir %s: %s", r->o->tmpdir,
+		    strerror(errno));
+	while (cli_next(r->c)) {
 		memset(&sh, 0, sizeof(sh));
-		sh.row = c.in.lineno;
-		k = classify(sh.row, c.in.line, c.in.len, &h, &obj);
-		if (k == KEY_ERROR || (k == KEY_NULL && null_key != NULL_KEEP))
+		sh.row = in->lineno;
+		k = classify(r, sh.row, in->line, in->len, &h, &obj);
+		if (k == KEY_ERROR ||
+		    (k == KEY_NULL && r->o->null_key != NULL_KEEP))
 			continue;
 		if (k == KEY_OK) {
-			s = table_put(h, sh.row, &isnew);
-			*n_distinct += isnew;
+			s = table_put(r, h, sh.row, &isnew);
+			*r->n_distinct += isnew;
 			if (s->row > 0)
 				s->row = sh.row;	/* seen keys stay < 0 */
 			sh.lo = h.low64;
 			sh.hi = h.high64;
 		} else
-			sh.flags |= SP_PASS;
-		sh.flags |= obj ? SP_OBJECT : 0;
-		sh.len = (uint32_t)c.in.len;
-		if (rec_put(&sp, &sh, sizeof(sh)) == -1 ||
-		    rec_put(&sp, c.in.line, c.in.len) == -1)
-			cli_fail(&c, EX_IOERR, "spool in %s: write error: %s",
-			    tmpdir, strerror(errno));
+			sh.flags |= SPOOL_PASS;
+		sh.flags |= obj ? SPOOL_OBJECT : 0;
+		sh.len = (uint32_t)in->len;
+		if (spool_write(&sp, &sh, in->line) == -1)
+			cli_fail(r->c, EX_IOERR, "spool in %s: write error: %s",
+			    r->o->tmpdir, strerror(errno));
 	}
-	if (rec_flush(&sp) == -1 || lseek(fd, 0, SEEK_SET) == -1)
-		cli_fail(&c, EX_IOERR, "spool in %s: %s", tmpdir,
+	if (spool_rewind(&sp) == -1)
+		cli_fail(r->c, EX_IOERR, "spool in %s: %s", r->o->tmpdir,
 		    strerror(errno));
-	free(sp.buf);
-	if ((f = fdopen(fd, "rb")) == NULL)
-		cli_fail(&c, EX_IOERR, "spool: %s", strerror(errno));
-	setvbuf(f, NULL, _IOFBF, SPOOL_BUFSIZE);
-	while (fread(&sh, sizeof(sh), 1, f) == 1) {
-		buf_reset(&spooled);
-		buf_grow(&spooled, sh.len);
-		spool_read(f, spooled.p, sh.len);
-		if (sh.flags & SP_PASS) {
-			cli_pass(&c, spooled.p, sh.len);
+	while ((rc = spool_read(&sp, &sh, &line)) == 1) {
+		if (sh.flags & SPOOL_PASS) {
+			cli_pass(r->c, line, sh.len);
 			continue;
 		}
-		s = keytab_get(&tab, sh.lo, sh.hi);
+		s = keytab_get(&r->tab, sh.lo, sh.hi);
 		if (s->row == sh.row)
-			cli_pass(&c, spooled.p, sh.len);
+			cli_pass(r->c, line, sh.len);
 		else
-			write_dupe(spooled.p, sh.len, sh.flags & SP_OBJECT,
+			write_dupe(r, line, sh.len, sh.flags & SPOOL_OBJECT,
 			    s->row);
 	}
-	if (ferror(f))
-		cli_fail(&c, EX_IOERR, "spool: read error: %s",
+	if (rc == -1)
+		cli_fail(r->c, EX_IOERR, "spool: read error: %s",
 		    strerror(errno));
-	fclose(f);
+	spool_close(&sp);
+}
+
+/* Close --dupes, free the table, report the filter. */
+static void
+run_finish(struct run *r)
+{
+	if (r->has_dupes) {
+		r->has_dupes = 0;
+		cli_close_out(r->c, &r->dupes);
+	}
+	keytab_free(&r->tab);
+	if (r->o->approx) {
+		filter_report(r);
+		bloom_free(&r->bf);
+	}
 }
 
 /*
@@ -568,33 +588,32 @@ dedupe_last(void)
  * to the rejects (or was dropped for --null-key drop).
  */
 static int
-classify(int64_t row, const char *line, size_t len, XXH128_hash_t *h,
-    int *obj)
+classify(struct run *r, int64_t row, const char *line, size_t len,
+    XXH128_hash_t *h, int *obj)
 {
 	struct js_err e;
 	char msg[640];
 	int k;
 
 	*obj = 0;
-	if (js_scan(&doc, line, len, &e) == -1) {
-		snprintf(msg, sizeof(msg), "invalid JSON: col %zu: %s", e.col,
-		    e.msg);
-		cli_reject(&c, row, line, len, 0, msg, NULL);
+	if (js_scan(&r->doc, line, len, &e) == -1) {
+		cli_reject(r->c, row, line, len, 0, js_strerror(&e, msg,
+		    sizeof(msg)), NULL);
 		return KEY_ERROR;
 	}
-	*obj = doc.v[0].type == JS_OBJECT;
-	k = record_key(line, len, h, msg, sizeof(msg));
+	*obj = r->doc.v[0].type == JS_OBJECT;
+	k = record_key(r, line, len, h, msg, sizeof(msg));
 	if (k == KEY_ERROR) {
-		cli_reject(&c, row, line, len, *obj, msg, NULL);
+		cli_reject(r->c, row, line, len, *obj, msg, NULL);
 		return KEY_ERROR;
 	}
 	if (k == KEY_NULL) {
-		if (null_key == NULL_REJECT) {
-			cli_reject(&c, row, line, len, *obj, msg, NULL);
+		if (r->o->null_key == NULL_REJECT) {
+			cli_reject(r->c, row, line, len, *obj, msg, NULL);
 			return KEY_ERROR;
 		}
-		if (null_key == NULL_DROP) {
-			(*n_null)++;
+		if (r->o->null_key == NULL_DROP) {
+			(*r->n_null)++;
 			return KEY_ERROR;
 		}
 	}
@@ -608,32 +627,33 @@ classify(int64_t row, const char *line, size_t len, XXH128_hash_t *h,
  * cannot run into each other.
  */
 static int
-record_key(const char *line, size_t len, XXH128_hash_t *h, char *msg,
-    size_t msglen)
+record_key(struct run *r, const char *line, size_t len, XXH128_hash_t *h,
+    char *msg, size_t msglen)
 {
 	struct jqx_val v;
 	char err[512];
 	int i, st;
 
-	if (nkeys == 0) {
+	if (r->o->nkeys == 0) {
 		*h = XXH3_128bits(line, len);
 		return KEY_OK;
 	}
-	buf_reset(&keybuf);
-	for (i = 0; i < nkeys; i++) {
-		st = jqx_eval(key_expr[i], &doc, &v, err, sizeof(err));
+	buf_reset(&r->keybuf);
+	for (i = 0; i < r->o->nkeys; i++) {
+		st = jqx_eval(r->key_expr[i], &r->doc, &v, err, sizeof(err));
 		if (st == JQX_ERROR) {
-			snprintf(msg, msglen, "key %s: %s", key_src[i], err);
+			snprintf(msg, msglen, "key %s: %s", r->o->key_src[i],
+			    err);
 			return KEY_ERROR;
 		}
 		if (st == JQX_EMPTY || v.type == JS_NULL) {
-			snprintf(msg, msglen, "key %s is %s", key_src[i],
+			snprintf(msg, msglen, "key %s is %s", r->o->key_src[i],
 			    st == JQX_EMPTY ? "empty" : "null");
 			return KEY_NULL;
 		}
-		add_key_value(&keybuf, &v);
+		add_key_value(&r->keybuf, &v);
 	}
-	*h = XXH3_128bits(keybuf.p, keybuf.len);
+	*h = XXH3_128bits(r->keybuf.p, r->keybuf.len);
 	return KEY_OK;
 }
 
@@ -652,39 +672,39 @@ add_key_value(struct buf *b, const struct jqx_val *v)
 
 /* keytab_put, or stop when the table would pass --memory. */
 static struct keyslot *
-table_put(XXH128_hash_t h, int64_t row, int *isnew)
+table_put(struct run *r, XXH128_hash_t h, int64_t row, int *isnew)
 {
 	struct keyslot *s;
 
-	if ((s = keytab_put(&tab, h.low64, h.high64, row, isnew)) == NULL)
-		cli_fail(&c, EX_SOFTWARE, "key table would pass --memory %zu "
+	if ((s = keytab_put(&r->tab, h.low64, h.high64, row, isnew)) == NULL)
+		cli_fail(r->c, EX_SOFTWARE, "key table would pass --memory %zu "
 		    "bytes at %zu distinct keys (%s cannot spill); raise "
 		    "--memory or split the input with chunk --shards K --key "
-		    "EXPR", tab.limit, tab.n, keep_last ? "--keep last" :
-		    "--seen");
-	*n_peak = (int64_t)tab.peak;
+		    "EXPR", r->tab.limit, r->tab.n, r->o->keep_last ?
+		    "--keep last" : "--seen");
+	*r->n_peak = (int64_t)r->tab.peak;
 	return s;
 }
 
 /* Add a key to the --approx filter: 1 when it is new (a bit was unset). */
 static int
-filter_put(XXH128_hash_t h)
+filter_put(struct run *r, XXH128_hash_t h)
 {
-	return !bloom_add(&bf, h.low64, h.high64);
+	return !bloom_add(&r->bf, h.low64, h.high64);
 }
 
 /* The filter's fill and estimated false-positive rate, for the summary. */
 static void
-filter_report(void)
+filter_report(struct run *r)
 {
-	int64_t n = *n_distinct + (n_seen != NULL ? *n_seen : 0);
+	int64_t n = *r->n_distinct + (r->n_seen != NULL ? *r->n_seen : 0);
 
-	*r_fill = bloom_fill(&bf);
-	*r_fp = bloom_fp_now(&bf);
-	if (!c.quiet && n > expect)
-		cli_warn(&c, "%" PRId64 " distinct keys, more than --expect %"
+	*r->r_fill = bloom_fill(&r->bf);
+	*r->r_fp = bloom_fp_now(&r->bf);
+	if (!r->c->quiet && n > r->o->expect)
+		cli_warn(r->c, "%" PRId64 " distinct keys, more than --expect %"
 		    PRId64 ": the estimated false-positive rate is now %.3g%%",
-		    n, expect, *r_fp * 100);
+		    n, r->o->expect, *r->r_fp * 100);
 }
 
 /*
@@ -692,12 +712,12 @@ filter_report(void)
  * of == 0 (--approx): "_dupe_of_row":null, the row kept is not known.
  */
 static void
-write_dupe(const char *line, size_t len, int obj, int64_t of)
+write_dupe(struct run *r, const char *line, size_t len, int obj, int64_t of)
 {
 	struct rec_field f;
 
-	(*n_dupes)++;
-	if (!has_dupes)
+	(*r->n_dupes)++;
+	if (!r->has_dupes)
 		return;
 	if (of == 0)
 		f = (struct rec_field){ "_dupe_of_row", REC_JSON, "null", 4, 0 };
@@ -705,32 +725,8 @@ write_dupe(const char *line, size_t len, int obj, int64_t of)
 		f = (struct rec_field){ "_dupe_of_row", REC_INT, NULL, 0, of };
 	else
 		f = (struct rec_field){ "_dupe_of_seen", REC_INT, NULL, 0, -of };
-	buf_reset(&scratch);
-	rec_annotate(&scratch, line, len, obj, &f, 1);
-	buf_addc(&scratch, '\n');
-	cli_put(&c, &dupes, scratch.p, scratch.len);
-}
-
-static int
-spool_open(void)
-{
-	int fd;
-
-	if ((fd = spill_tempfd(tmpdir)) == -1)
-		cli_fail(&c, EX_CANTCREAT, "--tmpdir %s: %s", tmpdir,
-		    strerror(errno));
-	return fd;
-}
-
-static void
-spool_read(FILE *f, void *p, size_t n)
-{
-	if (n > 0 && fread(p, n, 1, f) != 1)
-		cli_fail(&c, EX_IOERR, "spool: short read");
-}
-
-static void
-usage(void)
-{
-	cli_usage(&c, NULL);
+	buf_reset(&r->scratch);
+	rec_annotate(&r->scratch, line, len, obj, &f, 1);
+	buf_addc(&r->scratch, '\n');
+	cli_put(r->c, &r->dupes, r->scratch.p, r->scratch.len);
 }

@@ -5,23 +5,28 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "rec.h"
 #include "spill.h"
 
 #define SPILL_MIN	(1024 * 1024)
 #define RUN_BUFSIZE	(64 * 1024)
+#define SPOOL_BUFSIZE	(1024 * 1024)
 
-struct spool_hdr {
+/* A spilled record's header. */
+struct spill_hdr {
 	int64_t		row;
 	int64_t		of;
 	uint32_t	len;
 	uint32_t	flags;	/* decision | is_object << 4 */
 };
 
-static FILE	*temp_file(const char *);
+static int	 temp_fd(const char *);
+static FILE	*temp_file(const char *, size_t);
+static int	 read_body(FILE *, struct buf *, size_t);
 static int	 cmp_key(const void *, const void *);
 static int	 cmp_pair(const void *, const void *);
-static int	 flush_keys(struct spill *);
-static int	 flush_pairs(struct spill *);
+static int	 write_run(const char *, void *, size_t *, size_t,
+		    int (*)(const void *, const void *), FILE ***, size_t *);
 static int	 add_pair(struct spill *, int64_t, int64_t);
 static int	 next_pair(struct spill *, int64_t *, int64_t *);
 
@@ -35,13 +40,14 @@ spill_init(struct spill *s, const char *dir, size_t bytes)
 	s->capkeys = bytes / sizeof(struct spill_key);
 	s->cappairs = bytes / sizeof(struct spill_pair);
 	s->keys = xmalloc(s->capkeys * sizeof(*s->keys));
-	if ((s->spool = temp_file(dir)) == NULL)
+	if ((s->spool = temp_file(dir, RUN_BUFSIZE)) == NULL)
 		return -1;
 	return 0;
 }
 
-int
-spill_tempfd(const char *dir)
+/* A temporary file in dir, mode 0600, already unlinked; -1 with errno. */
+static int
+temp_fd(const char *dir)
 {
 	struct buf path = BUF_INIT;
 	int fd;
@@ -54,14 +60,14 @@ spill_tempfd(const char *dir)
 	return fd;
 }
 
-/* spill_tempfd as a buffered stream. */
+/* temp_fd as a stream with a buffer of bufsize bytes. */
 static FILE *
-temp_file(const char *dir)
+temp_file(const char *dir, size_t bufsize)
 {
 	FILE *f;
 	int fd, e;
 
-	if ((fd = spill_tempfd(dir)) == -1)
+	if ((fd = temp_fd(dir)) == -1)
 		return NULL;
 	if ((f = fdopen(fd, "w+b")) == NULL) {
 		e = errno;
@@ -69,15 +75,29 @@ temp_file(const char *dir)
 		errno = e;
 		return NULL;
 	}
-	setvbuf(f, NULL, _IOFBF, RUN_BUFSIZE);
+	setvbuf(f, NULL, _IOFBF, bufsize);
 	return f;
+}
+
+/* Read a record's len bytes into b; a short spool is EIO. */
+static int
+read_body(FILE *f, struct buf *b, size_t len)
+{
+	buf_reset(b);
+	buf_grow(b, len);
+	if (len > 0 && fread(b->p, len, 1, f) != 1) {
+		if (!ferror(f))
+			errno = EIO;
+		return -1;
+	}
+	return 0;
 }
 
 int
 spill_record(struct spill *s, int64_t row, int decision, int64_t of,
     int is_object, const char *line, size_t len)
 {
-	struct spool_hdr h;
+	struct spill_hdr h;
 
 	memset(&h, 0, sizeof(h));
 	h.row = row;
@@ -93,7 +113,8 @@ spill_record(struct spill *s, int64_t row, int decision, int64_t of,
 int
 spill_key(struct spill *s, uint64_t hi, uint64_t lo, int64_t row)
 {
-	if (s->nkeys == s->capkeys && flush_keys(s) == -1)
+	if (s->nkeys == s->capkeys && write_run(s->dir, s->keys, &s->nkeys,
+	    sizeof(*s->keys), cmp_key, &s->runs, &s->nruns) == -1)
 		return -1;
 	s->keys[s->nkeys].hi = hi;
 	s->keys[s->nkeys].lo = lo;
@@ -122,49 +143,35 @@ cmp_pair(const void *a, const void *b)
 	return (x->row > y->row) - (x->row < y->row);
 }
 
-/* Sort the buffered keys and write them as one run. */
+/*
+ * Sort the *n items of size bytes at v, write them to a new temporary
+ * file and add it to the *nruns files at *runs; *n is then 0.
+ */
 static int
-flush_keys(struct spill *s)
+write_run(const char *dir, void *v, size_t *n, size_t size,
+    int (*cmp)(const void *, const void *), FILE ***runs, size_t *nruns)
 {
 	FILE *f;
 
-	if (s->nkeys == 0)
+	if (*n == 0)
 		return 0;
-	qsort(s->keys, s->nkeys, sizeof(*s->keys), cmp_key);
-	if ((f = temp_file(s->dir)) == NULL)
+	qsort(v, *n, size, cmp);
+	if ((f = temp_file(dir, RUN_BUFSIZE)) == NULL)
 		return -1;
-	s->runs = xrealloc(s->runs, (s->nruns + 1) * sizeof(*s->runs));
-	s->runs[s->nruns++] = f;
-	if (fwrite(s->keys, sizeof(*s->keys), s->nkeys, f) != s->nkeys ||
-	    fflush(f) == EOF)
+	*runs = xrealloc(*runs, (*nruns + 1) * sizeof(**runs));
+	(*runs)[(*nruns)++] = f;
+	if (fwrite(v, size, *n, f) != *n || fflush(f) == EOF)
 		return -1;
-	s->nkeys = 0;
-	return 0;
-}
-
-static int
-flush_pairs(struct spill *s)
-{
-	FILE *f;
-
-	if (s->npairs == 0)
-		return 0;
-	qsort(s->pairs, s->npairs, sizeof(*s->pairs), cmp_pair);
-	if ((f = temp_file(s->dir)) == NULL)
-		return -1;
-	s->pruns = xrealloc(s->pruns, (s->npruns + 1) * sizeof(*s->pruns));
-	s->pruns[s->npruns++] = f;
-	if (fwrite(s->pairs, sizeof(*s->pairs), s->npairs, f) != s->npairs ||
-	    fflush(f) == EOF)
-		return -1;
-	s->npairs = 0;
+	*n = 0;
 	return 0;
 }
 
 static int
 add_pair(struct spill *s, int64_t row, int64_t of)
 {
-	if (s->npairs == s->cappairs && flush_pairs(s) == -1)
+	if (s->npairs == s->cappairs && write_run(s->dir, s->pairs,
+	    &s->npairs, sizeof(*s->pairs), cmp_pair, &s->pruns,
+	    &s->npruns) == -1)
 		return -1;
 	s->pairs[s->npairs].row = row;
 	s->pairs[s->npairs].of = of;
@@ -183,7 +190,8 @@ spill_finish(struct spill *s)
 	size_t i, best;
 	int *live, have = 0;
 
-	if (flush_keys(s) == -1)
+	if (write_run(s->dir, s->keys, &s->nkeys, sizeof(*s->keys), cmp_key,
+	    &s->runs, &s->nruns) == -1)
 		return -1;
 	free(s->keys);
 	s->keys = NULL;
@@ -223,7 +231,8 @@ spill_finish(struct spill *s)
 	for (i = 0; i < s->nruns; i++)
 		fclose(s->runs[i]);
 	s->nruns = 0;
-	if (flush_pairs(s) == -1)
+	if (write_run(s->dir, s->pairs, &s->npairs, sizeof(*s->pairs),
+	    cmp_pair, &s->pruns, &s->npruns) == -1)
 		return -1;
 	free(s->pairs);
 	s->pairs = NULL;
@@ -269,19 +278,14 @@ int
 spill_next(struct spill *s, const char **line, size_t *len, int *obj,
     int64_t *of)
 {
-	struct spool_hdr h;
+	struct spill_hdr h;
 	int64_t prow = 0, pof = 0;
 	int r;
 
 	if (fread(&h, sizeof(h), 1, s->spool) != 1)
 		return ferror(s->spool) ? -1 : 0;
-	buf_reset(&s->rec);
-	buf_grow(&s->rec, h.len);
-	if (h.len > 0 && fread(s->rec.p, h.len, 1, s->spool) != 1) {
-		if (!ferror(s->spool))
-			errno = EIO;	/* a short spool */
+	if (read_body(s->spool, &s->rec, h.len) == -1)
 		return -1;
-	}
 	*line = s->rec.p;
 	*len = h.len;
 	*obj = (h.flags & 0x10) != 0;
@@ -327,4 +331,60 @@ spill_free(struct spill *s)
 	free(s->live);
 	buf_free(&s->rec);
 	memset(s, 0, sizeof(*s));
+}
+
+int
+spool_open(struct spool *sp, const char *dir)
+{
+	memset(sp, 0, sizeof(*sp));
+	if ((sp->fd = temp_fd(dir)) == -1)
+		return -1;
+	rec_out_fd(&sp->out, sp->fd, "spool");
+	return 0;
+}
+
+int
+spool_write(struct spool *sp, const struct spool_rec *h, const char *line)
+{
+	if (rec_put(&sp->out, h, sizeof(*h)) == -1 ||
+	    rec_put(&sp->out, line, h->len) == -1)
+		return -1;
+	return 0;
+}
+
+int
+spool_rewind(struct spool *sp)
+{
+	if (rec_flush(&sp->out) == -1 || lseek(sp->fd, 0, SEEK_SET) == -1)
+		return -1;
+	free(sp->out.buf);
+	sp->out.buf = NULL;
+	if ((sp->f = fdopen(sp->fd, "rb")) == NULL)
+		return -1;
+	setvbuf(sp->f, NULL, _IOFBF, SPOOL_BUFSIZE);
+	return 0;
+}
+
+int
+spool_read(struct spool *sp, struct spool_rec *h, const char **line)
+{
+	if (fread(h, sizeof(*h), 1, sp->f) != 1)
+		return ferror(sp->f) ? -1 : 0;
+	if (read_body(sp->f, &sp->rec, h->len) == -1)
+		return -1;
+	*line = sp->rec.p;
+	return 1;
+}
+
+/* Close the spool, whichever pass it is in. */
+void
+spool_close(struct spool *sp)
+{
+	if (sp->f != NULL)
+		fclose(sp->f);
+	else if (sp->fd != -1)
+		close(sp->fd);
+	free(sp->out.buf);
+	buf_free(&sp->rec);
+	memset(sp, 0, sizeof(*sp));
 }

@@ -11,9 +11,13 @@
  * pass reads the spool in input order beside the merged pairs, so the
  * output is the same as with an unbounded table.
  *
+ * --keep last has a spool of its own (struct spool): every record with
+ * its row and key hash, written once and read back once in input order.
+ *
  * Every temporary file is created with mkstemp in the given directory
  * (mode 0600) and unlinked at once. Functions return -1 with errno set on
- * an I/O error; the caller owns the struct and frees it with spill_free.
+ * an I/O error; the caller owns the struct and frees it with spill_free
+ * (spool_close for a spool).
  */
 #ifndef DEDUPE_SPILL_H
 #define DEDUPE_SPILL_H
@@ -23,6 +27,7 @@
 #include <stdio.h>
 
 #include "buf.h"
+#include "rec.h"
 
 /* What the caller decided for a spooled record before the merge. */
 enum { SPILL_OPEN = 0, SPILL_PASS = 1, SPILL_DUPE = 2 };
@@ -57,8 +62,6 @@ struct spill {
 	struct buf		 rec;
 };
 
-/* A temporary file in dir, mode 0600, already unlinked; -1 with errno. */
-int	 spill_tempfd(const char *dir);
 /* bytes: memory for the sort buffers (at least 1 MB is used). */
 int	 spill_init(struct spill *, const char *dir, size_t bytes);
 /* Spool one record with its decision (of: the row kept, for a dupe). */
@@ -76,5 +79,32 @@ int	 spill_finish(struct spill *);
 int	 spill_next(struct spill *, const char **line, size_t *len, int *obj,
 	    int64_t *of);
 void	 spill_free(struct spill *);
+
+/* A --keep last record's header in the spool. */
+#define SPOOL_OBJECT	0x1	/* the record is a JSON object */
+#define SPOOL_PASS	0x2	/* kept whatever its key (--null-key keep) */
+
+struct spool_rec {
+	int64_t		row;
+	uint64_t	lo, hi;		/* the key hash */
+	uint32_t	len;		/* bytes of the record that follows */
+	uint32_t	flags;
+};
+
+struct spool {
+	int		 fd;
+	struct rec_out	 out;		/* the first pass writes */
+	FILE		*f;		/* the second reads */
+	struct buf	 rec;		/* a record read back */
+};
+
+int	 spool_open(struct spool *, const char *dir);
+int	 spool_write(struct spool *, const struct spool_rec *,
+	    const char *line);
+/* Flush what was written and read it from its start. */
+int	 spool_rewind(struct spool *);
+/* The next record: 1 with *h and *line; 0 at the end; -1 on error. */
+int	 spool_read(struct spool *, struct spool_rec *h, const char **line);
+void	 spool_close(struct spool *);
 
 #endif

@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +48,7 @@ static int	 peek(void);
 static size_t	 value_span(const char *);
 static size_t	 value_end(const char *);
 static int	 more(void);
+static int	 fill(void *);
 static void	 emit(size_t);
 static void	 check_value(size_t, const char *);
 static uint64_t	 here(void);
@@ -396,23 +396,21 @@ value_end(const char *what)
 static int
 more(void)
 {
-	ssize_t r;
+	int r;
 
-	for (;;) {
-		if (cli_signal)
-			cli_fail(&c, 128 + cli_signal, "interrupted by %s",
-			    cli_signal == SIGINT ? "SIGINT" : "SIGTERM");
-		r = rec_fill(&c.in);
-		if (r > 0)
-			return 1;
-		if (r == 0)
-			return 0;
-		if (r == -2)
-			fail_at(here(), "value larger than --max-line (%zu "
-			    "bytes)", c.in.max_line);
-		if (errno != EINTR)
-			cli_read_fail(&c);
-	}
+	if ((r = cli_read(&c, fill, &c.in)) == -2)
+		fail_at(here(), "value larger than --max-line (%zu bytes)",
+		    c.in.max_line);
+	return r;
+}
+
+/* rec_fill for cli_read: 1 when bytes were added. */
+static int
+fill(void *in)
+{
+	ssize_t r = rec_fill(in);
+
+	return r > 0 ? 1 : (int)r;
 }
 
 /* Validate and write the element of n bytes at in->pos; consume it. */
@@ -422,6 +420,7 @@ emit(size_t n)
 	const char *p = c.in.buf + c.in.pos;
 	struct js_err e;
 	struct rec_field off;
+	struct cli_err ce = { .extra = &off, .nextra = 1 };
 
 	elements++;
 	cli_tick(&c);
@@ -433,8 +432,9 @@ emit(size_t n)
 	else {
 		off = (struct rec_field){ "_error_offset", REC_INT, NULL, 0,
 		    (int64_t)(here() + e.col - 1) };
-		cli_reject_fields(&c, elements, p, n, 0, e.msg, NULL, NULL,
-		    &off, 1);
+		ce.row = elements;
+		ce.msg = e.msg;
+		cli_reject_err(&c, p, n, &ce);
 	}
 	c.in.pos += n;
 }

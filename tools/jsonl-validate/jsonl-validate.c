@@ -124,9 +124,8 @@ main(int argc, char *argv[])
 		size_t len = c.in.len;
 
 		if (js_scan(&doc, line, len, &je) == -1) {
-			snprintf(why, sizeof(why), "col %zu: %s", je.col,
-			    je.msg);
-			cli_reject(&c, c.in.lineno, line, len, 0, why, NULL);
+			cli_reject(&c, c.in.lineno, line, len, 0,
+			    js_strerror(&je, why, sizeof(why)), NULL);
 			continue;
 		}
 		if (sc != NULL && !schema_check(sc, &doc, &msg, &path)) {

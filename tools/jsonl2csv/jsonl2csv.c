@@ -61,6 +61,7 @@ static void	 add_column(const char *, size_t);
 static int	 find_column(const char *, size_t);
 static void	 columns_from_list(const char *);
 static void	 collect_keys(int, char **);
+static int	 read_line(void *);
 static void	 columns_from(const struct js_doc *);
 static void	 write_header(void);
 static void	 write_row(int64_t);
@@ -112,10 +113,8 @@ main(int argc, char *argv[])
 
 	while (cli_next(&c)) {
 		if (js_scan(&doc, c.in.line, c.in.len, &e) == -1) {
-			snprintf(msg, sizeof(msg), "invalid JSON at byte %zu: "
-			    "%s", e.col, e.msg);
-			cli_reject(&c, c.in.lineno, c.in.line, c.in.len, 0, msg,
-			    NULL);
+			cli_reject(&c, c.in.lineno, c.in.line, c.in.len, 0,
+			    js_strerror(&e, msg, sizeof(msg)), NULL);
 			continue;
 		}
 		if (doc.v[0].type != JS_OBJECT) {
@@ -241,17 +240,7 @@ collect_keys(int argc, char **argv)
 			cli_fail(&c, EX_OSERR, "dup: %s", strerror(errno));
 		rec_out_fd(&copy, r, tmp_path);
 	}
-	for (;;) {
-		if (cli_signal)
-			cli_fail(&c, 128 + cli_signal, "interrupted");
-		r = rec_getline(&c.in);
-		if (r == 0)
-			break;
-		if (r == -1) {
-			if (errno == EINTR)
-				continue;
-			cli_read_fail(&c);
-		}
+	while (cli_read(&c, read_line, &c.in) == 1) {
 		if (!regular && (rec_putline(&copy, c.in.line, c.in.len) == -1))
 			cli_fail(&c, EX_IOERR, "%s: write error: %s", tmp_path,
 			    strerror(errno));
@@ -276,6 +265,13 @@ collect_keys(int argc, char **argv)
 	}
 	buf_free(&path);
 	have_columns = 1;
+}
+
+/* rec_getline, as cli_read calls it: blank lines count here. */
+static int
+read_line(void *in)
+{
+	return rec_getline(in);
 }
 
 static void

@@ -47,6 +47,8 @@ static void	 out_failed(struct cli *, struct rec_out *);
 static void	 progress(struct cli *);
 static void	 release(struct cli *);
 static void	 interrupted(struct cli *);
+static void	 read_failed(struct cli *);
+static int	 next_line(void *);
 static int	 flush_sides(struct cli *);
 
 double
@@ -187,8 +189,9 @@ interrupted(struct cli *c)
 	    sig == SIGINT ? "SIGINT" : "SIGTERM");
 }
 
-void
-cli_read_fail(struct cli *c)
+/* The input failed to read: 65 for a bad compressed stream, else 74. */
+static void __attribute__((noreturn))
+read_failed(struct cli *c)
 {
 	if (errno == EBADMSG)
 		cli_fail(c, EX_DATAERR, "%s: %s", c->in.name,
@@ -198,22 +201,31 @@ cli_read_fail(struct cli *c)
 }
 
 int
-cli_next(struct cli *c)
+cli_read(struct cli *c, int (*next)(void *), void *src)
 {
 	int r;
 
 	for (;;) {
 		if (cli_signal)
 			interrupted(c);
-		r = rec_next(&c->in);
-		if (r == 1)
-			break;
-		if (r == 0)
-			return 0;
-		if (errno == EINTR)
-			continue;
-		cli_read_fail(c);
+		if ((r = next(src)) != -1)
+			return r;
+		if (errno != EINTR)
+			read_failed(c);
 	}
+}
+
+static int
+next_line(void *in)
+{
+	return rec_next(in);
+}
+
+int
+cli_next(struct cli *c)
+{
+	if (cli_read(c, next_line, &c->in) == 0)
+		return 0;
 	cli_tick(c);
 	if (c->in.too_long) {
 		char msg[96];
@@ -342,8 +354,10 @@ void
 cli_reject(struct cli *c, int64_t row, const char *line, size_t len,
     int is_object, const char *msg, const char *path)
 {
-	cli_reject_fields(c, row, line, len, is_object, msg, NULL, path, NULL,
-	    0);
+	struct cli_err e = { .row = row, .msg = msg, .path = path,
+	    .is_object = is_object };
+
+	cli_reject_err(c, line, len, &e);
 }
 
 void
@@ -360,10 +374,11 @@ cli_rejectf(struct cli *c, int is_object, const char *fmt, ...)
 }
 
 void
-cli_reject_fields(struct cli *c, int64_t row, const char *line, size_t len,
-    int is_object, const char *msg, const char *reason, const char *path,
-    const struct rec_field *extra, size_t nextra)
+cli_reject_err(struct cli *c, const char *line, size_t len,
+    const struct cli_err *e)
 {
+	const char *path = e->path != NULL && *e->path ? e->path : NULL;
+	const char *unit = strcmp(c->unit, "rows") == 0 ? "row" : "line";
 	struct rec_field f[12];
 	size_t nf = 0, i;
 
@@ -371,30 +386,29 @@ cli_reject_fields(struct cli *c, int64_t row, const char *line, size_t len,
 		c->rejected++;
 		if (c->loc != NULL)
 			cli_fail(c, EX_DATAERR, "%s: %s%s%s", c->loc,
-			    path != NULL && *path ? path : "",
-			    path != NULL && *path ? ": " : "", msg);
-		if (path != NULL && *path != '\0')
-			cli_fail(c, EX_DATAERR, "%s %" PRId64 ": %s: %s",
-			    strcmp(c->unit, "rows") == 0 ? "row" : "line",
-			    row, path, msg);
-		cli_fail(c, EX_DATAERR, "%s %" PRId64 ": %s",
-		    strcmp(c->unit, "rows") == 0 ? "row" : "line", row, msg);
+			    path != NULL ? path : "", path != NULL ? ": " : "",
+			    e->msg);
+		if (path != NULL)
+			cli_fail(c, EX_DATAERR, "%s %" PRId64 ": %s: %s", unit,
+			    e->row, path, e->msg);
+		cli_fail(c, EX_DATAERR, "%s %" PRId64 ": %s", unit, e->row,
+		    e->msg);
 	}
-	f[nf++] = (struct rec_field){ "_error_row", REC_INT, NULL, 0, row };
-	f[nf++] = (struct rec_field){ "_error_message", REC_STR, msg,
-	    strlen(msg), 0 };
-	if (path != NULL)
-		f[nf++] = (struct rec_field){ "_error_path", REC_STR, path,
-		    strlen(path), 0 };
-	for (i = 0; i < nextra && nf < 11; i++)
-		f[nf++] = extra[i];
+	f[nf++] = (struct rec_field){ "_error_row", REC_INT, NULL, 0, e->row };
+	f[nf++] = (struct rec_field){ "_error_message", REC_STR, e->msg,
+	    strlen(e->msg), 0 };
+	if (e->path != NULL)
+		f[nf++] = (struct rec_field){ "_error_path", REC_STR, e->path,
+		    strlen(e->path), 0 };
+	for (i = 0; i < e->nextra && nf < 11; i++)
+		f[nf++] = e->extra[i];
 	f[nf++] = (struct rec_field){ "_error_tool", REC_STR, c->prog,
 	    strlen(c->prog), 0 };
 	buf_reset(&c->scratch);
-	rec_annotate(&c->scratch, line, len, is_object, f, nf);
+	rec_annotate(&c->scratch, line, len, e->is_object, f, nf);
 	buf_addc(&c->scratch, '\n');
 	cli_put(c, &c->rejects, c->scratch.p, c->scratch.len);
-	cli_count_reject(c, reason != NULL ? reason : msg);
+	cli_count_reject(c, e->msg);
 }
 
 /* The counter named name, registered on first use. */

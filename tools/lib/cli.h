@@ -126,29 +126,43 @@ void	 cli_start(struct cli *, int argc, char **argv);
 /* Next non-blank input line into c->in (counts processed); 0 at end. */
 int	 cli_next(struct cli *);
 /*
- * The input failed to read (errno): exit 65 for a corrupt or truncated
- * compressed stream, naming its offset, else 74.
+ * A tool's own read of the input: next(src) is called (rec_next,
+ * csv_next and the like, through a wrapper) until it returns anything
+ * but -1 with EINTR. Before each call a pending SIGINT or SIGTERM ends
+ * the process (130 or 143, "interrupted by SIGINT"); any other -1 ends
+ * it with 74 ("FILE: read error: ...") or, for a corrupt or truncated
+ * compressed stream, 65 naming the compressed offset. Returns what next
+ * returned.
  */
-void	 cli_read_fail(struct cli *) __attribute__((noreturn));
+int	 cli_read(struct cli *, int (*next)(void *), void *src);
 /* Count one record read by a tool's own framing; show progress. */
 void	 cli_tick(struct cli *);
 /* Write a passing record (and a newline) to stdout; count it. */
 void	 cli_pass(struct cli *, const char *rec, size_t len);
 /* Write bytes to stdout (for tools that build records themselves). */
 void	 cli_write(struct cli *, const void *, size_t);
+/* What is wrong with a rejected record, and where. */
+struct cli_err {
+	int64_t			 row;
+	const char		*msg;
+	const char		*path;		/* _error_path, or NULL */
+	const struct rec_field	*extra;		/* more members */
+	size_t			 nextra;
+	int			 is_object;	/* the record is an object */
+};
+
 /*
  * Divert a bad record: to the rejects file with _error_row, _error_message,
- * _error_path (when path is not NULL) and _error_tool, or, without
- * --rejects, stop with exit 65 and "PROG: line ROW: MSG" (or "PROG: LOC:
- * MSG" when c->loc is set, e.g. "row 7 (line 9)"). Also stops with 65
- * when the error budget is exceeded. extra/nextra: more members; reason:
- * what the summary's table of reasons counts it under (NULL: msg).
+ * _error_path (when path is not NULL), the extra members and _error_tool,
+ * or, without --rejects, stop with exit 65 and "PROG: line ROW: MSG" (or
+ * "PROG: LOC: MSG" when c->loc is set, e.g. "row 7 (line 9)"). Also stops
+ * with 65 when the error budget is exceeded.
  */
+void	 cli_reject_err(struct cli *, const char *line, size_t len,
+	    const struct cli_err *);
+/* cli_reject_err without extra members. */
 void	 cli_reject(struct cli *, int64_t row, const char *line, size_t len,
 	    int is_object, const char *msg, const char *path);
-void	 cli_reject_fields(struct cli *, int64_t row, const char *line,
-	    size_t len, int is_object, const char *msg, const char *reason,
-	    const char *path, const struct rec_field *extra, size_t nextra);
 /* cli_reject of the current input line (c->in), the message printf-style. */
 void	 cli_rejectf(struct cli *, int is_object, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));

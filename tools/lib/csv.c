@@ -84,6 +84,12 @@ csv_strerror(int e)
 }
 
 int
+csv_read(void *p)
+{
+	return csv_next(p);
+}
+
+int
 csv_next(struct csv *c)
 {
 	struct rec_in *in = c->in;
@@ -209,7 +215,9 @@ line_end(struct scan *sc, size_t i)
  * Parse the record at s[0..n); eof: nothing follows. 1 with *used (its
  * bytes, line end included) when complete, 0 when it needs more input.
  * Restarting from scratch after more input is read keeps this simple;
- * it costs a second pass only over records that straddle a read.
+ * it costs a second pass only over records that straddle a read. One
+ * state machine over the bytes of a record, field after field: long,
+ * but read in the order the bytes come.
  */
 static int
 parse(struct csv *c, const char *s, size_t n, int eof, size_t *used)

@@ -85,6 +85,8 @@ void	 csv_init(struct csv *, struct rec_in *, int delim);
  * input's max_line.
  */
 int	 csv_next(struct csv *);
+/* csv_next of the struct csv at p, as cli_read calls it. */
+int	 csv_read(void *p);
 /* Short text for an enum csv_error: "quote inside an unquoted field". */
 const char *csv_strerror(int);
 void	 csv_free(struct csv *);

@@ -5,7 +5,7 @@
 
 #include "dec.h"
 
-static int	 dec_digit(const struct dec *, size_t);
+static uint64_t	 dec_mantissa(const struct dec *);
 
 /*
  * A JSON number (RFC 8259 grammar): 0, or -1 if s is not one. Exponents
@@ -72,15 +72,6 @@ dec_parse(const char *s, size_t n, struct dec *d)
 	return 0;
 }
 
-/* Significant digit k (after the leading zeros), as a number 0-9. */
-static int
-dec_digit(const struct dec *d, size_t k)
-{
-	size_t i = d->lead + k;
-
-	return i < d->il ? d->ip[i] - '0' : d->fp[i - d->il] - '0';
-}
-
 int
 dec_cmp(const struct dec *a, const struct dec *b)
 {
@@ -103,4 +94,51 @@ dec_cmp(const struct dec *a, const struct dec *b)
 		m = (m > 0) - (m < 0);
 	}
 	return sa < 0 ? -m : m;
+}
+
+int
+dec_is_integer(const struct dec *d)
+{
+	return d->zero || (int64_t)d->ndig <= d->pos;
+}
+
+/* The significant digits of m as an integer (at most 19 of them). */
+static uint64_t
+dec_mantissa(const struct dec *m)
+{
+	uint64_t v = 0;
+	size_t k;
+
+	for (k = 0; k < m->ndig; k++)
+		v = v * 10 + (uint64_t)dec_digit(m, k);
+	return v;
+}
+
+/*
+ * With x = X * 10^ex and m = M * 10^em, x/m = X * 10^(ex-em) / M,
+ * computed modulo M: exact for any exponent, never overflows.
+ */
+int
+dec_multiple(const struct dec *x, const struct dec *m)
+{
+	unsigned __int128 r = 0, base = 10, pw = 1;
+	uint64_t mm = dec_mantissa(m);
+	int64_t ex, em, k;
+	size_t i;
+
+	if (x->zero)
+		return 1;
+	ex = x->pos - (int64_t)x->ndig;
+	em = m->pos - (int64_t)m->ndig;
+	k = ex - em;
+	if (k < 0)
+		return 0;	/* X has no trailing zeros to absorb 10^-k */
+	for (i = 0; i < x->ndig; i++)
+		r = (r * 10 + (unsigned)dec_digit(x, i)) % mm;
+	for (base %= mm; k > 0; k >>= 1) {
+		if (k & 1)
+			pw = pw * base % mm;
+		base = base * base % mm;
+	}
+	return r * pw % mm == 0;
 }

@@ -27,5 +27,18 @@ struct dec {
 int	 dec_parse(const char *s, size_t n, struct dec *);
 /* <0, 0, >0 as a is less than, equal to, greater than b. */
 int	 dec_cmp(const struct dec *a, const struct dec *b);
+/* Is the number an integer (1.0 and 1e3 are)? */
+int	 dec_is_integer(const struct dec *);
+/* Is x an integer multiple of m (m > 0 with at most 19 digits)? */
+int	 dec_multiple(const struct dec *x, const struct dec *m);
+
+/* Significant digit k (0 .. ndig - 1), as a number 0-9. */
+static inline int
+dec_digit(const struct dec *d, size_t k)
+{
+	size_t i = d->lead + k;
+
+	return i < d->il ? d->ip[i] - '0' : d->fp[i - d->il] - '0';
+}
 
 #endif

@@ -35,6 +35,8 @@ static size_t	 decode_escape(const unsigned char *, char out[4], size_t *);
  * The scanner is one loop over a state held in program position (gotos)
  * and an explicit stack of open containers, so nesting costs no
  * recursion and 100 000 '[' fail at the depth limit after 257 bytes.
+ * It is long on purpose: its states are labels of one function, and
+ * split into functions they would have to pass the stack around.
  */
 int
 js_scan(struct js_doc *d, const char *s, size_t n, struct js_err *e)
@@ -233,18 +235,13 @@ fail(struct js_err *e, const unsigned char *base, const unsigned char *at,
 static int
 hex4(const unsigned char *p, unsigned *cp)
 {
-	unsigned v = 0, c;
-	int i;
+	unsigned v = 0;
+	int i, c;
 
 	for (i = 0; i < 4; i++) {
-		c = p[i];
-		if (c >= '0' && c <= '9')
-			c -= '0';
-		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-			c = (c | 0x20) - 'a' + 10;
-		else
+		if ((c = hexval(p[i])) == -1)
 			return -1;
-		v = v << 4 | c;
+		v = v << 4 | (unsigned)c;
 	}
 	*cp = v;
 	return 0;
@@ -627,4 +624,11 @@ js_type_name(int type)
 	case JS_OBJECT:	return "object";
 	}
 	return "invalid";
+}
+
+const char *
+js_strerror(const struct js_err *e, char *buf, size_t n)
+{
+	snprintf(buf, n, "invalid JSON at column %zu: %s", e->col, e->msg);
+	return buf;
 }

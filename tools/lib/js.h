@@ -71,6 +71,11 @@ struct js_err {
  * with *e filled (d->n is then 0). No allocation once d->v has grown.
  */
 int	 js_scan(struct js_doc *, const char *, size_t, struct js_err *);
+/*
+ * The reject message of a line js_scan refused, into buf[0..n):
+ * "invalid JSON at column 12: unterminated string". Returns buf.
+ */
+const char *js_strerror(const struct js_err *, char *buf, size_t n);
 void	 js_free(struct js_doc *);
 
 /* Member `key' (UTF-8, n bytes) of object o: its value index, or -1. */

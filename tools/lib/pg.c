@@ -15,6 +15,11 @@
 static void	 set_msg(struct pg_err *, const char *);
 static void	 no_notice(void *, const char *);
 static void	 mask_one(char *, size_t, const char *, size_t);
+static int	 load_relation(PGconn *, struct pg_table *, struct pg_err *);
+static int	 load_columns(PGconn *, const char *, struct pg_table *,
+		    struct pg_err *);
+static int	 load_uniques(PGconn *, const char *, struct pg_table *,
+		    struct pg_err *);
 
 /*
  * libpq gives precedence to later keywords, and expands a DSN given as
@@ -376,9 +381,37 @@ kind_of(unsigned oid, const char *category)
 	return PG_K_TEXT;
 }
 
-/* The relation: its oid, names and kind; -1 with e set if missing. */
+int
+pg_table_load(PGconn *conn, const char *schema, const char *table,
+    struct pg_table *t, struct pg_err *e)
+{
+	struct buf q = BUF_INIT;
+	char oid[16];
+
+	memset(t, 0, sizeof(*t));
+	if ((schema != NULL && pg_quote_ident(conn, &q, schema,
+	    strlen(schema)) == -1) || (schema != NULL && (buf_addc(&q, '.'),
+	    0)) || pg_quote_ident(conn, &q, table, strlen(table)) == -1) {
+		pg_err_set(e, conn, NULL);
+		buf_free(&q);
+		return -1;
+	}
+	t->qname = buf_cstr(&q);
+	if (load_relation(conn, t, e) == -1)
+		goto fail;
+	snprintf(oid, sizeof(oid), "%u", t->oid);
+	if (load_columns(conn, oid, t, e) == -1 ||
+	    load_uniques(conn, oid, t, e) == -1)
+		goto fail;
+	return 0;
+fail:
+	pg_table_free(t);
+	return -1;
+}
+
+/* The relation named t->qname: its oid, names, kind, binary COPY. */
 static int
-table_relation(PGconn *conn, struct pg_table *t, struct pg_err *e)
+load_relation(PGconn *conn, struct pg_table *t, struct pg_err *e)
 {
 	const char *p[1] = { t->qname };
 	PGresult *r;
@@ -409,9 +442,9 @@ table_relation(PGconn *conn, struct pg_table *t, struct pg_err *e)
 	return 0;
 }
 
-/* The columns, in order, with their types, defaults and constraints. */
+/* The columns of relation oid, in order. */
 static int
-table_columns(PGconn *conn, struct pg_table *t, const char *oid,
+load_columns(PGconn *conn, const char *oid, struct pg_table *t,
     struct pg_err *e)
 {
 	const char *p[1] = { oid };
@@ -452,9 +485,9 @@ table_columns(PGconn *conn, struct pg_table *t, const char *oid,
 	return 0;
 }
 
-/* The unique indexes on plain columns (those ON CONFLICT can name). */
+/* Unique indexes of relation oid on plain columns, by column index. */
 static int
-table_uniques(PGconn *conn, struct pg_table *t, const char *oid,
+load_uniques(PGconn *conn, const char *oid, struct pg_table *t,
     struct pg_err *e)
 {
 	const char *p[1] = { oid };
@@ -487,34 +520,6 @@ table_uniques(PGconn *conn, struct pg_table *t, const char *oid,
 	}
 	PQclear(r);
 	return 0;
-}
-
-int
-pg_table_load(PGconn *conn, const char *schema, const char *table,
-    struct pg_table *t, struct pg_err *e)
-{
-	struct buf q = BUF_INIT;
-	char oid[16];
-
-	memset(t, 0, sizeof(*t));
-	if ((schema != NULL && pg_quote_ident(conn, &q, schema,
-	    strlen(schema)) == -1) || (schema != NULL && (buf_addc(&q, '.'),
-	    0)) || pg_quote_ident(conn, &q, table, strlen(table)) == -1) {
-		pg_err_set(e, conn, NULL);
-		buf_free(&q);
-		return -1;
-	}
-	t->qname = buf_cstr(&q);
-	if (table_relation(conn, t, e) == -1)
-		goto fail;
-	snprintf(oid, sizeof(oid), "%u", t->oid);
-	if (table_columns(conn, t, oid, e) == -1 ||
-	    table_uniques(conn, t, oid, e) == -1)
-		goto fail;
-	return 0;
-fail:
-	pg_table_free(t);
-	return -1;
 }
 
 void

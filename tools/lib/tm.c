@@ -141,9 +141,9 @@ floor_div(int64_t a, int64_t b)
 }
 
 /*
- * One pass over the text, left to right: date, time, fraction, offset.
- * It stays one function so that each field's check sits beside the
- * position it reads; the helpers are the digit readers above.
+ * One pass over the text in the order of its grammar (date, time,
+ * fraction, offset), each part refused with its own reason: long, but
+ * straight.
  */
 int
 tm_parse(const char *str, size_t n, int64_t *ns, const char **why)

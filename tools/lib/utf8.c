@@ -76,3 +76,15 @@ utf8_add_lossy(struct buf *b, const char *s, size_t n)
 		}
 	}
 }
+
+int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

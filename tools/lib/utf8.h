@@ -1,6 +1,7 @@
 /*
  * utf8: UTF-8 validation and lossy display. Strict: no overlong forms,
- * no surrogates (U+D800..DFFF), nothing above U+10FFFF.
+ * no surrogates (U+D800..DFFF), nothing above U+10FFFF. Also the value
+ * of a hex digit, for the escapes of JSON, URIs and bytea.
  */
 #ifndef SLUICE_UTF8_H
 #define SLUICE_UTF8_H
@@ -15,5 +16,7 @@ size_t	 utf8_valid(const char *s, size_t n);
 void	 utf8_add_lossy(struct buf *b, const char *s, size_t n);
 /* Length in bytes of the valid sequence at s (1..4), or 0 if invalid. */
 size_t	 utf8_seqlen(const unsigned char *s, size_t n);
+/* The value of hex digit c (either case), or -1 if it is not one. */
+int	 hexval(int c);
 
 #endif

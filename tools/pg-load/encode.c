@@ -49,6 +49,7 @@
 
 #include "pg-load.h"
 #include "tm.h"
+#include "utf8.h"
 
 /* Binary encoders, by column. */
 enum bin_type {
@@ -89,11 +90,11 @@ struct encoder {
 #define UNMATCHED_MAX	64
 
 static int	 parse(struct encoder *, const char *, size_t, int64_t,
-		    int64_t *, char *, size_t, char *, size_t, int *);
+		    struct enc_err *);
 static int	 encode_text(struct encoder *, struct buf *, int64_t,
-		    uint64_t *, char *, size_t, char *, size_t);
+		    uint64_t *, struct enc_err *);
 static int	 encode_binary(struct encoder *, struct buf *, int64_t,
-		    uint64_t *, char *, size_t, char *, size_t);
+		    uint64_t *, struct enc_err *);
 static int	 to_text(struct encoder *, struct batch *);
 static void	 copy_escape(struct buf *, const char *, size_t);
 static int	 wall_time(struct encoder *, const char *, size_t,
@@ -108,8 +109,8 @@ static const char *contents(struct encoder *, const struct js_doc *, int,
 static int	 binary_value(struct encoder *, struct buf *, enum bin_type,
 		    const struct js_doc *, int, char *, size_t);
 static int	 tstz_strict(const char *, size_t, int, int64_t *);
-static int	 extra_merge(struct encoder *, char *, size_t, char *, size_t);
-static int	 null_key(struct encoder *, char *, size_t, char *, size_t);
+static int	 extra_merge(struct encoder *, struct enc_err *);
+static int	 null_key(struct encoder *, struct enc_err *);
 static int	 uuid_canonical(const char *, size_t, unsigned char *);
 
 struct encoder *
@@ -242,16 +243,14 @@ key_path(char *path, size_t size, const char *k, size_t n)
 
 int
 enc_record(struct encoder *e, struct batch *b, const char *line, size_t len,
-    int64_t lineno, int64_t *src_row, char *msg, size_t msglen, char *path,
-    size_t pathlen, int *is_object)
+    int64_t lineno, struct enc_err *err)
 {
 	struct row *r;
 	size_t start;
 	uint64_t sig = 0;
 	int st = NEED_TEXT;
 
-	if (parse(e, line, len, lineno, src_row, msg, msglen, path, pathlen,
-	    is_object) == -1)
+	if (parse(e, line, len, lineno, err) == -1)
 		return -1;
 	if (b->nrow == b->caprow) {
 		b->caprow = b->caprow ? b->caprow * 2 : 1024;
@@ -261,25 +260,23 @@ enc_record(struct encoder *e, struct batch *b, const char *line, size_t len,
 		b->binary = b->binary && e->binary;
 	start = b->copy.len;
 	if (b->binary) {
-		st = encode_binary(e, &b->copy, lineno, &sig, msg, msglen, path,
-		    pathlen);
+		st = encode_binary(e, &b->copy, lineno, &sig, err);
 		if (st == NEED_TEXT) {
 			b->copy.len = start;
 			sig = 0;
 			/* The rows before, then this one again, in text. */
 			if (to_text(e, b) == -1) {
-				snprintf(msg, msglen, "batch not re-encoded");
+				snprintf(err->msg, sizeof(err->msg),
+				    "batch not re-encoded");
 				return -1;
 			}
-			if (parse(e, line, len, lineno, src_row, msg, msglen,
-			    path, pathlen, is_object) == -1)
+			if (parse(e, line, len, lineno, err) == -1)
 				return -1;
 			start = b->copy.len;
 		}
 	}
 	if (st == NEED_TEXT)
-		st = encode_text(e, &b->copy, lineno, &sig, msg, msglen, path,
-		    pathlen);
+		st = encode_text(e, &b->copy, lineno, &sig, err);
 	if (st == -1) {
 		b->copy.len = start;
 		return -1;
@@ -291,7 +288,7 @@ enc_record(struct encoder *e, struct batch *b, const char *line, size_t len,
 	r->line_len = len;
 	buf_add(&b->lines, line, len);
 	r->lineno = lineno;
-	r->src_row = *src_row;
+	r->src_row = err->src_row;
 	r->sig = sig;
 	b->nrow++;
 	return 0;
@@ -321,10 +318,8 @@ enc_unrecord(struct batch *b)
 static int
 to_text(struct encoder *e, struct batch *b)
 {
-	char msg[256], path[256];
+	struct enc_err err;
 	size_t k;
-	int64_t src_row;
-	int is_object;
 
 	b->binary = 0;
 	buf_reset(&b->copy);
@@ -334,12 +329,10 @@ to_text(struct encoder *e, struct batch *b)
 
 		r->copy_off = b->copy.len;
 		if (parse(e, b->lines.p + r->line_off, r->line_len, r->lineno,
-		    &src_row, msg, sizeof(msg), path, sizeof(path),
-		    &is_object) == -1 ||
-		    encode_text(e, &b->copy, r->lineno, &sig, msg, sizeof(msg),
-		    path, sizeof(path)) == -1) {
+		    &err) == -1 ||
+		    encode_text(e, &b->copy, r->lineno, &sig, &err) == -1) {
 			plan_fatal(e->p, EX_SOFTWARE, "line %" PRId64 ": encoded "
-			    "once, then failed: %s", r->lineno, msg);
+			    "once, then failed: %s", r->lineno, err.msg);
 			return -1;
 		}
 		r->copy_len = b->copy.len - r->copy_off;
@@ -353,8 +346,7 @@ to_text(struct encoder *e, struct batch *b)
  * keys; anything else cannot take keys and is a reject.
  */
 static int
-extra_merge(struct encoder *e, char *msg, size_t msglen, char *path,
-    size_t pathlen)
+extra_merge(struct encoder *e, struct enc_err *err)
 {
 	struct js_doc *d = &e->doc;
 	int v = e->val[e->p->extra_ci];
@@ -365,11 +357,12 @@ extra_merge(struct encoder *e, char *msg, size_t msglen, char *path,
 		return 0;
 	own = &d->v[v];
 	if (own->type != JS_OBJECT) {
-		key_path(path, pathlen, e->p->t.col[e->p->extra_ci].name,
+		key_path(err->path, sizeof(err->path),
+		    e->p->t.col[e->p->extra_ci].name,
 		    strlen(e->p->t.col[e->p->extra_ci].name));
-		snprintf(msg, msglen, "the --extra-column's own key is %s, not "
-		    "an object: the other keys cannot be gathered into it",
-		    js_type_name(own->type));
+		snprintf(err->msg, sizeof(err->msg), "the --extra-column's own "
+		    "key is %s, not an object: the other keys cannot be "
+		    "gathered into it", js_type_name(own->type));
 		return -1;
 	}
 	if (own->len > 2) {	/* {own members, gathered members} */
@@ -385,8 +378,7 @@ extra_merge(struct encoder *e, char *msg, size_t msglen, char *path,
 
 /* scd2: a record without its key cannot name a version. 1 if so. */
 static int
-null_key(struct encoder *e, char *msg, size_t msglen, char *path,
-    size_t pathlen)
+null_key(struct encoder *e, struct enc_err *err)
 {
 	const struct plan *p = e->p;
 	size_t k;
@@ -398,10 +390,11 @@ null_key(struct encoder *e, char *msg, size_t msglen, char *path,
 		    JS_NULL;
 
 		if (absent) {
-			key_path(path, pathlen, p->t.col[ci].name,
-			    strlen(p->t.col[ci].name));
-			snprintf(msg, msglen, "key column \"%s\" is %s: scd2 "
-			    "cannot tell which version it changes",
+			key_path(err->path, sizeof(err->path),
+			    p->t.col[ci].name, strlen(p->t.col[ci].name));
+			snprintf(err->msg, sizeof(err->msg), "key column "
+			    "\"%s\" is %s: scd2 cannot tell which version it "
+			    "changes",
 			    p->t.col[ci].name, mi < 0 && e->val[ci] < 0 ?
 			    "missing" : "null");
 			return 1;
@@ -416,8 +409,7 @@ null_key(struct encoder *e, char *msg, size_t msglen, char *path,
  */
 static int
 parse(struct encoder *e, const char *line, size_t len, int64_t lineno,
-    int64_t *src_row, char *msg, size_t msglen, char *path, size_t pathlen,
-    int *is_object)
+    struct enc_err *err)
 {
 	struct plan *p = e->p;
 	struct js_doc *d = &e->doc;
@@ -425,23 +417,22 @@ parse(struct encoder *e, const char *line, size_t len, int64_t lineno,
 	size_t i, pos;
 	int k;
 
-	*is_object = 0;
-	*src_row = lineno;
-	path[0] = '\0';
+	err->is_object = 0;
+	err->src_row = lineno;
+	err->path[0] = '\0';
 	if (js_scan(d, line, len, &je) == -1) {
-		snprintf(msg, msglen, "invalid JSON at col %zu: %s", je.col,
-		    je.msg);
+		js_strerror(&je, err->msg, sizeof(err->msg));
 		return -1;
 	}
 	if (d->v[0].type != JS_OBJECT) {
-		snprintf(msg, msglen, "expected an object, got %s",
-		    js_type_name(d->v[0].type));
+		snprintf(err->msg, sizeof(err->msg), "expected an object, got "
+		    "%s", js_type_name(d->v[0].type));
 		return -1;
 	}
-	*is_object = 1;
+	err->is_object = 1;
 	if (p->row_field != NULL && (k = js_get(d, 0, p->row_field,
 	    strlen(p->row_field))) >= 0)
-		(void)js_int64(d, k, src_row);
+		(void)js_int64(d, k, &err->src_row);
 	for (i = 0; i < p->t.ncol; i++)
 		e->val[i] = -1;
 	buf_reset(&e->extra);
@@ -475,9 +466,9 @@ parse(struct encoder *e, const char *line, size_t len, int64_t lineno,
 			continue;
 		}
 		if (p->strict) {
-			key_path(path, pathlen, kp, kn);
-			snprintf(msg, msglen, "key has no column in %s",
-			    p->t.qname);
+			key_path(err->path, sizeof(err->path), kp, kn);
+			snprintf(err->msg, sizeof(err->msg),
+			    "key has no column in %s", p->t.qname);
 			return -1;
 		}
 		if (p->extra_ci >= 0) {
@@ -488,20 +479,20 @@ parse(struct encoder *e, const char *line, size_t len, int64_t lineno,
 		} else
 			unmatched(e, kp, kn, ci);
 	}
-	if (e->nextra && extra_merge(e, msg, msglen, path, pathlen) == -1)
+	if (e->nextra && extra_merge(e, err) == -1)
 		return -1;
-	if (p->mode == M_SCD2 && null_key(e, msg, msglen, path, pathlen))
+	if (p->mode == M_SCD2 && null_key(e, err))
 		return -1;
 
 	/* --map expressions. */
 	for (i = 0; i < p->nmap; i++) {
-		char err[256];
-		int st = jqx_eval(p->map[i].jq, d, &e->mv[i], err,
-		    sizeof(err));
+		char why[256];
+		int st = jqx_eval(p->map[i].jq, d, &e->mv[i], why,
+		    sizeof(why));
 
 		if (st == JQX_ERROR) {
-			snprintf(msg, msglen, "--map %s: %s", p->map[i].col,
-			    err);
+			snprintf(err->msg, sizeof(err->msg), "--map %s: %s",
+			    p->map[i].col, why);
 			return -1;
 		}
 		e->mok[i] = st == JQX_OK;
@@ -568,7 +559,7 @@ value_path(struct encoder *e, size_t i, char *path, size_t pathlen)
 /* The record as a line of COPY text: 0, or -1 with msg and path. */
 static int
 encode_text(struct encoder *e, struct buf *out, int64_t lineno,
-    uint64_t *sig, char *msg, size_t msglen, char *path, size_t pathlen)
+    uint64_t *sig, struct enc_err *err)
 {
 	struct plan *p = e->p;
 	const struct js_doc *d = NULL;
@@ -584,7 +575,8 @@ encode_text(struct encoder *e, struct buf *out, int64_t lineno,
 
 		if (!p->writable[i])
 			continue;
-		src = column_value(e, i, &d, &vi, msg, msglen);
+		src = column_value(e, i, &d, &vi, err->msg,
+		    sizeof(err->msg));
 		if (src == V_ERROR)
 			return -1;
 		if (src == V_ABSENT) {
@@ -598,9 +590,9 @@ encode_text(struct encoder *e, struct buf *out, int64_t lineno,
 			buf_add(out, "\\N", 2);
 		else if (src == V_EXTRA)
 			copy_escape(out, e->extra.p, e->extra.len);
-		else if (encode_value(e, out, &p->t.col[i], d, vi, msg, msglen)
-		    == -1) {
-			value_path(e, i, path, pathlen);
+		else if (encode_value(e, out, &p->t.col[i], d, vi, err->msg,
+		    sizeof(err->msg)) == -1) {
+			value_path(e, i, err->path, sizeof(err->path));
 			return -1;
 		}
 	}
@@ -649,7 +641,7 @@ put_field(struct buf *b, const char *s, size_t n)
  */
 static int
 encode_binary(struct encoder *e, struct buf *out, int64_t lineno,
-    uint64_t *sig, char *msg, size_t msglen, char *path, size_t pathlen)
+    uint64_t *sig, struct enc_err *err)
 {
 	struct plan *p = e->p;
 	const struct js_doc *d = NULL;
@@ -668,7 +660,8 @@ encode_binary(struct encoder *e, struct buf *out, int64_t lineno,
 
 		if (!p->writable[i])
 			continue;
-		src = column_value(e, i, &d, &vi, msg, msglen);
+		src = column_value(e, i, &d, &vi, err->msg,
+		    sizeof(err->msg));
 		if (src == V_ERROR)
 			return -1;
 		if (src == V_ABSENT) {
@@ -686,9 +679,9 @@ encode_binary(struct encoder *e, struct buf *out, int64_t lineno,
 			} else
 				put_field(out, e->extra.p, e->extra.len);
 		} else if ((st = binary_value(e, out, (enum bin_type)e->bin[i],
-		    d, vi, msg, msglen)) != 0) {
+		    d, vi, err->msg, sizeof(err->msg))) != 0) {
 			if (st == -1)
-				value_path(e, i, path, pathlen);
+				value_path(e, i, err->path, sizeof(err->path));
 			return st;
 		}
 	}
@@ -857,18 +850,6 @@ tstz_strict(const char *s, size_t n, int no_offset_utc, int64_t *us)
 		return -1;
 	*us = ns / 1000 - PG_EPOCH_US;
 	return 0;
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* A uuid in the canonical 8-4-4-4-12 hex form, either case: 0 or -1. */

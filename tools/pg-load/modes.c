@@ -24,6 +24,14 @@
 
 #include "pg-load.h"
 
+/* What the statements of one scd2 round share. */
+struct scd2_ctx {
+	const char	*params[2];	/* --as-of, the round's number */
+	const char	*vf, *vt;	/* quoted valid-from and valid-to */
+	char		 vft[160], vtt[160];	/* $1 cast to their types */
+	uint64_t	 absent_all;
+};
+
 static void	 key_list(struct plan *, struct buf *, const char *);
 static int	 inserted_col(struct plan *, size_t, uint64_t);
 static void	 col_list(struct plan *, struct buf *, const char *, uint64_t,
@@ -38,6 +46,13 @@ static int	 scd2(struct worker *, struct batch *, size_t, size_t, int64_t,
 		    uint64_t, struct counts *, int64_t *);
 static int	 scd2_apply(struct worker *, struct batch *, size_t, size_t,
 		    const char *, uint64_t, struct counts *, int64_t *);
+static int	 scd2_check_as_of(struct worker *, const struct scd2_ctx *,
+		    struct batch *, size_t, size_t, int64_t *);
+static int64_t	 scd2_reopen(struct worker *, const struct scd2_ctx *);
+static int64_t	 scd2_in_place(struct worker *, const struct scd2_ctx *);
+static int64_t	 scd2_exec_count(struct worker *, const struct scd2_ctx *);
+static int	 scd2_close_insert(struct worker *, const struct scd2_ctx *,
+		    int64_t, struct counts *);
 
 /* The temp staging table (and partition claims) of this connection. */
 int
@@ -386,47 +401,35 @@ as_of_cast(const struct plan *p, int ci, char *out, size_t size)
 		snprintf(out, size, "CAST($1 AS %s)", p->t.col[ci].type);
 }
 
-/* One scd2 round's statements share these. */
-struct scd2 {
-	struct worker	*w;
-	struct plan	*p;
-	struct buf	*q;
-	const char	*params[2];	/* --as-of, the round's row number */
-	const char	*vf, *vt;	/* quoted valid-from and valid-to */
-	char		 vft[160], vtt[160];	/* --as-of cast to each */
-	uint64_t	 absent_all;
-};
-
-static PGresult *
-scd2_exec(struct scd2 *x)
+/* One round of scd2 (rno: its number), its counts added to n. */
+static int
+scd2_apply(struct worker *w, struct batch *b, size_t lo, size_t hi,
+    const char *rno, uint64_t absent_all, struct counts *n, int64_t *bad)
 {
-	return pg_exec(x->w->conn, buf_cstr(x->q), 2, x->params, &x->w->err);
-}
+	struct plan *p = w->p;
+	struct scd2_ctx x = { { p->as_of, rno }, p->qcol[p->vf],
+	    p->qcol[p->vt], "", "", absent_all };
+	int64_t in_place, more;
 
-/* Run the statement built in x->q: the rows it changed, or -1. */
-static int64_t
-scd2_changed(struct scd2 *x)
-{
-	PGresult *r;
-	int64_t n;
-
-	if ((r = scd2_exec(x)) == NULL)
+	as_of_cast(p, p->vf, x.vft, sizeof(x.vft));
+	as_of_cast(p, p->vt, x.vtt, sizeof(x.vtt));
+	if (scd2_check_as_of(w, &x, b, lo, hi, bad) == -1 ||
+	    (in_place = scd2_reopen(w, &x)) == -1 ||
+	    (more = scd2_in_place(w, &x)) == -1)
 		return -1;
-	n = strtoll(PQcmdTuples(r), NULL, 10);
-	PQclear(r);
-	return n;
+	return scd2_close_insert(w, &x, in_place + more, n);
 }
 
 /*
- * An --as-of before the current version's start is a reject: 0, or -1
- * with *bad the index of the row that has it.
+ * --as-of before a current version's start is refused: -1 with w->err
+ * and *bad, the row of the first record it concerns.
  */
 static int
-scd2_check_as_of(struct scd2 *x, struct batch *b, size_t lo, size_t hi,
-    int64_t *bad)
+scd2_check_as_of(struct worker *w, const struct scd2_ctx *x,
+    struct batch *b, size_t lo, size_t hi, int64_t *bad)
 {
-	struct plan *p = x->p;
-	struct buf *q = x->q;
+	struct plan *p = w->p;
+	struct buf *q = &w->cols;
 	int64_t row;
 	size_t i;
 	PGresult *r;
@@ -437,14 +440,15 @@ scd2_check_as_of(struct scd2 *x, struct batch *b, size_t lo, size_t hi,
 	    "ON ", x->vf, p->t.qname);
 	scd2_match(p, q, "d", "s");
 	buf_addf(q, " WHERE d.%s > %s ORDER BY 1 LIMIT 1", x->vf, x->vft);
-	if ((r = scd2_exec(x)) == NULL)
+	if ((r = pg_exec(w->conn, buf_cstr(q), 2, x->params, &w->err)) ==
+	    NULL)
 		return -1;
 	if (PQntuples(r) == 1) {
 		row = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-		memset(&x->w->err, 0, sizeof(x->w->err));
-		memcpy(x->w->err.sqlstate, "22008", 6);
-		snprintf(x->w->err.msg, sizeof(x->w->err.msg), "--as-of %s is "
-		    "before the current version's %s (%s)", p->as_of,
+		memset(&w->err, 0, sizeof(w->err));
+		memcpy(w->err.sqlstate, "22008", 6);
+		snprintf(w->err.msg, sizeof(w->err.msg), "--as-of %s is before "
+		    "the current version's %s (%s)", p->as_of,
 		    p->t.col[p->vf].name, PQgetvalue(r, 0, 1));
 		PQclear(r);
 		for (i = lo; i < hi; i++)
@@ -457,14 +461,14 @@ scd2_check_as_of(struct scd2 *x, struct batch *b, size_t lo, size_t hi,
 }
 
 /*
- * A change back to the version closed at --as-of reopens it (the one
- * begun at --as-of gives way): the rows changed, or -1.
+ * A change back to the version closed at --as-of reopens it: the rows
+ * changed, or -1.
  */
 static int64_t
-scd2_reopen(struct scd2 *x)
+scd2_reopen(struct worker *w, const struct scd2_ctx *x)
 {
-	struct plan *p = x->p;
-	struct buf *q = x->q;
+	struct plan *p = w->p;
+	struct buf *q = &w->cols;
 
 	buf_reset(q);
 	scd2_round(p, q);
@@ -489,15 +493,18 @@ scd2_reopen(struct scd2 *x)
 	buf_adds(q, ") = (");
 	key_list(p, q, "v.");
 	buf_addf(q, ") AND o.%s = %s", x->vt, x->vtt);
-	return scd2_changed(x);
+	return scd2_exec_count(w, x);
 }
 
-/* Any other change to a version begun at --as-of: in place. */
+/*
+ * Any other change to a version that began at --as-of is made in place:
+ * the rows changed, or -1.
+ */
 static int64_t
-scd2_in_place(struct scd2 *x)
+scd2_in_place(struct worker *w, const struct scd2_ctx *x)
 {
-	struct plan *p = x->p;
-	struct buf *q = x->q;
+	struct plan *p = w->p;
+	struct buf *q = &w->cols;
 
 	buf_reset(q);
 	scd2_round(p, q);
@@ -512,15 +519,34 @@ scd2_in_place(struct scd2 *x)
 	buf_adds(q, ") IS DISTINCT FROM ROW(");
 	col_list(p, q, "s.", x->absent_all, 1);
 	buf_adds(q, ")");
-	return scd2_changed(x);
+	return scd2_exec_count(w, x);
 }
 
-/* Close what differs and begin the new versions; count them in n. */
-static int
-scd2_close_and_begin(struct scd2 *x, int64_t in_place, struct counts *n)
+/* Run the statement built in w->cols: the rows it changed, or -1. */
+static int64_t
+scd2_exec_count(struct worker *w, const struct scd2_ctx *x)
 {
-	struct plan *p = x->p;
-	struct buf *q = x->q;
+	int64_t n;
+	PGresult *r;
+
+	if ((r = pg_exec(w->conn, buf_cstr(&w->cols), 2, x->params,
+	    &w->err)) == NULL)
+		return -1;
+	n = strtoll(PQcmdTuples(r), NULL, 10);
+	PQclear(r);
+	return n;
+}
+
+/*
+ * Close what differs and begin the new versions; add the round's counts
+ * (in_place: the rows the two statements before changed) to n.
+ */
+static int
+scd2_close_insert(struct worker *w, const struct scd2_ctx *x,
+    int64_t in_place, struct counts *n)
+{
+	struct plan *p = w->p;
+	struct buf *q = &w->cols;
 	PGresult *r;
 
 	buf_reset(q);
@@ -557,7 +583,8 @@ scd2_close_and_begin(struct scd2 *x, int64_t in_place, struct counts *n)
 	buf_adds(q, ") IN (SELECT * FROM x) RETURNING 1) SELECT (SELECT "
 	    "count(*) FROM x), (SELECT count(*) FROM i), (SELECT "
 	    "count(*) FROM s)");
-	if ((r = scd2_exec(x)) == NULL)
+	if ((r = pg_exec(w->conn, buf_cstr(q), 2, x->params, &w->err)) ==
+	    NULL)
 		return -1;
 	n->updated += count_at(r, 0) + in_place;	/* changed */
 	n->inserted += count_at(r, 1) - count_at(r, 0);	/* new keys */
@@ -565,32 +592,6 @@ scd2_close_and_begin(struct scd2 *x, int64_t in_place, struct counts *n)
 	n->unchanged += count_at(r, 2) - count_at(r, 1) - in_place;
 	PQclear(r);
 	return 0;
-}
-
-/* One round of scd2 (rno: its number), its counts added to n. */
-static int
-scd2_apply(struct worker *w, struct batch *b, size_t lo, size_t hi,
-    const char *rno, uint64_t absent_all, struct counts *n, int64_t *bad)
-{
-	struct plan *p = w->p;
-	struct scd2 x;
-	int64_t reopened, changed;
-
-	x.w = w;
-	x.p = p;
-	x.q = &w->cols;
-	x.params[0] = p->as_of;
-	x.params[1] = rno;
-	x.vf = p->qcol[p->vf];
-	x.vt = p->qcol[p->vt];
-	x.absent_all = absent_all;
-	as_of_cast(p, p->vf, x.vft, sizeof(x.vft));
-	as_of_cast(p, p->vt, x.vtt, sizeof(x.vtt));
-	if (scd2_check_as_of(&x, b, lo, hi, bad) == -1 ||
-	    (reopened = scd2_reopen(&x)) == -1 ||
-	    (changed = scd2_in_place(&x)) == -1)
-		return -1;
-	return scd2_close_and_begin(&x, reopened + changed, n);
 }
 
 /*

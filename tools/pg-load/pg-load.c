@@ -64,7 +64,7 @@ static int	 in_committed(const struct ledger *, struct resume *, int64_t,
 static void	 flush_batch(struct plan *, struct batch *, int skipping,
 		    size_t range);
 static void	 encoder_reject(struct plan *, struct batch *, const char *,
-		    size_t, int64_t, int, const char *, const char *);
+		    size_t, const struct enc_err *);
 static void	 watermark_record(struct plan *, struct encoder *,
 		    struct batch *, const char *, size_t, int64_t);
 static void	 report_unmatched(struct plan *, struct encoder *);
@@ -414,9 +414,9 @@ read_batches(struct plan *p, const struct opts *o, struct encoder *enc)
 	/* --dry-run's one batch: static, so an early exit leaks nothing. */
 	static struct batch dry;
 	XXH64_state_t *xs = XXH64_createState();
-	char msg[512], path[256];
-	int skipping = 0, is_object;
-	int64_t seg = -1, src_row;
+	struct enc_err err;
+	int skipping = 0;
+	int64_t seg = -1;
 
 	XXH64_reset(xs, 0);
 	cur = p->dry_run ? &dry : load_get(p);
@@ -452,12 +452,10 @@ read_batches(struct plan *p, const struct opts *o, struct encoder *enc)
 		cur->end_offset = c->in.offset + len;
 		if (skipping)
 			continue;
-		if (enc_record(enc, cur, line, len, c->in.lineno, &src_row,
-		    msg, sizeof(msg), path, sizeof(path), &is_object) == -1)
-			encoder_reject(p, cur, line, len, src_row, is_object,
-			    msg, path[0] ? path : NULL);
+		if (enc_record(enc, cur, line, len, c->in.lineno, &err) == -1)
+			encoder_reject(p, cur, line, len, &err);
 		else if (p->wm != NULL)
-			watermark_record(p, enc, cur, line, len, src_row);
+			watermark_record(p, enc, cur, line, len, err.src_row);
 	}
 	if (p->stop) {
 		if (!p->dry_run)
@@ -503,12 +501,14 @@ in_committed(const struct ledger *l, struct resume *rs, int64_t r,
  */
 static void
 encoder_reject(struct plan *p, struct batch *b, const char *line, size_t len,
-    int64_t src_row, int is_object, const char *msg, const char *path)
+    const struct enc_err *err)
 {
+	const char *path = err->path[0] != '\0' ? err->path : NULL;
 	struct rej *r;
 
 	if (!p->c->has_rejects)
-		cli_reject(p->c, src_row, line, len, is_object, msg, path);
+		cli_reject(p->c, err->src_row, line, len, err->is_object,
+		    err->msg, path);
 	if (b->nrej == b->caprej) {
 		b->caprej = b->caprej ? b->caprej * 2 : 16;
 		b->rej = xrealloc(b->rej, b->caprej * sizeof(*b->rej));
@@ -520,10 +520,10 @@ encoder_reject(struct plan *p, struct batch *b, const char *line, size_t len,
 	r->line_off = b->lines.len;
 	r->line_len = len;
 	buf_add(&b->lines, line, len);
-	r->src_row = src_row;
-	r->is_object = is_object;
-	r->msg = xstrdup(msg);
-	r->primary = strlen(msg);
+	r->src_row = err->src_row;
+	r->is_object = err->is_object;
+	r->msg = xstrdup(err->msg);
+	r->primary = strlen(err->msg);
 	r->path = path != NULL ? xstrdup(path) : NULL;
 }
 
@@ -536,15 +536,15 @@ static void
 watermark_record(struct plan *p, struct encoder *enc, struct batch *b,
     const char *line, size_t len, int64_t row)
 {
+	struct enc_err err = { .src_row = row, .is_object = 1 };
 	struct wm_val v;
-	char msg[512];
 
-	if (wm_eval(p, enc_doc(enc), &v, msg, sizeof(msg)) == 0) {
+	if (wm_eval(p, enc_doc(enc), &v, err.msg, sizeof(err.msg)) == 0) {
 		wm_keep(b, &v);
 		return;
 	}
 	enc_unrecord(b);
-	encoder_reject(p, b, line, len, row, 1, msg, NULL);
+	encoder_reject(p, b, line, len, &err);
 }
 
 /* Hand a full batch over (or account for a range committed before). */

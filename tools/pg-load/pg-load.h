@@ -182,18 +182,24 @@ struct encoder;
  * column's type (p->t.col[i].typoid) allow it, else text.
  */
 struct encoder *enc_new(struct plan *);
+/* Why enc_record rejected a record, and where. */
+struct enc_err {
+	int64_t		 src_row;	/* lineno, or the --row-field integer */
+	int		 is_object;
+	char		 msg[512];
+	char		 path[256];	/* JSON pointer, or "" */
+};
+
 /*
  * Encode the record line[0..len) into b (a new struct row): as a binary
  * COPY tuple while b->binary is set and every value of the record has an
  * exact binary form, else as a line of COPY text; the first record that
  * needs text turns the whole batch to text (b->binary = 0, the rows
  * before it encoded again from b->lines). 0: done; -1: rejected, with
- * msg/path filled (path may be ""). *src_row is the row to report for
- * it: lineno, or the integer in --row-field.
+ * err filled. err->src_row is the row to report either way.
  */
 int	 enc_record(struct encoder *, struct batch *, const char *line,
-	    size_t len, int64_t lineno, int64_t *src_row, char *msg,
-	    size_t msglen, char *path, size_t pathlen, int *is_object);
+	    size_t len, int64_t lineno, struct enc_err *err);
 /* Keys that matched no column: what report_unmatched tells. */
 struct enc_unmatched {
 	char		*key;

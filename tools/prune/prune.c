@@ -80,9 +80,9 @@ static int nbounds;
 static int drop;
 static struct rec_out pruned;
 
-static int64_t	 parse_time(const char *, const char *);
 static void	 parse_options(int, char **);
 static void	 set_window(void);
+static int64_t	 parse_time(const char *, const char *);
 static void	 add_bound(const struct bound *);
 static void	 set_bound(int64_t *, int *, int64_t, const char *);
 static double	 seconds(const char *, const char *);
@@ -299,8 +299,8 @@ prune_stream(int argc, char **argv)
 	n_pruned = cli_diverted(&c, drop ? "dropped" : "pruned");
 	while (cli_next(&c)) {
 		if (js_scan(&doc, c.in.line, c.in.len, &e) == -1) {
-			cli_rejectf(&c, 0, "invalid JSON: %s at column %zu",
-			    e.msg, e.col);
+			cli_rejectf(&c, 0, "%s", js_strerror(&e, err,
+			    sizeof(err)));
 			continue;
 		}
 		obj = doc.v[0].type == JS_OBJECT;

@@ -101,8 +101,9 @@ static void	 add_agg(enum agg_op, const char *);
 static void	 check_names(void);
 static void	 add_record(void);
 static void	 merge_record(void);
-static int	 partial_groups(int *);
-static int	 partial_aggs(int);
+static int	 partial_bucket(struct buf *, enum tm_unit *, int64_t *);
+static int	 partial_groups(struct buf *, int *);
+static int	 partial_aggs(struct buf *, int, int *);
 static int	 bucket_open(int64_t);
 static struct group *group_get(int64_t, const char *, size_t);
 static void	 emit_all(void);
@@ -114,6 +115,7 @@ int
 main(int argc, char *argv[])
 {
 	struct js_err e;
+	char why[160];
 	int ch;
 
 	cli_init(&c, "rollup", usage_text, argv);
@@ -182,8 +184,8 @@ main(int argc, char *argv[])
 	peak_groups = cli_counter(&c, "peak_groups");
 	while (cli_next(&c)) {
 		if (js_scan(&doc, c.in.line, c.in.len, &e) == -1) {
-			cli_rejectf(&c, 0, "invalid JSON: %s at column %zu",
-			    e.msg, e.col);
+			cli_rejectf(&c, 0, "%s", js_strerror(&e, why,
+			    sizeof(why)));
 			continue;
 		}
 		if (merge)
@@ -392,26 +394,10 @@ merge_record(void)
 		    "not a rollup partial");
 		return;
 	}
-	/* The bucket: first member. */
-	buf_reset(&name);
-	js_str(&doc, 1, &name);
-	buf_addc(&name, '\0');
-	if (tm_unit_parse(name.p, &u) == -1 || doc.v[2].type != JS_STRING ||
-	    (have_spec && u != unit)) {
-		cli_rejectf(&c, 1, "partial: first member is not the bucket "
-		    "of the first partial");
+	if (partial_bucket(&name, &u, &bucket) == -1 ||
+	    (p = partial_groups(&name, &n)) == -1)
 		return;
-	}
-	buf_reset(&name);
-	js_str(&doc, 2, &name);
-	if (tm_parse(name.p, name.len, &bucket, &why) == -1) {
-		cli_rejectf(&c, 1, "partial: bad bucket start: %s", why);
-		return;
-	}
-
-	if ((p = partial_groups(&n)) == -1)
-		return;
-	if ((i = partial_aggs(p)) == -1) {
+	if (partial_aggs(&name, p, &i) == -1) {
 		cli_rejectf(&c, 1, "partial: aggregates differ from the first "
 		    "partial's");
 		return;
@@ -442,57 +428,79 @@ merge_record(void)
 	c.passed++;
 }
 
+/* A partial's bucket, its first member: 0, or -1 once rejected. */
+static int
+partial_bucket(struct buf *name, enum tm_unit *u, int64_t *bucket)
+{
+	const char *why;
+
+	buf_reset(name);
+	js_str(&doc, 1, name);
+	buf_addc(name, '\0');
+	if (tm_unit_parse(name->p, u) == -1 || doc.v[2].type != JS_STRING ||
+	    (have_spec && *u != unit)) {
+		cli_rejectf(&c, 1, "partial: first member is not the bucket "
+		    "of the first partial");
+		return -1;
+	}
+	buf_reset(name);
+	js_str(&doc, 2, name);
+	if (tm_parse(name->p, name->len, bucket, &why) == -1) {
+		cli_rejectf(&c, 1, "partial: bad bucket start: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
 /*
- * A partial's group keys, up to its _partial member, into key (the first
- * partial names them): the index of _partial's value and *n the number
- * of groups, or -1 when the line was rejected.
+ * A partial's group keys, up to _partial, into key (the first partial
+ * names them in by[]): the index of the _partial object, with *n keys;
+ * -1 once rejected.
  */
 static int
-partial_groups(int *n)
+partial_groups(struct buf *name, int *np)
 {
-	static struct buf name;
-	int k, p = -1;
+	int k, p = -1, n = 0;
 
 	buf_reset(&key);
-	*n = 0;
 	for (k = (int)doc.v[2].end; k < (int)doc.v[0].end;
 	    k = (int)doc.v[k + 1].end) {
-		buf_reset(&name);
-		js_str(&doc, k, &name);
-		if (name.len == 8 && memcmp(name.p, "_partial", 8) == 0) {
+		buf_reset(name);
+		js_str(&doc, k, name);
+		if (name->len == 8 && memcmp(name->p, "_partial", 8) == 0) {
 			p = k + 1;
 			break;
 		}
-		if (have_spec ? *n >= nby || strlen(by[*n].name) != name.len ||
-		    memcmp(by[*n].name, name.p, name.len) != 0 : *n == MAX_BY) {
+		if (have_spec ? n >= nby || strlen(by[n].name) != name->len ||
+		    memcmp(by[n].name, name->p, name->len) != 0 : n == MAX_BY) {
 			cli_rejectf(&c, 1, "partial: group keys differ from "
 			    "the first partial's");
 			return -1;
 		}
 		if (!have_spec) {
-			buf_addc(&name, '\0');
-			by[*n].name = xstrdup(name.p);
+			buf_addc(name, '\0');
+			by[n].name = xstrdup(name->p);
 		}
 		val_canon(&key, &doc, k + 1);
 		buf_addc(&key, '\n');
-		(*n)++;
+		n++;
 	}
-	if (p < 0 || doc.v[p].type != JS_OBJECT || (have_spec && *n != nby)) {
+	if (p < 0 || doc.v[p].type != JS_OBJECT || (have_spec && n != nby)) {
 		cli_rejectf(&c, 1, "partial: no _partial member, or "
 		    "different groups");
 		return -1;
 	}
+	*np = n;
 	return p;
 }
 
 /*
- * The aggregates of the _partial object at p: the first partial defines
- * them, every later one must have the same. Their number, or -1.
+ * The aggregates of the _partial object at p: the first line defines
+ * them, every later one must match. 0 with *ni of them, or -1.
  */
 static int
-partial_aggs(int p)
+partial_aggs(struct buf *name, int p, int *ni)
 {
-	static struct buf name;
 	static int seen_distinct;
 	enum agg_op op;
 	int k, i = 0, ap;
@@ -502,20 +510,20 @@ partial_aggs(int p)
 		    agg_op_parse(js_text(&doc, k + 2) + 1,
 		    doc.v[k + 2].len - 2, &op, &ap) == -1)
 			return -1;
-		buf_reset(&name);
-		js_str(&doc, k, &name);
+		buf_reset(name);
+		js_str(&doc, k, name);
 		if (have_spec) {
 			if (i >= nagg || agg[i].op != op ||
 			    (op == AGG_DISTINCT && ap != approx) ||
-			    strlen(agg[i].name) != name.len ||
-			    memcmp(agg[i].name, name.p, name.len) != 0)
+			    strlen(agg[i].name) != name->len ||
+			    memcmp(agg[i].name, name->p, name->len) != 0)
 				return -1;
 		} else {
 			if (i == MAX_AGG || (op == AGG_DISTINCT &&
 			    seen_distinct && approx != ap))
 				return -1;
-			buf_addc(&name, '\0');
-			agg[i].name = xstrdup(name.p);
+			buf_addc(name, '\0');
+			agg[i].name = xstrdup(name->p);
 			agg[i].op = op;
 			if (op == AGG_DISTINCT) {
 				approx = ap;
@@ -524,7 +532,10 @@ partial_aggs(int p)
 		}
 		i++;
 	}
-	return have_spec && i != nagg ? -1 : i;
+	if (have_spec && i != nagg)
+		return -1;
+	*ni = i;
+	return 0;
 }
 
 static struct group *

@@ -1,0 +1,868 @@
+/*
+ * schema-compile: JSON Schema 2020-12 text to a tree of nodes. The text
+ * is scanned once with js_scan; each subschema becomes a node (indexed
+ * by its place in the scan, so a local $ref resolves to one), bounds are
+ * kept as exact decimals pointing into the text, patterns are compiled
+ * with PCRE2 (UTF, UCP, $ at the very end only, as in ECMA-262).
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "js.h"
+#include "schema.h"
+#include "schema-node.h"
+#include "utf8.h"
+
+struct node node_true = { .kind = 1 };
+struct node node_false = { .kind = 2 };
+
+static struct node *compile(struct schema *, int);
+static int	 is_key(const char *, size_t, const char *);
+
+/*
+ * A message names schema locations by keys, which may hold control
+ * characters: show them as '?' so a message stays one line.
+ */
+static void
+one_line(char *m, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if ((unsigned char)m[k] < 0x20 || m[k] == 0x7f)
+			m[k] = '?';
+}
+
+static int
+cerr(struct schema *s, int at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+cerr(struct schema *s, int at, const char *fmt, ...)
+{
+	struct buf p = BUF_INIT, t = BUF_INIT;
+	char m[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(m, sizeof(m), fmt, ap);
+	va_end(ap);
+	path_of(&s->doc, at, &p, &t);
+	snprintf(s->err, s->errlen, "%s%s%s", p.p, *p.p ? ": " : "", m);
+	one_line(s->err, strlen(s->err));
+	buf_free(&p);
+	buf_free(&t);
+	return -1;
+}
+
+static void
+cwarn(struct schema *s, int at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+cwarn(struct schema *s, int at, const char *fmt, ...)
+{
+	struct buf p = BUF_INIT, t = BUF_INIT;
+	char m[200];
+	size_t start;
+	va_list ap;
+
+	path_of(&s->doc, at, &p, &t);
+	start = s->warnings.len;
+	if (*p.p)
+		buf_addf(&s->warnings, "%s: ", p.p);
+	va_start(ap, fmt);
+	vsnprintf(m, sizeof(m), fmt, ap);
+	va_end(ap);
+	buf_adds(&s->warnings, m);
+	one_line(s->warnings.p + start, s->warnings.len - start);
+	buf_addc(&s->warnings, '\n');
+	buf_free(&p);
+	buf_free(&t);
+}
+
+static char *
+dup_str(const struct js_doc *d, int i, size_t *n)
+{
+	struct buf b = BUF_INIT;
+
+	js_str(d, i, &b);
+	*n = b.len;
+	buf_addc(&b, '\0');
+	return b.p;
+}
+
+static int
+get_count(struct schema *s, int i, int64_t *out)
+{
+	struct dec x;
+	uint64_t v = 0;
+	size_t k;
+
+	if (s->doc.v[i].type != JS_NUMBER)
+		return cerr(s, i, "must be a non-negative integer");
+	num_of(&s->doc, i, &x);
+	if (x.neg || !dec_is_integer(&x))
+		return cerr(s, i, "must be a non-negative integer");
+	if (x.zero) {
+		*out = 0;
+		return 0;
+	}
+	if (x.pos > 18) {
+		*out = INT64_MAX;
+		return 0;
+	}
+	for (k = 0; k < (size_t)x.pos; k++)
+		v = v * 10 + (k < x.ndig ? (uint64_t)dec_digit(&x, k) : 0);
+	*out = (int64_t)v;
+	return 0;
+}
+
+static int
+get_number(struct schema *s, int i, struct dec *x)
+{
+	if (s->doc.v[i].type != JS_NUMBER)
+		return cerr(s, i, "must be a number");
+	num_of(&s->doc, i, x);
+	return 0;
+}
+
+static int
+sub(struct schema *s, int i, struct node **out)
+{
+	return (*out = compile(s, i)) == NULL ? -1 : 0;
+}
+
+static int
+sub_array(struct schema *s, int i, struct node ***out, size_t *n,
+    int nonempty)
+{
+	const struct js_val *v = &s->doc.v[i];
+	int k;
+
+	if (v->type != JS_ARRAY || (nonempty && v->n == 0))
+		return cerr(s, i, "must be a%s array of schemas",
+		    nonempty ? " non-empty" : "n");
+	*out = xcalloc(v->n ? v->n : 1, sizeof(**out));
+	*n = 0;
+	for (k = i + 1; k < (int)v->end; k = s->doc.v[k].end)
+		if (sub(s, k, &(*out)[(*n)++]) == -1)
+			return -1;
+	return 0;
+}
+
+/* ECMA-262 long General_Category names that PCRE2 knows only short. */
+static const char *const gc_names[][2] = {
+	{ "Letter", "L" }, { "Cased_Letter", "L&" },
+	{ "Uppercase_Letter", "Lu" }, { "Lowercase_Letter", "Ll" },
+	{ "Titlecase_Letter", "Lt" }, { "Modifier_Letter", "Lm" },
+	{ "Other_Letter", "Lo" }, { "Mark", "M" }, { "Combining_Mark", "M" },
+	{ "Nonspacing_Mark", "Mn" }, { "Spacing_Mark", "Mc" },
+	{ "Enclosing_Mark", "Me" }, { "Number", "N" },
+	{ "Decimal_Number", "Nd" }, { "digit", "Nd" },
+	{ "Letter_Number", "Nl" }, { "Other_Number", "No" },
+	{ "Punctuation", "P" }, { "punct", "P" },
+	{ "Connector_Punctuation", "Pc" }, { "Dash_Punctuation", "Pd" },
+	{ "Open_Punctuation", "Ps" }, { "Close_Punctuation", "Pe" },
+	{ "Initial_Punctuation", "Pi" }, { "Final_Punctuation", "Pf" },
+	{ "Other_Punctuation", "Po" }, { "Symbol", "S" },
+	{ "Math_Symbol", "Sm" }, { "Currency_Symbol", "Sc" },
+	{ "Modifier_Symbol", "Sk" }, { "Other_Symbol", "So" },
+	{ "Separator", "Z" }, { "Space_Separator", "Zs" },
+	{ "Line_Separator", "Zl" }, { "Paragraph_Separator", "Zp" },
+	{ "Other", "C" }, { "Control", "Cc" }, { "cntrl", "Cc" },
+	{ "Format", "Cf" }, { "Surrogate", "Cs" }, { "Private_Use", "Co" },
+	{ "Unassigned", "Cn" }, { NULL, NULL }
+};
+
+/*
+ * Rewrite ECMA-262 \p{...} forms for PCRE2: long category names become
+ * short ones, and the "General_Category=", "gc=", "Script=", "sc="
+ * prefixes are dropped.
+ */
+static void
+ecma_to_pcre(const char *src, size_t n, struct buf *b)
+{
+	static const char *const prefixes[] = { "General_Category=", "gc=",
+	    "Script_Extensions=", "scx=", "Script=", "sc=", NULL };
+	size_t k, e, len;
+	const char *name;
+	int j;
+
+	for (k = 0; k < n; k++) {
+		if (src[k] != '\\' || k + 1 >= n) {
+			buf_addc(b, src[k]);
+			continue;
+		}
+		if ((src[k + 1] != 'p' && src[k + 1] != 'P') || k + 2 >= n ||
+		    src[k + 2] != '{' || (name = memchr(src + k + 3, '}',
+		    n - k - 3)) == NULL) {
+			buf_add(b, src + k, 2);
+			k++;
+			continue;
+		}
+		e = (size_t)(name - src);
+		name = src + k + 3;
+		len = e - k - 3;
+		for (j = 0; prefixes[j] != NULL; j++)
+			if (len > strlen(prefixes[j]) && memcmp(name,
+			    prefixes[j], strlen(prefixes[j])) == 0) {
+				name += strlen(prefixes[j]);
+				len -= strlen(prefixes[j]);
+				break;
+			}
+		for (j = 0; gc_names[j][0] != NULL; j++)
+			if (is_key(name, len, gc_names[j][0])) {
+				name = gc_names[j][1];
+				len = strlen(name);
+				break;
+			}
+		buf_add(b, src + k, 3);
+		buf_add(b, name, len);
+		buf_addc(b, '}');
+		k = e;
+	}
+}
+
+static pcre2_code *
+regex(struct schema *s, int i, const char *src, size_t n)
+{
+	pcre2_code *re;
+	int ec;
+	PCRE2_SIZE off;
+	PCRE2_UCHAR m[120];
+	struct buf b = BUF_INIT;
+
+	ecma_to_pcre(src, n, &b);
+	re = pcre2_compile((PCRE2_SPTR)(b.p ? b.p : ""), b.len, PCRE2_UTF |
+	    PCRE2_UCP | PCRE2_DOLLAR_ENDONLY, &ec, &off, NULL);
+	buf_free(&b);
+	if (re == NULL) {
+		pcre2_get_error_message(ec, m, sizeof(m));
+		cerr(s, i, "invalid pattern at offset %zu: %s", (size_t)off,
+		    (char *)m);
+		return NULL;
+	}
+	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	return re;
+}
+
+static int
+add_prop(struct node *nd, const char *name, size_t len, struct node *sub)
+{
+	size_t j;
+
+	for (j = 0; j < nd->nprops; j++)
+		if (nd->props[j].len == len &&
+		    memcmp(nd->props[j].name, name, len) == 0) {
+			if (sub != NULL)
+				nd->props[j].sub = sub;
+			return (int)j;
+		}
+	nd->props = xrealloc(nd->props, (nd->nprops + 1) *
+	    sizeof(*nd->props));
+	nd->props[nd->nprops] = (struct prop){ xstrdup(name), len, sub };
+	if (memchr(name, '\0', len) != NULL) {
+		char *p = xmalloc(len + 1);
+
+		memcpy(p, name, len);
+		p[len] = '\0';
+		free((char *)nd->props[nd->nprops].name);
+		nd->props[nd->nprops].name = p;
+	}
+	return (int)nd->nprops++;
+}
+
+/* Resolve a local "#..." reference to a schema index. */
+static int
+resolve_ref(struct schema *s, int at, const char *ref, size_t n)
+{
+	struct buf frag = BUF_INIT, tok = BUF_INIT;
+	size_t k;
+	int cur = 0, hex, r = -1;
+	const char *p, *e;
+
+	if (n == 0 || ref[0] != '#') {
+		cerr(s, at, "$ref \"%.*s\": only local references (#...) are "
+		    "supported", (int)(n > 60 ? 60 : n), ref);
+		goto out;
+	}
+	for (k = 1; k < n; k++) {
+		if (ref[k] == '%' && k + 2 < n && hexval(ref[k + 1]) >= 0 &&
+		    hexval(ref[k + 2]) >= 0) {
+			hex = hexval(ref[k + 1]) * 16 + hexval(ref[k + 2]);
+			buf_addc(&frag, hex);
+			k += 2;
+		} else
+			buf_addc(&frag, ref[k]);
+	}
+	if (frag.len > 0 && frag.p[0] != '/') {
+		cerr(s, at, "$ref \"%.*s\": anchors are not supported (use a "
+		    "JSON pointer such as #/$defs/name)", (int)(n > 60 ? 60 :
+		    n), ref);
+		goto out;
+	}
+	/* "#" alone is the root: frag is then empty, and frag.p NULL. */
+	p = frag.p;
+	e = frag.len > 0 ? frag.p + frag.len : p;
+	while (p != NULL && p < e) {
+		const char *q = memchr(p + 1, '/', (size_t)(e - p - 1));
+
+		if (q == NULL)
+			q = e;
+		buf_reset(&tok);
+		for (p++; p < q; p++)
+			if (*p == '~' && p + 1 < q && (p[1] == '0' ||
+			    p[1] == '1')) {
+				buf_addc(&tok, p[1] == '0' ? '~' : '/');
+				p++;
+			} else
+				buf_addc(&tok, *p);
+		if (s->doc.v[cur].type == JS_OBJECT)
+			cur = js_get(&s->doc, cur, tok.p ? tok.p : "", tok.len);
+		else if (s->doc.v[cur].type == JS_ARRAY) {
+			long idx = 0;
+
+			for (k = 0; k < tok.len && tok.p[k] >= '0' &&
+			    tok.p[k] <= '9' && idx < 1L << 30; k++)
+				idx = idx * 10 + (tok.p[k] - '0');
+			cur = tok.len == 0 || k != tok.len || (tok.len > 1 &&
+			    tok.p[0] == '0') ? -1 : js_index(&s->doc, cur, idx);
+		} else
+			cur = -1;
+		if (cur < 0) {
+			cerr(s, at, "$ref \"%.*s\": no such location in the "
+			    "schema", (int)(n > 60 ? 60 : n), ref);
+			goto out;
+		}
+		p = q;
+	}
+	r = cur;
+out:
+	buf_free(&frag);
+	buf_free(&tok);
+	return r;
+}
+
+static int
+is_key(const char *k, size_t n, const char *w)
+{
+	return strlen(w) == n && memcmp(k, w, n) == 0;
+}
+
+static const char *const ignored_keywords[] = {
+	"$schema", "$id", "$comment", "$anchor", "$vocabulary", "title",
+	"description", "default", "examples", "deprecated", "readOnly",
+	"writeOnly", "contentMediaType", "contentEncoding", "contentSchema",
+	"$defs", "definitions", "x-sluice-enum-ci", NULL
+};
+
+static const char *const unsupported_keywords[] = {
+	"$dynamicRef", "$dynamicAnchor", "$recursiveRef", "$recursiveAnchor",
+	"unevaluatedProperties", "unevaluatedItems", "dependentSchemas",
+	"dependencies", NULL
+};
+
+static int keyword(struct schema *, struct node *, const char *, size_t,
+    int);
+
+/*
+ * The keywords that set something in a node. One given twice in the same
+ * schema object is refused: JSON leaves the meaning of a repeated key
+ * open, and a second "type" or "required" would otherwise merge with or
+ * silently replace the first.
+ */
+static const char *const node_keywords[] = {
+	"type", "enum", "const", "required", "properties",
+	"patternProperties", "additionalProperties", "propertyNames",
+	"dependentRequired", "minProperties", "maxProperties", "items",
+	"prefixItems", "contains", "minContains", "maxContains", "minItems",
+	"maxItems", "uniqueItems", "minLength", "maxLength", "pattern",
+	"format", "minimum", "maximum", "exclusiveMinimum",
+	"exclusiveMaximum", "multipleOf", "allOf", "anyOf", "oneOf", "not",
+	"if", "then", "else", "$ref", "$defs", "definitions",
+	"x-sluice-enum-ci", NULL
+};
+
+/* 1 if keyword w[0..n) was already seen in this object (bits in *seen). */
+static int
+repeated(const char *w, size_t n, uint64_t *seen)
+{
+	int j;
+
+	for (j = 0; node_keywords[j] != NULL; j++)
+		if (is_key(w, n, node_keywords[j])) {
+			if (*seen >> j & 1)
+				return 1;
+			*seen |= (uint64_t)1 << j;
+			return 0;
+		}
+	return 0;
+}
+
+static struct node *
+compile(struct schema *s, int i)
+{
+	const struct js_val *v = &s->doc.v[i];
+	struct node *nd;
+	struct buf kb = BUF_INIT;
+	uint64_t seen = 0;
+	int k, ci;
+
+	if (s->nodes[i] != NULL)
+		return s->nodes[i];
+	if (v->type == JS_TRUE)
+		return s->nodes[i] = &node_true;
+	if (v->type == JS_FALSE)
+		return s->nodes[i] = &node_false;
+	if (v->type != JS_OBJECT) {
+		cerr(s, i, "a schema must be an object or a boolean, not %s",
+		    js_type_name(v->type));
+		return NULL;
+	}
+	nd = xcalloc(1, sizeof(*nd));
+	s->nodes[i] = nd;
+	nd->at = i;
+	nd->enum_i = nd->const_i = -1;
+	nd->minprops = nd->minitems = nd->minlen = -1;
+	nd->maxprops = nd->maxitems = nd->maxlen = -1;
+	nd->mincontains = -1;
+	nd->maxcontains = -1;
+	ci = js_get(&s->doc, i, "x-sluice-enum-ci", 16);
+	if (ci >= 0) {
+		if (s->doc.v[ci].type != JS_TRUE &&
+		    s->doc.v[ci].type != JS_FALSE) {
+			cerr(s, ci, "must be a boolean");
+			return NULL;
+		}
+		nd->enum_ci = s->doc.v[ci].type == JS_TRUE;
+	}
+	if (s->flags & SCHEMA_ENUM_CI)
+		nd->enum_ci = 1;
+	for (k = i + 1; k < (int)v->end; k = s->doc.v[k + 1].end) {
+		buf_reset(&kb);
+		js_str(&s->doc, k, &kb);
+		if (repeated(kb.p ? kb.p : "", kb.len, &seen)) {
+			cerr(s, k, "duplicate keyword \"%.*s\"", (int)kb.len,
+			    kb.p);
+			buf_free(&kb);
+			return NULL;
+		}
+		if (keyword(s, nd, kb.p ? kb.p : "", kb.len, k) == -1) {
+			buf_free(&kb);
+			return NULL;
+		}
+	}
+	buf_free(&kb);
+	if (nd->mincontains >= 0 && nd->contains == NULL)
+		nd->mincontains = -1;
+	return nd;
+}
+
+static int
+type_bit(const char *t, size_t n)
+{
+	static const char *const names[] = { "null", "boolean", "object",
+	    "array", "number", "string", "integer", NULL };
+	int j;
+
+	for (j = 0; names[j] != NULL; j++)
+		if (is_key(t, n, names[j]))
+			return 1 << j;
+	return 0;
+}
+
+static int
+kw_type(struct schema *s, struct node *nd, int i)
+{
+	const struct js_doc *d = &s->doc;
+	struct buf b = BUF_INIT;
+	int k, bit;
+
+	if (d->v[i].type == JS_STRING) {
+		js_str(d, i, &b);
+		bit = type_bit(b.p ? b.p : "", b.len);
+		buf_free(&b);
+		if (bit == 0)
+			return cerr(s, i, "unknown type");
+		nd->types |= bit;
+		return 0;
+	}
+	if (d->v[i].type != JS_ARRAY)
+		return cerr(s, i, "must be a type name or an array of them");
+	for (k = i + 1; k < (int)d->v[i].end; k = d->v[k].end) {
+		if (d->v[k].type != JS_STRING)
+			return cerr(s, k, "must be a type name");
+		buf_reset(&b);
+		js_str(d, k, &b);
+		bit = type_bit(b.p ? b.p : "", b.len);
+		if (bit == 0) {
+			buf_free(&b);
+			return cerr(s, k, "unknown type");
+		}
+		nd->types |= bit;
+	}
+	buf_free(&b);
+	if (nd->types == 0)
+		nd->types = 0x80;	/* "type": [] allows nothing */
+	return 0;
+}
+
+static int
+kw_required(struct schema *s, struct node *nd, int i)
+{
+	const struct js_doc *d = &s->doc;
+	char *name;
+	size_t n;
+	int k;
+
+	if (d->v[i].type != JS_ARRAY)
+		return cerr(s, i, "must be an array of strings");
+	nd->required = xcalloc(d->v[i].n + 1, sizeof(*nd->required));
+	for (k = i + 1; k < (int)d->v[i].end; k = d->v[k].end) {
+		if (d->v[k].type != JS_STRING)
+			return cerr(s, k, "must be a string");
+		name = dup_str(d, k, &n);
+		nd->required[nd->nrequired++] = (size_t)add_prop(nd, name, n,
+		    NULL);
+		free(name);
+	}
+	return 0;
+}
+
+static int
+kw_properties(struct schema *s, struct node *nd, int i, int patterns)
+{
+	const struct js_doc *d = &s->doc;
+	struct node *sn;
+	char *name;
+	size_t n;
+	int k;
+
+	if (d->v[i].type != JS_OBJECT)
+		return cerr(s, i, "must be an object of schemas");
+	for (k = i + 1; k < (int)d->v[i].end; k = d->v[k + 1].end) {
+		if (sub(s, k + 1, &sn) == -1)
+			return -1;
+		name = dup_str(d, k, &n);
+		if (patterns) {
+			pcre2_code *re = regex(s, k, name, n);
+
+			free(name);
+			if (re == NULL)
+				return -1;
+			nd->pats = xrealloc(nd->pats, (nd->npats + 1) *
+			    sizeof(*nd->pats));
+			nd->pats[nd->npats++] = (struct pat){ re, sn };
+			if (nd->npats > 64)
+				return cerr(s, k, "more than 64 "
+				    "patternProperties");
+			continue;
+		}
+		add_prop(nd, name, n, sn);
+		free(name);
+	}
+	return 0;
+}
+
+static int
+kw_dependent_required(struct schema *s, struct node *nd, int i)
+{
+	const struct js_doc *d = &s->doc;
+	int k, j;
+
+	if (d->v[i].type != JS_OBJECT)
+		return cerr(s, i, "must be an object of string arrays");
+	nd->deps = xcalloc(d->v[i].n + 1, sizeof(*nd->deps));
+	for (k = i + 1; k < (int)d->v[i].end; k = d->v[k + 1].end) {
+		if (d->v[k + 1].type != JS_ARRAY)
+			return cerr(s, k + 1, "must be an array of strings");
+		for (j = k + 2; j < (int)d->v[k + 1].end; j = d->v[j].end)
+			if (d->v[j].type != JS_STRING)
+				return cerr(s, j, "must be a string");
+		nd->deps[nd->ndeps].name = dup_str(d, k,
+		    &nd->deps[nd->ndeps].len);
+		nd->deps[nd->ndeps++].list = k + 1;
+	}
+	return 0;
+}
+
+static int
+kw_format(struct schema *s, struct node *nd, int i)
+{
+	struct buf b = BUF_INIT;
+	int f;
+
+	if (s->doc.v[i].type != JS_STRING)
+		return cerr(s, i, "must be a string");
+	js_str(&s->doc, i, &b);
+	for (f = F_DATE_TIME; f <= F_DURATION; f++)
+		if (is_key(b.p ? b.p : "", b.len, format_names[f]))
+			nd->format = f;
+	if (nd->format == F_NONE)
+		cwarn(s, i, "format \"%.*s\" is not checked", (int)(b.len >
+		    40 ? 40 : b.len), b.p ? b.p : "");
+	buf_free(&b);
+	return 0;
+}
+
+static int
+kw_ref(struct schema *s, struct node *nd, int i)
+{
+	struct buf b = BUF_INIT;
+	int t;
+
+	if (s->doc.v[i].type != JS_STRING)
+		return cerr(s, i, "must be a string");
+	js_str(&s->doc, i, &b);
+	t = resolve_ref(s, i, b.p ? b.p : "", b.len);
+	buf_free(&b);
+	if (t < 0)
+		return -1;
+	return sub(s, t, &nd->ref);
+}
+
+/*
+ * One keyword k (name w[0..n)) of node nd; its value is k + 1. One case
+ * per keyword: long, but flat.
+ */
+static int
+keyword(struct schema *s, struct node *nd, const char *w, size_t n, int k)
+{
+	const struct js_doc *d = &s->doc;
+	int i = k + 1, t, j;
+
+#define KW(name)	is_key(w, n, name)
+	if (KW("type"))
+		return kw_type(s, nd, i);
+	if (KW("enum")) {
+		if (d->v[i].type != JS_ARRAY)
+			return cerr(s, i, "must be an array");
+		nd->enum_i = i;
+		return 0;
+	}
+	if (KW("const")) {
+		nd->const_i = i;
+		return 0;
+	}
+	if (KW("required"))
+		return kw_required(s, nd, i);
+	if (KW("properties"))
+		return kw_properties(s, nd, i, 0);
+	if (KW("patternProperties"))
+		return kw_properties(s, nd, i, 1);
+	if (KW("additionalProperties"))
+		return sub(s, i, &nd->additional);
+	if (KW("propertyNames"))
+		return sub(s, i, &nd->propnames);
+	if (KW("dependentRequired"))
+		return kw_dependent_required(s, nd, i);
+	if (KW("minProperties"))
+		return get_count(s, i, &nd->minprops);
+	if (KW("maxProperties"))
+		return get_count(s, i, &nd->maxprops);
+	if (KW("items")) {
+		if (d->v[i].type == JS_ARRAY)
+			return cerr(s, i, "an array of schemas is "
+			    "prefixItems in 2020-12");
+		return sub(s, i, &nd->items);
+	}
+	if (KW("prefixItems"))
+		return sub_array(s, i, &nd->prefix, &nd->nprefix, 1);
+	if (KW("contains"))
+		return sub(s, i, &nd->contains);
+	if (KW("minContains"))
+		return get_count(s, i, &nd->mincontains);
+	if (KW("maxContains"))
+		return get_count(s, i, &nd->maxcontains);
+	if (KW("minItems"))
+		return get_count(s, i, &nd->minitems);
+	if (KW("maxItems"))
+		return get_count(s, i, &nd->maxitems);
+	if (KW("uniqueItems")) {
+		if (d->v[i].type != JS_TRUE && d->v[i].type != JS_FALSE)
+			return cerr(s, i, "must be a boolean");
+		nd->unique = d->v[i].type == JS_TRUE;
+		return 0;
+	}
+	if (KW("minLength"))
+		return get_count(s, i, &nd->minlen);
+	if (KW("maxLength"))
+		return get_count(s, i, &nd->maxlen);
+	if (KW("pattern")) {
+		char *src;
+		size_t len;
+
+		if (d->v[i].type != JS_STRING)
+			return cerr(s, i, "must be a string");
+		src = dup_str(d, i, &len);
+		nd->pattern = regex(s, i, src, len);
+		nd->pattern_src = src;
+		return nd->pattern == NULL ? -1 : 0;
+	}
+	if (KW("format"))
+		return kw_format(s, nd, i);
+	if (KW("minimum")) {
+		nd->has_min = i;
+		return get_number(s, i, &nd->min);
+	}
+	if (KW("maximum")) {
+		nd->has_max = i;
+		return get_number(s, i, &nd->max);
+	}
+	if (KW("exclusiveMinimum")) {
+		nd->has_xmin = i;
+		return get_number(s, i, &nd->xmin);
+	}
+	if (KW("exclusiveMaximum")) {
+		nd->has_xmax = i;
+		return get_number(s, i, &nd->xmax);
+	}
+	if (KW("multipleOf")) {
+		nd->has_mult = i;
+		if (get_number(s, i, &nd->mult) == -1)
+			return -1;
+		if (nd->mult.zero || nd->mult.neg)
+			return cerr(s, i, "must be greater than 0");
+		if (nd->mult.ndig > 19)
+			return cerr(s, i, "more than 19 significant digits "
+			    "are not supported");
+		return 0;
+	}
+	if (KW("allOf"))
+		return sub_array(s, i, &nd->allof, &nd->nallof, 1);
+	if (KW("anyOf"))
+		return sub_array(s, i, &nd->anyof, &nd->nanyof, 1);
+	if (KW("oneOf"))
+		return sub_array(s, i, &nd->oneof, &nd->noneof, 1);
+	if (KW("not"))
+		return sub(s, i, &nd->not);
+	if (KW("if"))
+		return sub(s, i, &nd->if_);
+	if (KW("then"))
+		return sub(s, i, &nd->then_);
+	if (KW("else"))
+		return sub(s, i, &nd->else_);
+	if (KW("$ref"))
+		return kw_ref(s, nd, i);
+	if (KW("$defs") || KW("definitions")) {
+		struct node *unused;
+
+		if (d->v[i].type != JS_OBJECT)
+			return cerr(s, i, "must be an object of schemas");
+		for (t = i + 1; t < (int)d->v[i].end; t = d->v[t + 1].end)
+			if (sub(s, t + 1, &unused) == -1)
+				return -1;
+		return 0;
+	}
+	if (KW("$id") && nd->at != 0)
+		return cerr(s, i, "$id inside a schema (an embedded resource) "
+		    "is not supported");
+	for (j = 0; unsupported_keywords[j] != NULL; j++)
+		if (KW(unsupported_keywords[j]))
+			return cerr(s, i, "%s is not supported",
+			    unsupported_keywords[j]);
+	for (j = 0; ignored_keywords[j] != NULL; j++)
+		if (KW(ignored_keywords[j]))
+			return 0;
+#undef KW
+	cwarn(s, i, "unknown keyword \"%.*s\" ignored", (int)(n > 40 ? 40 : n),
+	    w);
+	return 0;
+}
+
+struct schema *
+schema_compile(const char *text, size_t n, int flags, char *err,
+    size_t errlen)
+{
+	struct schema *s = xcalloc(1, sizeof(*s));
+	struct js_err je;
+
+	s->text = xmalloc(n + 1);
+	memcpy(s->text, text, n);
+	s->text[n] = '\0';
+	s->flags = flags;
+	s->err = err;
+	s->errlen = errlen;
+	buf_addc(&s->warnings, '\0');
+	s->warnings.len = 0;
+	if (js_scan(&s->doc, s->text, n, &je) == -1) {
+		snprintf(err, errlen, "col %zu: %s", je.col, je.msg);
+		schema_free(s);
+		return NULL;
+	}
+	s->nodes = xcalloc(s->doc.n, sizeof(*s->nodes));
+	if (compile(s, 0) == NULL) {
+		schema_free(s);
+		return NULL;
+	}
+	s->md = pcre2_match_data_create(1, NULL);
+	if (s->md == NULL) {
+		snprintf(err, errlen, "out of memory");
+		schema_free(s);
+		return NULL;
+	}
+	buf_cstr(&s->warnings);
+	return s;
+}
+
+const char *
+schema_warnings(const struct schema *s)
+{
+	return s->warnings.p != NULL ? s->warnings.p : "";
+}
+
+static void
+node_free(struct node *nd)
+{
+	size_t j;
+
+	if (nd->kind != 0)
+		return;
+	for (j = 0; j < nd->nprops; j++)
+		free((char *)nd->props[j].name);
+	free(nd->props);
+	free(nd->required);
+	for (j = 0; j < nd->npats; j++)
+		pcre2_code_free(nd->pats[j].re);
+	free(nd->pats);
+	for (j = 0; j < nd->ndeps; j++)
+		free((char *)nd->deps[j].name);
+	free(nd->deps);
+	free(nd->prefix);
+	pcre2_code_free(nd->pattern);
+	free((char *)nd->pattern_src);
+	free(nd->allof);
+	free(nd->anyof);
+	free(nd->oneof);
+	free(nd);
+}
+
+void
+schema_free(struct schema *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	if (s->nodes != NULL)
+		for (i = 0; i < s->doc.n; i++)
+			if (s->nodes[i] != NULL)
+				node_free(s->nodes[i]);
+	free(s->nodes);
+	js_free(&s->doc);
+	free(s->text);
+	pcre2_match_data_free(s->md);
+	buf_free(&s->warnings);
+	buf_free(&s->path);
+	buf_free(&s->sbuf);
+	buf_free(&s->kbuf);
+	buf_free(&s->tbuf);
+	buf_free(&s->ubuf);
+	free(s);
+}
+
