@@ -114,19 +114,30 @@ zin_read(struct rec_in *in, char *dst, size_t n)
 	}
 }
 
+/*
+ * Compressed bytes for the decoder: 1 when some are read ahead, 0 at the
+ * end of a stream that ended cleanly, -1 (truncated, or read error).
+ */
+static int
+more_input(struct rec_in *in, struct zin *z, const char *kind)
+{
+	if (z->pos == z->end && !z->raw_eof && raw_more(in, z) == -1)
+		return -1;
+	if (z->pos == z->end && z->raw_eof)
+		return z->in_frame ? (int)zin_fail(in, "at", "truncated %s data",
+		    kind) : 0;
+	return 1;
+}
+
 static ssize_t
 gunzip(struct rec_in *in, struct zin *z, char *dst, size_t n)
 {
+	ssize_t k;
 	int rc;
 
 	for (;;) {
-		if (z->pos == z->end && !z->raw_eof && raw_more(in, z) == -1)
-			return -1;
-		if (z->pos == z->end && z->raw_eof) {
-			if (z->in_frame)
-				return zin_fail(in, "at", "truncated gzip data");
-			return 0;
-		}
+		if ((k = more_input(in, z, "gzip")) <= 0)
+			return k;
 		if (!z->in_frame) {	/* a member starts (again) */
 			if (inflateReset(&z->gz) != Z_OK)
 				return zin_fail(in, "at", "gzip: cannot reset");
@@ -154,16 +165,12 @@ unzstd(struct rec_in *in, struct zin *z, char *dst, size_t n)
 {
 	ZSTD_inBuffer ib;
 	ZSTD_outBuffer ob;
+	ssize_t k;
 	size_t rc;
 
 	for (;;) {
-		if (z->pos == z->end && !z->raw_eof && raw_more(in, z) == -1)
-			return -1;
-		if (z->pos == z->end && z->raw_eof) {
-			if (z->in_frame)
-				return zin_fail(in, "at", "truncated zstd data");
-			return 0;
-		}
+		if ((k = more_input(in, z, "zstd")) <= 0)
+			return k;
 		ib.src = z->buf + z->pos;
 		ib.size = z->end - z->pos;
 		ib.pos = 0;
