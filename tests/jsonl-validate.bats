@@ -484,7 +484,7 @@ print(sorted(s))' "$T/stats.json"
 	assert_output - <<'EOF'
 jsonl-validate 10 2 8 0
 [(1, '"expert" is not one of the allowed values'), (1, 'expected integer, got string'), (1, 'must be >= 1'), (1, 'not a valid date-time'), (1, 'not a valid email'), (1, 'rating must be 1 to 5'), (2, 'cefr must be A1 to C2')]
-['blank', 'diverted', 'passed', 'processed', 'reasons', 'rejected', 'rows_per_second', 'seconds', 'tool', 'unit']
+['blank', 'diverted', 'final', 'passed', 'processed', 'reasons', 'rejected', 'rows_per_second', 'seconds', 'tool', 'unit']
 EOF
 }
 
