@@ -357,7 +357,7 @@ left() {
 # stopped by bad input, and killed by SIGTERM while it waits for input;
 # nothing in DIR matches FIND-TEST after each.
 ends() {
-	local dir=$1 t=() pid prod; shift
+	local dir=$1 t=() pid prod st; shift
 	while [ "$1" != -- ]; do t+=("$1"); shift; done; shift
 	events 200000 | "$@" 2>/dev/null | head -c 1 >/dev/null
 	left "$dir" "${t[@]}"
@@ -370,7 +370,9 @@ ends() {
 	prod=$!
 	sleep 1
 	kill -TERM "$pid"
-	run -143 wait "$pid"
+	st=0
+	wait "$pid" || st=$?
+	[ "$st" -eq 143 ] || fail "$*: exit $st after SIGTERM, not 143"
 	wait "$prod"
 	left "$dir" "${t[@]}"
 }
