@@ -121,9 +121,10 @@ static const char usage_text[] =
 int
 main(int argc, char *argv[])
 {
-	struct cli c;
-	struct opts o;
-	struct run r;
+	/* Static: what they hold lives until the process exits. */
+	static struct cli c;
+	static struct opts o;
+	static struct run r;
 
 	parse_options(&c, &o, argc, argv);
 	run_setup(&r, &c, &o);
