@@ -91,6 +91,11 @@ static int		 list_closed;	/* stdout gone: chunks go on */
 static enum tm_unit	 unit;
 static const char	*prefix;
 static const char	*suffix;
+/* The default --suffix, by --csv and then by enum rec_codec. */
+static const char *const suffixes[2][3] = {
+	{ ".jsonl", ".jsonl.gz", ".jsonl.zst" },
+	{ ".csv", ".csv.gz", ".csv.zst" }
+};
 static int		 csv_mode;	/* --csv */
 static int		 header;	/* --csv without --no-header */
 static int		 delim = ',';	/* -d */
@@ -374,9 +379,7 @@ check_options(const struct args *a)
 	if (prefix == NULL)
 		prefix = by_expr != NULL ? "" : "part-";
 	if (suffix == NULL)
-		suffix = codec == REC_ZSTD ? (csv_mode ? ".csv.zst" :
-		    ".jsonl.zst") : codec == REC_GZIP ? (csv_mode ? ".csv.gz" :
-		    ".jsonl.gz") : csv_mode ? ".csv" : ".jsonl";
+		suffix = suffixes[csv_mode != 0][codec];
 	if (strchr(prefix, '/') != NULL || strchr(suffix, '/') != NULL)
 		cli_usage(&c, "--prefix and --suffix cannot hold '/'");
 	if (jobs && exec_cmd == NULL)
