@@ -373,9 +373,16 @@ Try 'csv2jsonl --help' for more information."
 	assert_equal "$stderr" ""
 }
 
-@test "an extra operand is a usage error" {
+@test "a second operand is read after the first, with its own header" {
+	cd "$BATS_TEST_TMPDIR"
+	printf 'a,b\n1,2\n' > a.csv
+	printf 'b\n3\n' > b.csv
 	run --separate-stderr csv2jsonl a.csv b.csv
-	assert_failure 64
+	assert_success
+	assert_output $'{"a":"1","b":"2"}\n{"b":"3"}'
+	run --separate-stderr csv2jsonl a.csv missing.csv
+	assert_failure 66
+	assert_output ""
 }
 
 @test "streams a large file in bounded memory" {

@@ -14,6 +14,8 @@ cd "$dir"
 python3 "$root/tests/gen/events.py" 400 >events.jsonl
 cp events.jsonl events-2024.jsonl
 cp events.jsonl huge.jsonl
+head -n 150 events.jsonl | zstd -q >events-2024-01-part1.jsonl.zst
+sed -n '151,300p' events.jsonl | zstd -q >events-2024-01-part2.jsonl.zst
 jq -c -s 'sort_by(.occurred_at // .created_at)[]
     | .occurred_at = (.occurred_at // .created_at)' events.jsonl >sorted.jsonl
 jq -s . events.jsonl >events-2024.json

@@ -36,7 +36,7 @@ static const char usage[] =
 "usage: chunk -l N | --bytes SIZE | -n K | --by EXPR | --time EXPR --period P\n"
 "             | --shards K -k EXPR [-o DIR] [--prefix STR] [--suffix STR]\n"
 "             [--csv [--no-header]] [--compress zstd|gzip] [--exec CMD [-j N]]\n"
-"             [-0] [options] [FILE]\n"
+"             [-0] [options] [FILE ...]\n"
 "Split JSON Lines (or CSV) into files, never cutting a record; print each\n"
 "completed file's path on stdout.\n"
 "  -l, --lines N           N records per chunk\n"
@@ -131,6 +131,7 @@ static void		 parse_options(int, char **);
 static void		 check_options(const struct args *);
 static int		 next_record(const char **, size_t *, const char **);
 static int		 next_csv(const char **, size_t *, const char **);
+static void		 keep_header(const char *);
 static struct out	*route(const char *, size_t);
 static struct out	*route_key(const char *, size_t);
 static struct out	*slot(int64_t);
@@ -152,8 +153,6 @@ main(int argc, char *argv[])
 	c.passed_name = "written";
 	parse_options(argc, argv);
 	cli_start(&c, argc - optind, argv + optind);
-	if (c.in.fd > 2)
-		(void)fcntl(c.in.fd, F_SETFD, FD_CLOEXEC);
 	chunks_init(&set, &c, out_dir);
 	set.max_open = max_open;
 	set.sync = sync_chunks;
@@ -430,16 +429,22 @@ static int
 next_csv(const char **rec, size_t *raw, const char **eol)
 {
 	static char last_eol[3] = "\n";
+	static int header_read;		/* of the operand being read */
 	const char *e;
-	char *h;
 	int r;
 
 	for (;;) {
-		if ((r = cli_read(&c, csv_read, &csv)) == 0)
-			return 0;
+		if ((r = cli_read(&c, csv_read, &csv)) == 0) {
+			if (!cli_next_file(&c))
+				return 0;
+			csv_free(&csv);
+			csv_init(&csv, &c.in, delim);
+			header_read = 0;
+			continue;
+		}
 		if (r == -2)
-			cli_fail(&c, EX_DATAERR, "row %" PRId64 ": longer than "
-			    "--max-line (%zu bytes)", csv.row + 1,
+			cli_fail(&c, EX_DATAERR, "%srow %" PRId64 ": longer "
+			    "than --max-line (%zu bytes)", c.at, csv.row + 1,
 			    c.in.max_line);
 		if (csv.blank) {
 			c.in.blank++;
@@ -450,16 +455,9 @@ next_csv(const char **rec, size_t *raw, const char **eol)
 			memcpy(last_eol, e, csv.endlen);
 			last_eol[csv.endlen] = '\0';
 		}
-		if (header && set.header == NULL) {
-			if (csv.error != CSV_OK)
-				cli_fail(&c, EX_DATAERR, "row %" PRId64
-				    ": header: %s", csv.row,
-				    csv_strerror(csv.error));
-			set.header_len = csv.rawlen + strlen(last_eol);
-			h = xmalloc(set.header_len);
-			memcpy(h, csv.raw, csv.rawlen);
-			memcpy(h + csv.rawlen, last_eol, strlen(last_eol));
-			set.header = h;
+		if (header && !header_read) {
+			keep_header(last_eol);
+			header_read = 1;
 			continue;
 		}
 		cli_tick(&c);
@@ -473,6 +471,33 @@ next_csv(const char **rec, size_t *raw, const char **eol)
 		*eol = csv.endlen > 0 ? "" : last_eol;
 		return 1;
 	}
+}
+
+/*
+ * The header row just read: the first operand's goes at the top of every
+ * chunk, and each later operand must have the same one.
+ */
+static void
+keep_header(const char *eol)
+{
+	char *h;
+
+	if (csv.error != CSV_OK)
+		cli_fail(&c, EX_DATAERR, "%srow %" PRId64 ": header: %s", c.at,
+		    csv.row, csv_strerror(csv.error));
+	if (set.header != NULL) {
+		if (set.header_len - set.header_eol != csv.rawlen ||
+		    memcmp(set.header, csv.raw, csv.rawlen) != 0)
+			cli_fail(&c, EX_DATAERR, "%sheader differs from the "
+			    "header of %s", c.at, c.file[0].name);
+		return;
+	}
+	set.header_eol = strlen(eol);
+	set.header_len = csv.rawlen + set.header_eol;
+	h = xmalloc(set.header_len);
+	memcpy(h, csv.raw, csv.rawlen);
+	memcpy(h + csv.rawlen, eol, set.header_eol);
+	set.header = h;
 }
 
 /* The chunk a record of need bytes goes to; NULL when it was rejected. */

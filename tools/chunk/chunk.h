@@ -32,6 +32,7 @@ struct chunks {
 	const char	*dir;		/* "" for the current directory */
 	const char	*header;	/* written first in every chunk */
 	size_t		 header_len;
+	size_t		 header_eol;	/* the line end at its end */
 	size_t		 flush_at;	/* per chunk buffer size */
 	size_t		 mem_limit;	/* all buffers together */
 	size_t		 max_open;	/* descriptors held at once */

@@ -24,7 +24,7 @@ enum {
 static const char usage_text[] =
 "usage: csv2jsonl [-d DELIM] [--no-header] [--columns A,B,...] [--infer]\n"
 "                 [--empty null|string|omit] [--encoding utf-8|latin1|cp1252]\n"
-"                 [--row-field NAME] [common options] [FILE]\n"
+"                 [--row-field NAME] [common options] [FILE ...]\n"
 "Read RFC 4180 CSV (FILE or stdin) and write one JSON object per record,\n"
 "keyed by the header, values as strings.\n"
 "  -d, --delimiter DELIM   field delimiter: , (default), tab or \\t, ;, |\n"
@@ -69,6 +69,7 @@ static size_t	 nkeys;
 static struct buf row_key;
 
 static void	 parse_options(int, char **);
+static void	 convert(void);
 static int	 parse_delimiter(const char *);
 static int	 next_record(void);
 static void	 set_keys(struct csv_field *, size_t, const char *);
@@ -83,15 +84,24 @@ static int	 is_json_literal(const char *, size_t);
 int
 main(int argc, char *argv[])
 {
+	parse_options(argc, argv);
+	cli_start(&c, argc - optind, argv + optind);
+	do
+		convert();
+	while (cli_next_file(&c));
+	return cli_finish(&c);
+}
+
+/* One FILE (or stdin): its header, then its records. */
+static void
+convert(void)
+{
 	struct csv_field *v;
 	char msg[128];
 
-	parse_options(argc, argv);
-	cli_start(&c, argc - optind, argv + optind);
 	csv_init(&p, &c.in, delim);
 	if (!no_header)
 		read_header();
-
 	while (next_record()) {
 		if (p.blank) {
 			c.in.blank++;
@@ -125,7 +135,7 @@ main(int argc, char *argv[])
 		}
 		emit(v, v == p.f);
 	}
-	return cli_finish(&c);
+	csv_free(&p);
 }
 
 static void
@@ -212,8 +222,9 @@ next_record(void)
 	int r;
 
 	if ((r = cli_read(&c, csv_read, &p)) == -2)
-		cli_fail(&c, EX_DATAERR, "row %" PRId64 " (line %" PRId64 "): "
-		    "record longer than --max-line (%zu bytes)", p.row + 1,
+		cli_fail(&c, EX_DATAERR, "%srow %" PRId64 " (line %" PRId64
+		    "): record longer than --max-line (%zu bytes)", c.at,
+		    p.row + 1,
 		    p.nextline + 1, c.in.max_line);
 	return r;
 }
@@ -289,19 +300,19 @@ read_header(void)
 	if (p.row == 0 || p.blank)
 		return;			/* empty input: nothing to do */
 	if (p.error != CSV_OK)
-		cli_fail(&c, EX_DATAERR, "row %" PRId64 " (line %" PRId64
-		    "): header: field %zu: %s", p.row, p.line, p.errfield,
+		cli_fail(&c, EX_DATAERR, "%srow %" PRId64 " (line %" PRId64
+		    "): header: field %zu: %s", c.at, p.row, p.line, p.errfield,
 		    csv_strerror(p.error));
 	if (columns != NULL) {
 		if (p.nf != nkeys)
-			cli_fail(&c, EX_DATAERR, "row %" PRId64 " (line %"
+			cli_fail(&c, EX_DATAERR, "%srow %" PRId64 " (line %"
 			    PRId64 "): header has %zu fields, --columns "
-			    "names %zu", p.row, p.line, p.nf, nkeys);
+			    "names %zu", c.at, p.row, p.line, p.nf, nkeys);
 		return;
 	}
 	if (values(&v, msg, sizeof(msg)) == -1)
-		cli_fail(&c, EX_DATAERR, "row %" PRId64 " (line %" PRId64
-		    "): header: %s", p.row, p.line, msg);
+		cli_fail(&c, EX_DATAERR, "%srow %" PRId64 " (line %" PRId64
+		    "): header: %s", c.at, p.row, p.line, msg);
 	set_keys(v, p.nf, NULL);
 }
 

@@ -23,6 +23,8 @@
 #include "spill.h"
 
 #define MAX_KEYS	16
+/* A row number takes the low bits of a position, its operand the rest. */
+#define POS_ROW_BITS	40
 
 enum { NULL_REJECT, NULL_KEEP, NULL_DROP };
 enum { OPT_DUPES = CLI_TOOL_BASE, OPT_DROP, OPT_KEEP, OPT_NULL_KEY,
@@ -85,15 +87,16 @@ static struct keyslot *table_put(struct run *, XXH128_hash_t, int64_t,
 		    int *);
 static int	 filter_put(struct run *, XXH128_hash_t);
 static void	 filter_report(struct run *);
+static int64_t	 position(const struct cli *);
 static void	 write_dupe(struct run *, const char *, size_t, int, int64_t);
 
 static const char usage_text[] =
 "usage: dedupe [-k EXPR]... (--dupes FILE | --drop) [--keep first|last]\n"
 "              [--null-key reject|keep|drop] [--seen FILE] [--memory SIZE]\n"
-"              [--tmpdir DIR] [common options] [FILE]\n"
+"              [--tmpdir DIR] [common options] [FILE ...]\n"
 "       dedupe --approx --expect N [--memory SIZE | --fp-rate P%] [-k EXPR]...\n"
 "              (--dupes FILE | --drop) [--null-key ...] [--seen FILE]\n"
-"              [common options] [FILE]\n"
+"              [common options] [FILE ...]\n"
 "Keep the first record of each key of a JSON Lines stream, in input order.\n"
 "  -k, --key EXPR          a jq expression; repeat for a composite key\n"
 "                          (default: the whole line, byte for byte)\n"
@@ -394,12 +397,12 @@ dedupe_first(struct run *r)
 	struct rec_in *in = &r->c->in;
 	struct keyslot *s;
 	XXH128_hash_t h;
-	int64_t row;
+	int64_t at;		/* the record's position */
 	int isnew, obj, k, rc;
 
 	while (cli_next(r->c)) {
-		row = in->lineno;
-		k = classify(r, row, in->line, in->len, &h, &obj);
+		at = position(r->c);
+		k = classify(r, in->lineno, in->line, in->len, &h, &obj);
 		if (k == KEY_ERROR ||
 		    (k == KEY_NULL && r->o->null_key != NULL_KEEP))
 			continue;
@@ -408,7 +411,7 @@ dedupe_first(struct run *r)
 				cli_pass(r->c, in->line, in->len);
 				continue;
 			}
-			s = keytab_put(&r->tab, h.low64, h.high64, row, &isnew);
+			s = keytab_put(&r->tab, h.low64, h.high64, at, &isnew);
 			if (s != NULL) {
 				*r->n_peak = (int64_t)r->tab.peak;
 				*r->n_distinct += isnew;
@@ -422,15 +425,15 @@ dedupe_first(struct run *r)
 			spill_start(r);
 		}
 		if (k == KEY_NULL)
-			rc = spill_record(&r->sp, row, SPILL_PASS, 0, obj,
+			rc = spill_record(&r->sp, at, SPILL_PASS, 0, obj,
 			    in->line, in->len);
 		else if ((s = keytab_get(&r->tab, h.low64, h.high64)) != NULL)
-			rc = spill_record(&r->sp, row, SPILL_DUPE, s->row, obj,
+			rc = spill_record(&r->sp, at, SPILL_DUPE, s->row, obj,
 			    in->line, in->len);
 		else
-			rc = spill_record(&r->sp, row, SPILL_OPEN, 0, obj,
+			rc = spill_record(&r->sp, at, SPILL_OPEN, 0, obj,
 			    in->line, in->len) == -1 ? -1 :
-			    spill_key(&r->sp, h.high64, h.low64, row);
+			    spill_key(&r->sp, h.high64, h.low64, at);
 		if (rc == -1)
 			cli_fail(r->c, EX_IOERR, "spill to %s: %s",
 			    r->o->tmpdir, strerror(errno));
@@ -475,8 +478,9 @@ spill_start(struct run *r)
 		    strerror(errno));
 	r->spilling = 1;
 	if (!r->c->quiet)
-		cli_warn(r->c, "line %" PRId64 ": key table full at --memory "
-		    "%zu bytes (%zu keys); spilling to %s", r->c->in.lineno,
+		cli_warn(r->c, "%sline %" PRId64 ": key table full at --memory "
+		    "%zu bytes (%zu keys); spilling to %s", r->c->at,
+		    r->c->in.lineno,
 		    r->tab.limit, r->tab.n, r->o->tmpdir);
 }
 
@@ -528,8 +532,8 @@ dedupe_last(struct run *r)
 		    strerror(errno));
 	while (cli_next(r->c)) {
 		memset(&sh, 0, sizeof(sh));
-		sh.row = in->lineno;
-		k = classify(r, sh.row, in->line, in->len, &h, &obj);
+		sh.row = position(r->c);
+		k = classify(r, in->lineno, in->line, in->len, &h, &obj);
 		if (k == KEY_ERROR ||
 		    (k == KEY_NULL && r->o->null_key != NULL_KEEP))
 			continue;
@@ -712,22 +716,43 @@ filter_report(struct run *r)
  * A duplicate: to --dupes with _dupe_of_row (or _dupe_of_seen), or drop.
  * of == 0 (--approx): "_dupe_of_row":null, the row kept is not known.
  */
+/*
+ * Where the current record is, as the table keeps it: its row, and in
+ * the bits above POS_ROW_BITS its operand (so the order is input order
+ * across operands).
+ */
+static int64_t
+position(const struct cli *c)
+{
+	return (int64_t)c->cur << POS_ROW_BITS | c->in.lineno;
+}
+
 static void
 write_dupe(struct run *r, const char *line, size_t len, int obj, int64_t of)
 {
-	struct rec_field f;
+	struct rec_field f[2];
+	const char *file;
+	size_t nf = 1;
 
 	(*r->n_dupes)++;
 	if (!r->has_dupes)
 		return;
 	if (of == 0)
-		f = (struct rec_field){ "_dupe_of_row", REC_JSON, "null", 4, 0 };
-	else if (of > 0)
-		f = (struct rec_field){ "_dupe_of_row", REC_INT, NULL, 0, of };
-	else
-		f = (struct rec_field){ "_dupe_of_seen", REC_INT, NULL, 0, -of };
+		f[0] = (struct rec_field){ "_dupe_of_row", REC_JSON, "null", 4,
+		    0 };
+	else if (of > 0) {
+		f[0] = (struct rec_field){ "_dupe_of_row", REC_INT, NULL, 0,
+		    of & (((int64_t)1 << POS_ROW_BITS) - 1) };
+		if (r->c->nfile > 1) {
+			file = r->c->file[of >> POS_ROW_BITS].name;
+			f[nf++] = (struct rec_field){ "_dupe_of_file", REC_STR,
+			    file, strlen(file), 0 };
+		}
+	} else
+		f[0] = (struct rec_field){ "_dupe_of_seen", REC_INT, NULL, 0,
+		    -of };
 	buf_reset(&r->scratch);
-	rec_annotate(&r->scratch, line, len, obj, &f, 1);
+	rec_annotate(&r->scratch, line, len, obj, f, nf);
 	buf_addc(&r->scratch, '\n');
 	cli_put(r->c, &r->dupes, r->scratch.p, r->scratch.len);
 }

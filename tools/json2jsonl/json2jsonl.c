@@ -34,13 +34,14 @@ static struct {
 static int64_t		 elements;
 
 static const char usage_text[] =
-"usage: json2jsonl [-q] [-p PATH] [-r FILE] [FILE]\n"
+"usage: json2jsonl [-q] [-p PATH] [-r FILE] [FILE ...]\n"
 "Write each element of a JSON array as one line of JSON Lines.\n"
 "\n"
 "  -p, --path PATH         explode the array at PATH in a top-level object\n"
 "                          (object keys only: .events, .data.items,\n"
 "                          .[\"odd key\"]); default: the top-level array\n";
 
+static void	 explode(void);
 static void	 parse_path(const char *);
 static void	 explode_array(void);
 static void	 walk_object(int);
@@ -84,7 +85,20 @@ main(int argc, char *argv[])
 	if (path_expr != NULL)
 		parse_path(path_expr);
 	cli_start(&c, argc - optind, argv + optind);
+	do
+		explode();
+	while (cli_next_file(&c));
+	js_free(&doc);
+	return cli_finish(&c);
+}
 
+/* One FILE (or stdin): one document, its elements written. */
+static void
+explode(void)
+{
+	int ch;
+
+	elements = 0;
 	ch = peek();
 	if (nkeys == 0) {
 		if (ch != '[')
@@ -103,8 +117,6 @@ main(int argc, char *argv[])
 	if (peek() != -1)
 		fail_at(here(), "trailing characters after the top-level %s",
 		    nkeys ? "object" : "array");
-	js_free(&doc);
-	return cli_finish(&c);
 }
 
 /*
@@ -483,5 +495,5 @@ fail_at(uint64_t off, const char *fmt, ...)
 	/* The element being read when it failed is the rejected one. */
 	if (c.processed > c.passed + c.rejected)
 		c.rejected++;
-	cli_fail(&c, EX_DATAERR, "byte %" PRIu64 ": %s", off, msg);
+	cli_fail(&c, EX_DATAERR, "%sbyte %" PRIu64 ": %s", c.at, off, msg);
 }

@@ -49,7 +49,7 @@ static int64_t		 row_of(const struct js_doc *, int64_t);
 static const char usage[] =
 "usage: jsonl-validate [-s schema.json] [--require EXPR]... [--assert EXPR\n"
 "                      [--message TEXT]]... [--row-field NAME] [--enum-ci]\n"
-"                      [-r rejects.jsonl] [options] [file]\n"
+"                      [-r rejects.jsonl] [options] [file ...]\n"
 "Pass the records that are valid JSON, match the schema and satisfy every\n"
 "rule; divert the others.\n"
 "  -s, --schema FILE       JSON Schema 2020-12 (the subset in the manual)\n"

@@ -20,7 +20,7 @@ enum {
 
 static const char usage_text[] =
 "usage: jsonl2csv [-d DELIM] [--columns A,B,...] [--all-keys] [--crlf]\n"
-"                 [--no-header] [common options] [FILE]\n"
+"                 [--no-header] [common options] [FILE ...]\n"
 "Read JSON Lines objects (FILE or stdin) and write RFC 4180 CSV with a\n"
 "header row. Strings are written decoded, numbers as written, null as an\n"
 "empty field, arrays and objects as their JSON text.\n"
@@ -60,7 +60,7 @@ static int64_t	*other_keys;
 static void	 add_column(const char *, size_t);
 static int	 find_column(const char *, size_t);
 static void	 columns_from_list(const char *);
-static void	 collect_keys(int, char **);
+static void	 collect_keys(void);
 static int	 read_line(void *);
 static void	 columns_from(const struct js_doc *);
 static void	 write_header(void);
@@ -107,7 +107,7 @@ main(int argc, char *argv[])
 	cli_start(&c, argc - optind, argv + optind);
 	other_keys = cli_counter(&c, "with other keys");
 	if (all_keys)
-		collect_keys(argc - optind, argv + optind);
+		collect_keys();
 	if (have_columns)
 		write_header();
 
@@ -210,22 +210,26 @@ columns_from(const struct js_doc *d)
 }
 
 /*
- * --all-keys: read the input once for the union of the keys. A regular
- * file is then read again; anything else is copied as it goes to a
+ * --all-keys: read the input once for the union of the keys. Regular
+ * files are then read again; anything else is copied as it goes to a
  * temporary file (mode 0600, in $TMPDIR), which the second pass reads.
  * The file is unlinked as soon as it is made, so it goes with the last
  * descriptor however jsonl2csv ends.
  */
 static void
-collect_keys(int argc, char **argv)
+collect_keys(void)
 {
 	struct rec_out copy;
 	struct js_err e;
 	const char *dir, *tmp_path = NULL;
-	int fd = -1, r, regular = argc == 1 && strcmp(argv[0], "-") != 0 &&
-	    c.in.size >= 0;
+	int fd = -1, r, i, regular = c.nfile > 0 && c.insize >= 0;
 	struct buf path = BUF_INIT;
 
+	for (i = 0; i < c.nfile; i++)
+		regular &= strcmp(c.file[i].name, "-") != 0;
+	if (!regular && c.nfile > 1)
+		cli_usage(&c, "--all-keys reads its input twice: with several "
+		    "FILE operands, each must be a regular file");
 	if (!regular) {
 		if ((dir = getenv("TMPDIR")) == NULL || *dir == '\0')
 			dir = "/tmp";
@@ -240,24 +244,25 @@ collect_keys(int argc, char **argv)
 			cli_fail(&c, EX_OSERR, "dup: %s", strerror(errno));
 		rec_out_fd(&copy, r, tmp_path);
 	}
-	while (cli_read(&c, read_line, &c.in) == 1) {
-		if (!regular && (rec_putline(&copy, c.in.line, c.in.len) == -1))
-			cli_fail(&c, EX_IOERR, "%s: write error: %s", tmp_path,
-			    strerror(errno));
-		if (!c.in.too_long &&
-		    js_scan(&doc, c.in.line, c.in.len, &e) == 0 &&
-		    doc.v[0].type == JS_OBJECT)
-			add_keys(&doc);
-	}
-	if (!regular && rec_out_close(&copy) == -1)
-		cli_fail(&c, EX_IOERR, "%s: write error: %s", tmp_path,
-		    strerror(errno));
-	rec_close(&c.in);
-	if (regular) {
-		if (rec_open(&c.in, argv[0], c.max_line) == -1)
-			cli_fail(&c, EX_IOERR, "%s: %s", argv[0],
-			    strerror(errno));
-	} else {
+	do
+		while (cli_read(&c, read_line, &c.in) == 1) {
+			if (!regular && (rec_putline(&copy, c.in.line,
+			    c.in.len) == -1))
+				cli_fail(&c, EX_IOERR, "%s: write error: %s",
+				    tmp_path, strerror(errno));
+			if (!c.in.too_long &&
+			    js_scan(&doc, c.in.line, c.in.len, &e) == 0 &&
+			    doc.v[0].type == JS_OBJECT)
+				add_keys(&doc);
+		}
+	while (cli_next_file(&c));
+	if (regular)
+		cli_rewind(&c);
+	else {
+		if (rec_out_close(&copy) == -1)
+			cli_fail(&c, EX_IOERR, "%s: write error: %s",
+			    tmp_path, strerror(errno));
+		rec_close(&c.in);
 		if (lseek(fd, 0, SEEK_SET) == -1)
 			cli_fail(&c, EX_IOERR, "%s: %s", tmp_path,
 			    strerror(errno));

@@ -144,21 +144,71 @@ cli_option(struct cli *c, int ch, const char *arg)
 	return 0;
 }
 
+/*
+ * Every operand must be readable before the first is read: a typo in the
+ * tenth of ten parts stops the run before anything is written.
+ */
+static void
+check_operands(struct cli *c, int argc, char **argv)
+{
+	struct stat st;
+	int i, fd, seen_stdin = 0;
+
+	c->file = xcalloc((size_t)argc, sizeof(*c->file));
+	c->nfile = argc;
+	c->insize = 0;
+	for (i = 0; i < argc; i++) {
+		c->file[i].name = argv[i];
+		if (strcmp(argv[i], "-") == 0) {
+			if (seen_stdin++)
+				cli_usage(c, "stdin ('-') can be read only once");
+			fd = 0;
+		} else if ((fd = open(argv[i], O_RDONLY | O_CLOEXEC)) == -1)
+			cli_fail(c, EX_NOINPUT, "%s: %s", argv[i],
+			    strerror(errno));
+		if (fstat(fd, &st) == -1 || S_ISDIR(st.st_mode))
+			cli_fail(c, EX_NOINPUT, "%s: %s", argv[i],
+			    strerror(S_ISDIR(st.st_mode) ? EISDIR : errno));
+		c->insize = S_ISREG(st.st_mode) && c->insize >= 0 ?
+		    c->insize + st.st_size : -1;
+		if (fd != 0)
+			close(fd);
+	}
+}
+
+/* Open operand c->cur (or stdin, without operands) in c->in. */
+static void
+open_input(struct cli *c)
+{
+	const char *name = c->nfile > 0 ? c->file[c->cur].name : "-";
+
+	if (rec_open(&c->in, strcmp(name, "-") == 0 ? NULL : name,
+	    c->max_line) == -1)
+		cli_fail(c, EX_NOINPUT, "%s: %s", name, strerror(errno));
+	c->cur_start = c->processed;
+	free(c->at);
+	c->at = xstrdup("");
+	if (c->nfile > 1) {
+		struct buf b = BUF_INIT;
+
+		buf_addf(&b, "%s: ", name);
+		free(c->at);
+		c->at = buf_cstr(&b);
+	}
+}
+
 void
 cli_start(struct cli *c, int argc, char **argv)
 {
-	if (argc > 1)
-		cli_usage(c, "extra operand '%s'", argv[1]);
 	if ((c->max_errors >= 0 || c->max_error_rate >= 0) &&
 	    c->rejects_path == NULL)
 		cli_usage(c, "--max-errors and --max-error-rate need --rejects");
 	if (c->stats_every > 0 && c->stats_path == NULL)
 		cli_usage(c, "--stats-interval needs --stats");
-	if (rec_open(&c->in, argc == 1 ? argv[0] : NULL, c->max_line) == -1) {
-		fprintf(stderr, "%s: %s: %s\n", c->prog, argv[0],
-		    strerror(errno));
-		exit(EX_NOINPUT);
-	}
+	check_operands(c, argc, argv);
+	open_input(c);
+	if (c->nfile == 0)
+		c->insize = c->in.size;
 	rec_out_fd(&c->out, 1, "stdout");
 	if (c->rejects_path != NULL) {
 		cli_open_out(c, &c->rejects, "--rejects", c->rejects_path);
@@ -170,13 +220,43 @@ cli_start(struct cli *c, int argc, char **argv)
 	}
 	/*
 	 * By default one stage of a pipeline shows progress on a terminal:
-	 * the one that reads a regular file, whose size gives a percentage
+	 * the one that reads regular files, whose size gives a percentage
 	 * and an estimate of the time left. The others would overwrite its
 	 * line; --progress makes any stage show it.
 	 */
 	if (c->progress == -1)
-		c->progress = isatty(2) && c->in.size >= 0;
+		c->progress = isatty(2) && c->insize >= 0;
 	c->t0 = c->last_progress = c->last_stats = cli_now();
+}
+
+int
+cli_next_file(struct cli *c)
+{
+	if (c->cur + 1 >= c->nfile)
+		return 0;
+	c->file[c->cur].processed = c->processed - c->cur_start;
+	c->blank += c->in.blank;
+	c->indone += c->in.size > 0 ? (uint64_t)c->in.size : 0;
+	rec_close(&c->in);
+	c->cur++;
+	open_input(c);
+	return 1;
+}
+
+void
+cli_rewind(struct cli *c)
+{
+	rec_close(&c->in);
+	c->cur = 0;
+	c->indone = 0;
+	c->blank = 0;
+	open_input(c);
+}
+
+const char *
+cli_file_name(const struct cli *c)
+{
+	return c->nfile > 1 ? c->file[c->cur].name : NULL;
 }
 
 static void __attribute__((noreturn))
@@ -224,8 +304,9 @@ next_line(void *in)
 int
 cli_next(struct cli *c)
 {
-	if (cli_read(c, next_line, &c->in) == 0)
-		return 0;
+	while (cli_read(c, next_line, &c->in) == 0)
+		if (!cli_next_file(c))
+			return 0;
 	cli_tick(c);
 	if (c->in.too_long) {
 		char msg[96];
@@ -336,9 +417,13 @@ rate_exceeded(struct cli *c)
 }
 
 void
-cli_count_reject(struct cli *c, const char *msg)
+cli_count_reject(struct cli *c, struct cli_file *f, const char *msg)
 {
 	c->rejected++;
+	if (f == NULL && c->nfile > 0)
+		f = &c->file[c->cur];
+	if (f != NULL)
+		f->rejected++;
 	count_reason(c, msg);
 	if (c->max_errors >= 0 && c->rejected > c->max_errors)
 		cli_fail(c, EX_DATAERR, "error budget exceeded: more than "
@@ -379,28 +464,34 @@ cli_reject_err(struct cli *c, const char *line, size_t len,
 {
 	const char *path = e->path != NULL && *e->path ? e->path : NULL;
 	const char *unit = strcmp(c->unit, "rows") == 0 ? "row" : "line";
-	struct rec_field f[12];
+	const char *file = e->file != NULL ? e->file->name :
+	    cli_file_name(c);
+	struct rec_field f[16];
 	size_t nf = 0, i;
 
 	if (!c->has_rejects) {
+		char where[96];
+
 		c->rejected++;
 		if (c->loc != NULL)
-			cli_fail(c, EX_DATAERR, "%s: %s%s%s", c->loc,
-			    path != NULL ? path : "", path != NULL ? ": " : "",
-			    e->msg);
-		if (path != NULL)
-			cli_fail(c, EX_DATAERR, "%s %" PRId64 ": %s: %s", unit,
-			    e->row, path, e->msg);
-		cli_fail(c, EX_DATAERR, "%s %" PRId64 ": %s", unit, e->row,
-		    e->msg);
+			snprintf(where, sizeof(where), "%s", c->loc);
+		else
+			snprintf(where, sizeof(where), "%s %" PRId64, unit,
+			    e->row);
+		cli_fail(c, EX_DATAERR, "%s%s%s: %s%s%s", file ? file : "",
+		    file ? ": " : "", where, path != NULL ? path : "",
+		    path != NULL ? ": " : "", e->msg);
 	}
+	if (file != NULL)
+		f[nf++] = (struct rec_field){ "_error_file", REC_STR, file,
+		    strlen(file), 0 };
 	f[nf++] = (struct rec_field){ "_error_row", REC_INT, NULL, 0, e->row };
 	f[nf++] = (struct rec_field){ "_error_message", REC_STR, e->msg,
 	    strlen(e->msg), 0 };
 	if (e->path != NULL)
 		f[nf++] = (struct rec_field){ "_error_path", REC_STR, e->path,
 		    strlen(e->path), 0 };
-	for (i = 0; i < e->nextra && nf < 11; i++)
+	for (i = 0; i < e->nextra && nf < 15; i++)
 		f[nf++] = e->extra[i];
 	f[nf++] = (struct rec_field){ "_error_tool", REC_STR, c->prog,
 	    strlen(c->prog), 0 };
@@ -408,7 +499,7 @@ cli_reject_err(struct cli *c, const char *line, size_t len,
 	rec_annotate(&c->scratch, line, len, e->is_object, f, nf);
 	buf_addc(&c->scratch, '\n');
 	cli_put(c, &c->rejects, c->scratch.p, c->scratch.len);
-	cli_count_reject(c, e->msg);
+	cli_count_reject(c, e->file, e->msg);
 }
 
 /* The counter named name, registered on first use. */
@@ -485,16 +576,31 @@ cli_create(struct cli *c, const char *flag, const char *path, int append)
 	return fd;
 }
 
+/* 1 if path is one of the inputs: truncating it would lose its records. */
+static int
+is_input(const struct cli *c, const char *path)
+{
+	struct stat in, st;
+	int i, n = c->nfile > 0 ? c->nfile : 1;
+
+	if (c->in.buf == NULL || stat(path, &st) == -1 || !S_ISREG(st.st_mode))
+		return 0;
+	for (i = 0; i < n; i++) {
+		const char *name = c->nfile > 0 ? c->file[i].name : "-";
+
+		if ((strcmp(name, "-") == 0 ? fstat(0, &in) :
+		    stat(name, &in)) == 0 && in.st_dev == st.st_dev &&
+		    in.st_ino == st.st_ino)
+			return 1;
+	}
+	return 0;
+}
+
 void
 cli_open_out(struct cli *c, struct rec_out *o, const char *flag,
     const char *path)
 {
-	struct stat in, st;
-
-	/* Truncating the input would lose every record. */
-	if (c->in.buf != NULL && fstat(c->in.fd, &in) == 0 &&
-	    S_ISREG(in.st_mode) && stat(path, &st) == 0 &&
-	    st.st_dev == in.st_dev && st.st_ino == in.st_ino)
+	if (is_input(c, path))
 		cli_usage(c, "%s %s: that is the input", flag, path);
 	rec_out_fd(o, cli_create(c, flag, path, 0), path);
 	if (o != &c->rejects && o != &c->stats) {
@@ -588,6 +694,11 @@ release(struct cli *c)
 	int i;
 
 	rec_close(&c->in);
+	free(c->file);
+	free(c->at);
+	c->file = NULL;
+	c->at = NULL;
+	c->nfile = 0;
 	free(c->out.buf);
 	c->out.buf = NULL;
 	buf_free(&c->scratch);
@@ -745,15 +856,15 @@ progress(struct cli *c)
 	fprintf(stderr, "%s: %" PRId64 " %s, %s %s/s", c->prog,
 	    c->processed, c->unit, grouped(dt > 0 ? c->processed / dt : 0,
 	    rate, sizeof(rate)), c->unit);
-	if (c->in.size > 0) {
+	if (c->insize > 0) {
 		/* Of a compressed file, the compressed bytes read so far. */
-		uint64_t done = c->in.codec != REC_PLAIN ? c->in.zread :
-		    c->in.base + c->in.pos;
-		double left = done > 0 && dt > 0 ? dt * ((double)c->in.size -
+		uint64_t done = c->indone + (c->in.codec != REC_PLAIN ?
+		    c->in.zread : c->in.base + c->in.pos);
+		double left = done > 0 && dt > 0 ? dt * ((double)c->insize -
 		    (double)done) / (double)done : -1;
 
 		fprintf(stderr, ", %d%%", (int)(done * 100 /
-		    (uint64_t)c->in.size));
+		    (uint64_t)c->insize));
 		if (left >= 0)
 			fprintf(stderr, ", ETA %d:%02d:%02d", (int)left / 3600,
 			    (int)left / 60 % 60, (int)left % 60);
@@ -781,8 +892,8 @@ summary(struct cli *c, FILE *f)
 		else
 			fprintf(f, ", %" PRId64 " %s", c->extra[i].v,
 			    c->extra[i].name);
-	if (c->in.blank > 0)
-		fprintf(f, ", %" PRId64 " blank", c->in.blank);
+	if (c->blank + c->in.blank > 0)
+		fprintf(f, ", %" PRId64 " blank", c->blank + c->in.blank);
 	fprintf(f, ", %.1f s, %s %s/s\n", dt, grouped(dt > 0 ?
 	    c->processed / dt : 0, rate, sizeof(rate)), c->unit);
 	/* The five most frequent reasons. */
@@ -856,8 +967,21 @@ stats_json(struct cli *c, struct buf *b, int final)
 		else
 			buf_adds(b, ":null");
 	}
+	if (c->nfile > 1) {
+		c->file[c->cur].processed = c->processed - c->cur_start;
+		buf_adds(b, ",\"files\":[");
+		for (i = 0; i < c->nfile; i++) {
+			buf_adds(b, i ? ",{\"file\":" : "{\"file\":");
+			buf_add_jstr(b, c->file[i].name,
+			    strlen(c->file[i].name));
+			buf_addf(b, ",\"processed\":%" PRId64 ",\"rejected\":%"
+			    PRId64 "}", c->file[i].processed,
+			    c->file[i].rejected);
+		}
+		buf_addc(b, ']');
+	}
 	buf_addf(b, ",\"blank\":%" PRId64 ",\"seconds\":%.3f,"
-	    "\"rows_per_second\":%.0f,\"reasons\":[", c->in.blank, dt,
+	    "\"rows_per_second\":%.0f,\"reasons\":[", c->blank + c->in.blank, dt,
 	    dt > 0 ? c->processed / dt : 0);
 	for (i = 0; i < c->nreason; i++) {
 		buf_adds(b, i ? ",{\"message\":" : "{\"message\":");

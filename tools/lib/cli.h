@@ -58,6 +58,13 @@ extern const char cli_common_help[];
 #define CLI_MAX_REASONS		64
 #define CLI_MAX_SIDE		4
 
+/* A FILE operand and what was read from it. */
+struct cli_file {
+	const char	*name;		/* as given; "-" is stdin */
+	int64_t		 processed;
+	int64_t		 rejected;
+};
+
 struct cli_counter {
 	const char	*name;
 	int64_t		 v;
@@ -83,7 +90,15 @@ struct cli {
 	size_t		 max_line;
 
 	/* Streams. */
-	struct rec_in	 in;
+	struct rec_in	 in;		/* the input being read */
+	struct cli_file	*file;		/* the FILE operands, in order */
+	int		 nfile;		/* 0: stdin, no operand */
+	int		 cur;		/* the operand in is reading */
+	char		*at;		/* "FILE: " of cur (several), or "" */
+	int64_t		 cur_start;	/* processed when it was opened */
+	off_t		 insize;	/* their total size, -1 if not all files */
+	uint64_t	 indone;	/* bytes of the operands before cur */
+	int64_t		 blank;		/* blank lines of those operands */
 	struct rec_out	 out;
 	struct rec_out	 rejects;
 	int		 has_rejects;
@@ -119,12 +134,30 @@ void	 cli_init(struct cli *, const char *prog, const char *usage,
 /* Handle a common option; 1 if it was one. */
 int	 cli_option(struct cli *, int ch, const char *arg);
 /*
- * Open the input (at most one FILE operand, "-" = stdin), stdout and the
- * side files; start the clock. Exits 64/66/73 on failure.
+ * Check the FILE operands (none, or "-": stdin) and open the first, then
+ * stdout and the side files; start the clock. Exits 64/66/73 on failure.
  */
 void	 cli_start(struct cli *, int argc, char **argv);
-/* Next non-blank input line into c->in (counts processed); 0 at end. */
+/*
+ * Next non-blank input line into c->in (counts processed), from the next
+ * operand when one ends; 0 at the end of the last.
+ */
 int	 cli_next(struct cli *);
+/*
+ * For tools with their own framing: at the end of an operand, open the
+ * next one in c->in (1), or 0 after the last.
+ */
+int	 cli_next_file(struct cli *);
+/*
+ * For tools that read their input twice: open the first operand again
+ * (every operand must be a regular file) and forget the first reading.
+ */
+void	 cli_rewind(struct cli *);
+/*
+ * The operand being read, for messages and rejects: its name when there
+ * are several (as grep(1) names them), else NULL.
+ */
+const char *cli_file_name(const struct cli *);
 /*
  * A tool's own read of the input: next(src) is called (rec_next,
  * csv_next and the like, through a wrapper) until it returns anything
@@ -149,14 +182,16 @@ struct cli_err {
 	const struct rec_field	*extra;		/* more members */
 	size_t			 nextra;
 	int			 is_object;	/* the record is an object */
+	struct cli_file		*file;		/* NULL: the one being read */
 };
 
 /*
  * Divert a bad record: to the rejects file with _error_row, _error_message,
- * _error_path (when path is not NULL), the extra members and _error_tool,
- * or, without --rejects, stop with exit 65 and "PROG: line ROW: MSG" (or
- * "PROG: LOC: MSG" when c->loc is set, e.g. "row 7 (line 9)"). Also stops
- * with 65 when the error budget is exceeded.
+ * _error_path (when path is not NULL), the extra members, _error_file
+ * (with several FILE operands) and _error_tool, or, without
+ * --rejects, stop with exit 65 and "PROG: [FILE: ]line ROW: MSG" (or
+ * "PROG: [FILE: ]LOC: MSG" when c->loc is set, e.g. "row 7 (line 9)").
+ * Also stops with 65 when the error budget is exceeded.
  */
 void	 cli_reject_err(struct cli *, const char *line, size_t len,
 	    const struct cli_err *);
@@ -166,8 +201,11 @@ void	 cli_reject(struct cli *, int64_t row, const char *line, size_t len,
 /* cli_reject of the current input line (c->in), the message printf-style. */
 void	 cli_rejectf(struct cli *, int is_object, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
-/* Count one more reject for the budget and the reasons table only. */
-void	 cli_count_reject(struct cli *, const char *msg);
+/*
+ * Count one more reject of operand f (NULL: the one being read) for the
+ * budget, the reasons table and the operand's count only.
+ */
+void	 cli_count_reject(struct cli *, struct cli_file *f, const char *msg);
 /* A named counter shown after the standard ones; registration order. */
 int64_t	*cli_counter(struct cli *, const char *name);
 /*

@@ -19,7 +19,7 @@ rec_open(struct rec_in *in, const char *path, size_t max_line)
 		rec_fdopen(in, 0, "stdin", max_line);
 		return 0;
 	}
-	if ((fd = open(path, O_RDONLY)) == -1)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return -1;
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
 		close(fd);

@@ -5,6 +5,8 @@
  * A run is bound to its target table and mode. Its identity is --run-id,
  * or for a regular file the file's device and inode with the table and
  * the mode; a run id used again for another table or mode is refused.
+ * Each FILE operand of a load is a run of its own: the file's identity,
+ * or with several operands --run-id, a colon and the operand.
  * Every batch commits its ledger row (its first record, record count and
  * checksum of the records' bytes) and, with --rejects, its rejects' lines,
  * in the transaction of its data. A re-run reads the input again: the
@@ -129,8 +131,16 @@ ledger_open(struct ledger *l, struct plan *p, PGconn *conn,
 	int fd;
 
 	ledger_names(l, c, conn, o->name);
-	l->run_id = o->run_id != NULL ? xstrdup(o->run_id) :
-	    default_run_id(c, p);
+	if (o->run_id == NULL)
+		l->run_id = default_run_id(c, p);
+	else if (c->nfile > 1) {
+		struct buf id = BUF_INIT;
+
+		buf_addf(&id, "%s:%s", o->run_id, cli_file_name(c));
+		l->run_id = buf_cstr(&id);
+	} else
+		l->run_id = xstrdup(o->run_id);
+	l->batches_before = *p->n_batches;
 	seed = (unsigned)time(NULL) ^ (unsigned)getpid();
 	if ((fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) != -1) {
 		if (read(fd, &seed, sizeof(seed)) != sizeof(seed))
@@ -457,11 +467,11 @@ ledger_finish(struct ledger *l, struct plan *p, int state)
 	PGresult *r = NULL;
 	int i;
 
-	if (l->was_done && *p->n_batches == 0)
+	if (l->was_done && *p->n_batches == l->batches_before)
 		state = 1;
 	params[1] = state == 1 ? "done" : state == 0 ? "running" : "failed";
 
-	if (state == 1 && l->was_done && *p->n_batches == 0)
+	if (state == 1 && l->was_done && *p->n_batches == l->batches_before)
 		buf_addf(&q, "UPDATE %s SET state = $2 WHERE run_id = $1 AND "
 		    "owner = $3", l->q_runs);	/* as it was */
 	else
@@ -504,7 +514,8 @@ check_batches(struct ledger *l, struct plan *p, PGconn *conn)
 {
 	char sql[256];
 	const char *params[2] = { l->run_id, l->owner };
-	int64_t have, want = (int64_t)l->ndone + *p->n_batches;
+	int64_t have, want = (int64_t)l->ndone + *p->n_batches -
+	    l->batches_before;
 	PGresult *r;
 
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s WHERE run_id = $1",
@@ -576,8 +587,8 @@ ledger_status(struct cli *c, PGconn *conn, const char *name,
 	    "\"Z\"'), ''), %s FROM %s r LEFT JOIN (SELECT run_id, "
 	    "sum(loaded) AS loaded, sum(rejected) AS rejected, "
 	    "max(end_offset) AS off FROM %s GROUP BY run_id) b ON b.run_id "
-	    "= r.run_id WHERE $1::text IS NULL OR r.run_id = $1 ORDER BY "
-	    "r.started_at, r.run_id", has_wm ? "r.watermark" : "NULL::text",
+	    "= r.run_id WHERE $1::text IS NULL OR r.run_id = $1 OR "
+	    "starts_with(r.run_id, $1 || ':') ORDER BY r.started_at, r.run_id", has_wm ? "r.watermark" : "NULL::text",
 	    l.q_runs, l.q_batches);
 	r = must(c, conn, buf_cstr(&q), 1, params);
 	n = PQntuples(r);
@@ -629,8 +640,8 @@ ledger_last_watermark(struct cli *c, PGconn *conn, const char *name,
 	/* The target as recorded, or any spelling of the same table. */
 	buf_addf(&q, "SELECT watermark FROM %s WHERE state = 'done' AND "
 	    "watermark IS NOT NULL AND (target = $1 OR to_regclass(target) = "
-	    "to_regclass($1)) AND ($2::text IS NULL OR run_id = $2) ORDER BY "
-	    "finished_at, run_id", l.q_runs);
+	    "to_regclass($1)) AND ($2::text IS NULL OR run_id = $2 OR "
+	    "starts_with(run_id, $2 || ':')) ORDER BY finished_at, run_id", l.q_runs);
 	r = must(c, conn, buf_cstr(&q), 2, params);
 	n = PQntuples(r);
 	for (i = 0; i < n; i++) {

@@ -136,6 +136,28 @@ load_submit(struct plan *p, struct batch *b)
 	pthread_mutex_unlock(&q->lock);
 }
 
+/*
+ * Wait until every batch submitted so far is spent: loaded, refused or
+ * passed over after a fatal error. The reader must hold none.
+ */
+void
+load_drain(struct plan *p)
+{
+	struct queue *q = &p->q;
+	struct batch *b;
+	int n;
+
+	pthread_mutex_lock(&q->lock);
+	for (;;) {
+		for (n = 0, b = q->spent; b != NULL; b = b->next)
+			n++;
+		if (n == q->nbatches)
+			break;
+		pthread_cond_wait(&q->free, &q->lock);
+	}
+	pthread_mutex_unlock(&q->lock);
+}
+
 /* Hand back a batch that was not submitted (nothing in it to load). */
 void
 load_submit_free(struct plan *p, struct batch *b)
@@ -321,7 +343,7 @@ publish(struct worker *w, struct batch *b, const struct counts *n,
 		/* Counted without the DETAIL, which names each row's key. */
 		snprintf(reason, sizeof(reason), "%.*s",
 		    (int)b->rej[i].primary, b->rej[i].msg);
-		cli_count_reject(c, reason);
+		cli_count_reject(c, b->file, reason);
 	}
 	pthread_mutex_unlock(&p->lock);
 }
@@ -330,9 +352,12 @@ publish(struct worker *w, struct batch *b, const struct counts *n,
 static void
 format_reject(const struct batch *b, const struct rej *r, struct buf *out)
 {
-	struct rec_field f[6];
+	struct rec_field f[7];
 	size_t nf = 0;
 
+	if (b->file != NULL)
+		f[nf++] = (struct rec_field){ "_error_file", REC_STR,
+		    b->file->name, strlen(b->file->name), 0 };
 	f[nf++] = (struct rec_field){ "_error_row", REC_INT, NULL, 0,
 	    r->src_row };
 	f[nf++] = (struct rec_field){ "_error_message", REC_STR, r->msg,
@@ -447,9 +472,10 @@ loaded:
 	w->in_commit = 1;
 	if (pg_run(w->conn, p->check ? "ROLLBACK" : "COMMIT", &w->err) == -1) {
 		if (classify(w) == R_FATAL)
-			plan_fatal(p, EX_DATAERR, "rows %" PRId64 "-%" PRId64
-			    ": failed at commit: %s: %s", b->first_row, b->last_row,
-			    w->err.sqlstate, w->err.msg);
+			plan_fatal(p, EX_DATAERR, "%s%srows %" PRId64 "-%" PRId64
+			    ": failed at commit: %s: %s", BATCH_FILE(b),
+			    b->first_row, b->last_row, w->err.sqlstate,
+			    w->err.msg);
 		return classify(w);
 	}
 	publish(w, b, &total, total.loaded);
@@ -505,17 +531,18 @@ apply_bisecting(struct worker *w, struct batch *b, size_t lo, size_t hi)
 		w->err = keep;
 	}
 	if (!pg_sqlstate_data(w->err.sqlstate)) {
-		plan_fatal(p, EX_DATAERR, "rows %" PRId64 "-%" PRId64 ": %s: "
-		    "%s", b->row[lo].src_row, b->row[hi - 1].src_row,
-		    w->err.sqlstate, w->err.msg);
+		plan_fatal(p, EX_DATAERR, "%s%srows %" PRId64 "-%" PRId64 ": %s: "
+		    "%s", BATCH_FILE(b), b->row[lo].src_row,
+		    b->row[hi - 1].src_row, w->err.sqlstate, w->err.msg);
 		return R_FATAL;
 	}
 	if (bad < 0 && hi - lo == 1)
 		bad = (int64_t)lo;
 	if (bad >= 0) {
 		if (!p->reject_mode) {
-			plan_fatal(p, EX_DATAERR, "row %" PRId64 ": %s: %s%s%s",
-			    b->row[bad].src_row, w->err.sqlstate, w->err.msg,
+			plan_fatal(p, EX_DATAERR, "%s%srow %" PRId64 ": %s: %s%s%s",
+			    BATCH_FILE(b), b->row[bad].src_row,
+			    w->err.sqlstate, w->err.msg,
 			    w->err.detail[0] ? ": " : "", w->err.detail);
 			return R_FATAL;
 		}

@@ -59,6 +59,12 @@ static int	 column_arg(struct plan *, const char *, const char *, size_t);
 static int	 can_copy_direct(struct plan *, PGconn *);
 static void	 read_batches(struct plan *, const struct opts *,
 		    struct encoder *);
+static struct cli_file *operand(struct cli *);
+static void	 open_run(struct plan *, const struct opts *, PGconn *);
+static void	 close_run(struct plan *, int eof);
+static void	 end_operand(struct plan *, const struct opts *,
+		    struct batch *, XXH64_state_t *, int, struct resume *,
+		    int64_t);
 static int	 in_committed(const struct ledger *, struct resume *, int64_t,
 		    int64_t *);
 static void	 flush_batch(struct plan *, struct batch *, int skipping,
@@ -71,7 +77,7 @@ static void	 report_unmatched(struct plan *, struct encoder *);
 static int	 used_by_map(const struct plan *, const char *);
 
 static const char usage[] =
-"usage: pg-load -t [SCHEMA.]TABLE [options] [FILE]\n"
+"usage: pg-load -t [SCHEMA.]TABLE [options] [FILE ...]\n"
 "       pg-load --status [--run-id ID] [--ledger=TABLE] [--dsn DSN]\n"
 "       pg-load --last-watermark -t TABLE [--run-id ID] [--ledger=TABLE]\n"
 "               [--dsn DSN]\n"
@@ -145,7 +151,7 @@ main(int argc, char *argv[])
 	}
 	check_options(&p, &o);
 	cli_start(&c, argc - optind, argv + optind);
-	if (o.use_ledger && o.ledger.run_id == NULL && c.in.size < 0)
+	if (o.use_ledger && o.ledger.run_id == NULL && c.insize < 0)
 		cli_usage(&c, "--ledger needs --run-id when the input is not a "
 		    "regular file (a pipe has no identity to resume by)");
 
@@ -165,10 +171,8 @@ main(int argc, char *argv[])
 		p.n_replaced = cli_counter(&c, "replaced");
 	if (o.use_ledger && !p.dry_run && !p.check) {
 		p.lg = &lg;
-		ledger_open(&lg, &p, conn, &o.ledger);
 		p.n_done_before = cli_counter(&c, "loaded before");
-		if (c.has_rejects)
-			ledger_replay_rejects(&lg, &c, conn);
+		open_run(&p, &o, conn);
 	}
 	PQfinish(conn);
 
@@ -185,14 +189,8 @@ main(int argc, char *argv[])
 		cli_fail(&c, p.fatal_code, "%s", p.fatal_msg);
 	}
 	eof = o.limit < 0 || c.in.eof;
-	if (p.lg != NULL) {
-		if (eof && lg.was_done && *p.n_batches == 0 && !c.quiet)
-			cli_warn(&c, "run %s finished at %s and its input is "
-			    "unchanged; nothing to do", lg.run_id,
-			    lg.finished_at);
-		ledger_finish(p.lg, &p, eof);
-		ledger_free(p.lg);
-	}
+	if (p.lg != NULL)
+		close_run(&p, eof);
 	enc_free(enc);
 	return cli_finish(&c);
 }
@@ -401,9 +399,38 @@ set_time_zone(struct plan *p, PGconn *conn)
 }
 
 /*
+ * With --ledger, the run of the operand being read (each is a run of its
+ * own): found or made, claimed, what it committed before read, and its
+ * rejects written again.
+ */
+static void
+open_run(struct plan *p, const struct opts *o, PGconn *conn)
+{
+	ledger_open(p->lg, p, conn, &o->ledger);
+	if (p->c->has_rejects)
+		ledger_replay_rejects(p->lg, p->c, conn);
+}
+
+/* The run's end: done when its input was read to the end (eof). */
+static void
+close_run(struct plan *p, int eof)
+{
+	struct ledger *l = p->lg;
+
+	if (eof && l->was_done && *p->n_batches == l->batches_before &&
+	    !p->c->quiet)
+		cli_warn(p->c, "run %s finished at %s and its input is "
+		    "unchanged; nothing to do", l->run_id, l->finished_at);
+	ledger_finish(l, p, eof);
+	ledger_free(l);
+}
+
+/*
  * Cut the input into batches and hand them to the workers. A batch is
  * the records of one block of -b, or a range the run committed before
  * (skipped once its bytes match), or what is left of a block around one.
+ * A batch holds records of one operand; with --ledger an operand's run
+ * ends (its batches loaded) before the next one's begins.
  */
 static void
 read_batches(struct plan *p, const struct opts *o, struct encoder *enc)
@@ -416,19 +443,31 @@ read_batches(struct plan *p, const struct opts *o, struct encoder *enc)
 	XXH64_state_t *xs = XXH64_createState();
 	struct enc_err err;
 	int skipping = 0;
-	int64_t seg = -1;
+	int64_t seg = -1, n = 0;	/* records of this operand */
 
 	XXH64_reset(xs, 0);
 	cur = p->dry_run ? &dry : load_get(p);
 	batch_reset(cur, 0);
+	cur->file = operand(c);
 	while ((o->limit < 0 || c->processed < o->limit) && !p->stop &&
 	    cli_next(c)) {
-		int64_t r = c->processed - 1, s;
+		int64_t r = n++, s;
 		const char *line = c->in.line;
 		size_t len = c->in.len;
-		int in_done = in_committed(p->lg, &rs, r, &s);
+		int in_done;
 
-		if (!in_done)
+		if (cur->file != operand(c)) {
+			end_operand(p, o, cur, xs, skipping, &rs, r);
+			cur = p->dry_run ? cur : load_get(p);
+			batch_reset(cur, 0);
+			cur->file = operand(c);
+			rs = (struct resume){ 0, 0 };
+			seg = -1;
+			skipping = 0;
+			r = 0;
+			n = 1;
+		}
+		if (!(in_done = in_committed(p->lg, &rs, r, &s)))
 			s = r / p->batch;
 		if (s != seg || in_done != skipping) {
 			if (cur->records > 0) {
@@ -438,6 +477,7 @@ read_batches(struct plan *p, const struct opts *o, struct encoder *enc)
 			}
 			XXH64_reset(xs, 0);
 			batch_reset(cur, r);
+			cur->file = operand(c);
 			rs.cur = rs.at;
 			seg = s;
 			skipping = in_done;
@@ -460,21 +500,57 @@ read_batches(struct plan *p, const struct opts *o, struct encoder *enc)
 	if (p->stop) {
 		if (!p->dry_run)
 			load_submit_free(p, cur);	/* a re-run loads it */
-	} else {
+	} else if (o->limit < 0 || c->in.eof)
+		end_operand(p, o, cur, xs, skipping, &rs, n);
+	else {
 		cur->checksum = XXH64_digest(xs);
 		flush_batch(p, cur, skipping, rs.cur);
-		/* An input shorter than the one the run committed. */
-		(void)in_committed(p->lg, &rs, c->processed, &seg);
-		if (p->lg != NULL && (o->limit < 0 || c->in.eof) &&
-		    rs.at < p->lg->ndone)
-			plan_fatal(p, EX_DATAERR, "input differs from run %s: "
-			    "it ends at record %" PRId64 ", and the run "
-			    "committed records %" PRId64 "-%" PRId64 "; use "
-			    "another --run-id", p->lg->run_id, c->processed,
-			    p->lg->done[rs.at].start + 1, p->lg->done[rs.at].start
-			    + p->lg->done[rs.at].n);
 	}
 	XXH64_freeState(xs);
+}
+
+/*
+ * An operand read to its end, after n records: its last batch, and an
+ * input shorter than the run committed is refused. When the next operand
+ * begins (more), the run ends once its batches are loaded and the next
+ * one's run opens.
+ */
+static void
+end_operand(struct plan *p, const struct opts *o, struct batch *cur,
+    XXH64_state_t *xs, int skipping, struct resume *rs, int64_t n)
+{
+	const struct ledger *l = p->lg;
+	struct cli *c = p->c;
+	const char *file = cur->file != NULL ? cur->file->name : NULL;
+	int64_t seg;
+	PGconn *conn;
+
+	cur->checksum = XXH64_digest(xs);
+	flush_batch(p, cur, skipping, rs->cur);
+	(void)in_committed(l, rs, n, &seg);
+	if (l != NULL && rs->at < l->ndone)
+		plan_fatal(p, EX_DATAERR, "%s%sinput differs from run %s: it "
+		    "ends at record %" PRId64 ", and the run committed records "
+		    "%" PRId64 "-%" PRId64 "; use another --run-id", file ?
+		    file : "", file ? ": " : "", l->run_id, n,
+		    l->done[rs->at].start + 1, l->done[rs->at].start +
+		    l->done[rs->at].n);
+	if (l == NULL || cur->file == operand(c))
+		return;
+	load_drain(p);
+	if (p->stop)
+		return;
+	close_run(p, 1);
+	conn = connect_or_die(p);
+	open_run(p, o, conn);
+	PQfinish(conn);
+}
+
+/* The operand being read, when there are several (else NULL). */
+static struct cli_file *
+operand(struct cli *c)
+{
+	return c->nfile > 1 ? &c->file[c->cur] : NULL;
 }
 
 /* 1 if record r (0-based) is in a range committed before: its start. */
@@ -559,17 +635,18 @@ flush_batch(struct plan *p, struct batch *b, int skipping, size_t range)
 		const struct ledger *l = p->lg;
 
 		if (b->records < l->done[range].n)
-			plan_fatal(p, EX_DATAERR, "input differs from run %s: "
-			    "it ends at record %" PRId64 ", inside records %"
+			plan_fatal(p, EX_DATAERR, "%s%sinput differs from run "
+			    "%s: it ends at record %" PRId64 ", inside records %"
 			    PRId64 "-%" PRId64 " that the run committed; use "
-			    "another --run-id", l->run_id, b->no + b->records,
+			    "another --run-id", BATCH_FILE(b), l->run_id,
+			    b->no + b->records,
 			    l->done[range].start + 1, l->done[range].start +
 			    l->done[range].n);
 		else if (b->checksum != l->done[range].sum)
-			plan_fatal(p, EX_DATAERR, "input differs from run %s: "
-			    "records %" PRId64 "-%" PRId64 " (lines %" PRId64
+			plan_fatal(p, EX_DATAERR, "%s%sinput differs from run "
+			    "%s: records %" PRId64 "-%" PRId64 " (lines %" PRId64
 			    "-%" PRId64 ") were committed with other contents; "
-			    "use another --run-id", l->run_id,
+			    "use another --run-id", BATCH_FILE(b), l->run_id,
 			    l->done[range].start + 1, l->done[range].start +
 			    l->done[range].n, b->first_row, b->last_row);
 		else
@@ -586,7 +663,7 @@ flush_batch(struct plan *p, struct batch *b, int skipping, size_t range)
 		if (text.len > 0)
 			cli_put(c, &c->rejects, text.p, text.len);
 		for (i = 0; i < b->nrej; i++)
-			cli_count_reject(c, b->rej[i].msg);
+			cli_count_reject(c, b->file, b->rej[i].msg);
 		buf_free(&text);
 		return;
 	}

@@ -124,8 +124,12 @@ struct rej {
 	char		*path;		/* JSON pointer, or NULL */
 };
 #define NO_ROW	((size_t)-1)
+/* Two printf arguments for "%s%s": "FILE: " when operands name the input. */
+#define BATCH_FILE(b)	((b)->file != NULL ? (b)->file->name : ""), \
+			((b)->file != NULL ? ": " : "")
 
 struct batch {
+	struct cli_file	*file;		/* the operand it was read from */
 	int64_t		 no;
 	int64_t		 seq;		/* order of submission to the workers */
 	int64_t		 first_row, last_row, records;
@@ -150,6 +154,7 @@ struct ledger {
 	char		 owner[32];	/* this process's claim on the run */
 	PGconn		*lock;		/* holds the run's advisory lock */
 	int		 was_done;	/* the run had read its input to the end */
+	int64_t		 batches_before;	/* the load's batches when opened */
 	char		 finished_at[64];
 	struct { int64_t start, n; uint64_t sum; } *done;	/* committed */
 	size_t		 ndone;
@@ -240,6 +245,7 @@ void	 load_submit(struct plan *, struct batch *);
 void	 load_submit_free(struct plan *, struct batch *);
 struct batch *load_get(struct plan *);	/* a free batch (blocks) */
 void	 load_finish(struct plan *);	/* wait for every batch */
+void	 load_drain(struct plan *);	/* wait for those submitted */
 void	 batch_reset(struct batch *, int64_t no);
 /* The lines of b's rejects, in input order, into out. */
 void	 batch_rejects(const struct batch *, struct buf *out);

@@ -44,7 +44,7 @@ static const struct option longopts[] = {
 };
 
 static const char usage_text[] =
-"usage: prune --time EXPR WINDOW (--pruned FILE | --drop) [FILE]\n"
+"usage: prune --time EXPR WINDOW (--pruned FILE | --drop) [FILE ...]\n"
 "       prune -t TABLE --column COLUMN WINDOW [--dry-run] [-b N]\n"
 "             [--sleep SECONDS] [--archive FILE] [--dsn DSN]\n"
 "Remove the records or rows whose time falls in WINDOW.\n"

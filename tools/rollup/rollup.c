@@ -49,8 +49,8 @@ static const struct option longopts[] = {
 
 static const char usage_text[] =
 "usage: rollup --time EXPR --period P [--tz ZONE] [--by [NAME=]EXPR]...\n"
-"              AGGREGATE... [--approx] [--partial] [--sorted] [FILE]\n"
-"       rollup --merge [--partial] [--sorted] [FILE]\n"
+"              AGGREGATE... [--approx] [--partial] [--sorted] [FILE ...]\n"
+"       rollup --merge [--partial] [--sorted] [FILE ...]\n"
 "Roll JSON Lines events up into one object per time bucket and group.\n"
 "  --time EXPR          jq expression giving the event's timestamp\n"
 "  --period P           the bucket: minute, hour, day, week (ISO, Monday),\n"
