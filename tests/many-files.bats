@@ -150,6 +150,8 @@ same() {
 	printf '{"id":2,"v":"b1"}\n{"id":1,"v":"b2"}\n' > b.jsonl
 	for keep in first last; do
 		for mem in 64M 1; do
+			# --keep last holds every key in memory: no spilling.
+			[ "$keep.$mem" != last.1 ] || continue
 			run_split dedupe -q -k .id --keep "$keep" --memory "$mem" \
 			    --dupes d.jsonl a.jsonl b.jsonl
 			assert_success
@@ -157,7 +159,7 @@ same() {
 				assert_output $'{"id":1,"v":"a1"}\n{"id":2,"v":"a2"}'
 				run jq -c '[.v, ._dupe_of_file, ._dupe_of_row]' d.jsonl
 				assert_output $'["b1","a.jsonl",2]\n["b2","a.jsonl",1]'
-			elif [ "$mem" = 64M ]; then
+			else
 				assert_output $'{"id":2,"v":"b1"}\n{"id":1,"v":"b2"}'
 				run jq -c '[.v, ._dupe_of_file, ._dupe_of_row]' d.jsonl
 				assert_output $'["a1","b.jsonl",2]\n["a2","b.jsonl",1]'
@@ -169,7 +171,7 @@ same() {
 @test "every operand is checked before the first is read" {
 	printf '{"id":1}\n' > a.jsonl
 	for tool in "jsonl-validate --require .id" "dedupe -k .id --drop" \
-	    "jsonl2csv" "csv2jsonl" "json2jsonl" "rollup --time .t --count n" \
+	    "jsonl2csv" "csv2jsonl" "json2jsonl" "rollup --time .t --period day --count n" \
 	    "prune --time .t --before 2024-01-01 --drop" "chunk -l 1 -o c"; do
 		# shellcheck disable=SC2086 # the tool and its options
 		run_split $tool a.jsonl missing.jsonl
@@ -183,7 +185,8 @@ same() {
 		# shellcheck disable=SC2086
 		run_split $tool - a.jsonl - < a.jsonl
 		assert_failure 64
-		assert_line -p "stdin ('-') can be read only once"
+		[[ $stderr == *"stdin ('-') can be read only once"* ]] ||
+		    fail "$stderr"
 	done
 	[ ! -e c ]
 	# A side file may not be any of the inputs.
@@ -201,7 +204,8 @@ same() {
 	printf 'b,a\n7,8\n' > z.csv
 	run_split chunk --csv -l 2 -o d x.csv z.csv
 	assert_failure 65
-	assert_line -p "z.csv: header differs from the header of x.csv"
+	[[ $stderr == *"chunk: z.csv: header differs from the header of x.csv"* ]] ||
+	    fail "$stderr"
 	# --no-header: rows only, concatenated.
 	chunk -q --csv --no-header -l 10 -o e x.csv y.csv
 	run cat e/part-00001.csv
@@ -215,7 +219,7 @@ same() {
 	assert_output $'a,b\n1,\n,2'
 	run_split jsonl2csv --all-keys a.jsonl - < b.jsonl
 	assert_failure 64
-	assert_line -p "each must be a regular file"
+	[[ $stderr == *"each must be a regular file"* ]] || fail "$stderr"
 }
 
 @test "pg-load: every file is a run of its own in the ledger" {
@@ -228,7 +232,6 @@ same() {
 	    p0.jsonl p1.jsonl.gz p2.jsonl.zst
 	assert_success
 	assert_equal "$(q 'select count(*) from mf_runs')" 2400
-	assert_line -p "loaded before"
 	[[ $stderr == *"1500 loaded before"* ]] || fail "$stderr"
 	assert_equal "$(q "select string_agg(input || ':' || rows, ' ' order by input) from mf_ledger")" \
 	    "p0.jsonl:700 p1.jsonl.gz:800 p2.jsonl.zst:900"
@@ -283,16 +286,16 @@ EOF
 	run cat rej.1.1
 	assert_line '["r0.jsonl",6]'
 	assert_line '["r1.jsonl",6]'
-	assert_equal "$(wc -l < rej.1.1)" 18
+	assert_equal "$(wc -l < rej.1.1)" 16
 	run cat files.1.1
-	assert_output '[{"file":"r0.jsonl","processed":300,"rejected":9},{"file":"r1.jsonl","processed":300,"rejected":9}]'
+	assert_output '[{"file":"r0.jsonl","processed":300,"rejected":8},{"file":"r1.jsonl","processed":300,"rejected":8}]'
 }
 
 @test "sluice-backfill takes several files" {
 	need_pg
 	need_program parallel
 	q "create table mf_bf (id bigint primary key, k int, t timestamptz, v text)"
-	run_split sluice-backfill -t mf_bf -k .id -w work p0.jsonl p1.jsonl.gz p2.jsonl.zst
+	run_split "$ROOT/scripts/sluice-backfill" -t mf_bf -k .id -w work p0.jsonl p1.jsonl.gz p2.jsonl.zst
 	assert_success
 	assert_line "sluice-backfill: 2400 rows in, 2400 loaded, 0 rejected, 0 duplicates"
 	assert_equal "$(q 'select count(*) from mf_bf')" 2400

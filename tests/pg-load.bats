@@ -562,7 +562,7 @@ print('\n'.join('%d|%d' % (k, last[k]) for k in sorted(last)))")
 @test "--help prints usage and a bad option exits 64" {
 	run pg-load --help
 	assert_success
-	assert_line --index 0 "usage: pg-load -t [SCHEMA.]TABLE [options] [FILE]"
+	assert_line --index 0 "usage: pg-load -t [SCHEMA.]TABLE [options] [FILE ...]"
 	run_split pg-load --mode nope -t x
 	assert_failure 64
 	assert_equal "${stderr_lines[0]}" "pg-load: --mode: 'nope' is not append, upsert, skip-existing, replace or scd2"
