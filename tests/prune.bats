@@ -206,6 +206,31 @@ total  $total"
 	assert_equal "$(checksum ev)" "$before"
 }
 
+@test "a timestamp column without time zone holds times of --tz, as a naive bound does" {
+	need_pg
+	# Rows every 7 minutes around New Year in the column's own zone: the
+	# naive bound and the naive column are read in the same zone, so the
+	# rows pruned are those a naive comparison picks, in every zone.
+	for zone in UTC America/New_York Asia/Kolkata Pacific/Chatham; do
+		q "drop table if exists naive; create table naive (id int primary key,
+		    at timestamp); insert into naive select i, timestamp
+		    '2023-12-31 12:00' + i * interval '7 minutes'
+		    from generate_series(1, 400) i"
+		want=$(q "select string_agg(id::text, ',' order by id) from naive
+		    where at >= '2024-01-01 02:30'")
+		run_split prune -q -t naive --column at --tz "$zone" \
+		    --before 2024-01-01T02:30:00 --batch 50
+		assert_success
+		assert_equal "$(q "select string_agg(id::text, ',' order by id) from naive")" "$want"
+	done
+	# --dry-run's months are the zone's: 2024-01-01 01:00 in Kolkata is
+	# still December in UTC.
+	q "drop table if exists aware; create table aware (id int, at timestamptz);
+	    insert into aware values (1, '2023-12-31 20:00Z'), (2, '2024-01-15Z')"
+	run_split prune -t aware --column at --tz Asia/Kolkata --before 2024-02-01 --dry-run
+	assert_output $'2024-01  2\ntotal  2'
+}
+
 @test "table mode deletes the window in batches and nothing else" {
 	need_pg
 	make_table ev 5000

@@ -102,6 +102,7 @@ main(int argc, char *argv[])
 			cli_usage(&c, "-t needs --column");
 		if (argc > optind)
 			cli_usage(&c, "extra operand '%s'", argv[optind]);
+		o.tz = tz != NULL ? tz : "UTC";
 		return prune_table(&c, &o);
 	}
 	if (o.column || o.dry_run || o.archive || o.dsn || o.sleep > 0)

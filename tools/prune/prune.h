@@ -15,6 +15,7 @@ struct prune_opts {
 	const char	*column;
 	const char	*dsn;
 	const char	*archive;
+	const char	*tz;		/* a naive timestamp column's zone */
 	int		 dry_run;
 	int64_t		 batch;
 	double		 sleep;		/* seconds between batches */

@@ -76,8 +76,9 @@ prune_table(struct cli *c, const struct prune_opts *o)
 		c->progress = isatty(2);
 	if ((p.conn = pg_connect(o->dsn, "prune", &e)) == NULL)
 		cli_fail(c, EX_UNAVAILABLE, "cannot connect: %s", e.msg);
-	if (pg_run(p.conn, "SET TIME ZONE 'UTC'", &e) == -1)
-		db_fail(c, &p, &e, "SET TIME ZONE");
+	/* A timestamp without time zone holds times of --tz. */
+	if (pg_set_time_zone(p.conn, o->tz, &e) == -1)
+		db_fail(c, &p, &e, "--tz");
 	pg_split_name(o->table, &schema, &name);
 	if (pg_table_load(p.conn, schema, name, &p.t, &e) == -1) {
 		if (strcmp(e.sqlstate, "42P01") == 0)
