@@ -300,3 +300,28 @@ EOF
 	assert_line "sluice-backfill: 2400 rows in, 2400 loaded, 0 rejected, 0 duplicates"
 	assert_equal "$(q 'select count(*) from mf_bf')" 2400
 }
+
+@test "pg-load --mode replace: several files are one run, a partition in two files keeps both" {
+	need_pg
+	q "create table mf_rep (day date, id int)"
+	q "insert into mf_rep values ('2024-01-01', 99), ('2024-01-03', 98)"
+	printf '%s\n' '{"day":"2024-01-01","id":1}' '{"day":"2024-01-02","id":2}' > a.jsonl
+	printf '%s\n' '{"day":"2024-01-02","id":3}' > b.jsonl
+	printf '%s\n' '{"day":"2024-01-01","id":4}' > c.jsonl
+	run_split pg-load -t mf_rep --mode replace --partition day --ledger=mf_rl \
+	    a.jsonl b.jsonl
+	assert_failure 64
+	[[ $stderr == *"name it with --run-id"* ]] || fail "$stderr"
+	for b in 1 100; do
+		q "delete from mf_rep where day <> '2024-01-03'"
+		q "drop table if exists mf_rl, mf_rl_batches, mf_rl_rejects, mf_rl_parts"
+		pg-load -q -t mf_rep --mode replace --partition day --ledger=mf_rl \
+		    --run-id rep -b "$b" a.jsonl b.jsonl
+		assert_equal "$(q 'select string_agg(id::text, $$,$$ order by id) from mf_rep')" "1,2,3,98"
+		# One more file with a day of the first: the run appends to
+		# the partition it replaced, it does not replace it again.
+		pg-load -q -t mf_rep --mode replace --partition day --ledger=mf_rl \
+		    --run-id rep -b "$b" a.jsonl b.jsonl c.jsonl
+		assert_equal "$(q 'select string_agg(id::text, $$,$$ order by id) from mf_rep')" "1,2,3,4,98"
+	done
+}

@@ -5,8 +5,8 @@
  * A run is bound to its target table and mode. Its identity is --run-id,
  * or for a regular file the file's device and inode with the table and
  * the mode; a run id used again for another table or mode is refused.
- * Each FILE operand of a load is a run of its own: the file's identity,
- * or with several operands --run-id, a colon and the operand.
+ * Each of several FILE operands is a run of its own (except in replace):
+ * the file's identity, or --run-id, a colon and the operand.
  * Every batch commits its ledger row (its first record, record count and
  * checksum of the records' bytes) and, with --rejects, its rejects' lines,
  * in the transaction of its data. A re-run reads the input again: the
@@ -133,7 +133,7 @@ ledger_open(struct ledger *l, struct plan *p, PGconn *conn,
 	ledger_names(l, c, conn, o->name);
 	if (o->run_id == NULL)
 		l->run_id = default_run_id(c, p);
-	else if (c->nfile > 1) {
+	else if (run_per_file(p)) {
 		struct buf id = BUF_INIT;
 
 		buf_addf(&id, "%s:%s", o->run_id, cli_file_name(c));

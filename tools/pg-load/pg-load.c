@@ -154,6 +154,10 @@ main(int argc, char *argv[])
 	if (o.use_ledger && o.ledger.run_id == NULL && c.insize < 0)
 		cli_usage(&c, "--ledger needs --run-id when the input is not a "
 		    "regular file (a pipe has no identity to resume by)");
+	if (o.use_ledger && o.ledger.run_id == NULL && c.nfile > 1 &&
+	    !run_per_file(&p))
+		cli_usage(&c, "--mode replace loads several files as one run: "
+		    "name it with --run-id");
 
 	conn = connect_or_die(&p);
 	set_time_zone(&p, conn);
@@ -456,7 +460,9 @@ read_batches(struct plan *p, const struct opts *o, struct encoder *enc)
 		size_t len = c->in.len;
 		int in_done;
 
-		if (cur->file != operand(c)) {
+		if (cur->file != operand(c) && !run_per_file(p))
+			seg = -1;	/* a batch holds one file's records */
+		else if (cur->file != operand(c)) {
 			end_operand(p, o, cur, xs, skipping, &rs, r);
 			cur = p->dry_run ? cur : load_get(p);
 			batch_reset(cur, 0);
@@ -535,7 +541,7 @@ end_operand(struct plan *p, const struct opts *o, struct batch *cur,
 		    file : "", file ? ": " : "", l->run_id, n,
 		    l->done[rs->at].start + 1, l->done[rs->at].start +
 		    l->done[rs->at].n);
-	if (l == NULL || cur->file == operand(c))
+	if (l == NULL || cur->file == operand(c) || !run_per_file(p))
 		return;
 	load_drain(p);
 	if (p->stop)
@@ -544,6 +550,18 @@ end_operand(struct plan *p, const struct opts *o, struct batch *cur,
 	conn = connect_or_die(p);
 	open_run(p, o, conn);
 	PQfinish(conn);
+}
+
+/*
+ * With --ledger each of several operands is a run of its own, except in
+ * replace: its runs remember the partitions they replaced, so that the
+ * rows of one partition in two files are all kept, and all the operands
+ * are one run.
+ */
+int
+run_per_file(const struct plan *p)
+{
+	return p->c->nfile > 1 && p->mode != M_REPLACE;
 }
 
 /* The operand being read, when there are several (else NULL). */

@@ -246,6 +246,8 @@ void	 load_submit_free(struct plan *, struct batch *);
 struct batch *load_get(struct plan *);	/* a free batch (blocks) */
 void	 load_finish(struct plan *);	/* wait for every batch */
 void	 load_drain(struct plan *);	/* wait for those submitted */
+/* pg-load.c */
+int	 run_per_file(const struct plan *);
 void	 batch_reset(struct batch *, int64_t no);
 /* The lines of b's rejects, in input order, into out. */
 void	 batch_rejects(const struct batch *, struct buf *out);
