@@ -114,3 +114,38 @@ left() {
 	run jq -c '[.processed, .diverted.pruned, .deleted, .dropped_partitions]' "$BATS_TEST_TMPDIR/st"
 	assert_output "[$n,$n,$n,3]"
 }
+
+@test "a row written to a partition while it is archived is archived or refused, never dropped unseen" {
+	# A big old partition, archived while another session keeps writing
+	# rows of its range: each write lands before the archive's snapshot
+	# (archived) or waits and then fails (no partition left for it).
+	q "drop table if exists ${P}_big;
+	   create table ${P}_big (id bigint, t timestamptz, v text) partition by range (t);
+	   create table ${P}_big_old partition of ${P}_big for values from ('2020-01-01') to ('2021-01-01');
+	   create table ${P}_big_new partition of ${P}_big for values from ('2021-01-01') to ('2022-01-01');
+	   insert into ${P}_big select g, '2020-01-01'::timestamptz + (g % 300) * interval '1 day',
+	       repeat('x', 200) from generate_series(1, 300000) g;
+	   insert into ${P}_big values (0, '2021-06-01', 'new')"
+	(
+		i=1000000
+		while [ ! -e "$BATS_TEST_TMPDIR/stop" ]; do
+			i=$((i + 1))
+			if psql -X -q -c "insert into ${P}_big values ($i, '2020-06-01', 'late')" \
+			    2>/dev/null; then
+				echo "$i"
+			fi
+		done > "$BATS_TEST_TMPDIR/written"
+	) &
+	sleep 0.5
+	run_split prune -t "${P}_big" --column t --before 2021-01-01 \
+	    --archive "$BATS_TEST_TMPDIR/arch"
+	touch "$BATS_TEST_TMPDIR/stop"
+	wait
+	assert_success
+	# Every late row that was written is in the archive.
+	missing=$(jq -r 'select(.v == "late") | .id' "$BATS_TEST_TMPDIR/arch" |
+	    sort | comm -13 - <(sort "$BATS_TEST_TMPDIR/written"))
+	assert_equal "$missing" ""
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/written")" -gt 0 ] || fail "no late row was written"
+	assert_equal "$(q "select string_agg(v, ',') from ${P}_big")" new
+}

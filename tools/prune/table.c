@@ -174,8 +174,11 @@ find_drops(struct cli *c, const struct prune_opts *o, struct plan *p)
 }
 
 /*
- * Drop the partitions of find_drops, one transaction each: archive their
- * rows (synced), DETACH, DROP. Rows dropped, with *n the partitions.
+ * Drop the partitions of find_drops, one transaction each: DETACH first
+ * (its lock on the table, taken before the partition's as writers take
+ * them, waits for writes in flight and keeps new ones out), then archive
+ * or count the rows (synced), then DROP. Readers of the table wait while
+ * a partition is archived. Rows dropped, with *n the partitions.
  */
 static int64_t
 drop_partitions(struct cli *c, const struct prune_opts *o, struct plan *p,
@@ -194,6 +197,8 @@ drop_partitions(struct cli *c, const struct prune_opts *o, struct plan *p,
 		if (tries > 0)
 			pg_sleep(pg_backoff(tries - 1), &cli_signal);
 		buf_reset(&q);
+		buf_addf(&q, "ALTER TABLE %s DETACH PARTITION %s; ",
+		    PQgetvalue(p->drops, i, 1), part);
 		buf_addf(&q, o->archive ? "SELECT row_to_json(d)::text FROM %s "
 		    "AS d" : "SELECT count(*) FROM %s", part);
 		buf_addc(&q, '\0');
@@ -208,8 +213,7 @@ drop_partitions(struct cli *c, const struct prune_opts *o, struct plan *p,
 		    strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 		PQclear(r);
 		buf_reset(&q);
-		buf_addf(&q, "ALTER TABLE %s DETACH PARTITION %s; DROP TABLE %s",
-		    PQgetvalue(p->drops, i, 1), part, part);
+		buf_addf(&q, "DROP TABLE %s", part);
 		buf_addc(&q, '\0');
 		if (pg_run(p->conn, q.p, &e) == -1 ||
 		    pg_run(p->conn, "COMMIT", &e) == -1) {
