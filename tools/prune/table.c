@@ -48,6 +48,11 @@ static void	 plan_build(struct cli *, const struct prune_opts *,
 static int	 dry_run(struct cli *, struct plan *);
 static int	 delete_batches(struct cli *, const struct prune_opts *,
 		    struct plan *);
+static int64_t	 archive_rows(struct cli *, struct rec_out *, PGresult *);
+static void	 archive_sync(struct cli *, const struct prune_opts *,
+		    struct rec_out *);
+static int64_t	 archive_cursor(struct cli *, const struct prune_opts *,
+		    struct plan *, struct rec_out *, struct pg_err *);
 static int64_t	 archive(struct cli *, const struct prune_opts *,
 		    struct rec_out *, PGresult *);
 static int	 report(struct cli *, const struct prune_opts *, int64_t,
@@ -187,7 +192,7 @@ drop_partitions(struct cli *c, const struct prune_opts *o, struct plan *p,
 	struct buf q = BUF_INIT;
 	struct pg_err e;
 	PGresult *r;
-	int64_t rows = 0;
+	int64_t rows = 0, got = 0;
 	int i, tries = 0;
 
 	for (i = 0; p->drops != NULL && i < PQntuples(p->drops) &&
@@ -199,21 +204,25 @@ drop_partitions(struct cli *c, const struct prune_opts *o, struct plan *p,
 		buf_reset(&q);
 		buf_addf(&q, "ALTER TABLE %s DETACH PARTITION %s; ",
 		    PQgetvalue(p->drops, i, 1), part);
-		buf_addf(&q, o->archive ? "SELECT row_to_json(d)::text FROM %s "
-		    "AS d" : "SELECT count(*) FROM %s", part);
+		buf_addf(&q, o->archive ? "DECLARE sluice_arch NO SCROLL CURSOR "
+		    "FOR SELECT row_to_json(d)::text FROM %s AS d" :
+		    "SELECT count(*) FROM %s", part);
 		buf_addc(&q, '\0');
 		if (pg_run(p->conn, "BEGIN", &e) == -1)
 			db_fail(c, p, &e, "BEGIN");
-		if ((r = pg_exec(p->conn, q.p, 0, NULL, &e)) == NULL) {
+		if ((r = pg_exec(p->conn, q.p, 0, NULL, &e)) == NULL ||
+		    (o->archive && (got = archive_cursor(c, o, p, arch, &e)) < 0)) {
 			if (retry(p, &e, &tries))
 				continue;
 			db_fail(c, p, &e, part);
 		}
-		rows += o->archive ? archive(c, o, arch, r) :
-		    strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		rows += o->archive ? got : strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 		PQclear(r);
+		if (o->archive)
+			archive_sync(c, o, arch);
 		buf_reset(&q);
-		buf_addf(&q, "DROP TABLE %s", part);
+		buf_addf(&q, "%sDROP TABLE %s", o->archive ? "CLOSE sluice_arch; " :
+		    "", part);
 		buf_addc(&q, '\0');
 		if (pg_run(p->conn, q.p, &e) == -1 ||
 		    pg_run(p->conn, "COMMIT", &e) == -1) {
@@ -231,6 +240,30 @@ drop_partitions(struct cli *c, const struct prune_opts *o, struct plan *p,
 	}
 	buf_free(&q);
 	return rows;
+}
+
+/*
+ * The rows of the open cursor sluice_arch into the archive, --batch at a
+ * time, so a partition of any size streams through: their number, or -1
+ * with e filled.
+ */
+static int64_t
+archive_cursor(struct cli *c, const struct prune_opts *o, struct plan *p,
+    struct rec_out *arch, struct pg_err *e)
+{
+	char sql[64];
+	PGresult *r;
+	int64_t n = 0, got;
+
+	snprintf(sql, sizeof(sql), "FETCH %" PRId64 " FROM sluice_arch",
+	    o->batch);
+	do {
+		if ((r = pg_exec(p->conn, sql, 0, NULL, e)) == NULL)
+			return -1;
+		n += got = archive_rows(c, arch, r);
+		PQclear(r);
+	} while (got > 0);
+	return n;
 }
 
 /*
@@ -488,18 +521,34 @@ static int64_t
 archive(struct cli *c, const struct prune_opts *o, struct rec_out *arch,
     PGresult *del)
 {
-	int64_t i, n = PQntuples(del);
+	int64_t n = archive_rows(c, arch, del);
+
+	archive_sync(c, o, arch);
+	return n;
+}
+
+/* Append the rows of r to the archive (not yet synced): their number. */
+static int64_t
+archive_rows(struct cli *c, struct rec_out *arch, PGresult *r)
+{
+	int64_t i, n = PQntuples(r);
 
 	for (i = 0; i < n; i++) {
-		cli_put(c, arch, PQgetvalue(del, (int)i, 0),
-		    (size_t)PQgetlength(del, (int)i, 0));
+		cli_put(c, arch, PQgetvalue(r, (int)i, 0),
+		    (size_t)PQgetlength(r, (int)i, 0));
 		cli_put(c, arch, "\n", 1);
 	}
+	return n;
+}
+
+/* The archive on disk, before the transaction that deleted them commits. */
+static void
+archive_sync(struct cli *c, const struct prune_opts *o, struct rec_out *arch)
+{
 	if (rec_flush(arch) == -1 || (fsync(arch->fd) == -1 &&
 	    errno != EINVAL && errno != ENOTSUP))
 		cli_fail(c, EX_IOERR, "--archive %s: %s (the batch was rolled "
 		    "back)", o->archive, strerror(errno));
-	return n;
 }
 
 /* The summary line and --stats of a table run; exit 128+N if signalled. */
