@@ -149,3 +149,25 @@ left() {
 	[ "$(wc -l < "$BATS_TEST_TMPDIR/written")" -gt 0 ] || fail "no late row was written"
 	assert_equal "$(q "select string_agg(v, ',') from ${P}_big")" new
 }
+
+@test "a partition's transaction retried after a transient error archives its rows once" {
+	# The first DROP fails with a serialization failure (an event
+	# trigger, counting with a sequence, which no rollback undoes): the
+	# retry archives the partition again, and the archive holds it once.
+	q "drop event trigger if exists ${P}_et;
+	   drop function if exists ${P}_fail_once();
+	   drop sequence if exists ${P}_once;
+	   create sequence ${P}_once;
+	   create function ${P}_fail_once() returns event_trigger language plpgsql as
+	     \$\$ begin if nextval('${P}_once') = 1 then
+	       raise exception 'try again' using errcode = '40001'; end if; end \$\$;
+	   create event trigger ${P}_et on sql_drop execute function ${P}_fail_once()"
+	run_split prune -t "$P" --column t --before 2024-02-01 \
+	    --archive "$BATS_TEST_TMPDIR/arch"
+	q "drop event trigger ${P}_et"
+	assert_success
+	assert_equal "$(q "select nextval('${P}_once')")" 3
+	assert_equal "$(jq -r .id "$BATS_TEST_TMPDIR/arch" | sort | uniq -d)" ""
+	assert_equal "$(wc -l < "$BATS_TEST_TMPDIR/arch")" \
+	    "$(q "select count(*) from ${P}_flat where t < '2024-02-01'")"
+}

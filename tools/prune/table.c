@@ -49,6 +49,10 @@ static int	 dry_run(struct cli *, struct plan *);
 static int	 delete_batches(struct cli *, const struct prune_opts *,
 		    struct plan *);
 static int64_t	 archive_rows(struct cli *, struct rec_out *, PGresult *);
+static off_t	 archive_mark(struct cli *, const struct prune_opts *,
+		    struct rec_out *);
+static void	 archive_undo(struct cli *, const struct prune_opts *,
+		    struct rec_out *, off_t);
 static void	 archive_sync(struct cli *, const struct prune_opts *,
 		    struct rec_out *);
 static int64_t	 archive_cursor(struct cli *, const struct prune_opts *,
@@ -193,14 +197,18 @@ drop_partitions(struct cli *c, const struct prune_opts *o, struct plan *p,
 	struct pg_err e;
 	PGresult *r;
 	int64_t rows = 0, got = 0;
+	off_t mark = 0;
 	int i, tries = 0;
 
 	for (i = 0; p->drops != NULL && i < PQntuples(p->drops) &&
 	    !cli_signal; ) {
 		const char *part = PQgetvalue(p->drops, i, 0);
 
-		if (tries > 0)
+		if (tries > 0) {
 			pg_sleep(pg_backoff(tries - 1), &cli_signal);
+			archive_undo(c, o, arch, mark);	/* rolled back */
+		}
+		mark = archive_mark(c, o, arch);
 		buf_reset(&q);
 		buf_addf(&q, "ALTER TABLE %s DETACH PARTITION %s; ",
 		    PQgetvalue(p->drops, i, 1), part);
@@ -525,6 +533,35 @@ archive(struct cli *c, const struct prune_opts *o, struct rec_out *arch,
 
 	archive_sync(c, o, arch);
 	return n;
+}
+
+/*
+ * Where the archive ends before a partition is archived, and a retry's
+ * return to it (what a rolled-back transaction archived goes away).
+ */
+static off_t
+archive_mark(struct cli *c, const struct prune_opts *o, struct rec_out *arch)
+{
+	off_t at;
+
+	if (o->archive == NULL)
+		return 0;
+	if (rec_flush(arch) == -1 || (at = lseek(arch->fd, 0, SEEK_END)) == -1)
+		cli_fail(c, EX_IOERR, "--archive %s: %s", o->archive,
+		    strerror(errno));
+	return at;
+}
+
+static void
+archive_undo(struct cli *c, const struct prune_opts *o, struct rec_out *arch,
+    off_t at)
+{
+	if (o->archive == NULL)
+		return;
+	arch->len = 0;
+	if (ftruncate(arch->fd, at) == -1)
+		cli_fail(c, EX_IOERR, "--archive %s: %s", o->archive,
+		    strerror(errno));
 }
 
 /* Append the rows of r to the archive (not yet synced): their number. */
