@@ -325,3 +325,16 @@ EOF
 		assert_equal "$(q 'select string_agg(id::text, $$,$$ order by id) from mf_rep')" "1,2,3,4,98"
 	done
 }
+
+@test "pg-load --limit across files: the file it stops in resumes, with another -b" {
+	need_pg
+	q "create table mf_lim (id bigint primary key, k int, t timestamptz, v text)"
+	pg-load -q -t mf_lim --ledger=mf_ll --limit 1000 -b 128 p0.jsonl p1.jsonl.gz p2.jsonl.zst
+	assert_equal "$(q "select string_agg(input || ':' || state || ':' || rows, ' ' order by input) from mf_ll")" \
+	    "p0.jsonl:done:700 p1.jsonl.gz:running:300"
+	pg-load -q -t mf_lim --ledger=mf_ll -b 100 -j 2 p0.jsonl p1.jsonl.gz p2.jsonl.zst
+	assert_equal "$(q "select string_agg(input || ':' || state || ':' || rows, ' ' order by input) from mf_ll")" \
+	    "p0.jsonl:done:700 p1.jsonl.gz:done:800 p2.jsonl.zst:done:900"
+	assert_equal "$(q 'select count(*) || md5(string_agg(id::text, $$,$$ order by id)) from mf_lim')" \
+	    "$(jq -r .id all.jsonl | sort -n | paste -sd, | { read -r l; printf '2400'; printf '%s' "$l" | md5sum | cut -d' ' -f1; })"
+}
