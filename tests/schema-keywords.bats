@@ -541,3 +541,243 @@ S {"format":"uri"}
 - ":no-scheme"
 EOF
 }
+
+# Patterns are ECMA-262 with the "u" flag. Each verdict below is node's
+# RegExp(pattern, "u").test(string) (tests/fuzz/ecma-regex-node.js runs
+# the same comparison over random patterns).
+@test "pattern: \\d \\w \\b are ASCII, \\s is ECMA white space, . stops at line ends" {
+	schema_table <<'EOF2'
+S {"pattern":"^\\d+$"}
++ "0123456789"
+- "٣"
+- "１"
+- "12٣"
+S {"pattern":"^\\w+$"}
++ "a_Z9"
+- "é"
+- "ſ"
+- "\u212a"
+S {"pattern":"^\\W$"}
++ "é"
++ "-"
+- "_"
+S {"pattern":"a\\b"}
++ "a "
++ "aé"
+- "ab"
+S {"pattern":"é\\B"}
++ "éé"
++ "é "
+S {"pattern":"^\\s+$"}
++ " \t\n\r\u000b\f"
++ "\u00a0\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+- "\u0085"
+- "\u200b"
+- "\u180e"
+S {"pattern":"^\\S$"}
++ "\u0085"
+- "\ufeff"
+- "\u00a0"
+S {"pattern":"^.$"}
++ "a"
++ "😀"
++ "\u0085"
+- "\n"
+- "\r"
+- "\u2028"
+- "\u2029"
+S {"pattern":"^[^]$"}
++ "\n"
++ "😀"
+- ""
+S {"pattern":"[]"}
+- ""
+- "a"
+S {"pattern":"^[\\S\\d]+$"}
++ "a1"
+- "a "
+S {"pattern":"^[^\\S\\n]+$"}
++ " \t\u3000"
+- " \n"
+- "a"
+S {"pattern":"^[^\\D]$"}
++ "5"
+- "٣"
+EOF2
+}
+
+@test "pattern: escapes, properties, named groups and lookbehind mean what they mean in ECMA-262" {
+	schema_table <<'EOF2'
+S {"pattern":"^\\u00e9\\u{1F600}\\ud83d\\ude00$"}
++ "é😀😀"
+- "e😀😀"
+S {"pattern":"^\\cJ\\x41\\0$"}
++ "\nA\u0000"
+S {"pattern":"^\\p{L}\\p{Lu}\\p{Letter}\\P{L}$"}
++ "aBc1"
+- "aBc!d"
+S {"pattern":"^\\p{Script=Greek}+\\p{sc=Latn}$"}
++ "αβa"
+- "αβ1"
+S {"pattern":"^\\p{General_Category=Decimal_Number}\\p{digit}$"}
++ "٣1"
+S {"pattern":"^\\p{White_Space}\\p{ASCII}\\p{Any}\\P{Assigned}$"}
++ "\u3000a😀\u0378"
+- "\u3000a😀a"
+S {"pattern":"^(?<q>[ab])\\k<q>(?:x|y)\\1$"}
++ "aaxa"
++ "bbyb"
+- "abxa"
+S {"pattern":"(?<=\\$)\\d+(?<!0)$"}
++ "$15"
+- "15"
+- "$10"
+S {"pattern":"^a{2,3}?b*?$"}
++ "aab"
++ "aaa"
+- "ab"
+S {"pattern":"^[\\b][\\-][a-]$"}
++ "\b-a"
++ "\b--"
+S {"pattern":"^[[:a]+$"}
++ "[:a"
+- "b"
+S {"pattern":"\\2(a)(b)"}
++ "ab"
+S {"pattern":"^\\/\\.\\*$"}
++ "/.*"
+EOF2
+}
+
+@test "pattern: what ECMA-262 refuses, and PCRE-only syntax, is an invalid schema" {
+	local p m bad=0 T=$BATS_TEST_TMPDIR
+	while IFS=$'\t' read -r p m; do
+		printf '{"pattern":%s}\n' "$p" >"$T/s.json"
+		run --separate-stderr -65 jsonl-validate -s "$T/s.json" <<<'"a"'
+		[ "$stderr" = "jsonl-validate: $T/s.json: invalid schema: /pattern: $m" ] ||
+		    { echo "$p: $stderr"; bad=1; }
+	done <<'EOF2'
+"(?i)a"	invalid pattern at offset 0: invalid group
+"\\Aa\\Z"	invalid pattern at offset 0: invalid escape
+"a\\z"	invalid pattern at offset 1: invalid escape
+"[[:alpha:]]"	invalid pattern at offset 10: lone ]
+"a++"	invalid pattern at offset 2: nothing to repeat
+"(?>a)"	invalid pattern at offset 0: invalid group
+"(?#x)"	invalid pattern at offset 0: invalid group
+"(?P<n>a)"	invalid pattern at offset 0: invalid group
+"\\h\\R"	invalid pattern at offset 0: invalid escape
+"\\e"	invalid pattern at offset 0: invalid escape
+"\\_"	invalid pattern at offset 0: invalid escape
+"\\Q.\\E"	invalid pattern at offset 0: invalid escape
+"\\1"	invalid pattern at offset 0: backreference to a group that does not exist
+"\\00"	invalid pattern at offset 0: octal escapes are not allowed
+"\\c1"	invalid pattern at offset 0: \c must be followed by a letter
+"\\x4"	invalid pattern at offset 0: invalid \x escape
+"\\u{110000}"	invalid pattern at offset 0: \u{...} above 10FFFF
+"\\k<n>"	invalid pattern at offset 0: no group of that name
+"(?<n>a)(?<n>b)"	invalid pattern at offset 7: duplicate group name
+"\\p{Greek}"	invalid pattern at offset 0: unknown property name
+"\\p{letter}"	invalid pattern at offset 0: unknown property name
+"\\p{L&}"	invalid pattern at offset 0: invalid property name
+"\\p{Xan}"	invalid pattern at offset 0: unknown property name
+"[z-a]"	invalid pattern at offset 2: range out of order in character class
+"[a-\\d]"	invalid pattern at offset 2: a class escape cannot bound a range
+"a{2,1}"	invalid pattern at offset 1: numbers out of order in {} quantifier
+"a{,2}"	invalid pattern at offset 1: incomplete quantifier
+"{"	invalid pattern at offset 0: nothing to repeat
+"}"	invalid pattern at offset 0: lone }
+"(?=a)*"	invalid pattern at offset 5: nothing to repeat
+"^*"	invalid pattern at offset 1: nothing to repeat
+"(a"	invalid pattern at offset 0: missing )
+"a)"	invalid pattern at offset 1: unmatched )
+"[a"	invalid pattern at offset 0: missing ]
+"(?<=a+)b"	pattern not supported: lookbehind assertion is not fixed length
+"a{65536}"	invalid pattern at offset 1: a repeat count above 65535 is not supported
+EOF2
+	[ "$bad" = 0 ]
+}
+
+@test "format email's IPv6 tag ignores case; uri's IPvFuture needs a version and an address" {
+	schema_table <<'EOF2'
+S {"format":"email"}
++ "joe@[IPv6:::1]"
++ "joe@[ipv6:::1]"
++ "joe@[IPV6:2001:db8::1]"
+- "joe@[ipv6:::g]"
++ "joe@[127.0.0.1]"
+S {"format":"uri"}
++ "http://[v1.x]/"
++ "http://[vA.a:b!]/"
+- "http://[v]/"
+- "http://[v.x]/"
+- "http://[v1.]/"
+- "http://[v1]/"
+- "http://[vg.x]/"
+EOF2
+}
+
+@test "a schema the 2020-12 metaschema refuses is an invalid schema, exit 65, naming where" {
+	local s m bad=0 T=$BATS_TEST_TMPDIR
+	while IFS=$'\t' read -r s m; do
+		printf '%s\n' "$s" >"$T/s.json"
+		run --separate-stderr -65 jsonl-validate -s "$T/s.json" <<<'{}'
+		[ "$stderr" = "jsonl-validate: $T/s.json: invalid schema: $m" ] ||
+		    { echo "$s: $stderr"; bad=1; }
+	done <<'EOF2'
+{"type":[]}	/type: must be a type name or a non-empty array of distinct type names
+{"type":["string","string"]}	/type/1: a type given twice
+{"type":["string",1]}	/type/1: must be a type name
+{"type":"str"}	/type: unknown type
+{"required":["a","a"]}	/required/1: a name given twice
+{"required":"a"}	/required: must be an array of strings
+{"dependentRequired":{"a":["b","b"]}}	/dependentRequired/a/1: a name given twice
+{"title":5}	/title: must be a string
+{"description":[]}	/description: must be a string
+{"$comment":null}	/$comment: must be a string
+{"format":1}	/format: must be a string
+{"deprecated":"yes"}	/deprecated: must be a boolean
+{"examples":{}}	/examples: must be an array
+{"enum":{}}	/enum: must be an array
+{"$ref":"#/a b"}	/$ref: must be a URI reference
+{"$ref":"1a:b"}	/$ref: must be a URI reference
+{"$id":"http://example.com/s#frag"}	/$id: must not have a fragment
+{"$anchor":"1a"}	/$anchor: must be a letter or _ then letters, digits, -, . or _
+{"$anchor":"a b"}	/$anchor: must be a letter or _ then letters, digits, -, . or _
+{"$vocabulary":{"v":true}}	/$vocabulary/v: a vocabulary must be named by a URI
+{"minLength":-1}	/minLength: must be a non-negative integer
+{"maxItems":1.5}	/maxItems: must be a non-negative integer
+{"minContains":"1"}	/minContains: must be a non-negative integer
+{"multipleOf":0}	/multipleOf: must be greater than 0
+{"multipleOf":-2}	/multipleOf: must be greater than 0
+{"maximum":"5"}	/maximum: must be a number
+{"uniqueItems":1}	/uniqueItems: must be a boolean
+{"allOf":[]}	/allOf: must be a non-empty array of schemas
+{"properties":{"a":1}}	/properties/a: a schema must be an object or a boolean, not number
+{"contentSchema":"x"}	/contentSchema: a schema must be an object or a boolean, not string
+{"$defs":{"a":{"not":{"type":[]}}}}	/$defs/a/not/type: must be a type name or a non-empty array of distinct type names
+{"$schema":"http://json-schema.org/draft-07/schema#"}	/$schema: "http://json-schema.org/draft-07/schema#": jsonl-validate implements JSON Schema 2020-12 (https://json-schema.org/draft/2020-12/schema) only
+{"$schema":"https://json-schema.org/draft/2019-09/schema"}	/$schema: "https://json-schema.org/draft/2019-09/schema": jsonl-validate implements JSON Schema 2020-12 (https://json-schema.org/draft/2020-12/schema) only
+{"$schema":"http://json-schema.org/draft-04/schema#"}	/$schema: "http://json-schema.org/draft-04/schema#": jsonl-validate implements JSON Schema 2020-12 (https://json-schema.org/draft/2020-12/schema) only
+{"$schema":"https://example.com/my-dialect"}	/$schema: "https://example.com/my-dialect": jsonl-validate implements JSON Schema 2020-12 (https://json-schema.org/draft/2020-12/schema) only
+EOF2
+	[ "$bad" = 0 ]
+}
+
+@test "what the 2020-12 metaschema allows is accepted: empty enum, repeated enum items, the dialect's \$schema" {
+	schema_table <<'EOF2'
+S {"enum":[]}
+- 1
+S {"enum":[1,1,"a"]}
++ 1
+- 2
+S {"$schema":"https://json-schema.org/draft/2020-12/schema","type":["string","null"],"required":[],"minLength":1.0}
++ "a"
++ null
+- ""
+S {"$schema":"https://json-schema.org/draft/2020-12/schema#","$id":"https://example.com/s#","$anchor":"_a-1.b","$ref":"#/$defs/x","$defs":{"x":true},"title":"t","deprecated":false,"examples":[1]}
++ 1
+S {"$ref":"#/$defs/a%20b","$defs":{"a b":{"type":"integer"}}}
++ 1
+- "1"
+EOF2
+}

@@ -2,8 +2,8 @@
  * schema-compile: JSON Schema 2020-12 text to a tree of nodes. The text
  * is scanned once with js_scan; each subschema becomes a node (indexed
  * by its place in the scan, so a local $ref resolves to one), bounds are
- * kept as exact decimals pointing into the text, patterns are compiled
- * with PCRE2 (UTF, UCP, $ at the very end only, as in ECMA-262).
+ * kept as exact decimals pointing into the text, patterns are read as
+ * ECMA-262 and compiled with PCRE2 (ecma-regex.c).
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "ecma-regex.h"
 #include "js.h"
 #include "schema.h"
 #include "schema-node.h"
@@ -21,7 +22,6 @@ struct node node_true = { .kind = 1 };
 struct node node_false = { .kind = 2 };
 
 static struct node *compile(struct schema *, int);
-static int	 is_key(const char *, size_t, const char *);
 
 /*
  * A message names schema locations by keys, which may hold control
@@ -155,79 +155,6 @@ sub_array(struct schema *s, int i, struct node ***out, size_t *n,
 	return 0;
 }
 
-/* ECMA-262 long General_Category names that PCRE2 knows only short. */
-static const char *const gc_names[][2] = {
-	{ "Letter", "L" }, { "Cased_Letter", "L&" },
-	{ "Uppercase_Letter", "Lu" }, { "Lowercase_Letter", "Ll" },
-	{ "Titlecase_Letter", "Lt" }, { "Modifier_Letter", "Lm" },
-	{ "Other_Letter", "Lo" }, { "Mark", "M" }, { "Combining_Mark", "M" },
-	{ "Nonspacing_Mark", "Mn" }, { "Spacing_Mark", "Mc" },
-	{ "Enclosing_Mark", "Me" }, { "Number", "N" },
-	{ "Decimal_Number", "Nd" }, { "digit", "Nd" },
-	{ "Letter_Number", "Nl" }, { "Other_Number", "No" },
-	{ "Punctuation", "P" }, { "punct", "P" },
-	{ "Connector_Punctuation", "Pc" }, { "Dash_Punctuation", "Pd" },
-	{ "Open_Punctuation", "Ps" }, { "Close_Punctuation", "Pe" },
-	{ "Initial_Punctuation", "Pi" }, { "Final_Punctuation", "Pf" },
-	{ "Other_Punctuation", "Po" }, { "Symbol", "S" },
-	{ "Math_Symbol", "Sm" }, { "Currency_Symbol", "Sc" },
-	{ "Modifier_Symbol", "Sk" }, { "Other_Symbol", "So" },
-	{ "Separator", "Z" }, { "Space_Separator", "Zs" },
-	{ "Line_Separator", "Zl" }, { "Paragraph_Separator", "Zp" },
-	{ "Other", "C" }, { "Control", "Cc" }, { "cntrl", "Cc" },
-	{ "Format", "Cf" }, { "Surrogate", "Cs" }, { "Private_Use", "Co" },
-	{ "Unassigned", "Cn" }, { NULL, NULL }
-};
-
-/*
- * Rewrite ECMA-262 \p{...} forms for PCRE2: long category names become
- * short ones, and the "General_Category=", "gc=", "Script=", "sc="
- * prefixes are dropped.
- */
-static void
-ecma_to_pcre(const char *src, size_t n, struct buf *b)
-{
-	static const char *const prefixes[] = { "General_Category=", "gc=",
-	    "Script_Extensions=", "scx=", "Script=", "sc=", NULL };
-	size_t k, e, len;
-	const char *name;
-	int j;
-
-	for (k = 0; k < n; k++) {
-		if (src[k] != '\\' || k + 1 >= n) {
-			buf_addc(b, src[k]);
-			continue;
-		}
-		if ((src[k + 1] != 'p' && src[k + 1] != 'P') || k + 2 >= n ||
-		    src[k + 2] != '{' || (name = memchr(src + k + 3, '}',
-		    n - k - 3)) == NULL) {
-			buf_add(b, src + k, 2);
-			k++;
-			continue;
-		}
-		e = (size_t)(name - src);
-		name = src + k + 3;
-		len = e - k - 3;
-		for (j = 0; prefixes[j] != NULL; j++)
-			if (len > strlen(prefixes[j]) && memcmp(name,
-			    prefixes[j], strlen(prefixes[j])) == 0) {
-				name += strlen(prefixes[j]);
-				len -= strlen(prefixes[j]);
-				break;
-			}
-		for (j = 0; gc_names[j][0] != NULL; j++)
-			if (is_key(name, len, gc_names[j][0])) {
-				name = gc_names[j][1];
-				len = strlen(name);
-				break;
-			}
-		buf_add(b, src + k, 3);
-		buf_add(b, name, len);
-		buf_addc(b, '}');
-		k = e;
-	}
-}
-
 static pcre2_code *
 regex(struct schema *s, int i, const char *src, size_t n)
 {
@@ -236,15 +163,19 @@ regex(struct schema *s, int i, const char *src, size_t n)
 	PCRE2_SIZE off;
 	PCRE2_UCHAR m[120];
 	struct buf b = BUF_INIT;
+	size_t at;
 
-	ecma_to_pcre(src, n, &b);
-	re = pcre2_compile((PCRE2_SPTR)(b.p ? b.p : ""), b.len, PCRE2_UTF |
-	    PCRE2_UCP | PCRE2_DOLLAR_ENDONLY, &ec, &off, NULL);
+	if (ecma_regex_translate(src, n, &b, (char *)m, sizeof(m), &at)) {
+		buf_free(&b);
+		cerr(s, i, "invalid pattern at offset %zu: %s", at, (char *)m);
+		return NULL;
+	}
+	re = pcre2_compile((PCRE2_SPTR)(b.p ? b.p : ""), b.len,
+	    ECMA_REGEX_PCRE2_OPTIONS, &ec, &off, NULL);
 	buf_free(&b);
 	if (re == NULL) {
 		pcre2_get_error_message(ec, m, sizeof(m));
-		cerr(s, i, "invalid pattern at offset %zu: %s", (size_t)off,
-		    (char *)m);
+		cerr(s, i, "pattern not supported: %s", (char *)m);
 		return NULL;
 	}
 	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
@@ -781,6 +712,8 @@ schema_compile(const char *text, size_t n, int flags, char *err,
 {
 	struct schema *s = xcalloc(1, sizeof(*s));
 	struct js_err je;
+	char m[200];
+	int at;
 
 	s->text = xmalloc(n + 1);
 	memcpy(s->text, text, n);
@@ -792,6 +725,11 @@ schema_compile(const char *text, size_t n, int flags, char *err,
 	s->warnings.len = 0;
 	if (js_scan(&s->doc, s->text, n, &je) == -1) {
 		snprintf(err, errlen, "col %zu: %s", je.col, je.msg);
+		schema_free(s);
+		return NULL;
+	}
+	if (meta_check(&s->doc, &at, m, sizeof(m)) == -1) {
+		cerr(s, at, "%s", m);
 		schema_free(s);
 		return NULL;
 	}

@@ -5,7 +5,9 @@
  */
 #include <stddef.h>
 #include <string.h>
+#include <strings.h>
 
+#include "buf.h"
 #include "schema-node.h"
 #include "utf8.h"
 
@@ -280,7 +282,8 @@ fmt_email(const char *s, size_t n)
 	dom = s + at + 1;
 	dn = n - at - 1;
 	if (dn >= 2 && dom[0] == '[' && dom[dn - 1] == ']') {
-		if (dn > 7 && memcmp(dom + 1, "IPv6:", 5) == 0)
+		/* ABNF literals such as "IPv6:" ignore case. */
+		if (dn > 7 && strncasecmp(dom + 1, "IPv6:", 5) == 0)
 			return fmt_ipv6(dom + 6, dn - 7);
 		return fmt_ipv4(dom + 1, dn - 2);
 	}
@@ -318,6 +321,24 @@ uri_chars(const char *s, size_t n, const char *extra)
 		    (s[k] == '\0' || strchr(extra, s[k]) == NULL))
 			return 0;
 	}
+	return 1;
+}
+
+/* RFC 3986 IPvFuture: "v" 1*HEXDIG "." 1*(unreserved / sub-delims / ":"). */
+static int
+ipvfuture(const char *s, size_t n)
+{
+	size_t k;
+
+	if (n == 0 || (s[0] != 'v' && s[0] != 'V'))
+		return 0;
+	for (k = 1; k < n && hexval(s[k]) >= 0; k++)
+		;
+	if (k == 1 || k >= n || s[k] != '.' || k + 1 == n)
+		return 0;
+	for (k++; k < n; k++)
+		if (!unreserved(s[k]) && !subdelim(s[k]) && s[k] != ':')
+			return 0;
 	return 1;
 }
 
@@ -362,7 +383,7 @@ fmt_uri(const char *s, size_t n)
 				return 0;
 			h = (size_t)(rb - s);
 			if (h > k + 1 && (s[k + 1] == 'v' || s[k + 1] == 'V') ?
-			    !uri_chars(s + k + 1, h - k - 1, ":") :
+			    !ipvfuture(s + k + 1, h - k - 1) :
 			    !fmt_ipv6(s + k + 1, h - k - 1))
 				return 0;
 			h++;
@@ -392,6 +413,30 @@ fmt_uri(const char *s, size_t n)
 	if (e < n && !uri_chars(s + e + 1, n - e - 1, ":@/?"))
 		return 0;
 	return 1;
+}
+
+/*
+ * A relative reference is a URI's hier-part, query and fragment whose
+ * first segment has no ":" (RFC 3986 section 4.2): check it behind a
+ * scheme.
+ */
+int
+uri_reference_ok(const char *s, size_t n)
+{
+	struct buf b = BUF_INIT;
+	size_t k;
+	int ok;
+
+	if (fmt_uri(s, n))
+		return 1;
+	for (k = 0; k < n && s[k] != '/' && s[k] != '?' && s[k] != '#'; k++)
+		if (s[k] == ':')
+			return 0;
+	buf_add(&b, "x:", 2);
+	buf_add(&b, s, n);
+	ok = fmt_uri(b.p, b.len);
+	buf_free(&b);
+	return ok;
 }
 
 int

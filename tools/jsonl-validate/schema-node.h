@@ -116,5 +116,13 @@ const char	*path_of(const struct js_doc *d, int target, struct buf *b,
 		    struct buf *tmp);
 /* Is s[0..n) a valid value of format f (F_...)? */
 int		 format_ok(int f, const char *s, size_t n);
+/* Is s[0..n) an RFC 3986 URI-reference (a URI or a relative reference)? */
+int		 uri_reference_ok(const char *s, size_t n);
+/*
+ * Is the schema d valid against the 2020-12 metaschema (schema-meta.c)?
+ * 0, or -1 with the offending value's index in *at and why in msg.
+ */
+int		 meta_check(const struct js_doc *d, int *at, char *msg,
+		    size_t msglen);
 
 #endif
