@@ -22,6 +22,7 @@ static void	 kept_set(struct kept *, const char *, size_t, int64_t);
 static void	 cmap_add(struct cmap *, uint32_t, int64_t);
 static void	 add_hex(struct buf *, uint64_t);
 static void	 add_hll(struct buf *, const struct hll *);
+static void	 add_estimate(struct buf *, double);
 static int	 hex_u64(const char *, uint64_t *);
 
 static const char *op_names[] = {
@@ -360,6 +361,20 @@ add_cmap(struct buf *b, const struct cmap *m)
 	free(ids);
 }
 
+/*
+ * An estimate rounded as PostgreSQL's round(double precision) does (to
+ * even); null where the extension gives NaN or infinity (registers too
+ * narrow for the count).
+ */
+static void
+add_estimate(struct buf *b, double e)
+{
+	if (isfinite(e) && fabs(e) < 9e18)
+		buf_add_i64(b, (int64_t)rint(e));
+	else
+		buf_adds(b, "null");
+}
+
 /* The extension's text form, \x and hexadecimal, as a JSON string. */
 static void
 add_hll(struct buf *b, const struct hll *h)
@@ -399,7 +414,7 @@ agg_final(const struct agg_spec *a, const union agg_state *st, int approx,
 		if (approx && a->hll_out)
 			add_hll(b, &st->hll);
 		else if (approx)
-			buf_add_i64(b, (int64_t)rint(hll_cardinality(&st->hll)));
+			add_estimate(b, hll_cardinality(&st->hll));
 		else
 			buf_add_i64(b, (int64_t)st->set.n);
 		break;
