@@ -98,6 +98,37 @@ load_ids() {
 	    "$BATS_TEST_TMPDIR/in" | jq .v)" 13
 }
 
+@test "strings of every length around MurmurHash3's 8- and 16-byte blocks hash as hll_hash_text" {
+	need_hll
+	python3 - > "$BATS_TEST_TMPDIR/in" <<'EOF'
+import json
+for n in range(0, 50):
+    s = "".join(chr(0x61 + (i * 7 + n) % 26) for i in range(n))
+    print(json.dumps({"t": "2024-01-01T00:00:00Z", "g": n, "v": s}))
+    print(json.dumps({"t": "2024-01-01T00:00:00Z", "g": n,
+                      "v": "\u00e9\u20ac\U0001F600"[: n % 4] + s},
+                     ensure_ascii=n % 2 == 0))
+EOF
+	jq -r '[.g, .v] | @tsv' "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/rows"
+	q "drop table if exists sv; create table sv (g int, v text)"
+	psql -X -q -v ON_ERROR_STOP=1 -c "\\copy sv from '$BATS_TEST_TMPDIR/rows'"
+	rollup -q --time .t --period day --by .g --distinct v=.v --hll \
+	    "$BATS_TEST_TMPDIR/in" | jq -r '"\(.g) \(.v)"' > "$BATS_TEST_TMPDIR/got"
+	q "select g || ' ' || hll_add_agg(hll_hash_text(v)) from sv group by g order by g" \
+	    > "$BATS_TEST_TMPDIR/want"
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/want")" = 50 ]
+	run diff "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
+	assert_success
+}
+
+@test "known values of the extension, without a server" {
+	printf '{"t":"2024-01-01T00:00:00Z","u":%s}\n' '"a"' 1 > "$BATS_TEST_TMPDIR/in"
+	run --separate-stderr rollup --time .t --period day --distinct u=.u --hll "$BATS_TEST_TMPDIR/in"
+	assert_success
+	# select hll_add_agg(h) from (values (hll_hash_text('a')), (hll_hash_bigint(1))) v(h)
+	assert_output '{"day":"2024-01-01T00:00:00Z","u":"\\x128b7f85555565f6597889004403b7fb05c44a"}'
+}
+
 @test "a group without values is the EMPTY hll, as hll_add_agg of null hashes" {
 	need_hll
 	printf '{"t":"2024-01-01T00:00:00Z"}\n' > "$BATS_TEST_TMPDIR/in"
