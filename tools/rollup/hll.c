@@ -362,7 +362,7 @@ hex_decode(const char *s, size_t n, uint8_t *out)
 			c -= 'A' - 10;
 		else
 			return -1;
-		v = v << 4 | c;
+		v = (v << 4 | c) & 0xff;
 		if (i % 2 == 1)
 			out[i / 2] = (uint8_t)v;
 	}
