@@ -349,7 +349,7 @@ Try 'rollup --help' for more information."
 @test "--merge refuses aggregate options" {
 	run --separate-stderr rollup --merge --count n
 	assert_failure 64
-	assert_equal "${stderr_lines[0]}" "rollup: --merge takes the period, groups and aggregates from its partial input"
+	assert_equal "${stderr_lines[0]}" "rollup: --merge takes the period, groups, aggregates and hll parameters from its partial input"
 }
 
 @test "--approx distinct stays within 2% on 20000 distinct values" {

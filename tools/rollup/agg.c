@@ -14,14 +14,15 @@
 #include "rollup.h"
 
 static void	 hset_add(struct hset *, uint64_t, uint64_t);
-static void	 hll_add(uint8_t *, uint64_t);
-static int64_t	 hll_estimate(const uint8_t *);
+static uint64_t	 hash_value(const struct agg_in *);
 static void	 sum_add(struct sum_state *, const struct agg_in *);
 static void	 sum_add_parts(struct sum_state *, __int128, double, int,
 		    int64_t);
 static void	 kept_set(struct kept *, const char *, size_t, int64_t);
 static void	 cmap_add(struct cmap *, uint32_t, int64_t);
 static void	 add_hex(struct buf *, uint64_t);
+static void	 add_hll(struct buf *, const struct hll *);
+static void	 add_estimate(struct buf *, double);
 static int	 hex_u64(const char *, uint64_t *);
 
 static const char *op_names[] = {
@@ -62,7 +63,7 @@ agg_init(const struct agg_spec *a, union agg_state *st, int approx)
 {
 	memset(st, 0, sizeof(*st));
 	if (a->op == AGG_DISTINCT && approx)
-		st->hll = xcalloc(HLL_M, 1);
+		hll_init(&st->hll, &a->hll);
 }
 
 void
@@ -71,7 +72,7 @@ agg_free(const struct agg_spec *a, union agg_state *st, int approx)
 	switch (a->op) {
 	case AGG_DISTINCT:
 		if (approx)
-			free(st->hll);
+			hll_free(&st->hll);
 		else
 			free(st->set.slot);
 		break;
@@ -100,15 +101,16 @@ agg_update(const struct agg_spec *a, union agg_state *st,
 		return;
 	switch (a->op) {
 	case AGG_DISTINCT:
+		if (approx) {
+			hll_add(&st->hll, hash_value(in));
+			break;
+		}
 		if (in->type == JS_STRING)
 			h = XXH3_128bits_withSeed(in->str, in->slen, 0);
 		else
 			h = XXH3_128bits_withSeed(in->text, in->len,
 			    (XXH64_hash_t)in->type);
-		if (approx)
-			hll_add(st->hll, h.high64);
-		else
-			hset_add(&st->set, h.low64, h.high64);
+		hset_add(&st->set, h.low64, h.high64);
 		break;
 	case AGG_SUM:
 	case AGG_AVG:
@@ -174,32 +176,27 @@ hset_add(struct hset *s, uint64_t lo, uint64_t hi)
 	s->n++;
 }
 
-/* HyperLogLog (Flajolet et al. 2007) with 2^12 one-byte registers. */
-static void
-hll_add(uint8_t *reg, uint64_t x)
+/*
+ * The hash --approx adds for a value, as the extension's functions give
+ * it: a string is hll_hash_text of its text, an integer within 64 bits
+ * hll_hash_bigint, anything else hll_hash_text of its jq -c text.
+ */
+static uint64_t
+hash_value(const struct agg_in *in)
 {
-	uint32_t idx = (uint32_t)(x >> (64 - HLL_P));
-	uint64_t w = (x << HLL_P) | ((uint64_t)1 << (HLL_P - 1));
-	uint8_t r = (uint8_t)(__builtin_clzll(w) + 1);
+	uint8_t le[8];
+	uint64_t u;
+	int k;
 
-	if (reg[idx] < r)
-		reg[idx] = r;
-}
-
-static int64_t
-hll_estimate(const uint8_t *reg)
-{
-	double m = HLL_M, sum = 0, e;
-	uint32_t i, zeros = 0;
-
-	for (i = 0; i < HLL_M; i++) {
-		sum += ldexp(1.0, -reg[i]);
-		zeros += reg[i] == 0;
+	if (in->type == JS_STRING)
+		return hll_hash(in->str, in->slen);
+	if (in->is_int && in->ival >= INT64_MIN && in->ival <= INT64_MAX) {
+		u = (uint64_t)(int64_t)in->ival;
+		for (k = 0; k < 8; k++, u >>= 8)
+			le[k] = (uint8_t)u;
+		return hll_hash(le, sizeof(le));
 	}
-	e = 0.7213 / (1 + 1.079 / m) * m * m / sum;
-	if (e <= 2.5 * m && zeros > 0)
-		e = m * log(m / zeros);
-	return llround(e);
+	return hll_hash(in->text, in->len);
 }
 
 static void
@@ -364,6 +361,29 @@ add_cmap(struct buf *b, const struct cmap *m)
 	free(ids);
 }
 
+/*
+ * An estimate rounded as PostgreSQL's round(double precision) does (to
+ * even); null where the extension gives NaN or infinity (registers too
+ * narrow for the count).
+ */
+static void
+add_estimate(struct buf *b, double e)
+{
+	if (isfinite(e) && fabs(e) < 9e18)
+		buf_add_i64(b, (int64_t)rint(e));
+	else
+		buf_adds(b, "null");
+}
+
+/* The extension's text form, \x and hexadecimal, as a JSON string. */
+static void
+add_hll(struct buf *b, const struct hll *h)
+{
+	buf_adds(b, "\"\\\\x");
+	hll_add_hex(b, h);
+	buf_addc(b, '"');
+}
+
 static void
 add_kept(struct buf *b, const struct kept *k)
 {
@@ -391,8 +411,12 @@ agg_final(const struct agg_spec *a, const union agg_state *st, int approx,
 		buf_add_i64(b, st->count);
 		break;
 	case AGG_DISTINCT:
-		buf_add_i64(b, approx ? hll_estimate(st->hll) :
-		    (int64_t)st->set.n);
+		if (approx && a->hll_out)
+			add_hll(b, &st->hll);
+		else if (approx)
+			add_estimate(b, hll_cardinality(&st->hll));
+		else
+			buf_add_i64(b, (int64_t)st->set.n);
 		break;
 	case AGG_SUM:
 		add_sum(b, &st->sum);
@@ -446,10 +470,7 @@ agg_partial(const struct agg_spec *a, const union agg_state *st, int approx,
 	switch (a->op) {
 	case AGG_DISTINCT:
 		if (approx) {
-			buf_addc(b, '"');
-			for (i = 0; i < HLL_M; i++)
-				buf_addf(b, "%02x", st->hll[i]);
-			buf_addc(b, '"');
+			add_hll(b, &st->hll);
 			break;
 		}
 		h = xmalloc((st->set.n + 1) * 2 * sizeof(*h));
@@ -529,7 +550,7 @@ agg_merge(const struct agg_spec *a, union agg_state *st, int approx,
 	const char *t;
 	__int128 iv, nv;
 	uint64_t lo, hi;
-	int v = o + 2, j, k;
+	int v = o + 2, j;
 	char tmp[64];
 	double f = 0;
 
@@ -542,18 +563,11 @@ agg_merge(const struct agg_spec *a, union agg_state *st, int approx,
 		return 0;
 	case AGG_DISTINCT:
 		if (approx) {
-			if (d->v[v].type != JS_STRING ||
-			    d->v[v].len != 2 * HLL_M + 2)
+			if (d->v[v].type != JS_STRING)
 				return -1;
-			t = js_text(d, v) + 1;
-			for (k = 0; k < (int)HLL_M; k++) {
-				int r = (int)strtol((char[]){ t[2 * k],
-				    t[2 * k + 1], 0 }, NULL, 16);
-
-				if (st->hll[k] < r)
-					st->hll[k] = (uint8_t)r;
-			}
-			return 0;
+			buf_reset(&s);
+			js_str(d, v, &s);
+			return hll_union_text(&st->hll, s.p, s.len, why);
 		}
 		if (d->v[v].type != JS_ARRAY)
 			return -1;

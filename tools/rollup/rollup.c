@@ -22,7 +22,9 @@
 enum {
 	OPT_TIME = CLI_TOOL_BASE, OPT_PERIOD, OPT_TZ, OPT_BY, OPT_COUNT,
 	OPT_DISTINCT, OPT_SUM, OPT_MIN, OPT_MAX, OPT_AVG, OPT_COUNT_BY,
-	OPT_FIRST, OPT_LAST, OPT_APPROX, OPT_PARTIAL, OPT_MERGE, OPT_SORTED
+	OPT_FIRST, OPT_LAST, OPT_APPROX, OPT_HLL, OPT_HLL_LOG2M,
+	OPT_HLL_REGWIDTH, OPT_HLL_EXPTHRESH, OPT_HLL_SPARSE, OPT_PARTIAL,
+	OPT_MERGE, OPT_SORTED
 };
 
 static const struct option longopts[] = {
@@ -41,6 +43,11 @@ static const struct option longopts[] = {
 	{ "first",	required_argument,	NULL, OPT_FIRST },
 	{ "last",	required_argument,	NULL, OPT_LAST },
 	{ "approx",	no_argument,		NULL, OPT_APPROX },
+	{ "hll",	no_argument,		NULL, OPT_HLL },
+	{ "hll-log2m",	required_argument,	NULL, OPT_HLL_LOG2M },
+	{ "hll-regwidth", required_argument,	NULL, OPT_HLL_REGWIDTH },
+	{ "hll-expthresh", required_argument,	NULL, OPT_HLL_EXPTHRESH },
+	{ "hll-sparse",	required_argument,	NULL, OPT_HLL_SPARSE },
 	{ "partial",	no_argument,		NULL, OPT_PARTIAL },
 	{ "merge",	no_argument,		NULL, OPT_MERGE },
 	{ "sorted",	no_argument,		NULL, OPT_SORTED },
@@ -49,8 +56,10 @@ static const struct option longopts[] = {
 
 static const char usage_text[] =
 "usage: rollup --time EXPR --period P [--tz ZONE] [--by [NAME=]EXPR]...\n"
-"              AGGREGATE... [--approx] [--partial] [--sorted] [FILE ...]\n"
-"       rollup --merge [--partial] [--sorted] [FILE ...]\n"
+"              AGGREGATE... [--approx | --hll] [--hll-log2m N]\n"
+"              [--hll-regwidth N] [--hll-expthresh N] [--hll-sparse 0|1]\n"
+"              [--partial] [--sorted] [FILE ...]\n"
+"       rollup --merge [--hll] [--partial] [--sorted] [FILE ...]\n"
 "Roll JSON Lines events up into one object per time bucket and group.\n"
 "  --time EXPR          jq expression giving the event's timestamp\n"
 "  --period P           the bucket: minute, hour, day, week (ISO, Monday),\n"
@@ -68,7 +77,16 @@ static const char usage_text[] =
 "  --count-by NAME=EXPR {value: count} of the non-null values\n"
 "  --first NAME=EXPR    first non-null value in input order, --last last\n"
 "Modes:\n"
-"  --approx             --distinct with HyperLogLog (about 1.6% error)\n"
+"  --approx             --distinct with HyperLogLog, in postgresql-hll's\n"
+"                       format (about 2.3% error with the defaults)\n"
+"  --hll                --approx, and write each --distinct as the hll\n"
+"                       value itself (\\x and hexadecimal) instead of the\n"
+"                       estimate\n"
+"  --hll-log2m N        log2 of the number of registers, 4-17 (default 11)\n"
+"  --hll-regwidth N     bits per register, 1-7 (default 5)\n"
+"  --hll-expthresh N    hashes kept exactly before registers: -1 (auto,\n"
+"                       the default), 0 or a power of 2 up to 8192\n"
+"  --hll-sparse 0|1     write few registers sparsely (default 1)\n"
 "  --partial            write mergeable partial states instead\n"
 "  --merge              read partial states and combine them\n"
 "  --sorted             input is sorted by time: write each bucket as\n"
@@ -78,7 +96,9 @@ static struct cli c;
 static const char *time_text, *tz;
 static struct jqx *time_expr;
 static enum tm_unit unit;
-static int have_unit, approx, partial, merge, sorted;
+static int have_unit, approx, hll_out, have_hll_params, partial, merge,
+    sorted;
+static struct hll_params hll_params = { 11, 5, -1, 1 };
 static struct { char *name; char *expr_text; struct jqx *expr; } by[MAX_BY];
 static int nby;
 static struct agg_spec agg[MAX_AGG];
@@ -115,8 +135,9 @@ int
 main(int argc, char *argv[])
 {
 	struct js_err e;
+	const char *bad;
 	char why[160];
-	int ch;
+	int ch, i;
 
 	cli_init(&c, "rollup", usage_text, argv);
 	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, longopts,
@@ -152,6 +173,31 @@ main(int argc, char *argv[])
 		case OPT_APPROX:
 			approx = 1;
 			break;
+		case OPT_HLL:
+			hll_out = 1;
+			break;
+		case OPT_HLL_LOG2M:
+			hll_params.log2m = (int)cli_num(&c, "--hll-log2m",
+			    optarg, 4, 17);
+			have_hll_params = 1;
+			break;
+		case OPT_HLL_REGWIDTH:
+			hll_params.regwidth = (int)cli_num(&c,
+			    "--hll-regwidth", optarg, 1, 7);
+			have_hll_params = 1;
+			break;
+		case OPT_HLL_EXPTHRESH:
+			hll_params.expthresh = cli_num(&c, "--hll-expthresh",
+			    optarg, -1, 8192);
+			if (hll_params_check(&hll_params, &bad) == -1)
+				cli_usage(&c, "--hll-expthresh: %s", bad);
+			have_hll_params = 1;
+			break;
+		case OPT_HLL_SPARSE:
+			hll_params.sparse = (int)cli_num(&c, "--hll-sparse",
+			    optarg, 0, 1);
+			have_hll_params = 1;
+			break;
 		case OPT_PARTIAL:
 			partial = 1;
 			break;
@@ -166,10 +212,20 @@ main(int argc, char *argv[])
 		}
 	}
 	if (merge) {
-		if (time_text || have_unit || tz || nby || nagg || approx)
-			cli_usage(&c, "--merge takes the period, groups and "
-			    "aggregates from its partial input");
+		if (time_text || have_unit || tz || nby || nagg || approx ||
+		    have_hll_params)
+			cli_usage(&c, "--merge takes the period, groups, "
+			    "aggregates and hll parameters from its partial "
+			    "input");
 	} else {
+		approx |= hll_out;
+		if (have_hll_params && !approx)
+			cli_usage(&c, "the --hll-* parameters need --approx "
+			    "or --hll");
+		for (i = 0; i < nagg; i++) {
+			agg[i].hll = hll_params;
+			agg[i].hll_out = hll_out;
+		}
 		if (time_text == NULL || !have_unit)
 			cli_usage(&c, "--time and --period are required");
 		time_expr = compile("--time", time_text);
@@ -528,6 +584,11 @@ partial_aggs(struct buf *name, int p, int *ni)
 			if (op == AGG_DISTINCT) {
 				approx = ap;
 				seen_distinct = 1;
+				if (hll_out && !ap)
+					cli_fail(&c, EX_DATAERR, "--hll: "
+					    "--distinct %s is exact in the "
+					    "partials, not an hll", agg[i].name);
+				agg[i].hll_out = hll_out;
 			}
 		}
 		i++;

@@ -1,6 +1,7 @@
 /*
  * rollup: the parts shared by rollup.c (options, stream loop, groups),
- * agg.c (aggregate states: update, merge, final and partial output) and
+ * agg.c (aggregate states: update, merge, final and partial output),
+ * hll.c (HyperLogLog states in postgresql-hll's storage format) and
  * val.c (canonical JSON values, ordering, number formatting).
  *
  * A group owns its key text and its aggregate states; group_free
@@ -21,14 +22,31 @@ enum agg_op {
 	AGG_COUNT_BY, AGG_FIRST, AGG_LAST
 };
 
-#define HLL_P		12
-#define HLL_M		(1u << HLL_P)
+/* The parameters of postgresql-hll's hll type (hll_add_agg's). */
+struct hll_params {
+	int		 log2m;		/* 4..17; 0: taken from the first value */
+	int		 regwidth;	/* 1..7 */
+	int64_t		 expthresh;	/* -1 (auto), 0 or a power of 2 */
+	int		 sparse;	/* 0 or 1 */
+};
+
+/* An hll state: EMPTY, EXPLICIT (sorted hashes) or FULL (registers). */
+struct hll {
+	struct hll_params p;
+	int		 type;
+	int64_t		*elem;		/* EXPLICIT: ascending, unique */
+	size_t		 n;
+	size_t		 cap;
+	uint8_t		*reg;		/* FULL: 2^log2m registers */
+};
 
 struct agg_spec {
 	enum agg_op	 op;
 	char		*name;
 	char		*expr_text;
 	struct jqx	*expr;		/* NULL for --count and in --merge */
+	struct hll_params hll;		/* --approx distinct: a new state's */
+	int		 hll_out;	/* --hll: the final value is the state */
 };
 
 /* A sum: integers exactly in 128 bits, other numbers in a double. */
@@ -69,7 +87,7 @@ union agg_state {
 	int64_t		 count;
 	struct sum_state sum;
 	struct hset	 set;
-	uint8_t		*hll;		/* HLL_M registers */
+	struct hll	 hll;
 	struct kept	 kept;
 	struct cmap	 map;
 };
@@ -110,6 +128,16 @@ int	 agg_merge(const struct agg_spec *, union agg_state *, int approx,
 const char *agg_op_name(enum agg_op, int approx);
 int	 agg_op_parse(const char *, size_t, enum agg_op *, int *approx);
 uint32_t intern(const char *, size_t);
+
+/* hll.c */
+uint64_t hll_hash(const void *, size_t);
+int	 hll_params_check(const struct hll_params *, const char **why);
+void	 hll_init(struct hll *, const struct hll_params *);
+void	 hll_free(struct hll *);
+void	 hll_add(struct hll *, uint64_t);
+double	 hll_cardinality(const struct hll *);
+void	 hll_add_hex(struct buf *, const struct hll *);
+int	 hll_union_text(struct hll *, const char *, size_t, const char **why);
 
 /* val.c */
 void	 val_canon(struct buf *, const struct js_doc *, int i);
