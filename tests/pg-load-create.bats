@@ -173,10 +173,11 @@ J
 	assert_output 1
 }
 
-@test "NOT NULL and CHECK refuse a record as a reject with its row and reason" {
+@test "NOT NULL, CHECK and the column type refuse a record as a reject with its row and reason" {
 	need_pg
 	printf '%s\n' '{"id":1,"kind":"a"}' '{"kind":"a"}' '{"id":3,"kind":"z"}' \
-	    '{"id":4}' > "$BATS_TEST_TMPDIR/in"
+	    '{"id":4}' '{"id":"5x"}' '{"id":18446744073709551616}' \
+	    > "$BATS_TEST_TMPDIR/in"
 	printf '{"required":["id"],"properties":{"id":{"type":"integer"},"kind":{"enum":["a","b"]}}}\n' > "$BATS_TEST_TMPDIR/s.json"
 	run_split pg-load -t "$T" --create -s "$BATS_TEST_TMPDIR/s.json" \
 	    -r "$BATS_TEST_TMPDIR/rej" "$BATS_TEST_TMPDIR/in"
@@ -184,7 +185,7 @@ J
 	run q "select id, coalesce(kind, '-') from $T order by id"
 	assert_output "$(printf '1|a\n4|-')"
 	run jq -c '[._error_row, ._error_sqlstate]' "$BATS_TEST_TMPDIR/rej"
-	assert_output "$(printf '[2,"23502"]\n[3,"23514"]')"
+	assert_output "$(printf '[2,"23502"]\n[3,"23514"]\n[5,"22P02"]\n[6,"22003"]')"
 }
 
 @test "an existing table is used as it is, never altered" {

@@ -8,7 +8,7 @@
  * primary key. Local references ("#/$defs/NAME", "#/definitions/NAME")
  * are followed. The statement is CREATE TABLE IF NOT EXISTS, run in its
  * own transaction under an advisory lock on the table's name before any
- * worker starts, so concurrent runs all see one table and an existing
+ * worker starts, so concurrent runs all see one table, and an existing
  * table is never altered.
  */
 #include <errno.h>
@@ -119,26 +119,24 @@ create_prepare(struct cli *c, struct create_opts *o, const char *table,
 }
 
 /*
- * Run o->ddl in a transaction of its own under an advisory lock on the
- * statement, so that racing runs create the table once and each then
- * finds it. Exits 69 or 65 (the server refused the statement).
+ * Run o->ddl in a transaction of its own under the advisory lock every
+ * --create takes, so that racing runs create the table once and each
+ * then finds it, whatever schema or spelling of the name each was given.
+ * Exits 69, 75 or 65 (the server refused the statement).
  */
 void
 create_table(struct cli *c, const struct create_opts *o, PGconn *conn)
 {
-	const char *param[1] = { o->ddl };
 	struct pg_err e;
-	PGresult *r;
 
 	if (pg_run(conn, "BEGIN", &e) == -1 ||
 	    pg_run(conn, "SET LOCAL client_min_messages = warning", &e) == -1 ||
 	    pg_run(conn, "SET LOCAL standard_conforming_strings = on", &e) ==
 	    -1)
 		cli_fail(c, EX_UNAVAILABLE, "--create: %s", e.msg);
-	if ((r = pg_exec(conn, "SELECT pg_advisory_xact_lock("
-	    "hashtextextended($1, 0))", 1, param, &e)) == NULL)
+	if (pg_run(conn, "SELECT pg_advisory_xact_lock("
+	    "hashtextextended('pg-load --create', 0))", &e) == -1)
 		cli_fail(c, EX_UNAVAILABLE, "--create: %s", e.msg);
-	PQclear(r);
 	if (pg_run(conn, o->ddl, &e) == -1)
 		cli_fail(c, pg_sqlstate_transient(e.sqlstate) ? EX_TEMPFAIL :
 		    e.sqlstate[0] == '0' && e.sqlstate[1] == '8' ?
