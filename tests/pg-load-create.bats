@@ -76,7 +76,10 @@ PY
     "i": {"type": "array"},
     "j\"k": {"type": "string", "format": "email"},
     "l": {"type": "string", "format": "time"},
-    "m": {}
+    "m": {},
+    "n": {"type": ["integer", "number"]},
+    "o": {"enum": [1, 2.5]},
+    "p": {"enum": [1, 2]}
    }}}}
 J
 	run_split pg-load -t 'sch.We"ird' --print-ddl --float -s "$BATS_TEST_TMPDIR/s.json"
@@ -93,7 +96,10 @@ J
   "i" jsonb,
   "j""k" text,
   "l" text,
-  "m" jsonb
+  "m" jsonb,
+  "n" double precision,
+  "o" double precision,
+  "p" bigint
 );'
 	run_split pg-load -t t --print-ddl -s "$BATS_TEST_TMPDIR/s.json"
 	assert_line '  "b" numeric NOT NULL,'

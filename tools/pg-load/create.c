@@ -262,9 +262,9 @@ add_column(struct ddl *x, int k, int s, int required,
 	const char *type = "jsonb";
 	char *col;
 	size_t n, i;
-	int t, en, nullable = 1, ntypes = 0, checked = 0;
+	int t, en, nullable = 1, ntypes = 0, checked = 0, frac = 0;
 	long j;
-	unsigned seen = 0;	/* bit per enum js_type */
+	unsigned seen = 0;	/* bit per enum js_type; frac: not integers */
 
 	buf_reset(&x->name);
 	js_str(&x->d, k, &x->name);
@@ -295,9 +295,11 @@ add_column(struct ddl *x, int k, int s, int required,
 			if (js_str_eq(&x->d, e, "null", 4))
 				nullable = 1;
 			else if (js_str_eq(&x->d, e, "integer", 7))
-				seen |= 1u << JS_NUMBER | 1u << 0;
-			else if (js_str_eq(&x->d, e, "number", 6))
 				seen |= 1u << JS_NUMBER;
+			else if (js_str_eq(&x->d, e, "number", 6)) {
+				seen |= 1u << JS_NUMBER;
+				frac = 1;
+			}
 			else if (js_str_eq(&x->d, e, "string", 6))
 				seen |= 1u << JS_STRING;
 			else if (js_str_eq(&x->d, e, "boolean", 7))
@@ -315,19 +317,20 @@ add_column(struct ddl *x, int k, int s, int required,
 
 			if (x->d.v[t].type == JS_NULL)
 				nullable = 1;
-			else if (x->d.v[t].type == JS_NUMBER)
-				seen |= js_int64(&x->d, t, &v) == 0 ?
-				    1u << JS_NUMBER | 1u << 0 : 1u << JS_NUMBER;
+			else if (x->d.v[t].type == JS_NUMBER) {
+				seen |= 1u << JS_NUMBER;
+				frac |= js_int64(&x->d, t, &v) == -1;
+			}
 			else if (x->d.v[t].type == JS_FALSE)
 				seen |= 1u << JS_TRUE;
 			else
 				seen |= 1u << x->d.v[t].type;
 		}
 	}
-	for (i = 1; i < 8; i++)
+	for (i = 0; i < 8; i++)
 		ntypes += (seen >> i) & 1;
 	if (ntypes == 1 && (seen & 1u << JS_NUMBER))
-		type = seen & 1u ? "bigint" : o->number_type;
+		type = frac ? o->number_type : "bigint";
 	else if (ntypes == 1 && (seen & 1u << JS_TRUE))
 		type = "boolean";
 	else if (ntypes == 1 && (seen & 1u << JS_STRING)) {
