@@ -145,7 +145,7 @@ J
 	assert_equal "${stderr_lines[0]}" "pg-load: --create needs -s/--schema FILE"
 	run_split pg-load -t t -s "$BATS_TEST_TMPDIR/s.json"
 	assert_failure 64
-	assert_equal "${stderr_lines[0]}" "pg-load: --schema needs --create or --print-ddl"
+	assert_equal "${stderr_lines[0]}" "pg-load: --schema needs --create, --print-ddl or --check-schema"
 }
 
 @test "--create makes the events table from the bench's schema and loads generated events exactly" {
@@ -247,4 +247,30 @@ J
 	done
 	run same_rows "$T" "$ROOT/tests/bench/events.schema.json" "$BATS_TEST_TMPDIR/ev.jsonl"
 	assert_output "same 1000"
+}
+
+@test "--check-schema tells the columns an existing table lacks or types otherwise" {
+	need_pg
+	q "create table $T (id int, session_id text, occurred_at timestamptz, app varchar(10))"
+	run_split pg-load -t "$T" --check-schema -s "$ROOT/tests/bench/events.schema.json" < /dev/null
+	assert_failure 65
+	S="$ROOT/tests/bench/events.schema.json"
+	assert_equal "$stderr" "pg-load: $S: column \"id\" is integer in \"$T\", bigint in the schema
+pg-load: $S: column \"event_type\" (text) is missing from \"$T\"
+pg-load: $S: column \"created_at\" (timestamp with time zone) is missing from \"$T\"
+pg-load: $S: column \"user_id\" (text) is missing from \"$T\"
+pg-load: $S: column \"app\" is character varying(10) in \"$T\", text in the schema
+pg-load: $S: column \"modelId\" (text) is missing from \"$T\"
+pg-load: \"$T\" differs from $S in 6 columns"
+	run q "select count(*) from pg_attribute where attrelid = '$T'::regclass and attnum > 0"
+	assert_output 4
+	q "drop table $T"
+	pg-load -q -t "$T" --create -s "$S" < /dev/null
+	run_split pg-load -t "$T" --check-schema -s "$S" < /dev/null
+	assert_success
+	assert_equal "$stderr" ""
+	q "drop table $T"
+	run_split pg-load -t "$T" --check-schema -s "$S" < /dev/null
+	assert_failure 65
+	assert_equal "$stderr" "pg-load: --check-schema: relation \"$T\" does not exist"
 }

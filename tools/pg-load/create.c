@@ -37,7 +37,7 @@ static void	 read_schema(struct ddl *, struct buf *);
 static int	 follow_ref(struct ddl *, int);
 static void	 add_ident(struct ddl *, const char *, size_t, const char *);
 static void	 add_column(struct ddl *, int key, int val, int required,
-		    const struct create_opts *);
+		    struct create_opts *);
 static const char *string_type(struct ddl *, int);
 static void	 add_enum_check(struct ddl *, int, const char *, size_t);
 static int	 is_required(struct ddl *, int root, int key);
@@ -75,6 +75,10 @@ create_prepare(struct cli *c, struct create_opts *o, const char *table,
 		buf_addc(&x.out, '.');
 	}
 	add_ident(&x, name, strlen(name), "table name");
+	i = strlen("CREATE TABLE IF NOT EXISTS ");
+	o->qtable = xmalloc(x.out.len - i + 1);
+	memcpy(o->qtable, x.out.p + i, x.out.len - i);
+	o->qtable[x.out.len - i] = '\0';
 	buf_adds(&x.out, " (\n");
 	free(schema);
 	free(name);
@@ -257,7 +261,7 @@ is_required(struct ddl *x, int root, int k)
 /* One column: key k's name, the type of schema s, NOT NULL, CHECK. */
 static void
 add_column(struct ddl *x, int k, int s, int required,
-    const struct create_opts *o)
+    struct create_opts *o)
 {
 	const char *type = "jsonb";
 	char *col;
@@ -338,6 +342,10 @@ add_column(struct ddl *x, int k, int s, int required,
 		checked = strcmp(type, "text") == 0;
 	}
 	buf_addf(&x->out, " %s", type);
+	o->col = xrealloc(o->col, (o->ncol + 1) * sizeof(*o->col));
+	o->col[o->ncol].name = xstrdup(col);
+	o->col[o->ncol++].type = strcmp(type, "timestamptz") == 0 ?
+	    "timestamp with time zone" : type;
 	if (required && !nullable)
 		buf_adds(&x->out, " NOT NULL");
 	if (checked)
@@ -410,4 +418,47 @@ add_enum_check(struct ddl *x, int s, const char *col, size_t n)
 		buf_addc(&x->out, '\'');
 	}
 	buf_adds(&x->out, "))");
+}
+
+/*
+ * --check-schema: tell each column of the schema that the existing table
+ * lacks or holds with another type. 0 if none, else 65 (exits 65 if the
+ * table does not exist, 69 if the query fails).
+ */
+int
+create_check(struct cli *c, const struct create_opts *o, PGconn *conn)
+{
+	const char *param[1] = { o->qtable };
+	struct pg_err e;
+	PGresult *r;
+	size_t i;
+	int j, n, bad = 0;
+
+	if ((r = pg_exec(conn, "SELECT attname, format_type(atttypid, "
+	    "atttypmod) FROM pg_attribute WHERE attrelid = $1::regclass AND "
+	    "attnum > 0 AND NOT attisdropped", 1, param, &e)) == NULL)
+		cli_fail(c, strcmp(e.sqlstate, "42P01") == 0 ? EX_DATAERR :
+		    EX_UNAVAILABLE, "--check-schema: %s", e.msg);
+	n = PQntuples(r);
+	for (i = 0; i < o->ncol; i++) {
+		for (j = 0; j < n; j++)
+			if (strcmp(PQgetvalue(r, j, 0), o->col[i].name) == 0)
+				break;
+		if (j == n)
+			cli_warn(c, "%s: column \"%s\" (%s) is missing from %s",
+			    o->schema, o->col[i].name, o->col[i].type,
+			    o->qtable);
+		else if (strcmp(PQgetvalue(r, j, 1), o->col[i].type) != 0)
+			cli_warn(c, "%s: column \"%s\" is %s in %s, %s in the "
+			    "schema", o->schema, o->col[i].name,
+			    PQgetvalue(r, j, 1), o->qtable, o->col[i].type);
+		else
+			continue;
+		bad++;
+	}
+	PQclear(r);
+	if (bad > 0)
+		cli_warn(c, "%s differs from %s in %d column%s", o->qtable,
+		    o->schema, bad, bad == 1 ? "" : "s");
+	return bad > 0 ? EX_DATAERR : 0;
 }

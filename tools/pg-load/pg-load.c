@@ -28,7 +28,8 @@ enum {
 	O_EXTRA, O_STRICT, O_ROW_FIELD, O_MODE, O_PARTITION, O_VALID_FROM,
 	O_VALID_TO, O_CURRENT, O_AS_OF, O_COMPARE, O_LEDGER, O_RUN_ID, O_FORCE,
 	O_STATUS, O_RETRIES, O_WATERMARK, O_LAST_WATERMARK, O_WAIT, O_TZ,
-	O_OVERRIDING, O_KEY_COLUMNS, O_CREATE, O_PRINT_DDL, O_FLOAT
+	O_OVERRIDING, O_KEY_COLUMNS, O_CREATE, O_PRINT_DDL, O_FLOAT,
+	O_CHECK_SCHEMA
 };
 
 /* The options as given; the plan (struct plan) is what they resolve to. */
@@ -114,6 +115,8 @@ static const char usage[] =
 "  -s, --schema FILE       the JSON Schema --create makes the table from\n"
 "      --float             a JSON number is double precision (else numeric)\n"
 "      --print-ddl         print the CREATE TABLE of --schema and exit\n"
+"      --check-schema      tell how the table differs from --schema, exit\n"
+"                          65 if it does, else 0\n"
 "      --overriding-system-value\n"
 "                          write records' values into GENERATED ALWAYS\n"
 "                          identity columns (else the server fills them)\n"
@@ -167,6 +170,12 @@ main(int argc, char *argv[])
 
 	conn = connect_or_die(&p);
 	set_time_zone(&p, conn);
+	if (o.create.check) {
+		int rc = create_check(&c, &o.create, conn);
+
+		PQfinish(conn);
+		return rc;
+	}
 	if (o.use_create)
 		create_table(&c, &o.create, conn);
 	setup_columns(&p, &o, conn);
@@ -256,6 +265,7 @@ parse_options(int argc, char **argv, struct plan *p, struct opts *o)
 		{ "schema",	required_argument,	NULL, 's' },
 		{ "float",	no_argument,		NULL, O_FLOAT },
 		{ "print-ddl",	no_argument,		NULL, O_PRINT_DDL },
+		{ "check-schema", no_argument,		NULL, O_CHECK_SCHEMA },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *modes[] = { "append", "upsert", "skip-existing",
@@ -352,6 +362,7 @@ parse_options(int argc, char **argv, struct plan *p, struct opts *o)
 		case 's': o->create.schema = optarg; break;
 		case O_FLOAT: o->create.number_type = "double precision"; break;
 		case O_PRINT_DDL: o->create.print_ddl = 1; break;
+		case O_CHECK_SCHEMA: o->create.check = 1; break;
 		case O_RETRIES:
 			p->retries = (int)cli_num(c, "--retries", optarg, 0, 100);
 			break;
@@ -406,12 +417,15 @@ check_options(struct plan *p, struct opts *o)
 		    NULL)
 			cli_usage(c, "--watermark '%s': %s", o->watermark, err);
 	}
-	if ((o->use_create || o->create.print_ddl) && o->create.schema == NULL)
+	if ((o->use_create || o->create.print_ddl || o->create.check) &&
+	    o->create.schema == NULL)
 		cli_usage(c, "%s needs -s/--schema FILE", o->use_create ?
-		    "--create" : "--print-ddl");
+		    "--create" : o->create.print_ddl ? "--print-ddl" :
+		    "--check-schema");
 	if (o->create.schema != NULL && !o->use_create &&
-	    !o->create.print_ddl)
-		cli_usage(c, "--schema needs --create or --print-ddl");
+	    !o->create.print_ddl && !o->create.check)
+		cli_usage(c, "--schema needs --create, --print-ddl or "
+		    "--check-schema");
 	if (p->dry_run)
 		c->passed_name = "encoded";
 	if (p->check)

@@ -181,11 +181,19 @@ struct create_opts {
 	const char	*schema;	/* --schema FILE */
 	const char	*number_type;	/* JSON "number": numeric, or --float */
 	int		 print_ddl;	/* --print-ddl */
+	int		 check;		/* --check-schema */
 	char		*ddl;		/* the statement create_prepare built */
+	char		*qtable;	/* the table's quoted name */
+	struct create_col {
+		char		*name;
+		const char	*type;	/* as format_type() names it */
+	}		*col;
+	size_t		 ncol;
 };
 void	 create_prepare(struct cli *, struct create_opts *, const char *table,
 	    const char *keys);
 void	 create_table(struct cli *, const struct create_opts *, PGconn *);
+int	 create_check(struct cli *, const struct create_opts *, PGconn *);
 
 /* encode.c */
 struct encoder;
