@@ -28,7 +28,8 @@ enum {
 	O_EXTRA, O_STRICT, O_ROW_FIELD, O_MODE, O_PARTITION, O_VALID_FROM,
 	O_VALID_TO, O_CURRENT, O_AS_OF, O_COMPARE, O_LEDGER, O_RUN_ID, O_FORCE,
 	O_STATUS, O_RETRIES, O_WATERMARK, O_LAST_WATERMARK, O_WAIT, O_TZ,
-	O_OVERRIDING, O_KEY_COLUMNS
+	O_OVERRIDING, O_KEY_COLUMNS, O_CREATE, O_PRINT_DDL, O_FLOAT,
+	O_CHECK_SCHEMA
 };
 
 /* The options as given; the plan (struct plan) is what they resolve to. */
@@ -38,7 +39,8 @@ struct opts {
 	char		**map;
 	size_t		 nmap;
 	struct ledger_opts ledger;
-	int		 use_ledger, status, last_wm;
+	struct create_opts create;
+	int		 use_ledger, use_create, status, last_wm;
 	int64_t		 limit;
 };
 
@@ -114,6 +116,13 @@ static const char usage[] =
 "                          input again (append adds those rows twice)\n"
 "      --tz ZONE           times without an offset are in ZONE (default\n"
 "                          UTC), whatever the server's time zone\n"
+"      --create            create the table from --schema when it does not\n"
+"                          exist (never alters one that does)\n"
+"  -s, --schema FILE       the JSON Schema --create makes the table from\n"
+"      --float             a JSON number is double precision (else numeric)\n"
+"      --print-ddl         print the CREATE TABLE of --schema and exit\n"
+"      --check-schema      tell how the table differs from --schema, exit\n"
+"                          65 if it does, else 0\n"
 "      --overriding-system-value\n"
 "                          write records' values into GENERATED ALWAYS\n"
 "                          identity columns (else the server fills them)\n"
@@ -150,6 +159,16 @@ main(int argc, char *argv[])
 		return rc;
 	}
 	check_options(&p, &o);
+	if (o.create.schema != NULL) {
+		create_prepare(&c, &o.create, o.table, o.keys);
+		if (o.create.print_ddl) {
+			if (fputs(o.create.ddl, stdout) == EOF ||
+			    fflush(stdout) == EOF)
+				cli_fail(&c, EX_IOERR, "stdout: %s",
+				    strerror(errno));
+			return 0;
+		}
+	}
 	cli_start(&c, argc - optind, argv + optind);
 	if (o.use_ledger && o.ledger.run_id == NULL && c.insize < 0)
 		cli_usage(&c, "--ledger needs --run-id when the input is not a "
@@ -161,6 +180,14 @@ main(int argc, char *argv[])
 
 	conn = connect_or_die(&p);
 	set_time_zone(&p, conn);
+	if (o.create.check) {
+		int rc = create_check(&c, &o.create, conn);
+
+		PQfinish(conn);
+		return rc;
+	}
+	if (o.use_create)
+		create_table(&c, &o.create, conn);
 	setup_columns(&p, &o, conn);
 	free(o.map);	/* the strings are argv's; p.map keeps what it needs */
 	p.n_skipped = cli_counter(&c, "skipped");
@@ -236,6 +263,11 @@ parse_options(int argc, char **argv, struct plan *p, struct opts *o)
 		{ "tz",		required_argument,	NULL, O_TZ },
 		{ "overriding-system-value", no_argument, NULL, O_OVERRIDING },
 		{ "jobs",	required_argument,	NULL, 'j' },
+		{ "create",	no_argument,		NULL, O_CREATE },
+		{ "schema",	required_argument,	NULL, 's' },
+		{ "float",	no_argument,		NULL, O_FLOAT },
+		{ "print-ddl",	no_argument,		NULL, O_PRINT_DDL },
+		{ "check-schema", no_argument,		NULL, O_CHECK_SCHEMA },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *modes[] = { "append", "upsert", "skip-existing",
@@ -251,11 +283,12 @@ parse_options(int argc, char **argv, struct plan *p, struct opts *o)
 	p->jobs = 1;
 	p->mode_name = "append";
 	p->tz = "UTC";
+	o->create.number_type = "numeric";
 	p->vf = p->vt = p->cur = p->extra_ci = -1;
 	o->ledger.name = "sluice_ledger";
 	pthread_mutex_init(&p->lock, NULL);
 	c->stats_lock = &p->lock;	/* the workers count under it */
-	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS "t:b:j:", opts,
+	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS "t:b:j:s:", opts,
 	    NULL)) != -1) {
 		if (cli_option(c, ch, optarg))
 			continue;
@@ -327,6 +360,11 @@ parse_options(int argc, char **argv, struct plan *p, struct opts *o)
 			p->tz = optarg;
 			break;
 		case O_OVERRIDING: p->overriding = 1; break;
+		case O_CREATE: o->use_create = 1; break;
+		case 's': o->create.schema = optarg; break;
+		case O_FLOAT: o->create.number_type = "double precision"; break;
+		case O_PRINT_DDL: o->create.print_ddl = 1; break;
+		case O_CHECK_SCHEMA: o->create.check = 1; break;
 		case O_RETRIES:
 			p->retries = (int)cli_num(c, "--retries", optarg, 0, 100);
 			break;
@@ -381,6 +419,15 @@ check_options(struct plan *p, struct opts *o)
 		    NULL)
 			cli_usage(c, "--watermark '%s': %s", o->watermark, err);
 	}
+	if ((o->use_create || o->create.print_ddl || o->create.check) &&
+	    o->create.schema == NULL)
+		cli_usage(c, "%s needs -s/--schema FILE", o->use_create ?
+		    "--create" : o->create.print_ddl ? "--print-ddl" :
+		    "--check-schema");
+	if (o->create.schema != NULL && !o->use_create &&
+	    !o->create.print_ddl && !o->create.check)
+		cli_usage(c, "--schema needs --create, --print-ddl or "
+		    "--check-schema");
 	if (p->dry_run)
 		c->passed_name = "encoded";
 	if (p->check)

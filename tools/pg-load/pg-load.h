@@ -9,6 +9,7 @@
  *	modes.c		append, upsert, skip-existing, replace and scd2: the
  *			statements each runs on a batch's rows
  *	ledger.c	the exactly-once record of runs and their batches
+ *	create.c	--create: the table from a JSON Schema
  *	watermark.c	--watermark's values and their ledger max
  */
 #ifndef PG_LOAD_H
@@ -179,6 +180,25 @@ int	 ledger_status(struct cli *, PGconn *, const char *name,
 int	 ledger_last_watermark(struct cli *, PGconn *, const char *name,
 	    const char *table, const char *run_id);
 void	 ledger_free(struct ledger *);
+
+/* create.c */
+struct create_opts {
+	const char	*schema;	/* --schema FILE */
+	const char	*number_type;	/* JSON "number": numeric, or --float */
+	int		 print_ddl;	/* --print-ddl */
+	int		 check;		/* --check-schema */
+	char		*ddl;		/* the statement create_prepare built */
+	char		*qtable;	/* the table's quoted name */
+	struct create_col {
+		char		*name;
+		const char	*type;	/* as format_type() names it */
+	}		*col;
+	size_t		 ncol;
+};
+void	 create_prepare(struct cli *, struct create_opts *, const char *table,
+	    const char *keys);
+void	 create_table(struct cli *, const struct create_opts *, PGconn *);
+int	 create_check(struct cli *, const struct create_opts *, PGconn *);
 
 /* encode.c */
 struct encoder;
