@@ -10,10 +10,9 @@
 # - pgloader loading the same CSV, when it is installed (Debian's
 #   pgloader package; not installed by scripts/install-deps);
 # - pg-load --mode upsert (staging table, ON CONFLICT on a primary key),
-#   on one connection and with --jobs 2, and --mode skip-existing, against
-#   pg-load's own append: into the table without an index, and into the
-#   same keyed table (input without duplicate ids, which append would
-#   refuse; and upsert with every key already in the table).
+#   on one connection and with --jobs 2, against pg-load's own append:
+#   into the table without an index, and into the same keyed table (input
+#   without duplicate ids, which append would refuse).
 # Every timed command empties its table first. A throwaway server is
 # started in a temporary directory and destroyed at the end.
 # shellcheck source=tests/bench/lib.sh disable=SC1091
@@ -101,14 +100,6 @@ bench_compare "pg-load upsert 1M events" "$clean" \
     "$emptyu $loadu --mode upsert --key-columns id" "pg-load append" "$empty $load"
 bench_compare "pg-load upsert -j 2 1M events" "$clean" \
     "$emptyu $loadu --mode upsert --key-columns id -j 2" "pg-load append" "$empty $load"
-bench_compare "pg-load skip-existing 1M events" "$clean" \
-    "$emptyu $loadu --mode skip-existing --key-columns id" "pg-load append" "$empty $load"
-# Every key exists: the table is full before each upsert (each leaves it
-# so, and so does the append that empties it first).
-bash -c "$emptyu $loadu < '$uniq'"
-bench_compare "pg-load upsert, every key exists" "$uniq" \
-    "$loadu --mode upsert --key-columns id" "append, same keyed table" \
-    "$emptyu $loadu"
 bench_compare "pg-load upsert, unique ids" "$uniq" \
     "$emptyu $loadu --mode upsert --key-columns id" "append, same keyed table" \
     "$emptyu $loadu"

@@ -9,12 +9,11 @@ Each seed makes one case: a random table (single or composite key; int,
 bigint, text, numeric, jsonb, boolean, timestamptz and timestamp columns;
 defaults, NOT NULL, a GENERATED ALWAYS identity, a CHECK; plain or
 partitioned by range or list), rows already in it, a JSONL stream (keys
-repeated within and across batches, whole records repeated in upsert and
-skip-existing, missing keys, extra keys, nulls, integers past 2^53, long
-decimals, times with and without offsets, bad values) and one cell of the
-matrix: mode x -b {1,3,1000} x -j {1,2} x (straight | --limit K then
-resumed | kill -9 then resumed), sometimes under a non-UTC PGTZ, sometimes
-with --map.
+repeated within and across batches, missing keys, extra keys, nulls,
+integers past 2^53, long decimals, times with and without offsets, bad
+values) and one cell of the matrix: mode x -b {1,3,1000} x -j {1,2} x
+(straight | --limit K then resumed | kill -9 then resumed), sometimes under
+a non-UTC PGTZ, sometimes with --map.
 
 pg-load loads the stream into the table; the REFERENCE applies the same
 records one by one in SQL (DO blocks, a failing record is a reject) into a
@@ -409,17 +408,6 @@ class Case:
             if rng.random() < 0.05:
                 line += 1		# a blank line before this record
             members, note = [], None
-            if mode in ("upsert", "skip-existing") and self.records and \
-                    rng.random() < 0.06:
-                # A record repeated exactly (its members in another order).
-                _, _, was, note = rng.choice(self.records[-8:])
-                members = list(was.items())
-                rng.shuffle(members)
-                sep = rng.choice([(",", ":"), (", ", ": ")])
-                text = "{" + sep[0].join(json.dumps(k) + sep[1] + v.src
-                                         for k, v in members) + "}"
-                self.records.append((line, text, dict(members), note))
-                continue
             for k in self.key:
                 r = rng.random()
                 if r < 0.03:

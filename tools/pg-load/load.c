@@ -194,10 +194,6 @@ load_finish(struct plan *p)
 		while (w->capgroup > 0)
 			buf_free(&w->group[--w->capgroup].rows);
 		free(w->group);
-		free(w->repeat);
-		free(w->slot);
-		free(w->keyoff);
-		buf_free(&w->keys);
 	}
 }
 
@@ -428,17 +424,11 @@ attempt(struct worker *w, struct batch *b)
 	 * The whole batch first, without a savepoint (subtransactions cost);
 	 * only a batch that fails is replayed row range by row range.
 	 */
-	/* A failed COPY straight into the table is tried again staged. */
-	w->tried_direct = 0;
-	while (b->nrow > 0) {
+	if (b->nrow > 0) {
 		struct counts n = { 0 };
 		int64_t bad = -1;
-		int direct;
 
-		w->whole = 1;
-		r = mode_apply(w, b, 0, b->nrow, &n, &bad);
-		w->whole = 0;
-		if (r == 0) {
+		if (mode_apply(w, b, 0, b->nrow, &n, &bad) == 0) {
 			w->n = n;
 			goto loaded;
 		}
@@ -452,10 +442,6 @@ attempt(struct worker *w, struct batch *b)
 		    pg_run(w->conn, "BEGIN", &w->err) == -1)
 			goto failed;
 		w->first_op = 1;
-		direct = w->tried_direct == 1;
-		if (!direct)
-			break;
-		w->tried_direct = 2;	/* staged now */
 	}
 	if ((r = apply_bisecting(w, b, 0, b->nrow)) != R_OK) {
 		if (PQstatus(w->conn) == CONNECTION_OK)
@@ -635,50 +621,29 @@ copy_columns(struct plan *p, struct buf *b, uint64_t sig, int staging)
 	}
 }
 
-const char *
-load_tuple_values(const struct batch *b, const struct row *r, size_t *n)
-{
-	const char *s = b->copy.p + r->copy_off, *t;
-
-	if (b->binary) {
-		*n = r->copy_len - 14;
-		return s + 14;
-	}
-	if ((t = memchr(s, '\t', r->copy_len)) == NULL) {
-		*n = 0;
-		return s + r->copy_len;
-	}
-	t++;
-	*n = r->copy_len - (size_t)(t - s);
-	return t;
-}
-
 /*
- * The tuple of row r into out: whole, or without its leading row number
- * (strip): binary, the field count less one and the fields after the
- * number; text, what follows the first tab.
+ * The tuple of row r without its leading row number (the staging
+ * table's), into out: binary, the field count less one and the fields
+ * after the number's 4-byte length and 8 bytes; text, what follows the
+ * first tab.
  */
 static void
-put_row(const struct batch *b, const struct row *r, int strip,
-    struct buf *out)
+strip_row(const struct batch *b, const struct row *r, struct buf *out)
 {
 	const unsigned char *s = (const unsigned char *)b->copy.p +
 	    r->copy_off;
-	const char *v;
+	const char *t;
 	unsigned nf;
-	size_t n;
 
-	if (!strip) {
-		buf_add(out, s, r->copy_len);
-		return;
-	}
 	if (b->binary) {
 		nf = ((unsigned)s[0] << 8 | s[1]) - 1;
 		buf_addc(out, (int)(nf >> 8));
 		buf_addc(out, (int)(nf & 0xff));
+		buf_add(out, s + 14, r->copy_len - 14);
+	} else if ((t = memchr(s, '\t', r->copy_len)) != NULL) {
+		t++;
+		buf_add(out, t, r->copy_len - (size_t)(t - (const char *)s));
 	}
-	v = load_tuple_values(b, r, &n);
-	buf_add(out, v, n);
 }
 
 /*
@@ -720,11 +685,10 @@ load_copy(struct worker *w, struct batch *b, size_t lo, size_t hi,
 		s = b->copy.p + b->row[i].copy_off;
 		n = b->row[j - 1].copy_off + b->row[j - 1].copy_len -
 		    b->row[i].copy_off;
-		if (strip || w->nrepeat > 0) {	/* repeats: mark_repeats */
+		if (strip) {
 			buf_reset(&w->strip);
 			for (k = i; k < j; k++)
-				if (w->nrepeat == 0 || !w->repeat[k])
-					put_row(b, &b->row[k], strip, &w->strip);
+				strip_row(b, &b->row[k], &w->strip);
 			s = w->strip.p;
 			n = w->strip.len;
 		}

@@ -7,8 +7,7 @@
  *	skip-existing	CONFLICT of the k-th record of every key in round k,
  *			one statement per signature: as if each record were
  *			applied alone in input order. While no key exists,
- *			COPY straight in. A record that repeats an earlier
- *			one of its batch exactly is not sent (mark_repeats).
+ *			COPY straight in.
  *	replace		claim the partitions the rows fall in (once per run,
  *			in the ledger), delete the table's rows there, insert.
  *	scd2		close what changed, begin new versions, within one
@@ -22,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 
 #include "pg-load.h"
 
@@ -55,8 +53,6 @@ static int64_t	 scd2_in_place(struct worker *, const struct scd2_ctx *);
 static int64_t	 scd2_exec_count(struct worker *, const struct scd2_ctx *);
 static int	 scd2_close_insert(struct worker *, const struct scd2_ctx *,
 		    int64_t, struct counts *);
-static void	 mark_repeats(struct worker *, const struct batch *);
-static void	 repeats_counted(const struct worker *, struct counts *);
 
 /* The temp staging table (and partition claims) of this connection. */
 int
@@ -599,118 +595,6 @@ scd2_close_insert(struct worker *w, const struct scd2_ctx *x,
 }
 
 /*
- * Row r's key fields (each with its 4-byte length) from its binary
- * tuple: the row number first, then the columns copy_columns sends for
- * its signature.
- */
-static void
-key_fields(const struct plan *p, const struct batch *b, const struct row *r,
-    struct buf *out)
-{
-	const unsigned char *s = (const unsigned char *)b->copy.p +
-	    r->copy_off + 14, *end = s + r->copy_len - 14;
-	size_t i, k;
-
-	for (i = 0; i < p->t.ncol && s + 4 <= end; i++) {
-		uint32_t len;
-		size_t n;
-
-		if (!p->writable[i] || (p->defbit[i] >= 0 &&
-		    (r->sig >> p->defbit[i]) & 1))
-			continue;
-		len = (uint32_t)s[0] << 24 | (uint32_t)s[1] << 16 |
-		    (uint32_t)s[2] << 8 | s[3];
-		n = len == 0xffffffffu ? 4 : 4 + (size_t)len;
-		for (k = 0; k < p->nkey; k++)
-			if (p->key[k] == (int)i)
-				buf_add(out, s, n);
-		s += n;
-	}
-}
-
-/*
- * Mark in w->repeat the rows of b that repeat the row before them with
- * the same key exactly (same columns, same values). Applied alone, such
- * a record changes nothing (upsert sets the values the row has; skip-
- * existing finds the key) and fails only where that row fails, so on a
- * batch's try without savepoints, which must succeed whole, it need not
- * be sent; a try that fails is bisected with every record sent. Keys are
- * compared as the server compares them only where their binary values
- * are equal exactly when the keys are (p->key_canon, a binary batch),
- * and the table must fire nothing an UPDATE might (p->direct_ok).
- */
-static void
-mark_repeats(struct worker *w, const struct batch *b)
-{
-	const struct plan *p = w->p;
-	size_t i, h, k, mask;
-
-	if (!b->binary || !p->key_canon)
-		return;
-	if (w->caprepeat < b->nrow + 1) {
-		w->caprepeat = b->nrow + 1;
-		w->repeat = xrealloc(w->repeat, w->caprepeat);
-		w->keyoff = xrealloc(w->keyoff, w->caprepeat *
-		    sizeof(*w->keyoff));
-	}
-	for (h = 16; h < 2 * b->nrow; h *= 2)
-		;
-	if (w->capslot < h) {
-		w->capslot = h;
-		w->slot = xrealloc(w->slot, h * sizeof(*w->slot));
-	}
-	memset(w->slot, 0, h * sizeof(*w->slot));
-	mask = h - 1;
-	buf_reset(&w->keys);
-	for (i = 0; i < b->nrow; i++) {
-		const struct row *r = &b->row[i];
-		const char *key;
-		size_t n;
-
-		w->keyoff[i] = w->keys.len;
-		key_fields(p, b, r, &w->keys);
-		key = w->keys.p + w->keyoff[i];
-		n = w->keys.len - w->keyoff[i];
-		w->repeat[i] = 0;
-		for (h = XXH3_64bits(key, n) & mask; (k = w->slot[h]) != 0;
-		    h = (h + 1) & mask) {
-			const struct row *o = &b->row[k - 1];
-			size_t on, vn;
-			const char *ov, *v;
-
-			if (w->keyoff[k] - w->keyoff[k - 1] != n ||
-			    memcmp(w->keys.p + w->keyoff[k - 1], key, n) != 0)
-				continue;
-			ov = load_tuple_values(b, o, &on);
-			v = load_tuple_values(b, r, &vn);
-			if (o->sig == r->sig && on == vn &&
-			    memcmp(ov, v, vn) == 0) {
-				w->repeat[i] = 1;
-				w->nrepeat++;
-			}
-			break;
-		}
-		w->slot[h] = i + 1;
-		w->keyoff[i + 1] = w->keys.len;
-	}
-}
-
-/*
- * The repeats mark_repeats kept back, counted as their records would be
- * alone: upsert updated the row (to the same values), skip-existing
- * skipped it.
- */
-static void
-repeats_counted(const struct worker *w, struct counts *n)
-{
-	if (w->p->mode == M_UPSERT) {
-		n->updated += (int64_t)w->nrepeat;
-		n->loaded += (int64_t)w->nrepeat;
-	} else
-		n->skipped += (int64_t)w->nrepeat;
-}
-
-/*
  * Apply the mode to rows [lo, hi) of b, in the worker's open transaction:
  * 0, or -1 with w->err (and *bad, the row a COPY error names).
  */
@@ -726,28 +610,22 @@ mode_apply(struct worker *w, struct batch *b, size_t lo, size_t hi,
 	const char *params[2];
 	size_t i;
 
-	w->nrepeat = 0;
 	if (p->mode == M_APPEND)
 		return load_copy(w, b, lo, hi, 0, bad, &n->loaded);
-	if (w->whole && p->direct_ok && (p->mode == M_UPSERT ||
-	    p->mode == M_SKIP))
-		mark_repeats(w, b);
 	/*
-	 * upsert, skip-existing: while batches meet no key that exists,
-	 * COPY the whole batch straight into the table. A failure (a key
-	 * exists, or any other) stops that until a staged batch finds most
-	 * of its keys new; the caller rolls back and stages the batch.
+	 * upsert, skip-existing: while no batch has met a key that exists,
+	 * COPY the whole batch straight into the table. The first failure
+	 * (a key exists, or any other) ends that for the run; the caller
+	 * rolls back and loads the batch through the staging table.
 	 */
-	if (p->direct && w->whole && !w->tried_direct) {
+	if (p->direct && lo == 0 && hi == b->nrow) {
 		if (load_wait_turn(w, b) == -1)
 			return -1;
 		if (load_copy(w, b, lo, hi, 0, bad, &n->loaded) == 0) {
 			n->inserted = n->loaded;
-			repeats_counted(w, n);
 			return 0;
 		}
 		p->direct = 0;
-		w->tried_direct = 1;	/* attempt() stages the batch */
 		*bad = -1;
 		return -1;
 	}
@@ -764,12 +642,7 @@ mode_apply(struct worker *w, struct batch *b, size_t lo, size_t hi,
 	switch (p->mode) {
 	case M_UPSERT:
 	case M_SKIP:
-		if (upsert(w, b, lo, hi, staged, n) == -1)
-			return -1;
-		if (w->whole && p->direct_ok && 2 * n->inserted > staged)
-			p->direct = 1;
-		repeats_counted(w, n);
-		return 0;
+		return upsert(w, b, lo, hi, staged, n);
 	case M_REPLACE:
 		params[0] = p->lg != NULL ? p->lg->run_id : "";
 		buf_addf(q, "WITH p AS (SELECT DISTINCT coalesce('v' || (%s)::"

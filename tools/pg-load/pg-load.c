@@ -928,7 +928,7 @@ setup_modes(struct plan *p, const struct opts *o, PGconn *conn, size_t nbits)
 				    "fills it (--overriding-system-value writes "
 				    "the records' values)", p->t.col[p->key[i]].name);
 		if (p->mode == M_UPSERT || p->mode == M_SKIP)
-			p->direct = p->direct_ok = can_copy_direct(p, conn);
+			p->direct = can_copy_direct(p, conn);
 	}
 	/*
 	 * upsert updates only the columns a record carries: every other
@@ -992,9 +992,6 @@ setup_modes(struct plan *p, const struct opts *o, PGconn *conn, size_t nbits)
  * ON CONFLICT would do: key columns NOT NULL (a null key never conflicts,
  * but the staging's DISTINCT ON keeps one), a plain table without rules,
  * user triggers (COPY fires no UPDATE statement triggers) or row security.
- * Also sets p->key_canon: the key's types are ones whose binary values
- * are equal exactly when the server finds them equal (integers, bool,
- * uuid, timestamptz; text and varchar under deterministic collations).
  */
 static int
 can_copy_direct(struct plan *p, PGconn *conn)
@@ -1013,22 +1010,10 @@ can_copy_direct(struct plan *p, PGconn *conn)
 	param[0] = oid;
 	if ((r = pg_exec(conn, "SELECT relkind = 'r' AND NOT relhasrules AND "
 	    "NOT relrowsecurity AND NOT EXISTS (SELECT 1 FROM pg_trigger "
-	    "WHERE tgrelid = c.oid AND NOT tgisinternal), NOT EXISTS (SELECT "
-	    "1 FROM pg_attribute a JOIN pg_collation l ON l.oid = "
-	    "a.attcollation WHERE a.attrelid = c.oid AND NOT "
-	    "l.collisdeterministic) FROM pg_class c WHERE oid = $1::oid", 1,
-	    param, &e)) == NULL)
+	    "WHERE tgrelid = c.oid AND NOT tgisinternal) FROM pg_class c "
+	    "WHERE oid = $1::oid", 1, param, &e)) == NULL)
 		cli_fail(p->c, EX_UNAVAILABLE, "%s", e.msg);
 	ok = PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't';
-	p->key_canon = ok && PQgetvalue(r, 0, 1)[0] == 't';
-	for (i = 0; i < p->nkey; i++)
-		switch (p->t.col[p->key[i]].typoid) {
-		case 16: case 20: case 21: case 23: case 25: case 1043:
-		case 1184: case 2950:	/* bool, int8, int2, int4, text, */
-			break;		/* varchar, timestamptz, uuid */
-		default:
-			p->key_canon = 0;
-		}
 	PQclear(r);
 	return ok;
 }

@@ -75,9 +75,7 @@ struct plan {
 	size_t		 nmap;
 
 	/* Modes. */
-	int		 direct_ok;	/* upsert, skip: the table allows COPY */
-	int		 key_canon;	/* equal keys have equal binary values */
-	volatile int	 direct;	/* ... and the next batch tries it */
+	volatile int	 direct;	/* upsert, skip: COPY straight in */
 	int		*key;		/* column indexes of --key-columns */
 	size_t		 nkey;
 	const char	*partition;	/* SQL expression */
@@ -253,14 +251,6 @@ struct worker {
 	int		 stage_ready;	/* the staging table exists */
 	int		 first_op;	/* nothing staged yet in this transaction */
 	int		 in_commit;	/* the failure came at COMMIT */
-	int		 whole;		/* the batch's try without savepoints */
-	int		 tried_direct;	/* its COPY straight in failed */
-	unsigned char	*repeat;	/* row i repeats its key's last row */
-	size_t		 nrepeat, caprepeat;
-	size_t		*slot;		/* mark_repeats: a key's last row + 1 */
-	size_t		 capslot;
-	struct buf	 keys;		/* row i's key fields at keyoff[i] */
-	size_t		*keyoff;
 	struct buf	 sql, cols, strip, rejtext;
 	struct group { uint64_t sig; struct buf rows; } *group;
 	size_t		 ngroup, capgroup;	/* rows by signature */
@@ -289,13 +279,6 @@ void	 plan_fatal(struct plan *, int code, const char *fmt, ...)
  */
 int	 load_copy(struct worker *, struct batch *, size_t lo, size_t hi,
 	    int staging, int64_t *bad, int64_t *loaded);
-/*
- * Row r's COPY values without the row number the staged modes' tuples
- * start with (binary: the fields after it; text: what follows the first
- * tab), n bytes.
- */
-const char *load_tuple_values(const struct batch *, const struct row *,
-	    size_t *n);
 /* Wait for b's turn at the table (ordered modes): 0, or -1 if stopped. */
 int	 load_wait_turn(struct worker *, struct batch *);
 
