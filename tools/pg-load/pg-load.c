@@ -139,7 +139,7 @@ main(int argc, char *argv[])
 {
 	static struct plan p;
 	static struct ledger lg;
-	struct opts o = { .limit = -1 };
+	static struct opts o = { .limit = -1 };	/* reachable at exit */
 	struct cli c;
 	struct encoder *enc;
 	PGconn *conn;
