@@ -140,7 +140,7 @@ main(int argc, char *argv[])
 	static struct plan p;
 	static struct ledger lg;
 	static struct opts o = { .limit = -1 };	/* reachable at exit */
-	struct cli c;
+	static struct cli c;
 	struct encoder *enc;
 	PGconn *conn;
 	int eof;
