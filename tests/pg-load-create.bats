@@ -122,7 +122,7 @@ J
 	printf '{"properties":{"a":{"type":"string"},"b":{},"a":{"type":"integer"}}}\n' > "$BATS_TEST_TMPDIR/s.json"
 	run_split pg-load -t t --print-ddl -s "$BATS_TEST_TMPDIR/s.json"
 	assert_failure 65
-	assert_equal "$stderr" "pg-load: $BATS_TEST_TMPDIR/s.json: property \"a\" appears twice: two keys for one column"
+	assert_equal "$stderr" "pg-load: $BATS_TEST_TMPDIR/s.json: two members make the column \"a\""
 }
 
 @test "bad schemas and option mistakes are refused with what is wrong" {
@@ -139,13 +139,13 @@ J
 	printf '{"properties":{"a":{}}}\n' > "$BATS_TEST_TMPDIR/s.json"
 	run_split pg-load -t t --print-ddl -s "$BATS_TEST_TMPDIR/s.json" --key-columns b
 	assert_failure 65
-	assert_equal "$stderr" "pg-load: --key-columns: b is not a property of $BATS_TEST_TMPDIR/s.json"
+	assert_equal "$stderr" "pg-load: --key-columns: b is not a column $BATS_TEST_TMPDIR/s.json makes"
 	run_split pg-load -t t --create
 	assert_failure 64
-	assert_equal "${stderr_lines[0]}" "pg-load: --create needs -s/--schema FILE"
+	assert_equal "${stderr_lines[0]}" "pg-load: --create needs -s/--schema FILE or --infer"
 	run_split pg-load -t t -s "$BATS_TEST_TMPDIR/s.json"
 	assert_failure 64
-	assert_equal "${stderr_lines[0]}" "pg-load: --schema needs --create, --print-ddl or --check-schema"
+	assert_equal "${stderr_lines[0]}" "pg-load: -s/--schema needs --create, --print-ddl or --check-schema"
 }
 
 @test "--create makes the events table from the bench's schema and loads generated events exactly" {
@@ -273,4 +273,329 @@ pg-load: \"$T\" differs from $S in 6 columns"
 	run_split pg-load -t "$T" --check-schema -s "$S" < /dev/null
 	assert_failure 65
 	assert_equal "$stderr" "pg-load: --check-schema: relation \"$T\" does not exist"
+}
+
+# same_as_input TABLE INPUT: the table holds the input's records as a
+# multiset, each member compared with its column of the same name (or,
+# after --flatten, the parent_child column): numbers by value, times as
+# instants, objects and arrays as JSON; a member absent is NULL.
+same_as_input() {
+	psql -X -At -c "select row_to_json(t) from $1 t" > "$BATS_TEST_TMPDIR/table.jsonl"
+	python3 - "$2" "$BATS_TEST_TMPDIR/table.jsonl" <<'PY'
+import collections, datetime, decimal, json, sys
+def load(path):
+    return [json.loads(l, parse_float=decimal.Decimal) for l in open(path) if l.strip()]
+table = load(sys.argv[2])
+cols = sorted(table[0]) if table else []
+def instant(v):
+    try:
+        d = datetime.datetime.fromisoformat(v.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if d.tzinfo is None:
+        d = d.replace(tzinfo=datetime.timezone.utc)
+    return d.timestamp()
+def flat(rec, prefix=""):
+    out = {}
+    for k, v in rec.items():
+        out[prefix + k] = v
+        if isinstance(v, dict):
+            out.update(flat(v, prefix + k + "_"))
+    return out
+def norm(v):
+    if isinstance(v, str) and len(v) >= 10 and instant(v) is not None:
+        return ("t", instant(v))
+    if isinstance(v, (int, decimal.Decimal)) and not isinstance(v, bool):
+        return ("n", decimal.Decimal(v).normalize())
+    return ("j", json.dumps(v, sort_keys=True, default=str))
+def key(rec):
+    return tuple(norm(rec.get(c)) for c in cols)
+want = collections.Counter(key(flat(r)) for r in load(sys.argv[1]))
+got = collections.Counter(key(r) for r in table)
+if want != got:
+    print("differ: %d input rows, %d table rows; missing %s; extra %s" % (
+        sum(want.values()), sum(got.values()),
+        list(want - got)[:2], list(got - want)[:2]))
+    sys.exit(1)
+print("same %d" % sum(want.values()))
+PY
+}
+
+# columns TABLE: "name type [not null]" per column, in order.
+columns() {
+	q "select string_agg(attname || ' ' || format_type(atttypid, atttypmod) || case when attnotnull then ' not null' else '' end, ', ' order by attnum) from pg_attribute where attrelid = '$1'::regclass and attnum > 0 and not attisdropped"
+}
+
+@test "--infer makes the events table from the records and loads them exactly, from a file and from a pipe" {
+	need_pg
+	python3 "$ROOT/tests/gen/events.py" 3000 > "$BATS_TEST_TMPDIR/ev.jsonl"
+	run_split pg-load -t "$T" --create --infer -b 700 -j 2 "$BATS_TEST_TMPDIR/ev.jsonl"
+	assert_success
+	run columns "$T"
+	assert_output 'id bigint not null, event_type text not null, created_at timestamp with time zone, session_id text not null, user_id text not null, app text not null, modelId text not null, properties jsonb not null, occurred_at timestamp with time zone'
+	run same_as_input "$T" "$BATS_TEST_TMPDIR/ev.jsonl"
+	assert_output "same 3000"
+	# The id past 2^53 the generator writes is kept to the last digit.
+	run q "select count(*) from $T where id = 9007199254740993"
+	assert_output 1
+	q "drop table $T"
+	cat "$BATS_TEST_TMPDIR/ev.jsonl" | pg-load -q -t "$T" --create --infer=1000 -b 333
+	run same_as_input "$T" "$BATS_TEST_TMPDIR/ev.jsonl"
+	assert_output "same 3000"
+}
+
+@test "--infer makes the sessions table from the CSV export and loads it" {
+	need_pg
+	python3 "$ROOT/tests/gen/sessions-csv.py" 800 | csv2jsonl -q > "$BATS_TEST_TMPDIR/s.jsonl"
+	run_split pg-load -t "$T" --create --infer --key-columns session_id \
+	    "$BATS_TEST_TMPDIR/s.jsonl"
+	assert_success
+	run columns "$T"
+	assert_output 'session_id text not null, user_id text not null, email text not null, level text not null, cefr text not null, started_at timestamp with time zone not null, duration_min text not null, rating text not null, notes text not null'
+	run same_as_input "$T" "$BATS_TEST_TMPDIR/s.jsonl"
+	assert_output "same 800"
+}
+
+@test "--infer takes the narrowest type that holds every sampled value" {
+	printf '%s\n' \
+	    '{"i":1,"b":1,"n":1,"f":1,"d":"2024-02-29","t":"2024-02-29","u":"6F1C2D3E-0000-4000-8000-00000000000a","s":"x","m":1,"o":{"a":1},"a":[1],"z":null,"q":true}' \
+	    '{"i":-2147483648,"b":2147483648,"n":9223372036854775808,"f":1.5,"d":"2024-03-01","t":"2024-03-01 10:00:00+02","u":"6f1c2d3e-0000-4000-8000-00000000000b","s":"2024-03-01","m":"1","o":{},"a":{},"z":null,"q":false}' \
+	    > "$BATS_TEST_TMPDIR/in"
+	run_split pg-load -t t --print-ddl --infer "$BATS_TEST_TMPDIR/in"
+	assert_success
+	assert_output 'CREATE TABLE IF NOT EXISTS "t" (
+  "i" integer NOT NULL,
+  "b" bigint NOT NULL,
+  "n" numeric NOT NULL,
+  "f" numeric NOT NULL,
+  "d" date NOT NULL,
+  "t" timestamptz NOT NULL,
+  "u" uuid NOT NULL,
+  "s" text NOT NULL,
+  "m" jsonb NOT NULL,
+  "o" jsonb NOT NULL,
+  "a" jsonb NOT NULL,
+  "z" text,
+  "q" boolean NOT NULL
+);'
+	run_split pg-load -t t --print-ddl --infer=1 --float "$BATS_TEST_TMPDIR/in"
+	assert_line '  "f" integer NOT NULL,'
+	tail -n 1 "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/in2"
+	run_split pg-load -t t --print-ddl --infer --float "$BATS_TEST_TMPDIR/in2"
+	assert_line '  "f" double precision NOT NULL,'
+}
+
+@test "--infer: a member missing or null in a sampled record is nullable, and members keep their first-seen order" {
+	printf '%s\n' '{"a":1}' '{"b":"x","a":2}' '{"a":null,"b":"y","c":true}' \
+	    > "$BATS_TEST_TMPDIR/in"
+	run_split pg-load -t t --print-ddl --infer "$BATS_TEST_TMPDIR/in"
+	assert_output 'CREATE TABLE IF NOT EXISTS "t" (
+  "a" integer,
+  "b" text,
+  "c" boolean
+);'
+	run_split pg-load -t t --print-ddl --infer=2 "$BATS_TEST_TMPDIR/in"
+	assert_output 'CREATE TABLE IF NOT EXISTS "t" (
+  "a" integer NOT NULL,
+  "b" text
+);'
+}
+
+@test "--infer: a value after the sample that the column cannot hold is a reject with its row, never cut" {
+	need_pg
+	{
+		for i in $(seq 1 20000); do printf '{"id":%d,"v":"%s"}\n' "$i" "$i"; done
+		echo '{"id":"late","v":"a"}'
+		echo '{"id":3000000000,"v":"b"}'
+		echo '{"id":7,"v":"c","w":1}'
+	} > "$BATS_TEST_TMPDIR/in"
+	# More than the reader's buffer is sampled from the pipe, then loaded.
+	run_split sh -c "cat '$BATS_TEST_TMPDIR/in' | pg-load -t $T --create --infer -r '$BATS_TEST_TMPDIR/rej'"
+	assert_success
+	run q "select count(*), count(distinct id), sum(id) from $T"
+	assert_output "20001|20000|200010007"
+	run jq -c '[._error_row, ._error_sqlstate]' "$BATS_TEST_TMPDIR/rej"
+	assert_output "$(printf '[20001,"22P02"]\n[20002,"22003"]')"
+	assert_equal "${stderr_lines[0]}" 'pg-load: key "w" matched no column of "'"$T"'" and was not loaded (in 1 record)'
+}
+
+@test "--infer samples across FILE operands in order and reads each record once" {
+	need_pg
+	printf '%s\n' '{"k":1}' '{"k":2}' > "$BATS_TEST_TMPDIR/a"
+	printf '%s\n' '{"k":3,"v":"2024-01-01T00:00:00Z"}' '{"k":4,"v":"2024-01-02T00:00:00Z"}' > "$BATS_TEST_TMPDIR/b"
+	gzip -c "$BATS_TEST_TMPDIR/b" > "$BATS_TEST_TMPDIR/b.gz"
+	run_split pg-load -t t --print-ddl --infer "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b.gz"
+	assert_output 'CREATE TABLE IF NOT EXISTS "t" (
+  "k" integer NOT NULL,
+  "v" timestamptz
+);'
+	run_split pg-load -t t --print-ddl --infer=2 "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b.gz"
+	assert_output 'CREATE TABLE IF NOT EXISTS "t" (
+  "k" integer NOT NULL
+);'
+	# A pipe after the first operand is not read ahead.
+	run_split sh -c "cat '$BATS_TEST_TMPDIR/b' | pg-load -t t --print-ddl --infer '$BATS_TEST_TMPDIR/a' -"
+	assert_output 'CREATE TABLE IF NOT EXISTS "t" (
+  "k" integer NOT NULL
+);'
+	run_split pg-load -t "$T" --create --infer "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b.gz"
+	assert_success
+	run q "select string_agg(k || ':' || coalesce(v::text, '-'), ',' order by k) from $T"
+	assert_output "1:-,2:-,3:2024-01-01 00:00:00+00,4:2024-01-02 00:00:00+00"
+}
+
+@test "--infer from gzip and zstd on stdin loads every record; a truncated stream is exit 65 as without --infer" {
+	need_pg
+	python3 "$ROOT/tests/gen/events.py" 2000 > "$BATS_TEST_TMPDIR/ev.jsonl"
+	for z in "gzip -c" "zstd -q -c"; do
+		q "drop table if exists $T"
+		$z "$BATS_TEST_TMPDIR/ev.jsonl" | pg-load -q -t "$T" --create --infer=500
+		run same_as_input "$T" "$BATS_TEST_TMPDIR/ev.jsonl"
+		assert_output "same 2000"
+	done
+	gzip -c "$BATS_TEST_TMPDIR/ev.jsonl" > "$BATS_TEST_TMPDIR/ev.gz"
+	head -c $(( $(stat -c %s "$BATS_TEST_TMPDIR/ev.gz") / 2 )) "$BATS_TEST_TMPDIR/ev.gz" > "$BATS_TEST_TMPDIR/cut.gz"
+	q "drop table $T"
+	run_split sh -c "pg-load -t $T --create --infer < '$BATS_TEST_TMPDIR/cut.gz'"
+	assert_failure 65
+	assert_equal "${stderr_lines[0]}" "pg-load: stdin: truncated gzip data at compressed byte $(( $(stat -c %s "$BATS_TEST_TMPDIR/cut.gz") ))"
+}
+
+@test "--infer with no record, and its option mistakes, are refused" {
+	run_split pg-load -t t --print-ddl --infer < /dev/null
+	assert_failure 65
+	assert_equal "$stderr" 'pg-load: --infer: no record (a JSON object) in the input to infer the columns of t from'
+	run_split sh -c "echo '[1]' | pg-load -t t --print-ddl --infer"
+	assert_failure 65
+	printf '{"properties":{"a":{}}}\n' > "$BATS_TEST_TMPDIR/s.json"
+	run_split pg-load -t t --create --infer -s "$BATS_TEST_TMPDIR/s.json"
+	assert_failure 64
+	assert_equal "${stderr_lines[0]}" "pg-load: -s/--schema and --infer exclude each other"
+	run_split pg-load -t t --create --infer --enum-type
+	assert_failure 64
+	assert_equal "${stderr_lines[0]}" "pg-load: --enum-type needs -s/--schema FILE: the records have no enum"
+	run_split pg-load -t t --create --infer --varchar
+	assert_failure 64
+	run_split pg-load -t t --flatten
+	assert_failure 64
+	assert_equal "${stderr_lines[0]}" "pg-load: --flatten needs -s/--schema FILE or --infer"
+	run_split pg-load -t t --create --infer=0
+	assert_failure 64
+	run_split pg-load -t t --infer
+	assert_failure 64
+	assert_equal "${stderr_lines[0]}" "pg-load: --infer needs --create, --print-ddl or --check-schema"
+	echo '{"a":1,"b":{"c":2},"b_c":3}' > "$BATS_TEST_TMPDIR/in"
+	run_split pg-load -t t --print-ddl --infer --flatten "$BATS_TEST_TMPDIR/in"
+	assert_failure 65
+	assert_equal "$stderr" 'pg-load: the sample: two members make the column "b_c"'
+	long=$(printf 'c%.0s' $(seq 64))
+	echo "{\"$long\":1}" > "$BATS_TEST_TMPDIR/in"
+	run_split pg-load -t t --print-ddl --infer "$BATS_TEST_TMPDIR/in"
+	assert_failure 65
+	assert_equal "$stderr" "pg-load: the sample: column name \"$long\" is 64 bytes; PostgreSQL keeps 63"
+}
+
+@test "--check-schema compares an existing table with what --infer would make" {
+	need_pg
+	q "create table $T (a int, b text)"
+	printf '%s\n' '{"a":1,"b":"x","c":1.5}' > "$BATS_TEST_TMPDIR/in"
+	run_split pg-load -t "$T" --check-schema --infer "$BATS_TEST_TMPDIR/in"
+	assert_failure 65
+	assert_equal "$stderr" "pg-load: the sample: column \"c\" (numeric) is missing from \"$T\"
+pg-load: \"$T\" differs from the sample in 1 column"
+}
+
+@test "--flatten: an object schema's properties become parent_child columns, filled from their paths" {
+	need_pg
+	cat > "$BATS_TEST_TMPDIR/s.json" <<'JSON'
+{"type":"object","required":["id","who"],"properties":{
+  "id":{"type":"integer"},
+  "who":{"type":"object","required":["name"],"properties":{
+    "name":{"type":"string"},
+    "addr":{"type":["object","null"],"required":["city"],"properties":{
+      "city":{"type":"string"},"zip \"code\"":{"type":"string"}}}}},
+  "meta":{"type":"object"},
+  "list":{"type":"array"}}}
+JSON
+	run_split pg-load -t "$T" --print-ddl --flatten -s "$BATS_TEST_TMPDIR/s.json"
+	assert_output 'CREATE TABLE IF NOT EXISTS "'"$T"'" (
+  "id" bigint NOT NULL,
+  "who_name" text NOT NULL,
+  "who_addr_city" text,
+  "who_addr_zip ""code""" text,
+  "meta" jsonb,
+  "list" jsonb
+);'
+	printf '%s\n' \
+	    '{"id":1,"who":{"name":"ann","addr":{"city":"Oslo","zip \"code\"":"0150"}},"meta":{"a":1},"list":[1]}' \
+	    '{"id":2,"who":{"name":"bob","addr":null}}' \
+	    '{"id":3,"who":{"name":"cy"},"meta":null}' \
+	    '{"id":4,"who":5}' > "$BATS_TEST_TMPDIR/in"
+	run_split pg-load -t "$T" --create --flatten -s "$BATS_TEST_TMPDIR/s.json" \
+	    -r "$BATS_TEST_TMPDIR/rej" "$BATS_TEST_TMPDIR/in"
+	assert_success
+	# "who" fills columns: no word about a key without one.
+	assert_equal "${#stderr_lines[@]}" 2
+	run q "select id, who_name, coalesce(who_addr_city, '-'), coalesce(\"who_addr_zip \"\"code\"\"\", '-'), coalesce(meta::text, '-') from $T order by id"
+	assert_output "$(printf '1|ann|Oslo|0150|{"a": 1}\n2|bob|-|-|-\n3|cy|-|-|-')"
+	run jq -c '[._error_row, ._error_message]' "$BATS_TEST_TMPDIR/rej"
+	assert_output '[4,"--flatten who_name: Cannot index number with string \"name\""]'
+	# --map names a flattened column's value instead of its path.
+	q "truncate $T"
+	echo '{"id":9,"who":{"name":"x"},"nick":"y"}' | pg-load -q -t "$T" --create --flatten -s "$BATS_TEST_TMPDIR/s.json" --map 'who_name=.nick'
+	run q "select who_name from $T"
+	assert_output y
+}
+
+@test "--flatten with --infer: objects in every sampled record become columns; anything else stays jsonb" {
+	need_pg
+	printf '%s\n' '{"id":1,"u":{"n":"a","g":{"cc":"DE"}},"m":{"x":1},"e":{}}' \
+	    '{"id":2,"u":{"n":"b","g":null},"m":5,"e":{}}' '{"id":3,"u":null}' > "$BATS_TEST_TMPDIR/in"
+	run_split pg-load -t "$T" --create --infer --flatten "$BATS_TEST_TMPDIR/in"
+	assert_success
+	run columns "$T"
+	assert_output "id integer not null, u_n text, u_g_cc text, m jsonb, e jsonb"
+	run q "select id, coalesce(u_n, '-'), coalesce(u_g_cc, '-'), coalesce(m::text, '-'), coalesce(e::text, '-') from $T order by id"
+	assert_output "$(printf '1|a|DE|{"x": 1}|{}\n2|b|-|5|{}\n3|-|-|-|-')"
+}
+
+@test "--enum-type makes an enum type per string enum; --varchar makes maxLength varchar(n)" {
+	need_pg
+	q "create schema if not exists pc_e"
+	q "drop table if exists pc_e.$T; drop type if exists pc_e.${T}_kind"
+	cat > "$BATS_TEST_TMPDIR/s.json" <<'JSON'
+{"required":["kind"],"properties":{"kind":{"type":"string","enum":["click","it's"]},
+ "code":{"type":"string","maxLength":3},"n":{"type":"integer","enum":[1,2]}}}
+JSON
+	run_split pg-load -t "pc_e.$T" --print-ddl --enum-type --varchar -s "$BATS_TEST_TMPDIR/s.json"
+	assert_output 'CREATE TYPE "pc_e"."'"$T"'_kind" AS ENUM ('"'click', 'it''s'"');
+CREATE TABLE IF NOT EXISTS "pc_e"."'"$T"'" (
+  "kind" "pc_e"."'"$T"'_kind" NOT NULL,
+  "code" varchar(3),
+  "n" bigint
+);'
+	printf '%s\n' '{"kind":"click","code":"abc"}' '{"kind":"nope"}' '{"kind":"it'"'"'s","code":"abcd"}' > "$BATS_TEST_TMPDIR/in"
+	for i in 1 2 3; do
+		pg-load -q -t "pc_e.$T" --create --enum-type --varchar -s "$BATS_TEST_TMPDIR/s.json" \
+		    -r "$BATS_TEST_TMPDIR/rej" "$BATS_TEST_TMPDIR/in" &
+	done
+	wait
+	run q "select kind, code, count(*) from pc_e.$T group by 1, 2"
+	assert_output "click|abc|3"
+	run jq -c '[._error_row, ._error_sqlstate]' "$BATS_TEST_TMPDIR/rej"
+	assert_output "$(printf '[2,"22P02"]\n[3,"22001"]')"
+	run_split pg-load -t "pc_e.$T" --check-schema --enum-type --varchar -s "$BATS_TEST_TMPDIR/s.json"
+	assert_success
+	run_split pg-load -t "pc_e.$T" --check-schema -s "$BATS_TEST_TMPDIR/s.json"
+	assert_failure 65
+	assert_equal "${stderr_lines[0]}" "pg-load: $BATS_TEST_TMPDIR/s.json: column \"kind\" is pc_e.${T}_kind in \"pc_e\".\"$T\", text in the schema"
+	# The table gone and its type left: the type is never reused unseen.
+	q "drop table pc_e.$T"
+	run_split pg-load -t "pc_e.$T" --create --enum-type -s "$BATS_TEST_TMPDIR/s.json" < /dev/null
+	assert_failure 65
+	assert_equal "$stderr" "pg-load: --create: type \"${T}_kind\" already exists"
+	echo '{"properties":{"k":{"type":"string","enum":["a"],"x-sluice-enum-ci":true}}}' > "$BATS_TEST_TMPDIR/ci.json"
+	run_split pg-load -t t --print-ddl --enum-type -s "$BATS_TEST_TMPDIR/ci.json"
+	assert_failure 65
+	assert_equal "$stderr" "pg-load: $BATS_TEST_TMPDIR/ci.json: property \"k\": --enum-type: an enum type is case-sensitive, the schema's enum is not (x-sluice-enum-ci)"
 }

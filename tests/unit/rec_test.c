@@ -200,10 +200,87 @@ test_utf8(void)
 		    cases[i].valid, "utf8 case %zu", i);
 }
 
+/* Up to limit lines of in as "lineno:offset:line+". */
+static void
+read_rest(struct rec_in *in, int64_t limit, struct buf *out)
+{
+	int64_t n;
+
+	for (n = 0; n < limit && rec_next(in) == 1; n++)
+		buf_addf(out, "%lld:%llu:%.*s%s\n", (long long)in->lineno,
+		    (unsigned long long)in->offset, (int)in->len, in->line,
+		    in->too_long ? "+" : "");
+}
+
+/*
+ * rec_hold, then rec_rewind after any number of lines, reads the same
+ * lines with the same numbers and offsets as one plain pass: random
+ * inputs with a BOM or not, CRLF, blank lines, lines past max_line, and
+ * sizes past the reader's buffer.
+ */
+static void
+test_hold(void)
+{
+	char path[32];
+	struct buf text = BUF_INIT, want = BUF_INIT, got = BUF_INIT;
+	struct rec_in in;
+	int round, fd;
+	size_t i, len;
+	int64_t ahead;
+
+	srand(7);
+	for (round = 0; round < 200; round++) {
+		buf_reset(&text);
+		if (rand() % 4 == 0)
+			buf_adds(&text, "\xef\xbb\xbf");
+		for (i = rand() % (round % 20 == 0 ? 30000 : 40); i > 0; i--) {
+			len = rand() % 8 == 0 ? rand() % 700 : rand() % 30;
+			while (len-- > 0)
+				buf_addc(&text, (char)('a' + rand() % 26));
+			buf_adds(&text, rand() % 5 == 0 ? " \r\n" :
+			    rand() % 7 == 0 ? "\n\n" : "\n");
+		}
+		if (rand() % 3 == 0)
+			buf_adds(&text, "tail");
+		strcpy(path, "/tmp/rec_hold.XXXXXX");
+		if ((fd = mkstemp(path)) == -1 ||
+		    write(fd, text.p, text.len) != (ssize_t)text.len) {
+			perror("mkstemp");
+			exit(2);
+		}
+		close(fd);
+		buf_reset(&want);
+		rec_open(&in, path, 512);
+		read_rest(&in, INT64_MAX, &want);
+		buf_addf(&want, "blank %lld\n", (long long)in.blank);
+		rec_close(&in);
+		buf_reset(&got);
+		rec_open(&in, path, 512);
+		ahead = rand() % 3 == 0 ? INT64_MAX : rand() % 50;
+		if (rand() % 2 == 0)	/* a line read before the hold */
+			read_rest(&in, 1, &got);
+		rec_hold(&in);
+		for (i = 0; (int64_t)i < ahead && rec_next(&in) == 1; i++)
+			;
+		rec_rewind(&in);
+		read_rest(&in, INT64_MAX, &got);
+		buf_addf(&got, "blank %lld\n", (long long)in.blank);
+		rec_close(&in);
+		unlink(path);
+		CHECK(got.len == want.len && memcmp(got.p, want.p, got.len) ==
+		    0, "hold: round %d (%zu bytes, %lld ahead) reads otherwise",
+		    round, text.len, (long long)ahead);
+	}
+	buf_free(&text);
+	buf_free(&want);
+	buf_free(&got);
+}
+
 int
 main(void)
 {
 	test_lines();
+	test_hold();
 	test_annotate();
 	test_buf();
 	test_utf8();

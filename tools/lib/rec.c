@@ -49,18 +49,20 @@ ssize_t
 rec_fill(struct rec_in *in)
 {
 	ssize_t r;
-	size_t keep = in->end - in->pos;
+	size_t from = in->held ? (size_t)(in->hold_at - in->base) : in->pos;
+	size_t keep = in->end - from;
 
 	if (in->eof)
 		return 0;
-	if (in->pos > 0 && (keep == 0 || in->end == in->cap)) {
-		memmove(in->buf, in->buf + in->pos, keep);
-		in->base += in->pos;
-		in->pos = 0;
+	if (from > 0 && (keep == 0 || in->end == in->cap)) {
+		memmove(in->buf, in->buf + from, keep);
+		in->base += from;
+		in->pos -= from;
 		in->end = keep;
+		from = 0;
 	}
 	if (in->end == in->cap) {
-		if (in->cap >= in->max_line + REC_BUFSIZE)
+		if (in->cap >= in->max_line + REC_BUFSIZE + (in->pos - from))
 			return -2;
 		in->cap *= 2;
 		in->buf = xrealloc(in->buf, in->cap);
@@ -156,6 +158,27 @@ rec_getline(struct rec_in *in)
 	if (in->too_long)
 		in->len = in->max_line;
 	return 1;
+}
+
+void
+rec_hold(struct rec_in *in)
+{
+	if (in->base == 0 && in->pos == 0 && in->end == 0)
+		(void)rec_fill(in);	/* past a BOM; an error shows again */
+	in->held = 1;
+	in->hold_at = in->base + in->pos;
+	in->hold_lineno = in->lineno;
+	in->hold_blank = in->blank;
+}
+
+void
+rec_rewind(struct rec_in *in)
+{
+	in->pos = (size_t)(in->hold_at - in->base);
+	in->lineno = in->hold_lineno;
+	in->blank = in->hold_blank;
+	in->skipping = 0;
+	in->held = 0;
 }
 
 int

@@ -60,6 +60,11 @@ struct rec_in {
 	uint64_t	 offset;	/* stream offset of its first byte */
 	int		 too_long;
 	int64_t		 blank;		/* whitespace-only lines skipped */
+
+	/* rec_hold: the input from hold_at on stays in buf. */
+	int		 held;
+	uint64_t	 hold_at;	/* stream offset */
+	int64_t		 hold_lineno, hold_blank;
 };
 
 /* Open path ("-" or NULL: stdin). 0, or -1 with errno set. */
@@ -78,6 +83,14 @@ int	 rec_next(struct rec_in *);
  * max_line + REC_BUFSIZE.
  */
 ssize_t	 rec_fill(struct rec_in *);
+/*
+ * Read ahead and come back: after rec_hold, the lines read stay in the
+ * buffer (it grows to hold them), and rec_rewind returns to where
+ * rec_hold was called, the lines numbered again as they were. For a
+ * sample of a stream that cannot be read twice (a pipe).
+ */
+void	 rec_hold(struct rec_in *);
+void	 rec_rewind(struct rec_in *);
 void	 rec_close(struct rec_in *);
 /*
  * Low level (zin.c): read up to n decompressed bytes, as read(2) does;

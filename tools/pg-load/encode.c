@@ -491,8 +491,8 @@ parse(struct encoder *e, const char *line, size_t len, int64_t lineno,
 		    sizeof(why));
 
 		if (st == JQX_ERROR) {
-			snprintf(err->msg, sizeof(err->msg), "--map %s: %s",
-			    p->map[i].col, why);
+			snprintf(err->msg, sizeof(err->msg), "%s %s: %s",
+			    p->map[i].opt, p->map[i].col, why);
 			return -1;
 		}
 		e->mok[i] = st == JQX_OK;
@@ -525,8 +525,8 @@ column_value(struct encoder *e, size_t i, const struct js_doc **d, int *vi,
 
 		if (js_scan(&e->mapdoc, e->mv[mi].text, e->mv[mi].len, &me)
 		    == -1) {
-			snprintf(msg, msglen, "--map %s: bad value",
-			    p->map[mi].col);
+			snprintf(msg, msglen, "%s %s: bad value",
+			    p->map[mi].opt, p->map[mi].col);
 			return V_ERROR;
 		}
 		*d = &e->mapdoc;

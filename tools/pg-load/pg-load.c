@@ -29,7 +29,7 @@ enum {
 	O_VALID_TO, O_CURRENT, O_AS_OF, O_COMPARE, O_LEDGER, O_RUN_ID, O_FORCE,
 	O_STATUS, O_RETRIES, O_WATERMARK, O_LAST_WATERMARK, O_WAIT, O_TZ,
 	O_OVERRIDING, O_KEY_COLUMNS, O_CREATE, O_PRINT_DDL, O_FLOAT,
-	O_CHECK_SCHEMA
+	O_CHECK_SCHEMA, O_INFER, O_FLATTEN, O_ENUM_TYPE, O_VARCHAR
 };
 
 /* The options as given; the plan (struct plan) is what they resolve to. */
@@ -58,6 +58,7 @@ static void	 setup_columns(struct plan *, const struct opts *, PGconn *);
 static void	 setup_modes(struct plan *, const struct opts *, PGconn *,
 		    size_t);
 static int	 column_arg(struct plan *, const char *, const char *, size_t);
+static void	 add_map(struct plan *, int, const char *, const char *);
 static int	 can_copy_direct(struct plan *, PGconn *);
 static void	 read_batches(struct plan *, const struct opts *,
 		    struct encoder *);
@@ -77,6 +78,8 @@ static void	 watermark_record(struct plan *, struct encoder *,
 		    struct batch *, const char *, size_t, int64_t);
 static void	 report_unmatched(struct plan *, struct encoder *);
 static int	 used_by_map(const struct plan *, const char *);
+static void	 check_create(struct cli *, const struct opts *);
+static int	 print_ddl(struct cli *, const struct create_opts *);
 
 static const char usage[] =
 "usage: pg-load -t [SCHEMA.]TABLE [options] [FILE ...]\n"
@@ -116,13 +119,17 @@ static const char usage[] =
 "                          input again (append adds those rows twice)\n"
 "      --tz ZONE           times without an offset are in ZONE (default\n"
 "                          UTC), whatever the server's time zone\n"
-"      --create            create the table from --schema when it does not\n"
-"                          exist (never alters one that does)\n"
+"      --create            create the table from --schema or --infer when\n"
+"                          it does not exist (never alters one that does)\n"
 "  -s, --schema FILE       the JSON Schema --create makes the table from\n"
+"      --infer[=N]         make it from the first N records (10000)\n"
 "      --float             a JSON number is double precision (else numeric)\n"
-"      --print-ddl         print the CREATE TABLE of --schema and exit\n"
-"      --check-schema      tell how the table differs from --schema, exit\n"
-"                          65 if it does, else 0\n"
+"      --flatten           a nested object's members become columns\n"
+"      --enum-type         a string enum becomes an enum type (else CHECK)\n"
+"      --varchar           a string's maxLength becomes varchar(n)\n"
+"      --print-ddl         print the statements --create would run, exit\n"
+"      --check-schema      tell how the table differs from --schema or\n"
+"                          --infer, exit 65 if it does, else 0\n"
 "      --overriding-system-value\n"
 "                          write records' values into GENERATED ALWAYS\n"
 "                          identity columns (else the server fills them)\n"
@@ -161,15 +168,15 @@ main(int argc, char *argv[])
 	check_options(&p, &o);
 	if (o.create.schema != NULL) {
 		create_prepare(&c, &o.create, o.table, o.keys);
-		if (o.create.print_ddl) {
-			if (fputs(o.create.ddl, stdout) == EOF ||
-			    fflush(stdout) == EOF)
-				cli_fail(&c, EX_IOERR, "stdout: %s",
-				    strerror(errno));
-			return 0;
-		}
+		if (o.create.print_ddl)
+			return print_ddl(&c, &o.create);
 	}
 	cli_start(&c, argc - optind, argv + optind);
+	if (o.create.infer > 0) {
+		create_infer(&c, &o.create, o.table, o.keys);
+		if (o.create.print_ddl)
+			return print_ddl(&c, &o.create);
+	}
 	if (o.use_ledger && o.ledger.run_id == NULL && c.insize < 0)
 		cli_usage(&c, "--ledger needs --run-id when the input is not a "
 		    "regular file (a pipe has no identity to resume by)");
@@ -226,6 +233,15 @@ main(int argc, char *argv[])
 	return cli_finish(&c);
 }
 
+/* --print-ddl: the statements on the standard output; exits 0. */
+static int
+print_ddl(struct cli *c, const struct create_opts *o)
+{
+	if (fputs(o->ddl, stdout) == EOF || fflush(stdout) == EOF)
+		cli_fail(c, EX_IOERR, "stdout: %s", strerror(errno));
+	return 0;
+}
+
 /* The option table, then one case per option: long, but flat. */
 static void
 parse_options(int argc, char **argv, struct plan *p, struct opts *o)
@@ -268,6 +284,10 @@ parse_options(int argc, char **argv, struct plan *p, struct opts *o)
 		{ "float",	no_argument,		NULL, O_FLOAT },
 		{ "print-ddl",	no_argument,		NULL, O_PRINT_DDL },
 		{ "check-schema", no_argument,		NULL, O_CHECK_SCHEMA },
+		{ "infer",	optional_argument,	NULL, O_INFER },
+		{ "flatten",	no_argument,		NULL, O_FLATTEN },
+		{ "enum-type",	no_argument,		NULL, O_ENUM_TYPE },
+		{ "varchar",	no_argument,		NULL, O_VARCHAR },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *modes[] = { "append", "upsert", "skip-existing",
@@ -365,6 +385,13 @@ parse_options(int argc, char **argv, struct plan *p, struct opts *o)
 		case O_FLOAT: o->create.number_type = "double precision"; break;
 		case O_PRINT_DDL: o->create.print_ddl = 1; break;
 		case O_CHECK_SCHEMA: o->create.check = 1; break;
+		case O_INFER:
+			o->create.infer = optarg == NULL ? 10000 :
+			    cli_num(c, "--infer", optarg, 1, INT64_MAX);
+			break;
+		case O_FLATTEN: o->create.flatten = 1; break;
+		case O_ENUM_TYPE: o->create.enum_type = 1; break;
+		case O_VARCHAR: o->create.varchar = 1; break;
 		case O_RETRIES:
 			p->retries = (int)cli_num(c, "--retries", optarg, 0, 100);
 			break;
@@ -419,19 +446,41 @@ check_options(struct plan *p, struct opts *o)
 		    NULL)
 			cli_usage(c, "--watermark '%s': %s", o->watermark, err);
 	}
-	if ((o->use_create || o->create.print_ddl || o->create.check) &&
-	    o->create.schema == NULL)
-		cli_usage(c, "%s needs -s/--schema FILE", o->use_create ?
-		    "--create" : o->create.print_ddl ? "--print-ddl" :
-		    "--check-schema");
-	if (o->create.schema != NULL && !o->use_create &&
-	    !o->create.print_ddl && !o->create.check)
-		cli_usage(c, "--schema needs --create, --print-ddl or "
-		    "--check-schema");
+	check_create(c, o);
 	if (p->dry_run)
 		c->passed_name = "encoded";
 	if (p->check)
 		c->passed_name = "checked";
+}
+
+/* --create and its companions: what each needs, and what excludes what. */
+static void
+check_create(struct cli *c, const struct opts *o)
+{
+	const struct create_opts *k = &o->create;
+	const char *from = k->schema != NULL ? "-s/--schema" : "--infer";
+
+	if ((o->use_create || k->print_ddl || k->check) && k->schema == NULL &&
+	    k->infer == 0)
+		cli_usage(c, "%s needs -s/--schema FILE or --infer",
+		    o->use_create ? "--create" : k->print_ddl ?
+		    "--print-ddl" : "--check-schema");
+	if (k->schema != NULL && k->infer > 0)
+		cli_usage(c, "-s/--schema and --infer exclude each other");
+	if ((k->schema != NULL || k->infer > 0) && !o->use_create &&
+	    !k->print_ddl && !k->check)
+		cli_usage(c, "%s needs --create, --print-ddl or "
+		    "--check-schema", from);
+	if ((k->flatten || k->enum_type || k->varchar || strcmp(
+	    k->number_type, "numeric") != 0) && k->schema == NULL &&
+	    k->infer == 0)
+		cli_usage(c, "%s needs -s/--schema FILE or --infer",
+		    k->flatten ? "--flatten" : k->enum_type ? "--enum-type" :
+		    k->varchar ? "--varchar" : "--float");
+	if ((k->enum_type || k->varchar) && k->infer > 0)
+		cli_usage(c, "%s needs -s/--schema FILE: the records have no "
+		    "%s", k->enum_type ? "--enum-type" : "--varchar",
+		    k->enum_type ? "enum" : "maxLength");
 }
 
 /*
@@ -740,7 +789,7 @@ flush_batch(struct plan *p, struct batch *b, int skipping, size_t range)
 
 /*
  * 1 if key was used though it has no column: --row-field's, or named as
- * a path (.key) by a --map expression.
+ * a path (.key or ."key") by a --map expression.
  */
 static int
 used_by_map(const struct plan *p, const char *key)
@@ -752,8 +801,10 @@ used_by_map(const struct plan *p, const char *key)
 		return 1;
 	for (i = 0; i < p->nmap; i++)
 		for (e = p->map[i].expr; (e = strchr(e, '.')) != NULL; e++)
-			if (strncmp(e + 1, key, n) == 0 && !(isalnum(
-			    (unsigned char)e[n + 1]) || e[n + 1] == '_'))
+			if ((strncmp(e + 1, key, n) == 0 && !(isalnum(
+			    (unsigned char)e[n + 1]) || e[n + 1] == '_')) ||
+			    (e[1] == '"' && strncmp(e + 2, key, n) == 0 &&
+			    e[n + 2] == '"'))
 				return 1;
 	return 0;
 }
@@ -842,6 +893,21 @@ column_arg(struct plan *p, const char *flag, const char *name, size_t n)
 	return ci;
 }
 
+/* Fill column ci with jq expression expr, given by option opt. */
+static void
+add_map(struct plan *p, int ci, const char *expr, const char *opt)
+{
+	struct map *m = &p->map[p->nmap++];
+	char err[256];
+
+	m->ci = ci;
+	m->col = p->t.col[ci].name;
+	m->expr = expr;
+	m->opt = opt;
+	if ((m->jq = jqx_compile(expr, err, sizeof(err))) == NULL)
+		cli_usage(p->c, "%s %s: %s", opt, m->col, err);
+}
+
 static void
 setup_columns(struct plan *p, const struct opts *o, PGconn *conn)
 {
@@ -874,21 +940,27 @@ setup_columns(struct plan *p, const struct opts *o, PGconn *conn)
 			p->defbit[i] = (int)nbits++;
 	}
 	buf_free(&q);
-	p->map = xcalloc(o->nmap + 1, sizeof(*p->map));
+	p->map = xcalloc(o->nmap + o->create.ncol + 1, sizeof(*p->map));
 	for (i = 0; i < o->nmap; i++) {
-		char *eq = strchr(o->map[i], '='), err[256];
+		char *eq = strchr(o->map[i], '=');
 
 		if (eq == NULL || eq == o->map[i])
 			cli_usage(c, "--map: '%s' is not COL=EXPR", o->map[i]);
-		p->map[i].ci = column_arg(p, "--map", o->map[i],
-		    (size_t)(eq - o->map[i]));
-		p->map[i].col = p->t.col[p->map[i].ci].name;
-		p->map[i].expr = eq + 1;
-		if ((p->map[i].jq = jqx_compile(eq + 1, err, sizeof(err))) ==
-		    NULL)
-			cli_usage(c, "--map %s: %s", p->map[i].col, err);
+		add_map(p, column_arg(p, "--map", o->map[i],
+		    (size_t)(eq - o->map[i])), eq + 1, "--map");
 	}
-	p->nmap = o->nmap;
+	/* --flatten's columns take their members' paths, unless mapped. */
+	for (i = 0; i < o->create.ncol; i++) {
+		const struct create_col *cc = &o->create.col[i];
+		int ci = pg_table_column(&p->t, cc->name, strlen(cc->name));
+		size_t j;
+
+		for (j = 0; j < p->nmap && ci >= 0; j++)
+			if (p->map[j].ci == ci)
+				ci = -1;
+		if (cc->path != NULL && ci >= 0)
+			add_map(p, ci, cc->path, "--flatten");
+	}
 	if (o->extra != NULL) {
 		p->extra_ci = column_arg(p, "--extra-column", o->extra,
 		    strlen(o->extra));

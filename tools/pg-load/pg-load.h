@@ -29,6 +29,7 @@ enum mode { M_APPEND, M_UPSERT, M_SKIP, M_REPLACE, M_SCD2 };
 struct map {
 	char		*col;
 	const char	*expr;
+	const char	*opt;		/* --map, or --flatten's path */
 	int		 ci;		/* column index */
 	struct jqx	*jq;
 };
@@ -184,21 +185,49 @@ void	 ledger_free(struct ledger *);
 /* create.c */
 struct create_opts {
 	const char	*schema;	/* --schema FILE */
+	int64_t		 infer;		/* --infer N: records sampled, or 0 */
 	const char	*number_type;	/* JSON "number": numeric, or --float */
+	int		 flatten;	/* --flatten */
+	int		 enum_type;	/* --enum-type */
+	int		 varchar;	/* --varchar */
 	int		 print_ddl;	/* --print-ddl */
 	int		 check;		/* --check-schema */
-	char		*ddl;		/* the statement create_prepare built */
+	const char	*what;		/* the schema file, or "the sample" */
+	char		*ddl;		/* the statements to run */
 	char		*qtable;	/* the table's quoted name */
 	struct create_col {
-		char		*name;
-		const char	*type;	/* as format_type() names it */
+		char	*name;
+		char	*type;		/* as format_type() names it */
+		char	*path;		/* jq path of a flattened member */
 	}		*col;
 	size_t		 ncol;
 };
 void	 create_prepare(struct cli *, struct create_opts *, const char *table,
 	    const char *keys);
+void	 create_infer(struct cli *, struct create_opts *, const char *table,
+	    const char *keys);
 void	 create_table(struct cli *, const struct create_opts *, PGconn *);
 int	 create_check(struct cli *, const struct create_opts *, PGconn *);
+
+/* ddl.c: the statement, as create.c and infer.c find its columns. */
+struct ddl {
+	struct cli		*c;
+	struct create_opts	*o;
+	const char		*what;	/* the source, for messages */
+	char			*schema, *name;	/* the table's, as given */
+	struct buf		 pre;	/* CREATE TYPE statements */
+	struct buf		 out;	/* CREATE TABLE */
+	struct buf		 type;	/* ddl_enum_type's result */
+};
+void	 ddl_begin(struct ddl *, struct cli *, struct create_opts *,
+	    const char *table, const char *what);
+void	 ddl_ident(struct ddl *, struct buf *, const char *, size_t,
+	    const char *what);
+void	 ddl_path_step(struct buf *, const char *key, size_t);
+const char *ddl_enum_type(struct ddl *, const char *col, size_t);
+void	 ddl_column(struct ddl *, const char *col, size_t, const char *type,
+	    int notnull, const char *path, size_t pathlen);
+void	 ddl_end(struct ddl *, const char *keys);
 
 /* encode.c */
 struct encoder;
