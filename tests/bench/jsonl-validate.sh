@@ -42,3 +42,17 @@ fi
 bench_compare "jsonl-validate --require (JSONL seed rule)" "$events" \
     "jsonl-validate -q -r /dev/null --require .event_type --require '.occurred_at // .created_at'" \
     "jq" "jq -c 'select(.event_type and (.occurred_at // .created_at))'"
+
+# sourcemeta's Blaze through its CLI (npm @sourcemeta/jsonschema ships the
+# binary), compiled for speed (--fast), on the same schema and file.
+blaze="$BENCH_DATA/blaze"
+mkdir -p "$blaze"
+[ -x "$blaze/node_modules/.bin/jsonschema" ] ||
+    bench_npm "$blaze" @sourcemeta/jsonschema ||
+    echo "bench: npm install @sourcemeta/jsonschema failed" >&2
+if [ -x "$blaze/node_modules/.bin/jsonschema" ]; then
+	bench_compare "jsonl-validate: 8-property schema" "$events" \
+	    "jsonl-validate -q -s '$schema' -r /dev/null" \
+	    "Blaze (jsonschema validate --fast)" \
+	    "'$blaze/node_modules/.bin/jsonschema' validate --fast '$schema' '$events'"
+fi
