@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The bad-input matrix (issue 9): every tool against the same hostile
+# The bad-input matrix: every tool against the same hostile
 # inputs. Each @test is one kind of bad input; it loops over the tools
 # of the table below (those built in bin/), runs each one in a subshell
 # so that one tool's failure does not hide another's, and fails naming
@@ -306,7 +306,7 @@ case_no_final_newline() {
 	each_tool case_no_final_newline
 }
 
-# DESIGN §3: a passing record is the line without its line end, plus LF.
+# The record contract (sluice(7)): a passing record is the line without its line end, plus LF.
 # The CR of a CRLF is part of the line end, not of the record: tools drop
 # it, except chunk, a splitter whose chunks concatenate back to its input
 # byte for byte (chunk(1)), which keeps each record's own line end.
@@ -456,7 +456,7 @@ case_side_is_input() {
 	each_tool case_side_is_input
 }
 
-# DESIGN §3/STYLE §8: a full disk is exit 74, side files included.
+# sluice(7), EXIT STATUS: a full disk is exit 74, side files included.
 case_stats_full() {
 	make_input "$BATS_TEST_TMPDIR/in" ""
 	ST=/dev/full

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Conservation (issue 9, DESIGN §3): seeded random records, good and bad,
+# Conservation (the record contract): seeded random records, good and bad,
 # through random pipelines of jsonl-validate, dedupe, prune (and chunk
 # last) with their side files; stdout plus every side file, mapped back
 # to the input lines, is exactly the input multiset, and every --stats

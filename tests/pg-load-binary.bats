@@ -3,7 +3,7 @@
 # goes as COPY (FORMAT binary), anything else as COPY text. Values loaded
 # in binary are compared with what psql \copy's text input makes of the
 # same values (the text forms written by python3 from the JSON, by the
-# rules of DESIGN §7), and the format each COPY used is read from the
+# rules of pg-load(1)), and the format each COPY used is read from the
 # server's log (log_statement=all for pg-load's sessions, via PGOPTIONS).
 
 load test_helper

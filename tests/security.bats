@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Security (issue 9): identifiers are quoted, passwords never printed,
+# Security: identifiers are quoted, passwords never printed,
 # temporary files private, file names built from data stay inside the
 # output directory, --exec never goes through a shell.
 

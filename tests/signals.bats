@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Signals (issue 9, tools/lib/cli.h): SIGINT or SIGTERM during a run
+# Signals (tools/lib/cli.h): SIGINT or SIGTERM during a run
 # flushes the complete records, prints the summary, leaves no half
 # output under a final name and exits 130 or 143. Each tool reads from a
 # slow producer (1000 records, a pause, the rest) and is signalled in the

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# The 10-million-row load (issue 9): LOAD_ROWS (default 10 000 000)
+# The 10-million-row load: LOAD_ROWS (default 10 000 000)
 # analytics events, generated on the fly by awk (never stored), streamed
 #
 #   gen | jsonl-validate -s events.schema.json -r REJ1

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Conservation property test (issue 9): nothing is lost, nothing is made up.
+"""Conservation property test: nothing is lost, nothing is made up.
 
 usage: conservation.py SEED WORKDIR [N]
 (CONSERVATION_SELF_TEST=1 hides one record: the check must fail.)
@@ -14,7 +14,7 @@ its own --rejects, --dupes or --pruned side file and --stats, and checks:
 - the multiset of stdout (or the chunk files) plus every side file, each
   side record mapped back to its original line (annotations stripped;
   _raw / _raw_base64 give the exact bytes), equals the multiset of the
-  input records (blank lines excluded, line ends removed: DESIGN §3);
+  input records (blank lines excluded, line ends removed: the record contract of sluice(7));
 - every stage's --stats adds up: processed = passed + rejected + diverted.
 
 Prints the pipeline and exits 1 with the differences on failure.

@@ -5,7 +5,7 @@
  * handling of SIGINT/SIGTERM/SIGPIPE.
  *
  * This is the tools' voice: unlike the rest of tools/lib, its functions
- * print to stderr and end the process with the exit codes of DESIGN §8.
+ * print to stderr and end the process with the exit codes of sluice(7).
  *
  * A tool's loop:
  *
