@@ -706,6 +706,44 @@ keyword(struct schema *s, struct node *nd, const char *w, size_t n, int k)
 	return 0;
 }
 
+static void find_loops(struct node *);
+
+static void
+loop_edge(struct node *nd, struct node *to)
+{
+	if (to == NULL)
+		return;
+	if (to->mark == 0)
+		find_loops(to);
+	if (to->mark == 1 || to->loop)
+		nd->loop = 1;
+}
+
+/*
+ * Mark the nodes whose same-location subschemas ($ref, allOf, anyOf,
+ * oneOf, not, if, then, else) lead back to themselves or to such a loop:
+ * a depth-first walk, a grey node met again closing a loop.
+ */
+static void
+find_loops(struct node *nd)
+{
+	size_t j;
+
+	nd->mark = 1;
+	loop_edge(nd, nd->ref);
+	for (j = 0; j < nd->nallof; j++)
+		loop_edge(nd, nd->allof[j]);
+	for (j = 0; j < nd->nanyof; j++)
+		loop_edge(nd, nd->anyof[j]);
+	for (j = 0; j < nd->noneof; j++)
+		loop_edge(nd, nd->oneof[j]);
+	loop_edge(nd, nd->not);
+	loop_edge(nd, nd->if_);
+	loop_edge(nd, nd->then_);
+	loop_edge(nd, nd->else_);
+	nd->mark = 2;
+}
+
 struct schema *
 schema_compile(const char *text, size_t n, int flags, char *err,
     size_t errlen)
@@ -738,6 +776,10 @@ schema_compile(const char *text, size_t n, int flags, char *err,
 		schema_free(s);
 		return NULL;
 	}
+	for (at = 0; (size_t)at < s->doc.n; at++)
+		if (s->nodes[at] != NULL && s->nodes[at]->kind == 0 &&
+		    s->nodes[at]->mark == 0)
+			find_loops(s->nodes[at]);
 	s->md = pcre2_match_data_create(1, NULL);
 	if (s->md == NULL) {
 		snprintf(err, errlen, "out of memory");
