@@ -397,6 +397,24 @@ print(json.dumps({"$defs": d, "$ref": "#/$defs/a0"}))' >"$T/s.json"
 	[ ! -s "$T/out" ]
 }
 
+@test "a \$ref into a value the metaschema does not see as a schema is still checked when compiled" {
+	# The metaschema checks subschemas only; a $ref may point into const,
+	# enum or an unknown keyword, so compile() keeps its own type checks.
+	local s want
+	while IFS='|' read -r s want; do
+		schema "$s"
+		run jsonl-validate -s "$T/s.json" <<<'1'
+		assert_failure 65
+		assert_output "jsonl-validate: $T/s.json: invalid schema: $want"
+	done <<'EOF'
+{"const":{"minLength":"x"},"$ref":"#/const"}|/const/minLength: must be a non-negative integer
+{"const":{"type":"nope"},"$ref":"#/const"}|/const/type: unknown type
+{"const":{"required":[1]},"$ref":"#/const"}|/const/required/0: must be a string
+{"const":5,"$ref":"#/const"}|/const: a schema must be an object or a boolean, not number
+{"enum":[{"x-sluice-enum-ci":1}],"$ref":"#/enum/0"}|/enum/0/x-sluice-enum-ci: must be a boolean
+EOF
+}
+
 @test "an unknown keyword is ignored with a warning on stderr" {
 	schema '{"properties":{"a":{"type":"string","colour":"red"}}}'
 	run --separate-stderr jsonl-validate -s "$T/s.json" <<<'{"a":"x"}'

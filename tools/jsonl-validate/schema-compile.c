@@ -335,6 +335,12 @@ repeated(const char *w, size_t n, uint64_t *seen)
 	return 0;
 }
 
+/*
+ * Compile the subschema at index i. The metaschema (schema-meta.c) has
+ * already checked every subschema in its place, but a $ref may point
+ * anywhere in the document (into "const", "enum" or an unknown keyword),
+ * so the type checks here and in the kw_ functions are still reachable.
+ */
 static struct node *
 compile(struct schema *s, int i)
 {
