@@ -356,6 +356,15 @@ loop_rejected() {
 	loop_rejected '{"$defs":{"a":{"allOf":[true,{"$ref":"#/$defs/a"}]}},"$ref":"#/$defs/a"}'
 }
 
+@test "\$ref loop: through dependentSchemas, which stays at the same place" {
+	loop_rejected '{"$defs":{"a":{"dependentSchemas":{"x":{"$ref":"#/$defs/a"}}}},"$ref":"#/$defs/a"}'
+	schema '{"$defs":{"a":{"dependentSchemas":{"x":{"$ref":"#/$defs/a"}}}},"$ref":"#/$defs/a"}'
+	run timeout -k 1 5 jsonl-validate -q -s "$T/s.json" -r "$T/rej" <<<'{"x":1}'
+	assert_success
+	run jq -r ._error_message "$T/rej"
+	assert_output 'schema recursion deeper than 2048 ($ref loop)'
+}
+
 @test "\$ref loop: a cycle through two definitions, a -> b -> a" {
 	loop_rejected '{"$defs":{"a":{"anyOf":[{"$ref":"#/$defs/b"}]},"b":{"allOf":[{"$ref":"#/$defs/a"}]}},"$ref":"#/$defs/a"}'
 }
@@ -425,8 +434,7 @@ EOF
 
 @test "unsupported keywords that matter are a schema error with exit 65" {
 	for kw in '"$dynamicRef":"#x"' '"unevaluatedProperties":false' \
-	    '"unevaluatedItems":false' '"$recursiveRef":"#"' \
-	    '"dependentSchemas":{}'; do
+	    '"unevaluatedItems":false' '"$recursiveRef":"#"'; do
 		schema "{\"properties\":{\"a\":{$kw}}}"
 		run --separate-stderr jsonl-validate -s "$T/s.json" <<<'{}'
 		[ "$status" -eq 65 ]

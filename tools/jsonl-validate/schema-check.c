@@ -579,6 +579,11 @@ check_object(struct schema *s, const struct node *nd, int o)
 
 		if (!has_member(d, o, nd->deps[r].name, nd->deps[r].len))
 			continue;
+		if (nd->deps[r].sub != NULL) {
+			if (!check(s, nd->deps[r].sub, o))
+				return 0;
+			continue;
+		}
 		for (e = li + 1; e < (int)sd->v[li].end; e = sd->v[e].end) {
 			kp = str_of(sd, e, &s->ubuf, &kn);
 			if (!has_member(d, o, kp ? kp : "", kn))

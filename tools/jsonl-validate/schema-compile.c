@@ -294,8 +294,7 @@ static const char *const ignored_keywords[] = {
 
 static const char *const unsupported_keywords[] = {
 	"$dynamicRef", "$dynamicAnchor", "$recursiveRef", "$recursiveAnchor",
-	"unevaluatedProperties", "unevaluatedItems", "dependentSchemas",
-	"dependencies", NULL
+	"unevaluatedProperties", "unevaluatedItems", "dependencies", NULL
 };
 
 static int keyword(struct schema *, struct node *, const char *, size_t,
@@ -506,6 +505,29 @@ kw_properties(struct schema *s, struct node *nd, int i, int patterns)
 	return 0;
 }
 
+/* dependentSchemas: name -> schema, applied to the whole object. */
+static int
+kw_dependent_schemas(struct schema *s, struct node *nd, int i)
+{
+	const struct js_doc *d = &s->doc;
+	struct dep *dp;
+	int k;
+
+	if (d->v[i].type != JS_OBJECT)
+		return cerr(s, i, "must be an object of schemas");
+	nd->deps = xrealloc(nd->deps, (nd->ndeps + d->v[i].n + 1) *
+	    sizeof(*nd->deps));
+	for (k = i + 1; k < (int)d->v[i].end; k = d->v[k + 1].end) {
+		dp = &nd->deps[nd->ndeps++];
+		dp->name = dup_str(d, k, &dp->len);
+		dp->list = -1;
+		dp->sub = NULL;
+		if (sub(s, k + 1, &dp->sub) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 kw_dependent_required(struct schema *s, struct node *nd, int i)
 {
@@ -514,8 +536,10 @@ kw_dependent_required(struct schema *s, struct node *nd, int i)
 
 	if (d->v[i].type != JS_OBJECT)
 		return cerr(s, i, "must be an object of string arrays");
-	nd->deps = xcalloc(d->v[i].n + 1, sizeof(*nd->deps));
+	nd->deps = xrealloc(nd->deps, (nd->ndeps + d->v[i].n + 1) *
+	    sizeof(*nd->deps));
 	for (k = i + 1; k < (int)d->v[i].end; k = d->v[k + 1].end) {
+		nd->deps[nd->ndeps].sub = NULL;
 		if (d->v[k + 1].type != JS_ARRAY)
 			return cerr(s, k + 1, "must be an array of strings");
 		for (j = k + 2; j < (int)d->v[k + 1].end; j = d->v[j].end)
@@ -598,6 +622,8 @@ keyword(struct schema *s, struct node *nd, const char *w, size_t n, int k)
 		return sub(s, i, &nd->propnames);
 	if (KW("dependentRequired"))
 		return kw_dependent_required(s, nd, i);
+	if (KW("dependentSchemas"))
+		return kw_dependent_schemas(s, nd, i);
 	if (KW("minProperties"))
 		return get_count(s, i, &nd->minprops);
 	if (KW("maxProperties"))
@@ -727,7 +753,7 @@ loop_edge(struct node *nd, struct node *to)
 
 /*
  * Mark the nodes whose same-location subschemas ($ref, allOf, anyOf,
- * oneOf, not, if, then, else) lead back to themselves or to such a loop:
+ * oneOf, not, if, then, else, dependentSchemas) lead back to themselves or to such a loop:
  * a depth-first walk, a grey node met again closing a loop.
  */
 static void
@@ -747,6 +773,8 @@ find_loops(struct node *nd)
 	loop_edge(nd, nd->if_);
 	loop_edge(nd, nd->then_);
 	loop_edge(nd, nd->else_);
+	for (j = 0; j < nd->ndeps; j++)
+		loop_edge(nd, nd->deps[j].sub);
 	nd->mark = 2;
 }
 

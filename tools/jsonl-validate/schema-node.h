@@ -41,6 +41,7 @@ struct dep {
 	const char	*name;
 	size_t		 len;
 	int		 list;		/* schema index of the array of names */
+	struct node	*sub;		/* dependentSchemas: NULL for a list */
 };
 
 struct node {
