@@ -166,7 +166,7 @@ S {"properties":{"a\"b":{"const":1},"\u00e9":{"const":2}}}
 EOF
 }
 
-@test "objects: propertyNames, dependentRequired, minProperties, maxProperties" {
+@test "objects: propertyNames, dependentRequired, dependentSchemas, minProperties, maxProperties" {
 	schema_table <<'EOF'
 S {"propertyNames":{"pattern":"^[a-z_]+$","maxLength":5}}
 + {"a_b":1}
@@ -177,6 +177,14 @@ S {"dependentRequired":{"card":["billing","cvc"]}}
 + {"card":1,"billing":2,"cvc":3}
 + {"billing":2}
 - {"card":1,"billing":2}
+S {"dependentSchemas":{"card":{"required":["cvc"],"properties":{"cvc":{"type":"integer"}}}},"dependentRequired":{"iban":["bic"]}}
++ {"card":1,"cvc":3}
++ {"cvc":"x"}
++ []
++ {"iban":1,"bic":2}
+- {"card":1}
+- {"card":1,"cvc":"x"}
+- {"iban":1}
 S {"minProperties":1,"maxProperties":2}
 + {"a":1}
 + {"a":1,"b":2}

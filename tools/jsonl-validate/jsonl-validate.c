@@ -129,6 +129,10 @@ main(int argc, char *argv[])
 			continue;
 		}
 		if (sc != NULL && !schema_check(sc, &doc, &msg, &path)) {
+			/* A check cut short by SIGINT or SIGTERM: the next
+			 * read ends the run as any signal does. */
+			if (cli_signal)
+				continue;
 			cli_reject(&c, row_of(&doc, c.in.lineno), line, len,
 			    doc.v[0].type == JS_OBJECT, msg, path);
 			continue;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "dec.h"
 #include "js.h"
 #include "schema.h"
@@ -578,6 +579,11 @@ check_object(struct schema *s, const struct node *nd, int o)
 
 		if (!has_member(d, o, nd->deps[r].name, nd->deps[r].len))
 			continue;
+		if (nd->deps[r].sub != NULL) {
+			if (!check(s, nd->deps[r].sub, o))
+				return 0;
+			continue;
+		}
 		for (e = li + 1; e < (int)sd->v[li].end; e = sd->v[e].end) {
 			kp = str_of(sd, e, &s->ubuf, &kn);
 			if (!has_member(d, o, kp ? kp : "", kn))
@@ -659,19 +665,39 @@ check_node(struct schema *s, const struct node *nd, int i)
 	return 1;
 }
 
+/*
+ * A $ref loop or a signal: a rejection that no enclosing anyOf, oneOf,
+ * not or if can turn into a pass. The message replaces any earlier one.
+ */
+static int
+hard_fail(struct schema *s, int i, const char *why)
+{
+	s->hard = 1;
+	s->failed = 1;
+	s->fail_at = i;
+	snprintf(s->msg, sizeof(s->msg), "%s", why);
+	return 0;
+}
+
 static int
 check(struct schema *s, const struct node *nd, int i)
 {
+	char why[64];
 	int r;
 
-	if (++s->depth > MAX_CHECK_DEPTH) {
-		s->depth--;
-		return fail(s, i, "schema recursion deeper than %d ($ref loop)",
-		    MAX_CHECK_DEPTH);
+	if (s->hard)
+		return 0;
+	if ((++s->calls & 4095) == 0 && cli_signal)
+		return hard_fail(s, i, "interrupted");
+	if (nd->loop || s->depth >= MAX_CHECK_DEPTH) {
+		snprintf(why, sizeof(why), "schema recursion deeper than %d "
+		    "($ref loop)", MAX_CHECK_DEPTH);
+		return hard_fail(s, i, why);
 	}
+	s->depth++;
 	r = check_node(s, nd, i);
 	s->depth--;
-	return r;
+	return s->hard ? 0 : r;
 }
 
 int
@@ -682,6 +708,7 @@ schema_check(struct schema *s, const struct js_doc *d, const char **msg,
 	s->report = 1;
 	s->failed = 0;
 	s->depth = 0;
+	s->hard = 0;
 	if (check(s, s->nodes[0], 0))
 		return 1;
 	if (!s->failed) {

@@ -294,8 +294,7 @@ static const char *const ignored_keywords[] = {
 
 static const char *const unsupported_keywords[] = {
 	"$dynamicRef", "$dynamicAnchor", "$recursiveRef", "$recursiveAnchor",
-	"unevaluatedProperties", "unevaluatedItems", "dependentSchemas",
-	"dependencies", NULL
+	"unevaluatedProperties", "unevaluatedItems", "dependencies", NULL
 };
 
 static int keyword(struct schema *, struct node *, const char *, size_t,
@@ -335,6 +334,12 @@ repeated(const char *w, size_t n, uint64_t *seen)
 	return 0;
 }
 
+/*
+ * Compile the subschema at index i. The metaschema (schema-meta.c) has
+ * already checked every subschema in its place, but a $ref may point
+ * anywhere in the document (into "const", "enum" or an unknown keyword),
+ * so the type checks here and in the kw_ functions are still reachable.
+ */
 static struct node *
 compile(struct schema *s, int i)
 {
@@ -500,6 +505,29 @@ kw_properties(struct schema *s, struct node *nd, int i, int patterns)
 	return 0;
 }
 
+/* dependentSchemas: name -> schema, applied to the whole object. */
+static int
+kw_dependent_schemas(struct schema *s, struct node *nd, int i)
+{
+	const struct js_doc *d = &s->doc;
+	struct dep *dp;
+	int k;
+
+	if (d->v[i].type != JS_OBJECT)
+		return cerr(s, i, "must be an object of schemas");
+	nd->deps = xrealloc(nd->deps, (nd->ndeps + d->v[i].n + 1) *
+	    sizeof(*nd->deps));
+	for (k = i + 1; k < (int)d->v[i].end; k = d->v[k + 1].end) {
+		dp = &nd->deps[nd->ndeps++];
+		dp->name = dup_str(d, k, &dp->len);
+		dp->list = -1;
+		dp->sub = NULL;
+		if (sub(s, k + 1, &dp->sub) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 kw_dependent_required(struct schema *s, struct node *nd, int i)
 {
@@ -508,8 +536,10 @@ kw_dependent_required(struct schema *s, struct node *nd, int i)
 
 	if (d->v[i].type != JS_OBJECT)
 		return cerr(s, i, "must be an object of string arrays");
-	nd->deps = xcalloc(d->v[i].n + 1, sizeof(*nd->deps));
+	nd->deps = xrealloc(nd->deps, (nd->ndeps + d->v[i].n + 1) *
+	    sizeof(*nd->deps));
 	for (k = i + 1; k < (int)d->v[i].end; k = d->v[k + 1].end) {
+		nd->deps[nd->ndeps].sub = NULL;
 		if (d->v[k + 1].type != JS_ARRAY)
 			return cerr(s, k + 1, "must be an array of strings");
 		for (j = k + 2; j < (int)d->v[k + 1].end; j = d->v[j].end)
@@ -592,6 +622,8 @@ keyword(struct schema *s, struct node *nd, const char *w, size_t n, int k)
 		return sub(s, i, &nd->propnames);
 	if (KW("dependentRequired"))
 		return kw_dependent_required(s, nd, i);
+	if (KW("dependentSchemas"))
+		return kw_dependent_schemas(s, nd, i);
 	if (KW("minProperties"))
 		return get_count(s, i, &nd->minprops);
 	if (KW("maxProperties"))
@@ -706,6 +738,46 @@ keyword(struct schema *s, struct node *nd, const char *w, size_t n, int k)
 	return 0;
 }
 
+static void find_loops(struct node *);
+
+static void
+loop_edge(struct node *nd, struct node *to)
+{
+	if (to == NULL)
+		return;
+	if (to->mark == 0)
+		find_loops(to);
+	if (to->mark == 1 || to->loop)
+		nd->loop = 1;
+}
+
+/*
+ * Mark the nodes whose same-location subschemas ($ref, allOf, anyOf,
+ * oneOf, not, if, then, else, dependentSchemas) lead back to themselves or to such a loop:
+ * a depth-first walk, a grey node met again closing a loop.
+ */
+static void
+find_loops(struct node *nd)
+{
+	size_t j;
+
+	nd->mark = 1;
+	loop_edge(nd, nd->ref);
+	for (j = 0; j < nd->nallof; j++)
+		loop_edge(nd, nd->allof[j]);
+	for (j = 0; j < nd->nanyof; j++)
+		loop_edge(nd, nd->anyof[j]);
+	for (j = 0; j < nd->noneof; j++)
+		loop_edge(nd, nd->oneof[j]);
+	loop_edge(nd, nd->not);
+	loop_edge(nd, nd->if_);
+	loop_edge(nd, nd->then_);
+	loop_edge(nd, nd->else_);
+	for (j = 0; j < nd->ndeps; j++)
+		loop_edge(nd, nd->deps[j].sub);
+	nd->mark = 2;
+}
+
 struct schema *
 schema_compile(const char *text, size_t n, int flags, char *err,
     size_t errlen)
@@ -738,6 +810,10 @@ schema_compile(const char *text, size_t n, int flags, char *err,
 		schema_free(s);
 		return NULL;
 	}
+	for (at = 0; (size_t)at < s->doc.n; at++)
+		if (s->nodes[at] != NULL && s->nodes[at]->kind == 0 &&
+		    s->nodes[at]->mark == 0)
+			find_loops(s->nodes[at]);
 	s->md = pcre2_match_data_create(1, NULL);
 	if (s->md == NULL) {
 		snprintf(err, errlen, "out of memory");

@@ -41,6 +41,7 @@ struct dep {
 	const char	*name;
 	size_t		 len;
 	int		 list;		/* schema index of the array of names */
+	struct node	*sub;		/* dependentSchemas: NULL for a list */
 };
 
 struct node {
@@ -78,6 +79,15 @@ struct node {
 	struct node	**allof, **anyof, **oneof;
 	size_t		 nallof, nanyof, noneof;
 	struct node	*not, *if_, *then_, *else_, *ref;
+
+	/*
+	 * Set at compile time when the subschemas applied at the same
+	 * instance location ($ref, allOf, anyOf, oneOf, not, if, then,
+	 * else) lead back to this node or to such a loop: checking it
+	 * would never consume input.
+	 */
+	int		 loop;
+	int		 mark;		/* DFS state while looking for loops */
 };
 
 struct schema {
@@ -96,6 +106,8 @@ struct schema {
 	int		 failed;
 	int		 fail_at;
 	int		 depth;
+	int		 hard;		/* a $ref loop or a signal: stop, reject */
+	unsigned	 calls;		/* checks since the last signal poll */
 	char		 msg[256];
 	struct buf	 path;
 	struct buf	 sbuf, kbuf, tbuf, ubuf;
