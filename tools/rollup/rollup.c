@@ -135,6 +135,7 @@ struct run {
 	struct buf	 name;
 	struct buf	 cval[MAX_AGG];
 	struct agg_in	 in[MAX_AGG];
+	struct strtab	 keys;		/* --count-by keys, for the whole run */
 };
 static void	 add_by(struct cli *, struct spec *, const char *);
 static void	 add_agg(struct cli *, struct spec *, enum agg_op,
@@ -249,6 +250,7 @@ main(int argc, char *argv[])
 		for (i = 0; i < s.nagg; i++) {
 			s.agg[i].hll = s.hll_params;
 			s.agg[i].hll_out = s.hll_out;
+			s.agg[i].keys = &r.keys;
 		}
 		if (s.time_text == NULL || !s.have_unit)
 			cli_usage(&c, "--time and --period are required");
@@ -627,6 +629,7 @@ partial_aggs(struct run *r, int p, int *ni)
 			buf_addc(name, '\0');
 			s->agg[i].name = xstrdup(name->p);
 			s->agg[i].op = op;
+			s->agg[i].keys = &r->keys;
 			if (op == AGG_DISTINCT) {
 				s->approx = ap;
 				r->seen_distinct = 1;
