@@ -25,6 +25,13 @@ static void	 add_hll(struct buf *, const struct hll *);
 static void	 add_estimate(struct buf *, double);
 static int	 hex_u64(const char *, uint64_t *);
 
+/* A count-by entry on its way out: its key and count. */
+struct cmap_out {
+	const char	*key;
+	size_t		 len;
+	int64_t		 n;
+};
+
 static const char *op_names[] = {
 	"count", "distinct", "sum", "min", "max", "avg", "count-by",
 	"first", "last"
@@ -128,9 +135,11 @@ agg_update(const struct agg_spec *a, union agg_state *st,
 		break;
 	case AGG_COUNT_BY:
 		if (in->type == JS_STRING)
-			cmap_add(&st->map, intern(in->str, in->slen), 1);
+			cmap_add(&st->map, intern(a->keys, in->str, in->slen),
+			    1);
 		else
-			cmap_add(&st->map, intern(in->text, in->len), 1);
+			cmap_add(&st->map, intern(a->keys, in->text, in->len),
+			    1);
 		break;
 	case AGG_FIRST:
 		if (st->kept.text == NULL)
@@ -239,52 +248,42 @@ kept_set(struct kept *k, const char *text, size_t len, int64_t row)
 	k->row = row;
 }
 
-/* Interned count-by keys: id -> bytes, for the whole run. */
-static struct {
-	struct buf	 bytes;
-	size_t		*off;
-	uint32_t	*len;
-	uint32_t	*slot;		/* id + 1, open-addressed by hash */
-	size_t		 n;
-	size_t		 cap;
-} in_tab;
-
 uint32_t
-intern(const char *s, size_t n)
+intern(struct strtab *keys, const char *s, size_t n)
 {
 	uint64_t h;
 	size_t i, mask, k;
 
-	if ((in_tab.n + 1) * 2 > in_tab.cap) {
-		size_t ncap = in_tab.cap ? in_tab.cap * 2 : 64;
+	if ((keys->n + 1) * 2 > keys->cap) {
+		size_t ncap = keys->cap ? keys->cap * 2 : 64;
 
-		free(in_tab.slot);
-		in_tab.slot = xcalloc(ncap, sizeof(uint32_t));
-		in_tab.off = xrealloc(in_tab.off, ncap * sizeof(size_t));
-		in_tab.len = xrealloc(in_tab.len, ncap * sizeof(uint32_t));
-		in_tab.cap = ncap;
-		for (k = 0; k < in_tab.n; k++) {
-			h = XXH3_64bits(in_tab.bytes.p + in_tab.off[k],
-			    in_tab.len[k]);
-			for (i = h & (ncap - 1); in_tab.slot[i] != 0;
+		free(keys->slot);
+		keys->slot = xcalloc(ncap, sizeof(uint32_t));
+		keys->off = xrealloc(keys->off, ncap * sizeof(size_t));
+		keys->len = xrealloc(keys->len, ncap * sizeof(uint32_t));
+		keys->cap = ncap;
+		for (k = 0; k < keys->n; k++) {
+			h = XXH3_64bits(keys->bytes.p + keys->off[k],
+			    keys->len[k]);
+			for (i = h & (ncap - 1); keys->slot[i] != 0;
 			    i = (i + 1) & (ncap - 1))
 				;
-			in_tab.slot[i] = (uint32_t)k + 1;
+			keys->slot[i] = (uint32_t)k + 1;
 		}
 	}
-	mask = in_tab.cap - 1;
+	mask = keys->cap - 1;
 	h = XXH3_64bits(s, n);
-	for (i = h & mask; in_tab.slot[i] != 0; i = (i + 1) & mask) {
-		k = in_tab.slot[i] - 1;
-		if (in_tab.len[k] == n &&
-		    memcmp(in_tab.bytes.p + in_tab.off[k], s, n) == 0)
+	for (i = h & mask; keys->slot[i] != 0; i = (i + 1) & mask) {
+		k = keys->slot[i] - 1;
+		if (keys->len[k] == n &&
+		    memcmp(keys->bytes.p + keys->off[k], s, n) == 0)
 			return (uint32_t)k;
 	}
-	in_tab.off[in_tab.n] = in_tab.bytes.len;
-	in_tab.len[in_tab.n] = (uint32_t)n;
-	buf_add(&in_tab.bytes, s, n);
-	in_tab.slot[i] = (uint32_t)in_tab.n + 1;
-	return (uint32_t)in_tab.n++;
+	keys->off[keys->n] = keys->bytes.len;
+	keys->len[keys->n] = (uint32_t)n;
+	buf_add(&keys->bytes, s, n);
+	keys->slot[i] = (uint32_t)keys->n + 1;
+	return (uint32_t)keys->n++;
 }
 
 static void
@@ -317,48 +316,46 @@ cmap_add(struct cmap *m, uint32_t id, int64_t n)
 }
 
 static int
-cmp_interned(const void *a, const void *b)
+cmp_entry(const void *a, const void *b)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	size_t xl = in_tab.len[x], yl = in_tab.len[y];
-	int r = memcmp(in_tab.bytes.p + in_tab.off[x],
-	    in_tab.bytes.p + in_tab.off[y], xl < yl ? xl : yl);
+	const struct cmap_out *x = a, *y = b;
+	int r = memcmp(x->key, y->key, x->len < y->len ? x->len : y->len);
 
 	if (r != 0)
 		return r;
-	return xl < yl ? -1 : xl > yl;
+	return x->len < y->len ? -1 : x->len > y->len;
 }
 
 /* {"key":count,...} with the keys in byte (code point) order. */
 static void
-add_cmap(struct buf *b, const struct cmap *m)
+add_cmap(struct buf *b, const struct strtab *keys, const struct cmap *m)
 {
-	uint32_t *ids = NULL;
-	int64_t *cnt;
-	size_t i, n = 0, j;
+	struct cmap_out *o = NULL;
+	size_t i, n = 0;
+	uint32_t id;
 
 	if (m->n > 0) {
-		ids = xmalloc(m->n * sizeof(*ids));
-		for (i = 0; i < m->cap; i++)
-			if (m->e[i].id != 0)
-				ids[n++] = m->e[i].id - 1;
-		qsort(ids, n, sizeof(*ids), cmp_interned);
+		o = xmalloc(m->n * sizeof(*o));
+		for (i = 0; i < m->cap; i++) {
+			if (m->e[i].id == 0)
+				continue;
+			id = m->e[i].id - 1;
+			o[n].key = keys->bytes.p + keys->off[id];
+			o[n].len = keys->len[id];
+			o[n++].n = m->e[i].n;
+		}
+		qsort(o, n, sizeof(*o), cmp_entry);
 	}
 	buf_addc(b, '{');
 	for (i = 0; i < n; i++) {
 		if (i > 0)
 			buf_addc(b, ',');
-		buf_add_jstr(b, in_tab.bytes.p + in_tab.off[ids[i]],
-		    in_tab.len[ids[i]]);
+		buf_add_jstr(b, o[i].key, o[i].len);
 		buf_addc(b, ':');
-		for (j = (ids[i] * 2654435761u) & (m->cap - 1);
-		    m->e[j].id != ids[i] + 1; j = (j + 1) & (m->cap - 1))
-			;
-		cnt = &m->e[j].n;
-		buf_add_i64(b, *cnt);
+		buf_add_i64(b, o[i].n);
 	}
 	buf_addc(b, '}');
-	free(ids);
+	free(o);
 }
 
 /*
@@ -429,7 +426,7 @@ agg_final(const struct agg_spec *a, const union agg_state *st, int approx,
 			    (double)st->sum.n);
 		break;
 	case AGG_COUNT_BY:
-		add_cmap(b, &st->map);
+		add_cmap(b, a->keys, &st->map);
 		break;
 	default:
 		add_kept(b, &st->kept);
@@ -605,7 +602,8 @@ agg_merge(const struct agg_spec *a, union agg_state *st, int approx,
 				return -1;
 			buf_reset(&s);
 			js_str(d, j, &s);
-			cmap_add(&st->map, intern(s.p, s.len), (int64_t)iv);
+			cmap_add(&st->map, intern(a->keys, s.p, s.len),
+			    (int64_t)iv);
 		}
 		return 0;
 	default:

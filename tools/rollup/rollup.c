@@ -92,48 +92,73 @@ static const char usage_text[] =
 "  --sorted             input is sorted by time: write each bucket as\n"
 "                       soon as a later one starts\n";
 
-static struct cli c;
-static const char *time_text, *tz;
-static struct jqx *time_expr;
-static enum tm_unit unit;
-static int have_unit, approx, hll_out, have_hll_params, partial, merge,
-    sorted;
-static struct hll_params hll_params = { 11, 5, -1, 1 };
-static struct { char *name; char *expr_text; struct jqx *expr; } by[MAX_BY];
-static int nby;
-static struct agg_spec agg[MAX_AGG];
-static int nagg;
+/* What to roll up: the options, or in --merge the first partial's. */
+struct spec {
+	const char	*time_text;
+	const char	*tz;
+	struct jqx	*time_expr;
+	enum tm_unit	 unit;
+	int		 have_unit;
+	int		 approx;
+	int		 hll_out;
+	int		 have_hll_params;
+	int		 partial;
+	int		 merge;
+	int		 sorted;
+	struct hll_params hll_params;
+	struct {
+		char		*name;
+		char		*expr_text;
+		struct jqx	*expr;
+	}		 by[MAX_BY];
+	int		 nby;
+	struct agg_spec	 agg[MAX_AGG];
+	int		 nagg;
+};
 
-/* The groups: open-addressed by hash of (bucket, key). */
-static struct group **tab;
-static size_t tab_n, tab_cap;
-static int have_open;
-static int64_t open_bucket;
-static int64_t *n_groups, *peak_groups;
-static int have_spec;		/* --merge: spec taken from the first line */
-
-static struct js_doc doc;
-static struct buf key, out, cval[MAX_AGG];
-static struct agg_in in[MAX_AGG];
-
-static void	 add_by(const char *);
-static void	 add_agg(enum agg_op, const char *);
-static void	 check_names(void);
-static void	 add_record(void);
-static void	 merge_record(void);
-static int	 partial_bucket(struct buf *, enum tm_unit *, int64_t *);
-static int	 partial_groups(struct buf *, int *);
-static int	 partial_aggs(struct buf *, int, int *);
-static int	 bucket_open(int64_t);
-static struct group *group_get(int64_t, const char *, size_t);
-static void	 emit_all(void);
+/* A run: the groups, open-addressed by hash of (bucket, key). */
+struct run {
+	struct cli	*c;
+	struct spec	*s;
+	struct group	**tab;
+	size_t		 tab_n;
+	size_t		 tab_cap;
+	int		 have_open;
+	int64_t		 open_bucket;
+	int64_t		*n_groups;
+	int64_t		*peak_groups;
+	int		 have_spec;	/* --merge: from the first line */
+	int		 seen_distinct;	/* --merge: the first line has one */
+	struct js_doc	 doc;
+	struct buf	 key;
+	struct buf	 out;
+	struct buf	 name;
+	struct buf	 cval[MAX_AGG];
+	struct agg_in	 in[MAX_AGG];
+	struct strtab	 keys;		/* --count-by keys, for the whole run */
+};
+static void	 add_by(struct cli *, struct spec *, const char *);
+static void	 add_agg(struct cli *, struct spec *, enum agg_op,
+		    const char *);
+static void	 check_names(struct cli *, const struct spec *);
+static void	 add_record(struct run *);
+static void	 merge_record(struct run *);
+static int	 partial_bucket(struct run *, enum tm_unit *, int64_t *);
+static int	 partial_groups(struct run *, int *);
+static int	 partial_aggs(struct run *, int, int *);
+static int	 bucket_open(struct run *, int64_t);
+static struct group *group_get(struct run *, int64_t, const char *, size_t);
+static void	 emit_all(struct run *);
 static int	 split_named(const char *, char **, char **);
 static char	*path_name(const char *);
-static struct jqx *compile(const char *, const char *);
+static struct jqx *compile(struct cli *, const char *, const char *);
 
 int
 main(int argc, char *argv[])
 {
+	static struct cli c;
+	static struct spec s = { .hll_params = { 11, 5, -1, 1 } };
+	static struct run r = { .c = &c, .s = &s };
 	struct js_err e;
 	const char *bad;
 	char why[160];
@@ -146,270 +171,276 @@ main(int argc, char *argv[])
 			continue;
 		switch (ch) {
 		case OPT_TIME:
-			time_text = optarg;
+			s.time_text = optarg;
 			break;
 		case OPT_PERIOD:
-			if (tm_unit_parse(optarg, &unit) == -1)
+			if (tm_unit_parse(optarg, &s.unit) == -1)
 				cli_usage(&c, "--period: '%s' is not minute, "
 				    "hour, day, week, month, quarter or year",
 				    optarg);
-			have_unit = 1;
+			s.have_unit = 1;
 			break;
 		case OPT_TZ:
-			tz = optarg;
+			s.tz = optarg;
 			break;
 		case OPT_BY:
-			add_by(optarg);
+			add_by(&c, &s, optarg);
 			break;
-		case OPT_COUNT:    add_agg(AGG_COUNT, optarg); break;
-		case OPT_DISTINCT: add_agg(AGG_DISTINCT, optarg); break;
-		case OPT_SUM:      add_agg(AGG_SUM, optarg); break;
-		case OPT_MIN:      add_agg(AGG_MIN, optarg); break;
-		case OPT_MAX:      add_agg(AGG_MAX, optarg); break;
-		case OPT_AVG:      add_agg(AGG_AVG, optarg); break;
-		case OPT_COUNT_BY: add_agg(AGG_COUNT_BY, optarg); break;
-		case OPT_FIRST:    add_agg(AGG_FIRST, optarg); break;
-		case OPT_LAST:     add_agg(AGG_LAST, optarg); break;
+		case OPT_COUNT:    add_agg(&c, &s, AGG_COUNT, optarg); break;
+		case OPT_DISTINCT: add_agg(&c, &s, AGG_DISTINCT, optarg); break;
+		case OPT_SUM:      add_agg(&c, &s, AGG_SUM, optarg); break;
+		case OPT_MIN:      add_agg(&c, &s, AGG_MIN, optarg); break;
+		case OPT_MAX:      add_agg(&c, &s, AGG_MAX, optarg); break;
+		case OPT_AVG:      add_agg(&c, &s, AGG_AVG, optarg); break;
+		case OPT_COUNT_BY: add_agg(&c, &s, AGG_COUNT_BY, optarg); break;
+		case OPT_FIRST:    add_agg(&c, &s, AGG_FIRST, optarg); break;
+		case OPT_LAST:     add_agg(&c, &s, AGG_LAST, optarg); break;
 		case OPT_APPROX:
-			approx = 1;
+			s.approx = 1;
 			break;
 		case OPT_HLL:
-			hll_out = 1;
+			s.hll_out = 1;
 			break;
 		case OPT_HLL_LOG2M:
-			hll_params.log2m = (int)cli_num(&c, "--hll-log2m",
+			s.hll_params.log2m = (int)cli_num(&c, "--hll-log2m",
 			    optarg, 4, 17);
-			have_hll_params = 1;
+			s.have_hll_params = 1;
 			break;
 		case OPT_HLL_REGWIDTH:
-			hll_params.regwidth = (int)cli_num(&c,
+			s.hll_params.regwidth = (int)cli_num(&c,
 			    "--hll-regwidth", optarg, 1, 7);
-			have_hll_params = 1;
+			s.have_hll_params = 1;
 			break;
 		case OPT_HLL_EXPTHRESH:
-			hll_params.expthresh = cli_num(&c, "--hll-expthresh",
+			s.hll_params.expthresh = cli_num(&c, "--hll-expthresh",
 			    optarg, -1, 8192);
-			if (hll_params_check(&hll_params, &bad) == -1)
+			if (hll_params_check(&s.hll_params, &bad) == -1)
 				cli_usage(&c, "--hll-expthresh: %s", bad);
-			have_hll_params = 1;
+			s.have_hll_params = 1;
 			break;
 		case OPT_HLL_SPARSE:
-			hll_params.sparse = (int)cli_num(&c, "--hll-sparse",
+			s.hll_params.sparse = (int)cli_num(&c, "--hll-sparse",
 			    optarg, 0, 1);
-			have_hll_params = 1;
+			s.have_hll_params = 1;
 			break;
 		case OPT_PARTIAL:
-			partial = 1;
+			s.partial = 1;
 			break;
 		case OPT_MERGE:
-			merge = 1;
+			s.merge = 1;
 			break;
 		case OPT_SORTED:
-			sorted = 1;
+			s.sorted = 1;
 			break;
 		default:
 			cli_usage(&c, NULL);
 		}
 	}
-	if (merge) {
-		if (time_text || have_unit || tz || nby || nagg || approx ||
-		    have_hll_params)
+	if (s.merge) {
+		if (s.time_text || s.have_unit || s.tz || s.nby || s.nagg ||
+		    s.approx || s.have_hll_params)
 			cli_usage(&c, "--merge takes the period, groups, "
 			    "aggregates and hll parameters from its partial "
 			    "input");
 	} else {
-		approx |= hll_out;
-		if (have_hll_params && !approx)
+		s.approx |= s.hll_out;
+		if (s.have_hll_params && !s.approx)
 			cli_usage(&c, "the --hll-* parameters need --approx "
 			    "or --hll");
-		for (i = 0; i < nagg; i++) {
-			agg[i].hll = hll_params;
-			agg[i].hll_out = hll_out;
+		for (i = 0; i < s.nagg; i++) {
+			s.agg[i].hll = s.hll_params;
+			s.agg[i].hll_out = s.hll_out;
+			s.agg[i].keys = &r.keys;
 		}
-		if (time_text == NULL || !have_unit)
+		if (s.time_text == NULL || !s.have_unit)
 			cli_usage(&c, "--time and --period are required");
-		time_expr = compile("--time", time_text);
-		if (tm_trunc(0, unit, tz, &open_bucket) == -1)
-			cli_usage(&c, "--tz: unknown time zone '%s'", tz);
-		check_names();
+		s.time_expr = compile(&c, "--time", s.time_text);
+		if (tm_trunc(0, s.unit, s.tz, &r.open_bucket) == -1)
+			cli_usage(&c, "--tz: unknown time zone '%s'", s.tz);
+		check_names(&c, &s);
 	}
 	c.passed_name = "aggregated";
-	buf_grow(&key, 256);
+	buf_grow(&r.key, 256);
 	cli_start(&c, argc - optind, argv + optind);
-	n_groups = cli_counter(&c, "groups");
-	peak_groups = cli_counter(&c, "peak_groups");
+	r.n_groups = cli_counter(&c, "groups");
+	r.peak_groups = cli_counter(&c, "peak_groups");
 	while (cli_next(&c)) {
-		if (js_scan(&doc, c.in.line, c.in.len, &e) == -1) {
+		if (js_scan(&r.doc, c.in.line, c.in.len, &e) == -1) {
 			cli_rejectf(&c, 0, "%s", js_strerror(&e, why,
 			    sizeof(why)));
 			continue;
 		}
-		if (merge)
-			merge_record();
+		if (s.merge)
+			merge_record(&r);
 		else
-			add_record();
+			add_record(&r);
 	}
 	/*
 	 * Partials of no events at all: every upstream --partial job failed
 	 * (or was never run). Merging them into nothing is not a result.
 	 */
-	if (merge && c.processed == 0)
+	if (s.merge && c.processed == 0)
 		cli_fail(&c, EX_DATAERR, "--merge: no partial records in the "
 		    "input: did every rollup --partial before it fail?");
-	emit_all();
+	emit_all(&r);
 	return cli_finish(&c);
 }
 
 static void
-add_by(const char *arg)
+add_by(struct cli *c, struct spec *s, const char *arg)
 {
 	char *name, *expr;
 
-	if (nby == MAX_BY)
-		cli_usage(&c, "--by: at most %d", MAX_BY);
+	if (s->nby == MAX_BY)
+		cli_usage(c, "--by: at most %d", MAX_BY);
 	if (split_named(arg, &name, &expr) == -1 &&
 	    (name = path_name(arg)) == NULL)
-		cli_usage(&c, "--by: '%s' needs a name: --by NAME=EXPR", arg);
-	by[nby].name = name;
-	by[nby].expr_text = expr;
-	by[nby].expr = compile("--by", expr);
-	nby++;
+		cli_usage(c, "--by: '%s' needs a name: --by NAME=EXPR", arg);
+	s->by[s->nby].name = name;
+	s->by[s->nby].expr_text = expr;
+	s->by[s->nby].expr = compile(c, "--by", expr);
+	s->nby++;
 }
 
 static void
-add_agg(enum agg_op op, const char *arg)
+add_agg(struct cli *c, struct spec *s, enum agg_op op, const char *arg)
 {
 	struct agg_spec *a;
 	char *name, *expr;
 
-	if (nagg == MAX_AGG)
-		cli_usage(&c, "at most %d aggregates", MAX_AGG);
-	a = &agg[nagg];
+	if (s->nagg == MAX_AGG)
+		cli_usage(c, "at most %d aggregates", MAX_AGG);
+	a = &s->agg[s->nagg];
 	a->op = op;
 	if (op == AGG_COUNT) {
 		if (*arg == '\0')
-			cli_usage(&c, "--count: empty name");
+			cli_usage(c, "--count: empty name");
 		a->name = xstrdup(arg);
 	} else {
 		if (split_named(arg, &name, &expr) == -1)
-			cli_usage(&c, "--%s: '%s' is not NAME=EXPR",
+			cli_usage(c, "--%s: '%s' is not NAME=EXPR",
 			    agg_op_name(op, 0), arg);
 		a->name = name;
 		a->expr_text = expr;
-		a->expr = compile(agg_op_name(op, 0), expr);
+		a->expr = compile(c, agg_op_name(op, 0), expr);
 	}
-	nagg++;
+	s->nagg++;
 }
 
 /* Output keys must be unique: the bucket, the groups, the aggregates. */
 static void
-check_names(void)
+check_names(struct cli *c, const struct spec *s)
 {
 	const char *names[1 + MAX_BY + MAX_AGG];
 	int n = 0, i, j;
 
-	names[n++] = tm_unit_name(unit);
-	for (i = 0; i < nby; i++)
-		names[n++] = by[i].name;
-	for (i = 0; i < nagg; i++)
-		names[n++] = agg[i].name;
+	names[n++] = tm_unit_name(s->unit);
+	for (i = 0; i < s->nby; i++)
+		names[n++] = s->by[i].name;
+	for (i = 0; i < s->nagg; i++)
+		names[n++] = s->agg[i].name;
 	for (i = 0; i < n; i++) {
 		if (strcmp(names[i], "_partial") == 0)
-			cli_usage(&c, "'_partial' is a reserved name");
+			cli_usage(c, "'_partial' is a reserved name");
 		for (j = 0; j < i; j++)
 			if (strcmp(names[i], names[j]) == 0)
-				cli_usage(&c, "output key '%s' is used twice",
+				cli_usage(c, "output key '%s' is used twice",
 				    names[i]);
 	}
 }
 
 /* One event: its bucket, its group, then every aggregate's value. */
 static void
-add_record(void)
+add_record(struct run *r)
 {
+	struct cli *c = r->c;
+	struct spec *s = r->s;
 	struct jqx_val v;
 	struct group *g;
 	char err[256];
 	int64_t ns, bucket;
-	int r, i, obj = doc.v[0].type == JS_OBJECT;
+	int rv, i, obj = r->doc.v[0].type == JS_OBJECT;
 
-	if (jqx_time(time_expr, &doc, tz, &ns, err, sizeof(err)) == -1) {
-		cli_rejectf(&c, obj, "--time: %s", err);
+	if (jqx_time(s->time_expr, &r->doc, s->tz, &ns, err,
+	    sizeof(err)) == -1) {
+		cli_rejectf(c, obj, "--time: %s", err);
 		return;
 	}
-	if (tm_trunc(ns, unit, tz, &bucket) == -1) {
-		cli_rejectf(&c, obj, "--time: out of range for the bucket");
+	if (tm_trunc(ns, s->unit, s->tz, &bucket) == -1) {
+		cli_rejectf(c, obj, "--time: out of range for the bucket");
 		return;
 	}
 
-	buf_reset(&key);
-	for (i = 0; i < nby; i++) {
-		r = jqx_eval(by[i].expr, &doc, &v, err, sizeof(err));
-		if (r == JQX_ERROR) {
-			cli_rejectf(&c, obj, "--by %s: %s", by[i].name, err);
+	buf_reset(&r->key);
+	for (i = 0; i < s->nby; i++) {
+		rv = jqx_eval(s->by[i].expr, &r->doc, &v, err, sizeof(err));
+		if (rv == JQX_ERROR) {
+			cli_rejectf(c, obj, "--by %s: %s", s->by[i].name, err);
 			return;
 		}
-		if (r == JQX_EMPTY)
-			buf_adds(&key, "null");
+		if (rv == JQX_EMPTY)
+			buf_adds(&r->key, "null");
 		else
-			val_canon_text(&key, v.type, v.text, v.len, v.str,
+			val_canon_text(&r->key, v.type, v.text, v.len, v.str,
 			    v.slen);
-		buf_addc(&key, '\n');
+		buf_addc(&r->key, '\n');
 	}
 
-	for (i = 0; i < nagg; i++) {
-		struct agg_in *a = &in[i];
+	for (i = 0; i < s->nagg; i++) {
+		struct agg_in *a = &r->in[i];
 
 		a->present = 0;
-		if (agg[i].expr == NULL)
+		if (s->agg[i].expr == NULL)
 			continue;
-		r = jqx_eval(agg[i].expr, &doc, &v, err, sizeof(err));
-		if (r == JQX_ERROR) {
-			cli_rejectf(&c, obj, "--%s %s: %s",
-			    agg_op_name(agg[i].op, 0), agg[i].name, err);
+		rv = jqx_eval(s->agg[i].expr, &r->doc, &v, err, sizeof(err));
+		if (rv == JQX_ERROR) {
+			cli_rejectf(c, obj, "--%s %s: %s",
+			    agg_op_name(s->agg[i].op, 0), s->agg[i].name, err);
 			return;
 		}
-		if (r == JQX_EMPTY || v.type == JS_NULL)
+		if (rv == JQX_EMPTY || v.type == JS_NULL)
 			continue;
-		if ((agg[i].op == AGG_SUM || agg[i].op == AGG_AVG) &&
+		if ((s->agg[i].op == AGG_SUM || s->agg[i].op == AGG_AVG) &&
 		    v.type != JS_NUMBER) {
-			cli_rejectf(&c, obj, "--%s %s: expected a number, "
-			    "got %s", agg_op_name(agg[i].op, 0), agg[i].name,
-			    js_type_name(v.type));
+			cli_rejectf(c, obj, "--%s %s: expected a number, "
+			    "got %s", agg_op_name(s->agg[i].op, 0),
+			    s->agg[i].name, js_type_name(v.type));
 			return;
 		}
 		a->present = 1;
 		a->type = v.type;
 		a->str = v.str;
 		a->slen = v.slen;
-		buf_reset(&cval[i]);
-		if (v.type == JS_STRING && agg[i].op != AGG_MIN &&
-		    agg[i].op != AGG_MAX && agg[i].op != AGG_FIRST &&
-		    agg[i].op != AGG_LAST) {
+		buf_reset(&r->cval[i]);
+		if (v.type == JS_STRING && s->agg[i].op != AGG_MIN &&
+		    s->agg[i].op != AGG_MAX && s->agg[i].op != AGG_FIRST &&
+		    s->agg[i].op != AGG_LAST) {
 			a->text = NULL;		/* the decoded form is used */
 			a->len = 0;
 			continue;
 		}
-		val_canon_text(&cval[i], v.type, v.text, v.len, v.str, v.slen);
-		a->text = cval[i].p;
-		a->len = cval[i].len;
+		val_canon_text(&r->cval[i], v.type, v.text, v.len, v.str,
+		    v.slen);
+		a->text = r->cval[i].p;
+		a->len = r->cval[i].len;
 		if (v.type == JS_NUMBER) {
 			a->is_int = val_parse_int(a->text, a->len,
 			    &a->ival) == 0;
-			buf_addc(&cval[i], '\0');
-			a->dval = strtod(cval[i].p, NULL);
+			buf_addc(&r->cval[i], '\0');
+			a->dval = strtod(r->cval[i].p, NULL);
 		}
 	}
 
-	if (bucket_open(bucket) == -1) {
-		cli_rejectf(&c, obj, "--sorted: input goes back in time to "
+	if (bucket_open(r, bucket) == -1) {
+		cli_rejectf(c, obj, "--sorted: input goes back in time to "
 		    "a bucket already written");
 		return;
 	}
-	g = group_get(bucket, key.p, key.len);
-	for (i = 0; i < nagg; i++)
-		agg_update(&agg[i], &g->st[i], &in[i], approx, c.in.lineno);
-	c.passed++;
+	g = group_get(r, bucket, r->key.p, r->key.len);
+	for (i = 0; i < s->nagg; i++)
+		agg_update(&s->agg[i], &g->st[i], &r->in[i], s->approx,
+		    c->in.lineno);
+	c->passed++;
 }
 
 /*
@@ -417,16 +448,18 @@ add_record(void)
  * an earlier one is an error. 0, or -1 when the input went back in time.
  */
 static int
-bucket_open(int64_t bucket)
+bucket_open(struct run *r, int64_t bucket)
 {
-	if (!sorted)
+	const struct spec *s = r->s;
+
+	if (!s->sorted)
 		return 0;
-	if (have_open && bucket < open_bucket)
+	if (r->have_open && bucket < r->open_bucket)
 		return -1;
-	if (have_open && bucket > open_bucket)
-		emit_all();
-	have_open = 1;
-	open_bucket = bucket;
+	if (r->have_open && bucket > r->open_bucket)
+		emit_all(r);
+	r->have_open = 1;
+	r->open_bucket = bucket;
 	return 0;
 }
 
@@ -436,73 +469,78 @@ bucket_open(int64_t bucket)
  * the aggregates; every later line must have the same.
  */
 static void
-merge_record(void)
+merge_record(struct run *r)
 {
-	static struct buf name;
+	struct cli *c = r->c;
+	struct spec *s = r->s;
 	struct group *g;
 	const char *why;
 	enum tm_unit u;
 	int64_t bucket;
 	int k, p, i, n;
 
-	if (doc.v[0].type != JS_OBJECT || doc.v[0].n < 2) {
-		cli_rejectf(&c, doc.v[0].type == JS_OBJECT,
+	if (r->doc.v[0].type != JS_OBJECT || r->doc.v[0].n < 2) {
+		cli_rejectf(c, r->doc.v[0].type == JS_OBJECT,
 		    "not a rollup partial");
 		return;
 	}
-	if (partial_bucket(&name, &u, &bucket) == -1 ||
-	    (p = partial_groups(&name, &n)) == -1)
+	if (partial_bucket(r, &u, &bucket) == -1 ||
+	    (p = partial_groups(r, &n)) == -1)
 		return;
-	if (partial_aggs(&name, p, &i) == -1) {
-		cli_rejectf(&c, 1, "partial: aggregates differ from the first "
+	if (partial_aggs(r, p, &i) == -1) {
+		cli_rejectf(c, 1, "partial: aggregates differ from the first "
 		    "partial's");
 		return;
 	}
-	if (!have_spec) {
-		unit = u;
-		nby = n;
-		nagg = i;
-		have_spec = 1;
+	if (!r->have_spec) {
+		s->unit = u;
+		s->nby = n;
+		s->nagg = i;
+		r->have_spec = 1;
 	}
 
-	if (bucket_open(bucket) == -1) {
-		cli_rejectf(&c, 1, "--sorted: input goes back in time to a "
+	if (bucket_open(r, bucket) == -1) {
+		cli_rejectf(c, 1, "--sorted: input goes back in time to a "
 		    "bucket already written");
 		return;
 	}
-	g = group_get(bucket, key.p, key.len);
+	g = group_get(r, bucket, r->key.p, r->key.len);
 	i = 0;
-	for (k = p + 1; k < (int)doc.v[p].end; k = (int)doc.v[k + 1].end) {
-		if (agg_merge(&agg[i], &g->st[i], approx, &doc, k + 1,
+	for (k = p + 1; k < (int)r->doc.v[p].end;
+	    k = (int)r->doc.v[k + 1].end) {
+		if (agg_merge(&s->agg[i], &g->st[i], s->approx, &r->doc, k + 1,
 		    &why) == -1) {
 			/* Earlier aggregates of this line are merged. */
-			cli_fail(&c, EX_DATAERR, "line %lld: partial %s: %s",
-			    (long long)c.in.lineno, agg[i].name, why);
+			cli_fail(c, EX_DATAERR, "line %lld: partial %s: %s",
+			    (long long)c->in.lineno, s->agg[i].name, why);
 		}
 		i++;
 	}
-	c.passed++;
+	c->passed++;
 }
 
 /* A partial's bucket, its first member: 0, or -1 once rejected. */
 static int
-partial_bucket(struct buf *name, enum tm_unit *u, int64_t *bucket)
+partial_bucket(struct run *r, enum tm_unit *u, int64_t *bucket)
 {
+	struct cli *c = r->c;
+	const struct spec *s = r->s;
+	struct buf *name = &r->name;
 	const char *why;
 
 	buf_reset(name);
-	js_str(&doc, 1, name);
+	js_str(&r->doc, 1, name);
 	buf_addc(name, '\0');
-	if (tm_unit_parse(name->p, u) == -1 || doc.v[2].type != JS_STRING ||
-	    (have_spec && *u != unit)) {
-		cli_rejectf(&c, 1, "partial: first member is not the bucket "
+	if (tm_unit_parse(name->p, u) == -1 || r->doc.v[2].type != JS_STRING ||
+	    (r->have_spec && *u != s->unit)) {
+		cli_rejectf(c, 1, "partial: first member is not the bucket "
 		    "of the first partial");
 		return -1;
 	}
 	buf_reset(name);
-	js_str(&doc, 2, name);
+	js_str(&r->doc, 2, name);
 	if (tm_parse(name->p, name->len, bucket, &why) == -1) {
-		cli_rejectf(&c, 1, "partial: bad bucket start: %s", why);
+		cli_rejectf(c, 1, "partial: bad bucket start: %s", why);
 		return -1;
 	}
 	return 0;
@@ -514,35 +552,41 @@ partial_bucket(struct buf *name, enum tm_unit *u, int64_t *bucket)
  * -1 once rejected.
  */
 static int
-partial_groups(struct buf *name, int *np)
+partial_groups(struct run *r, int *np)
 {
+	struct cli *c = r->c;
+	struct spec *s = r->s;
+	struct buf *name = &r->name;
 	int k, p = -1, n = 0;
 
-	buf_reset(&key);
-	for (k = (int)doc.v[2].end; k < (int)doc.v[0].end;
-	    k = (int)doc.v[k + 1].end) {
+	buf_reset(&r->key);
+	for (k = (int)r->doc.v[2].end; k < (int)r->doc.v[0].end;
+	    k = (int)r->doc.v[k + 1].end) {
 		buf_reset(name);
-		js_str(&doc, k, name);
+		js_str(&r->doc, k, name);
 		if (name->len == 8 && memcmp(name->p, "_partial", 8) == 0) {
 			p = k + 1;
 			break;
 		}
-		if (have_spec ? n >= nby || strlen(by[n].name) != name->len ||
-		    memcmp(by[n].name, name->p, name->len) != 0 : n == MAX_BY) {
-			cli_rejectf(&c, 1, "partial: group keys differ from "
+		if (r->have_spec ? n >= s->nby ||
+		    strlen(s->by[n].name) != name->len ||
+		    memcmp(s->by[n].name, name->p, name->len) != 0 :
+		    n == MAX_BY) {
+			cli_rejectf(c, 1, "partial: group keys differ from "
 			    "the first partial's");
 			return -1;
 		}
-		if (!have_spec) {
+		if (!r->have_spec) {
 			buf_addc(name, '\0');
-			by[n].name = xstrdup(name->p);
+			s->by[n].name = xstrdup(name->p);
 		}
-		val_canon(&key, &doc, k + 1);
-		buf_addc(&key, '\n');
+		val_canon(&r->key, &r->doc, k + 1);
+		buf_addc(&r->key, '\n');
 		n++;
 	}
-	if (p < 0 || doc.v[p].type != JS_OBJECT || (have_spec && n != nby)) {
-		cli_rejectf(&c, 1, "partial: no _partial member, or "
+	if (p < 0 || r->doc.v[p].type != JS_OBJECT ||
+	    (r->have_spec && n != s->nby)) {
+		cli_rejectf(c, 1, "partial: no _partial member, or "
 		    "different groups");
 		return -1;
 	}
@@ -555,89 +599,96 @@ partial_groups(struct buf *name, int *np)
  * them, every later one must match. 0 with *ni of them, or -1.
  */
 static int
-partial_aggs(struct buf *name, int p, int *ni)
+partial_aggs(struct run *r, int p, int *ni)
 {
-	static int seen_distinct;
+	struct cli *c = r->c;
+	struct spec *s = r->s;
+	struct buf *name = &r->name;
 	enum agg_op op;
 	int k, i = 0, ap;
 
-	for (k = p + 1; k < (int)doc.v[p].end; k = (int)doc.v[k + 1].end) {
-		if (doc.v[k + 1].type != JS_OBJECT || doc.v[k + 1].n < 1 ||
-		    agg_op_parse(js_text(&doc, k + 2) + 1,
-		    doc.v[k + 2].len - 2, &op, &ap) == -1)
+	for (k = p + 1; k < (int)r->doc.v[p].end;
+	    k = (int)r->doc.v[k + 1].end) {
+		if (r->doc.v[k + 1].type != JS_OBJECT ||
+		    r->doc.v[k + 1].n < 1 ||
+		    agg_op_parse(js_text(&r->doc, k + 2) + 1,
+		    r->doc.v[k + 2].len - 2, &op, &ap) == -1)
 			return -1;
 		buf_reset(name);
-		js_str(&doc, k, name);
-		if (have_spec) {
-			if (i >= nagg || agg[i].op != op ||
-			    (op == AGG_DISTINCT && ap != approx) ||
-			    strlen(agg[i].name) != name->len ||
-			    memcmp(agg[i].name, name->p, name->len) != 0)
+		js_str(&r->doc, k, name);
+		if (r->have_spec) {
+			if (i >= s->nagg || s->agg[i].op != op ||
+			    (op == AGG_DISTINCT && ap != s->approx) ||
+			    strlen(s->agg[i].name) != name->len ||
+			    memcmp(s->agg[i].name, name->p, name->len) != 0)
 				return -1;
 		} else {
 			if (i == MAX_AGG || (op == AGG_DISTINCT &&
-			    seen_distinct && approx != ap))
+			    r->seen_distinct && s->approx != ap))
 				return -1;
 			buf_addc(name, '\0');
-			agg[i].name = xstrdup(name->p);
-			agg[i].op = op;
+			s->agg[i].name = xstrdup(name->p);
+			s->agg[i].op = op;
+			s->agg[i].keys = &r->keys;
 			if (op == AGG_DISTINCT) {
-				approx = ap;
-				seen_distinct = 1;
-				if (hll_out && !ap)
-					cli_fail(&c, EX_DATAERR, "--hll: "
+				s->approx = ap;
+				r->seen_distinct = 1;
+				if (s->hll_out && !ap)
+					cli_fail(c, EX_DATAERR, "--hll: "
 					    "--distinct %s is exact in the "
-					    "partials, not an hll", agg[i].name);
-				agg[i].hll_out = hll_out;
+					    "partials, not an hll",
+					    s->agg[i].name);
+				s->agg[i].hll_out = s->hll_out;
 			}
 		}
 		i++;
 	}
-	if (have_spec && i != nagg)
+	if (r->have_spec && i != s->nagg)
 		return -1;
 	*ni = i;
 	return 0;
 }
 
 static struct group *
-group_get(int64_t bucket, const char *k, size_t klen)
+group_get(struct run *r, int64_t bucket, const char *k, size_t klen)
 {
+	const struct spec *s = r->s;
 	struct group *g, **old;
 	uint64_t h = XXH3_64bits_withSeed(k, klen, (uint64_t)bucket);
 	size_t i, j, mask, oldcap;
 
-	if ((tab_n + 1) * 10 > tab_cap * 7) {
-		old = tab;
-		oldcap = tab_cap;
-		tab_cap = tab_cap ? tab_cap * 2 : 1024;
-		tab = xcalloc(tab_cap, sizeof(*tab));
+	if ((r->tab_n + 1) * 10 > r->tab_cap * 7) {
+		old = r->tab;
+		oldcap = r->tab_cap;
+		r->tab_cap = r->tab_cap ? r->tab_cap * 2 : 1024;
+		r->tab = xcalloc(r->tab_cap, sizeof(*r->tab));
 		for (j = 0; j < oldcap; j++) {
 			if (old[j] == NULL)
 				continue;
-			for (i = old[j]->hash & (tab_cap - 1); tab[i] != NULL;
-			    i = (i + 1) & (tab_cap - 1))
+			for (i = old[j]->hash & (r->tab_cap - 1);
+			    r->tab[i] != NULL; i = (i + 1) & (r->tab_cap - 1))
 				;
-			tab[i] = old[j];
+			r->tab[i] = old[j];
 		}
 		free(old);
 	}
-	mask = tab_cap - 1;
-	for (i = h & mask; (g = tab[i]) != NULL; i = (i + 1) & mask)
+	mask = r->tab_cap - 1;
+	for (i = h & mask; (g = r->tab[i]) != NULL; i = (i + 1) & mask)
 		if (g->hash == h && g->bucket == bucket && g->keylen == klen &&
 		    memcmp(g->key, k, klen) == 0)
 			return g;
-	g = xmalloc(sizeof(*g) + (size_t)nagg * sizeof(union agg_state) +
+	g = xmalloc(sizeof(*g) + (size_t)s->nagg * sizeof(union agg_state) +
 	    klen);
 	g->hash = h;
 	g->bucket = bucket;
-	g->key = (char *)&g->st[nagg];
+	g->key = (char *)&g->st[s->nagg];
 	g->keylen = klen;
 	memcpy(g->key, k, klen);
-	for (j = 0; j < (size_t)nagg; j++)
-		agg_init(&agg[j], &g->st[j], approx);
-	tab[i] = g;
-	if ((int64_t)++tab_n > *peak_groups)
-		*peak_groups = (int64_t)tab_n;
+	for (j = 0; j < (size_t)s->nagg; j++)
+		agg_init(&s->agg[j], &g->st[j], s->approx);
+	r->tab[i] = g;
+	if ((int64_t)++r->tab_n > *r->peak_groups)
+		*r->peak_groups = (int64_t)r->tab_n;
 	return g;
 }
 
@@ -665,62 +716,68 @@ cmp_group(const void *a, const void *b)
 
 /* Write every group in order, then forget them all. */
 static void
-emit_all(void)
+emit_all(struct run *r)
 {
+	struct cli *c = r->c;
+	const struct spec *s = r->s;
+	struct buf *out = &r->out;
 	char ts[64];
 	const char *p, *pe;
 	struct group *g;
 	size_t i, n = 0;
 	int k;
 
-	if (tab_n == 0)
+	if (r->tab_n == 0)
 		return;
-	for (i = 0; i < tab_cap; i++)
-		if (tab[i] != NULL)
-			tab[n++] = tab[i];
-	qsort(tab, n, sizeof(*tab), cmp_group);
+	for (i = 0; i < r->tab_cap; i++)
+		if (r->tab[i] != NULL)
+			r->tab[n++] = r->tab[i];
+	qsort(r->tab, n, sizeof(*r->tab), cmp_group);
 	for (i = 0; i < n; i++) {
-		g = tab[i];
-		buf_reset(&out);
-		buf_adds(&out, "{");
-		buf_add_jstr(&out, tm_unit_name(unit),
-		    strlen(tm_unit_name(unit)));
-		buf_addc(&out, ':');
-		buf_add_jstr(&out, ts, tm_format(g->bucket, ts, sizeof(ts)));
+		g = r->tab[i];
+		buf_reset(out);
+		buf_adds(out, "{");
+		buf_add_jstr(out, tm_unit_name(s->unit),
+		    strlen(tm_unit_name(s->unit)));
+		buf_addc(out, ':');
+		buf_add_jstr(out, ts, tm_format(g->bucket, ts, sizeof(ts)));
 		p = g->key;
-		for (k = 0; k < nby; k++) {
+		for (k = 0; k < s->nby; k++) {
 			pe = memchr(p, '\n', (size_t)(g->key + g->keylen - p));
-			buf_addc(&out, ',');
-			buf_add_jstr(&out, by[k].name, strlen(by[k].name));
-			buf_addc(&out, ':');
-			buf_add(&out, p, (size_t)(pe - p));
+			buf_addc(out, ',');
+			buf_add_jstr(out, s->by[k].name, strlen(s->by[k].name));
+			buf_addc(out, ':');
+			buf_add(out, p, (size_t)(pe - p));
 			p = pe + 1;
 		}
-		if (partial)
-			buf_adds(&out, ",\"_partial\":{");
-		for (k = 0; k < nagg; k++) {
-			if (k > 0 || !partial)
-				buf_addc(&out, ',');
-			buf_add_jstr(&out, agg[k].name, strlen(agg[k].name));
-			buf_addc(&out, ':');
-			if (partial)
-				agg_partial(&agg[k], &g->st[k], approx, &out);
+		if (s->partial)
+			buf_adds(out, ",\"_partial\":{");
+		for (k = 0; k < s->nagg; k++) {
+			if (k > 0 || !s->partial)
+				buf_addc(out, ',');
+			buf_add_jstr(out, s->agg[k].name,
+			    strlen(s->agg[k].name));
+			buf_addc(out, ':');
+			if (s->partial)
+				agg_partial(&s->agg[k], &g->st[k], s->approx,
+				    out);
 			else
-				agg_final(&agg[k], &g->st[k], approx, &out);
-			agg_free(&agg[k], &g->st[k], approx);
+				agg_final(&s->agg[k], &g->st[k], s->approx,
+				    out);
+			agg_free(&s->agg[k], &g->st[k], s->approx);
 		}
-		buf_adds(&out, partial ? "}}\n" : "}\n");
-		cli_write(&c, out.p, out.len);
+		buf_adds(out, s->partial ? "}}\n" : "}\n");
+		cli_write(c, out->p, out->len);
 		free(g);
 	}
-	memset(tab, 0, tab_cap * sizeof(*tab));
-	*n_groups += (int64_t)n;
-	tab_n = 0;
+	memset(r->tab, 0, r->tab_cap * sizeof(*r->tab));
+	*r->n_groups += (int64_t)n;
+	r->tab_n = 0;
 	/* --sorted: a closed bucket is visible downstream right away. */
-	if (sorted && rec_flush(&c.out) == -1) {
+	if (s->sorted && rec_flush(&c->out) == -1) {
 		if (errno == EPIPE)
 			_exit(0);
-		cli_fail(&c, EX_IOERR, "stdout: write error: %s",
+		cli_fail(c, EX_IOERR, "stdout: write error: %s",
 		    strerror(errno));
 	}
 }
@@ -767,12 +824,12 @@ path_name(const char *expr)
 }
 
 static struct jqx *
-compile(const char *flag, const char *expr)
+compile(struct cli *c, const char *flag, const char *expr)
 {
 	struct jqx *x;
 	char err[256];
 
 	if ((x = jqx_compile(expr, err, sizeof(err))) == NULL)
-		cli_usage(&c, "%s '%s': %s", flag, expr, err);
+		cli_usage(c, "%s '%s': %s", flag, expr, err);
 	return x;
 }

@@ -40,6 +40,16 @@ struct hll {
 	uint8_t		*reg;		/* FULL: 2^log2m registers */
 };
 
+/* Interned count-by keys: id -> bytes, for the whole run. */
+struct strtab {
+	struct buf	 bytes;
+	size_t		*off;
+	uint32_t	*len;
+	uint32_t	*slot;		/* id + 1, open-addressed by hash */
+	size_t		 n;
+	size_t		 cap;
+};
+
 struct agg_spec {
 	enum agg_op	 op;
 	char		*name;
@@ -47,6 +57,7 @@ struct agg_spec {
 	struct jqx	*expr;		/* NULL for --count and in --merge */
 	struct hll_params hll;		/* --approx distinct: a new state's */
 	int		 hll_out;	/* --hll: the final value is the state */
+	struct strtab	*keys;		/* --count-by: the run's keys */
 };
 
 /* A sum: integers exactly in 128 bits, other numbers in a double. */
@@ -127,7 +138,7 @@ int	 agg_merge(const struct agg_spec *, union agg_state *, int approx,
 	    const struct js_doc *, int i, const char **why);
 const char *agg_op_name(enum agg_op, int approx);
 int	 agg_op_parse(const char *, size_t, enum agg_op *, int *approx);
-uint32_t intern(const char *, size_t);
+uint32_t intern(struct strtab *, const char *, size_t);
 
 /* hll.c */
 uint64_t hll_hash(const void *, size_t);
