@@ -39,7 +39,7 @@ static const char usage_text[] =
 "                          is a bad row), latin1, cp1252\n"
 "      --row-field NAME    add NAME: the row number (header = row 1)\n";
 
-static struct option longopts[] = {
+static const struct option longopts[] = {
 	CLI_LONGOPTS,
 	{ "delimiter",	required_argument,	NULL, 'd' },
 	{ "no-header",	no_argument,		NULL, OPT_NO_HEADER },
@@ -51,182 +51,207 @@ static struct option longopts[] = {
 	{ NULL,		0,			NULL, 0 }
 };
 
-static struct cli c;
-static struct csv p;
-static int	 delim = ',';
-static int	 no_header;
-static const char *columns;
-static int	 infer;
-static int	 empty_mode = EMPTY_STRING;
-static iconv_t	 cd = (iconv_t)-1;
-static int	 encoding_wanted;
-static const char *row_field;
+/* The options, as parsed and checked. */
+struct opts {
+	int		 delim;
+	int		 no_header;
+	const char	*columns;
+	int		 infer;
+	int		 empty_mode;
+	iconv_t		 cd;		/* --encoding, or (iconv_t)-1 */
+	const char	*row_field;
+};
 
-/* Keys: "name": for each column, as JSON text, in keys.p at key_off[k]. */
-static struct buf keys;
-static size_t	*key_off;
-static size_t	 nkeys;
-static struct buf row_key;
+/* A run's state: the parser, the keys and the buffers records reuse. */
+struct run {
+	struct cli		*c;
+	const struct opts	*o;
+	struct csv		 p;
+	/* Keys: "name": for each column, as JSON text, at key_off[k]. */
+	struct buf		 keys;
+	size_t			*key_off;
+	size_t			 nkeys;
+	struct buf		 row_key;
+	struct buf		 tx;		/* transcoded fields */
+	struct csv_field	*v;
+	size_t			 vcap;
+	struct buf		 ob, tmp;	/* emit's */
+};
 
-static void	 parse_options(int, char **);
-static void	 convert(void);
-static int	 parse_delimiter(const char *);
-static int	 next_record(void);
-static void	 set_keys(struct csv_field *, size_t, const char *);
-static void	 read_header(void);
-static void	 numbered_keys(size_t);
-static void	 bad_row(const char *);
-static int	 values(struct csv_field **, char *, size_t);
-static void	 emit(const struct csv_field *, int);
+static void	 parse_options(struct cli *, struct opts *, int, char **);
+static void	 convert(struct run *);
+static int	 parse_delimiter(struct cli *, const char *);
+static int	 next_record(struct run *);
+static void	 set_keys(struct run *, struct csv_field *, size_t,
+		    const char *);
+static void	 read_header(struct run *);
+static void	 numbered_keys(struct run *, size_t);
+static void	 bad_row(struct run *, const char *);
+static int	 values(struct run *, struct csv_field **, char *, size_t);
+static void	 emit(struct run *, const struct csv_field *, int);
 static char	*copy_words(char *, const char *, size_t);
 static int	 is_json_literal(const char *, size_t);
 
 int
 main(int argc, char *argv[])
 {
-	parse_options(argc, argv);
+	/* Static: what they hold lives until the process exits. */
+	static struct cli c;
+	static struct opts o = { .delim = ',', .empty_mode = EMPTY_STRING,
+	    .cd = (iconv_t)-1 };
+	static struct run r;
+
+	parse_options(&c, &o, argc, argv);
+	r.c = &c;
+	r.o = &o;
+	if (o.columns != NULL)
+		set_keys(&r, NULL, 0, o.columns);
 	cli_start(&c, argc - optind, argv + optind);
 	do
-		convert();
+		convert(&r);
 	while (cli_next_file(&c));
 	return cli_finish(&c);
 }
 
 /* One FILE (or stdin): its header, then its records. */
 static void
-convert(void)
+convert(struct run *r)
 {
+	struct cli *c = r->c;
+	struct csv *p = &r->p;
+	const struct opts *o = r->o;
 	struct csv_field *v;
 	char msg[128];
 
-	csv_init(&p, &c.in, delim);
-	if (!no_header)
-		read_header();
-	while (next_record()) {
-		if (p.blank) {
-			c.in.blank++;
+	csv_init(p, &c->in, o->delim);
+	if (!o->no_header)
+		read_header(r);
+	while (next_record(r)) {
+		if (p->blank) {
+			c->in.blank++;
 			continue;
 		}
-		cli_tick(&c);
-		if (p.rawlen > c.in.max_line) {
+		cli_tick(c);
+		if (p->rawlen > c->in.max_line) {
 			snprintf(msg, sizeof(msg), "record longer than "
 			    "--max-line (%zu bytes); _raw holds its start",
-			    c.in.max_line);
-			bad_row(msg);
+			    c->in.max_line);
+			bad_row(r, msg);
 			continue;
 		}
-		if (p.error != CSV_OK) {
-			snprintf(msg, sizeof(msg), "field %zu: %s", p.errfield,
-			    csv_strerror(p.error));
-			bad_row(msg);
+		if (p->error != CSV_OK) {
+			snprintf(msg, sizeof(msg), "field %zu: %s", p->errfield,
+			    csv_strerror(p->error));
+			bad_row(r, msg);
 			continue;
 		}
-		if (nkeys == 0)
-			numbered_keys(p.nf);
-		if (p.nf != nkeys) {
+		if (r->nkeys == 0)
+			numbered_keys(r, p->nf);
+		if (p->nf != r->nkeys) {
 			snprintf(msg, sizeof(msg), "expected %zu field%s, "
-			    "got %zu", nkeys, nkeys == 1 ? "" : "s", p.nf);
-			bad_row(msg);
+			    "got %zu", r->nkeys, r->nkeys == 1 ? "" : "s",
+			    p->nf);
+			bad_row(r, msg);
 			continue;
 		}
-		if (values(&v, msg, sizeof(msg)) == -1) {
-			bad_row(msg);
+		if (values(r, &v, msg, sizeof(msg)) == -1) {
+			bad_row(r, msg);
 			continue;
 		}
-		emit(v, v == p.f);
+		emit(r, v, v == p->f);
 	}
-	csv_free(&p);
+	csv_free(p);
 }
 
 static void
-parse_options(int argc, char **argv)
+parse_options(struct cli *c, struct opts *o, int argc, char **argv)
 {
-	int ch;
+	int ch, encoding_wanted = 0;
 
-	cli_init(&c, "csv2jsonl", usage_text, argv);
-	c.unit = "rows";
+	cli_init(c, "csv2jsonl", usage_text, argv);
+	c->unit = "rows";
 	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS "d:", longopts,
 	    NULL)) != -1) {
-		if (cli_option(&c, ch, optarg))
+		if (cli_option(c, ch, optarg))
 			continue;
 		switch (ch) {
 		case 'd':
-			delim = parse_delimiter(optarg);
+			o->delim = parse_delimiter(c, optarg);
 			break;
 		case OPT_NO_HEADER:
-			no_header = 1;
+			o->no_header = 1;
 			break;
 		case OPT_COLUMNS:
-			columns = optarg;
+			o->columns = optarg;
 			break;
 		case OPT_INFER:
-			infer = 1;
+			o->infer = 1;
 			break;
 		case OPT_EMPTY:
 			if (strcmp(optarg, "string") == 0)
-				empty_mode = EMPTY_STRING;
+				o->empty_mode = EMPTY_STRING;
 			else if (strcmp(optarg, "null") == 0)
-				empty_mode = EMPTY_NULL;
+				o->empty_mode = EMPTY_NULL;
 			else if (strcmp(optarg, "omit") == 0)
-				empty_mode = EMPTY_OMIT;
+				o->empty_mode = EMPTY_OMIT;
 			else
-				cli_usage(&c, "--empty: '%s' is not null, "
+				cli_usage(c, "--empty: '%s' is not null, "
 				    "string or omit", optarg);
 			break;
 		case OPT_ENCODING:
 			encoding_wanted = 1;
 			if (strcasecmp(optarg, "latin1") == 0 ||
 			    strcasecmp(optarg, "iso-8859-1") == 0)
-				cd = iconv_open("UTF-8", "ISO-8859-1");
+				o->cd = iconv_open("UTF-8", "ISO-8859-1");
 			else if (strcasecmp(optarg, "cp1252") == 0 ||
 			    strcasecmp(optarg, "windows-1252") == 0)
-				cd = iconv_open("UTF-8", "CP1252");
+				o->cd = iconv_open("UTF-8", "CP1252");
 			else if (strcasecmp(optarg, "utf-8") == 0 ||
 			    strcasecmp(optarg, "utf8") == 0)
 				encoding_wanted = 0;
 			else
-				cli_usage(&c, "--encoding: '%s' is not utf-8, "
+				cli_usage(c, "--encoding: '%s' is not utf-8, "
 				    "latin1 or cp1252", optarg);
 			break;
 		case OPT_ROW_FIELD:
 			if (utf8_valid(optarg, strlen(optarg)) != strlen(optarg))
-				cli_usage(&c, "--row-field: not UTF-8");
-			row_field = optarg;
+				cli_usage(c, "--row-field: not UTF-8");
+			o->row_field = optarg;
 			break;
 		default:
-			cli_usage(&c, NULL);
+			cli_usage(c, NULL);
 		}
 	}
-	if (cd == (iconv_t)-1 && encoding_wanted)
-		cli_fail(&c, EX_UNAVAILABLE, "--encoding: iconv: %s",
+	if (o->cd == (iconv_t)-1 && encoding_wanted)
+		cli_fail(c, EX_UNAVAILABLE, "--encoding: iconv: %s",
 		    strerror(errno));
-	if (columns != NULL)
-		set_keys(NULL, 0, columns);
 }
 
 static int
-parse_delimiter(const char *s)
+parse_delimiter(struct cli *c, const char *s)
 {
 	int d = csv_delimiter(s);
 
 	if (d == -1)
-		cli_usage(&c, "--delimiter: '%s' is not one ASCII character "
+		cli_usage(c, "--delimiter: '%s' is not one ASCII character "
 		    "other than a quote or a line end", s);
 	return d;
 }
 
 /* csv_next, with the tool's answers to its failures. 0 at the end. */
 static int
-next_record(void)
+next_record(struct run *r)
 {
-	int r;
+	struct cli *c = r->c;
+	struct csv *p = &r->p;
+	int got;
 
-	if ((r = cli_read(&c, csv_read, &p)) == -2)
-		cli_fail(&c, EX_DATAERR, "%srow %" PRId64 " (line %" PRId64
-		    "): record longer than --max-line (%zu bytes)", c.at,
-		    p.row + 1,
-		    p.nextline + 1, c.in.max_line);
-	return r;
+	if ((got = cli_read(c, csv_read, p)) == -2)
+		cli_fail(c, EX_DATAERR, "%srow %" PRId64 " (line %" PRId64
+		    "): record longer than --max-line (%zu bytes)", c->at,
+		    p->row + 1,
+		    p->nextline + 1, c->in.max_line);
+	return got;
 }
 
 /*
@@ -234,8 +259,10 @@ next_record(void)
  * list. Duplicate and empty names are usage errors naming the column.
  */
 static void
-set_keys(struct csv_field *f, size_t n, const char *list)
+set_keys(struct run *r, struct csv_field *f, size_t n, const char *list)
 {
+	struct cli *c = r->c;
+	const struct opts *o = r->o;
 	struct csv_field *names = f;
 	const char *s, *comma;
 	size_t i, j;
@@ -251,38 +278,39 @@ set_keys(struct csv_field *f, size_t n, const char *list)
 			names[i].n = (size_t)(comma - s);
 		}
 	}
-	buf_reset(&keys);
-	free(key_off);
-	key_off = xcalloc(n + 1, sizeof(*key_off));
+	buf_reset(&r->keys);
+	free(r->key_off);
+	r->key_off = xcalloc(n + 1, sizeof(*r->key_off));
 	for (i = 0; i < n; i++) {
 		const char *what = f ? "header" : "--columns";
 
 		if (names[i].n == 0)
-			cli_usage(&c, "%s: column %zu: empty name", what, i + 1);
+			cli_usage(c, "%s: column %zu: empty name", what, i + 1);
 		for (j = 0; j < i; j++)
 			if (names[j].n == names[i].n &&
 			    memcmp(names[j].p, names[i].p, names[i].n) == 0)
-				cli_usage(&c, "%s: column %zu: duplicate name "
+				cli_usage(c, "%s: column %zu: duplicate name "
 				    "\"%.*s\" (also column %zu)", what, i + 1,
 				    (int)names[i].n, names[i].p, j + 1);
-		if (row_field != NULL && strlen(row_field) == names[i].n &&
-		    memcmp(row_field, names[i].p, names[i].n) == 0)
-			cli_usage(&c, "--row-field: \"%s\" is also column %zu",
-			    row_field, i + 1);
+		if (o->row_field != NULL &&
+		    strlen(o->row_field) == names[i].n &&
+		    memcmp(o->row_field, names[i].p, names[i].n) == 0)
+			cli_usage(c, "--row-field: \"%s\" is also column %zu",
+			    o->row_field, i + 1);
 		if (utf8_valid(names[i].p, names[i].n) != names[i].n)
-			cli_usage(&c, "%s: column %zu: name is not UTF-8", what,
+			cli_usage(c, "%s: column %zu: name is not UTF-8", what,
 			    i + 1);
-		key_off[i] = keys.len;
-		buf_add_jstr(&keys, names[i].p, names[i].n);
-		buf_addc(&keys, ':');
+		r->key_off[i] = r->keys.len;
+		buf_add_jstr(&r->keys, names[i].p, names[i].n);
+		buf_addc(&r->keys, ':');
 	}
-	key_off[n] = keys.len;
-	buf_grow(&keys, 8);		/* for copy_words */
-	nkeys = n;
-	if (row_field != NULL) {
-		buf_reset(&row_key);
-		buf_add_jstr(&row_key, row_field, strlen(row_field));
-		buf_addc(&row_key, ':');
+	r->key_off[n] = r->keys.len;
+	buf_grow(&r->keys, 8);		/* for copy_words */
+	r->nkeys = n;
+	if (o->row_field != NULL) {
+		buf_reset(&r->row_key);
+		buf_add_jstr(&r->row_key, o->row_field, strlen(o->row_field));
+		buf_addc(&r->row_key, ':');
 	}
 	if (f == NULL)
 		free(names);
@@ -290,66 +318,73 @@ set_keys(struct csv_field *f, size_t n, const char *list)
 
 /* The first non-blank record gives the keys (or is checked against them). */
 static void
-read_header(void)
+read_header(struct run *r)
 {
+	struct cli *c = r->c;
+	struct csv *p = &r->p;
+	const struct opts *o = r->o;
 	struct csv_field *v;
 	char msg[160];
 
-	while (next_record() && p.blank)
-		c.in.blank++;
-	if (p.row == 0 || p.blank)
+	while (next_record(r) && p->blank)
+		c->in.blank++;
+	if (p->row == 0 || p->blank)
 		return;			/* empty input: nothing to do */
-	if (p.error != CSV_OK)
-		cli_fail(&c, EX_DATAERR, "%srow %" PRId64 " (line %" PRId64
-		    "): header: field %zu: %s", c.at, p.row, p.line, p.errfield,
-		    csv_strerror(p.error));
-	if (columns != NULL) {
-		if (p.nf != nkeys)
-			cli_fail(&c, EX_DATAERR, "%srow %" PRId64 " (line %"
+	if (p->error != CSV_OK)
+		cli_fail(c, EX_DATAERR, "%srow %" PRId64 " (line %" PRId64
+		    "): header: field %zu: %s", c->at, p->row, p->line,
+		    p->errfield, csv_strerror(p->error));
+	if (o->columns != NULL) {
+		if (p->nf != r->nkeys)
+			cli_fail(c, EX_DATAERR, "%srow %" PRId64 " (line %"
 			    PRId64 "): header has %zu fields, --columns "
-			    "names %zu", c.at, p.row, p.line, p.nf, nkeys);
+			    "names %zu", c->at, p->row, p->line, p->nf,
+			    r->nkeys);
 		return;
 	}
-	if (values(&v, msg, sizeof(msg)) == -1)
-		cli_fail(&c, EX_DATAERR, "%srow %" PRId64 " (line %" PRId64
-		    "): header: %s", c.at, p.row, p.line, msg);
-	set_keys(v, p.nf, NULL);
+	if (values(r, &v, msg, sizeof(msg)) == -1)
+		cli_fail(c, EX_DATAERR, "%srow %" PRId64 " (line %" PRId64
+		    "): header: %s", c->at, p->row, p->line, msg);
+	set_keys(r, v, p->nf, NULL);
 }
 
 /* --no-header without --columns: keys "1", "2", ... */
 static void
-numbered_keys(size_t n)
+numbered_keys(struct run *r, size_t n)
 {
+	const struct opts *o = r->o;
 	size_t i;
 
-	key_off = xcalloc(n + 1, sizeof(*key_off));
+	r->key_off = xcalloc(n + 1, sizeof(*r->key_off));
 	for (i = 0; i < n; i++) {
-		key_off[i] = keys.len;
-		buf_addf(&keys, "\"%zu\":", i + 1);
+		r->key_off[i] = r->keys.len;
+		buf_addf(&r->keys, "\"%zu\":", i + 1);
 	}
-	key_off[n] = keys.len;
-	buf_grow(&keys, 8);		/* for copy_words */
-	nkeys = n;
-	if (row_field != NULL && row_key.len == 0) {
-		buf_add_jstr(&row_key, row_field, strlen(row_field));
-		buf_addc(&row_key, ':');
+	r->key_off[n] = r->keys.len;
+	buf_grow(&r->keys, 8);		/* for copy_words */
+	r->nkeys = n;
+	if (o->row_field != NULL && r->row_key.len == 0) {
+		buf_add_jstr(&r->row_key, o->row_field, strlen(o->row_field));
+		buf_addc(&r->row_key, ':');
 	}
 }
 
 /* Divert the current record; without --rejects, stop with exit 65. */
 static void
-bad_row(const char *msg)
+bad_row(struct run *r, const char *msg)
 {
-	struct rec_field line = { "_error_line", REC_INT, NULL, 0, p.line };
-	struct cli_err e = { .row = p.row, .msg = msg, .extra = &line,
+	struct cli *c = r->c;
+	struct csv *p = &r->p;
+	struct rec_field line = { "_error_line", REC_INT, NULL, 0, p->line };
+	struct cli_err e = { .row = p->row, .msg = msg, .extra = &line,
 	    .nextra = 1 };
 	char loc[64];
 
 	snprintf(loc, sizeof(loc), "row %" PRId64 " (line %" PRId64 ")",
-	    p.row, p.line);
-	c.loc = loc;
-	cli_reject_err(&c, p.raw, p.rawlen > c.in.max_line ? c.in.max_line :
-	    p.rawlen, &e);
+	    p->row, p->line);
+	c->loc = loc;
+	cli_reject_err(c, p->raw, p->rawlen > c->in.max_line ? c->in.max_line :
+	    p->rawlen, &e);
 }
 
 /* Does the record hold a byte >= 0x80? */
@@ -373,55 +408,53 @@ has_high(const char *s, size_t n)
  * transcoded with --encoding. -1 with msg when a field cannot be.
  */
 static int
-values(struct csv_field **out, char *msg, size_t size)
+values(struct run *r, struct csv_field **out, char *msg, size_t size)
 {
-	static struct buf tx;
-	static struct csv_field *v;
-	static size_t vcap;
+	struct csv *p = &r->p;
 	size_t k, need, left;
 	char *in, *o;
 
-	*out = p.f;
-	if (!has_high(p.raw, p.rawlen))
+	*out = p->f;
+	if (!has_high(p->raw, p->rawlen))
 		return 0;
-	if (cd == (iconv_t)-1) {
-		if (utf8_valid(p.raw, p.rawlen) == p.rawlen)
+	if (r->o->cd == (iconv_t)-1) {
+		if (utf8_valid(p->raw, p->rawlen) == p->rawlen)
 			return 0;
-		for (k = 0; k < p.nf; k++)
-			if (utf8_valid(p.f[k].p, p.f[k].n) != p.f[k].n)
+		for (k = 0; k < p->nf; k++)
+			if (utf8_valid(p->f[k].p, p->f[k].n) != p->f[k].n)
 				break;
 		snprintf(msg, size, "field %zu: invalid UTF-8 (see "
 		    "--encoding)", k + 1);
 		return -1;
 	}
-	if (vcap < p.nf) {
-		vcap = p.nf;
-		v = xrealloc(v, vcap * sizeof(*v));
+	if (r->vcap < p->nf) {
+		r->vcap = p->nf;
+		r->v = xrealloc(r->v, r->vcap * sizeof(*r->v));
 	}
 	/* cp1252 needs at most 3 bytes per byte: one allocation. */
-	buf_reset(&tx);
-	buf_grow(&tx, 3 * p.rawlen + 1);
-	for (k = 0; k < p.nf; k++) {
-		if (!has_high(p.f[k].p, p.f[k].n)) {
-			v[k] = p.f[k];
+	buf_reset(&r->tx);
+	buf_grow(&r->tx, 3 * p->rawlen + 1);
+	for (k = 0; k < p->nf; k++) {
+		if (!has_high(p->f[k].p, p->f[k].n)) {
+			r->v[k] = p->f[k];
 			continue;
 		}
-		in = (char *)p.f[k].p;
-		left = p.f[k].n;
-		o = tx.p + tx.len;
-		need = tx.cap - tx.len;
-		iconv(cd, NULL, NULL, NULL, NULL);
-		if (iconv(cd, &in, &left, &o, &need) == (size_t)-1) {
+		in = (char *)p->f[k].p;
+		left = p->f[k].n;
+		o = r->tx.p + r->tx.len;
+		need = r->tx.cap - r->tx.len;
+		iconv(r->o->cd, NULL, NULL, NULL, NULL);
+		if (iconv(r->o->cd, &in, &left, &o, &need) == (size_t)-1) {
 			snprintf(msg, size, "field %zu: byte 0x%02x has no "
 			    "character in the input encoding", k + 1,
 			    (unsigned char)*in);
 			return -1;
 		}
-		v[k].p = tx.p + tx.len;
-		v[k].n = (size_t)(o - v[k].p);
-		tx.len += v[k].n;
+		r->v[k].p = r->tx.p + r->tx.len;
+		r->v[k].n = (size_t)(o - r->v[k].p);
+		r->tx.len += r->v[k].n;
 	}
-	*out = v;
+	*out = r->v;
 	return 0;
 }
 
@@ -432,33 +465,34 @@ values(struct csv_field **out, char *msg, size_t size)
  * eight bytes at a time; others go through buf_add_jstr.
  */
 static void
-emit(const struct csv_field *v, int direct)
+emit(struct run *r, const struct csv_field *v, int direct)
 {
-	static struct buf ob, tmp;
-	const char *limit = c.in.buf + c.in.cap;
+	struct cli *c = r->c;
+	struct csv *p = &r->p;
+	const char *limit = c->in.buf + c->in.cap;
 	size_t k, n, need;
 	char *o, *start;
 	int first = 1, clean;
 
-	need = keys.len + row_key.len + 64 + 8 * nkeys + 6 * p.rawlen;
-	if ((start = o = rec_reserve(&c.out, need)) == NULL) {
-		buf_reset(&ob);
-		buf_grow(&ob, need);
-		start = o = ob.p;
+	need = r->keys.len + r->row_key.len + 64 + 8 * r->nkeys + 6 * p->rawlen;
+	if ((start = o = rec_reserve(&c->out, need)) == NULL) {
+		buf_reset(&r->ob);
+		buf_grow(&r->ob, need);
+		start = o = r->ob.p;
 	}
-	clean = direct && buf_jstr_plain_quotes(p.raw, p.rawlen) == p.rawlen;
-	for (k = 0; k < nkeys; k++) {
-		if (v[k].n == 0 && empty_mode == EMPTY_OMIT)
+	clean = direct && buf_jstr_plain_quotes(p->raw, p->rawlen) == p->rawlen;
+	for (k = 0; k < r->nkeys; k++) {
+		if (v[k].n == 0 && r->o->empty_mode == EMPTY_OMIT)
 			continue;
 		*o++ = first ? '{' : ',';
 		first = 0;
-		n = key_off[k + 1] - key_off[k];
-		o = copy_words(o, keys.p + key_off[k], n);
+		n = r->key_off[k + 1] - r->key_off[k];
+		o = copy_words(o, r->keys.p + r->key_off[k], n);
 		n = v[k].n;
-		if (n == 0 && empty_mode == EMPTY_NULL) {
+		if (n == 0 && r->o->empty_mode == EMPTY_NULL) {
 			memcpy(o, "null", 4);
 			o += 4;
-		} else if (infer && is_json_literal(v[k].p, n)) {
+		} else if (r->o->infer && is_json_literal(v[k].p, n)) {
 			memcpy(o, v[k].p, n);
 			o += n;
 		} else if (clean ? !(v[k].flags & CSV_ESCAPED) :
@@ -472,33 +506,33 @@ emit(const struct csv_field *v, int direct)
 			}
 			*o++ = '"';
 		} else {
-			buf_reset(&tmp);
-			buf_add_jstr(&tmp, v[k].p, n);
-			memcpy(o, tmp.p, tmp.len);
-			o += tmp.len;
+			buf_reset(&r->tmp);
+			buf_add_jstr(&r->tmp, v[k].p, n);
+			memcpy(o, r->tmp.p, r->tmp.len);
+			o += r->tmp.len;
 		}
 	}
-	if (row_field != NULL) {
+	if (r->o->row_field != NULL) {
 		*o++ = first ? '{' : ',';
 		first = 0;
-		memcpy(o, row_key.p, row_key.len);
-		o += row_key.len;
-		buf_reset(&tmp);
-		buf_add_i64(&tmp, p.row);
-		memcpy(o, tmp.p, tmp.len);
-		o += tmp.len;
+		memcpy(o, r->row_key.p, r->row_key.len);
+		o += r->row_key.len;
+		buf_reset(&r->tmp);
+		buf_add_i64(&r->tmp, p->row);
+		memcpy(o, r->tmp.p, r->tmp.len);
+		o += r->tmp.len;
 	}
 	if (first)
 		*o++ = '{';
 	*o++ = '}';
 	n = (size_t)(o - start);
-	if (start == ob.p) {
-		cli_pass(&c, ob.p, n);
+	if (start == r->ob.p) {
+		cli_pass(c, r->ob.p, n);
 		return;
 	}
 	*o = '\n';
-	rec_commit(&c.out, n + 1);
-	c.passed++;
+	rec_commit(&c->out, n + 1);
+	c->passed++;
 }
 
 /*
