@@ -1056,3 +1056,96 @@ for i in range(3000):
 	assert_failure 64
 	[[ "$stderr" == "chunk: --compress: 'lz4' is not zstd or gzip"* ]]
 }
+
+# --- differential: -l against an independent splitter -----------------------
+
+# split_check FORMAT: random inputs (long and short lines, quoted newlines
+# in CSV, a last line with or without its newline, empty input), plain,
+# gzip and zstd, cut with several -l values from 1 to past the end; every
+# chunk must equal what Python's own framing of the records gives.
+split_check() {
+	python3 - "$1" <<'EOF2'
+import csv, gzip, io, os, random, subprocess, sys
+
+fmt = sys.argv[1]
+ext = "." + fmt
+
+def jsonl(rng, n):
+    recs = []
+    for i in range(n):
+        pad = "x" * rng.choice([0, 1, 7, 300, 70000])
+        recs.append(('{"i":%d,"p":"%s"}\n' % (i, pad)).encode())
+    return b"", recs
+
+def csvrecs(rng, n):
+    recs = []
+    for i in range(n):
+        out = io.StringIO()
+        cell = rng.choice(["plain", "two\nlines", 'q"uote', "a,b", "y" * 5000])
+        csv.writer(out, lineterminator="\n").writerow([i, cell])
+        recs.append(out.getvalue().encode())
+    return b"id,cell\n", recs
+
+def expected(head, recs, n):
+    chunks = []
+    for k in range(0, len(recs), n):
+        chunks.append(head + b"".join(recs[k:k + n]))
+    return chunks
+
+for seed in range(12):
+    rng = random.Random(seed)
+    count = rng.choice([0, 1, 2, 5, 37, 200])
+    head, recs = (jsonl if fmt == "jsonl" else csvrecs)(rng, count)
+    raw = head + b"".join(recs)
+    if recs and seed % 2:
+        raw = raw[:-1]		# the last record without its newline
+    for z in ("", "gz", "zst"):
+        data = raw
+        if z == "gz":
+            data = gzip.compress(raw)
+        elif z == "zst":
+            data = subprocess.run(["zstd", "-q", "-c"], input=raw,
+                stdout=subprocess.PIPE, check=True).stdout
+        name = "in%d%s%s" % (seed, ext, "." + z if z else "")
+        with open(name, "wb") as f:
+            f.write(data)
+        for n in (1, 2, 3, 10, 199, 1000):
+            out = "o-%d-%s-%d" % (seed, z, n)
+            args = ["chunk", "-q", "-l", str(n), "-o", out, name]
+            if fmt == "csv":
+                args.insert(1, "--csv")
+            subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+            want = expected(head, recs, n)
+            got = sorted(os.listdir(out))
+            assert got == ["part-%05d%s" % (k + 1, ext)
+                for k in range(len(want))], (name, n, got)
+            for k, w in enumerate(want):
+                with open(os.path.join(out, got[k]), "rb") as f:
+                    assert f.read() == w, (name, n, got[k])
+EOF2
+}
+
+@test "-l chunks of random JSONL equal an independent split, plain and compressed" {
+	run split_check jsonl
+	assert_success
+}
+
+@test "--csv -l chunks of random CSV equal an independent split, plain and compressed" {
+	run split_check csv
+	assert_success
+}
+
+@test "-l chunks of JSONL equal split -l where blank lines are absent" {
+	python3 -c '
+import random
+rng = random.Random(7)
+for i in range(3000):
+    print("{\"i\":%d,\"s\":\"%s\"}" % (i, "z" * rng.choice([0, 3, 900, 20000])))
+' > in.jsonl
+	for n in 1 7 1000 5000; do
+		rm -rf out sp && mkdir sp
+		chunk -q -l "$n" -o out in.jsonl > /dev/null
+		split -l "$n" -a 5 -d --numeric-suffixes=1 --additional-suffix=.jsonl in.jsonl sp/part-
+		diff -r out sp
+	done
+}
