@@ -13,7 +13,7 @@
 
 #define PG_NAMEDATALEN	63	/* bytes PostgreSQL keeps of a name */
 
-static void	 add_type_name(struct create_opts *, const char *);
+static char	*type_name(const char *);
 static int	 same_type(const char *, const char *);
 
 /* Start the statement for table (as -t gives it); what names the source. */
@@ -162,15 +162,13 @@ ddl_column(struct ddl *x, const char *col, size_t n, const char *type,
 		memcpy(cc->path, path, pathlen);
 		cc->path[pathlen] = '\0';
 	}
-	cc->type = NULL;
-	add_type_name(o, type);
+	cc->type = type_name(type);
 }
 
 /* The column's type as format_type() names it, for --check-schema. */
-static void
-add_type_name(struct create_opts *o, const char *type)
+static char *
+type_name(const char *type)
 {
-	struct create_col *cc = &o->col[o->ncol - 1];
 	struct buf b = BUF_INIT;
 	const char *s;
 
@@ -190,7 +188,7 @@ add_type_name(struct create_opts *o, const char *type)
 				break;
 	} else
 		buf_adds(&b, type);
-	cc->type = buf_cstr(&b);
+	return buf_cstr(&b);
 }
 
 /* Close the statement, with keys (--key-columns, or NULL) as primary key. */

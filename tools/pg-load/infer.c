@@ -164,7 +164,7 @@ member(struct infer *inf, int parent, struct buf *name, struct buf *path)
 	memcpy(m->name, name->p, name->len);
 	m->name[name->len] = '\0';
 	m->n = name->len;
-	m->path = buf_cstr(path) != NULL ? xstrdup(path->p) : NULL;
+	m->path = xstrdup(buf_cstr(path));
 	m->parent = parent;
 	m->kinds = 0;
 	m->present = 0;
