@@ -221,6 +221,7 @@ main(int argc, char *argv[])
 	if (!p.dry_run)
 		load_finish(&p);
 	report_unmatched(&p, enc);
+	enc_free(enc);
 	if (p.fatal_code != 0) {
 		if (p.lg != NULL)
 			ledger_finish(p.lg, &p, -1);
@@ -229,7 +230,6 @@ main(int argc, char *argv[])
 	eof = o.limit < 0 || c.in.eof;
 	if (p.lg != NULL)
 		close_run(&p, eof);
-	enc_free(enc);
 	return cli_finish(&c);
 }
 
