@@ -5,27 +5,35 @@
 #   gen | jsonl-validate -s events.schema.json -r REJ1
 #       | dedupe -k .session_id -k .event_type -k '.occurred_at // .created_at'
 #                --memory LOAD_DEDUPE_MEMORY (default 64M) -d DUPES -r REJ2
-#       | pg-load -t analytics_events -r REJ3
+#       | pg-load -t analytics_events -j LOAD_JOBS (default 1) -r REJ3
+#                [--ledger --run-id NAME, if LOAD_LEDGER=1]
 #
 # into a throwaway PostgreSQL. Every second each tool's VmRSS is read from
-# /proc; at the end the curve is summarised (min, max and the peak of each
-# tenth of the run, per tool) and conservation is checked with independent
-# counts: the generator's row count = rows in the table + lines of the
-# three rejects files + lines of the dupes file. The summary goes to
-# $BENCH_DATA/load10m.txt and stdout; a lost or doubled row fails the
-# script. Not a bench_compare row: run it alone with
+# /proc and the table's inserted-row count from pg_stat_user_tables; at
+# the end the curves are summarised (min, max and the peak of each tenth
+# of the run, per tool; rows/s in each tenth) and conservation is checked
+# with independent counts: the generator's row count = rows in the table
+# + lines of the three rejects files + lines of the dupes file. The
+# summary goes to $BENCH_DATA/LOAD_NAME.txt (default load10m) and stdout;
+# a lost or doubled row fails the script, and so does a disk without
+# room for the run (about 400 bytes a row: the table and dedupe's
+# spill). Not a bench_compare row: run it alone with
 #
 #   tests/bench/run load10m         or
 #   BENCH_DATA=/tmp/b LOAD_ROWS=100000 bash tests/bench/load10m.sh
+#
+# tests/bench/load100m.sh runs it with 100 million rows.
 set -euo pipefail
 
 : "${BENCH_DATA:?run through tests/bench/run or set BENCH_DATA}"
 rows=${LOAD_ROWS:-10000000}
 memory=${LOAD_DEDUPE_MEMORY:-64M}
+jobs=${LOAD_JOBS:-1}
+name=${LOAD_NAME:-load10m}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 export PATH="${LOAD_BIN:-$root/bin}:$PATH"	# LOAD_BIN: other builds
-work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-load10m.XXXXXX")
+work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-$name.XXXXXX")
 sampler=
 cleanup() {
 	[ -n "$sampler" ] && kill "$sampler" 2>/dev/null
@@ -34,6 +42,15 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$BENCH_DATA"
+need_kb=$((rows / 1024 * 400 + 1048576))
+have_kb=$(df -Pk "$work" | awk 'NR == 2 { print $4 }')
+if [ "$have_kb" -lt "$need_kb" ]; then
+	echo "$name: skipped: $((have_kb / 1048576)) GiB free under $work," \
+	    "$((need_kb / 1048576)) GiB needed for $rows rows" >&2
+	exit 1
+fi
+ledger=()
+[ "${LOAD_LEDGER:-0}" = 1 ] && ledger=(--ledger --run-id "$name")
 
 chmod 755 "$work"	# the server may run as another user
 env=$("$root/tests/cluster/pg.sh" start "$work/db") ||
@@ -97,7 +114,7 @@ stage() {
 	exec "$@"
 }
 
-echo "load10m: $rows rows through jsonl-validate | dedupe | pg-load" \
+echo "$name: $rows rows through jsonl-validate | dedupe | pg-load -j $jobs" \
     "($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))" >&2
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 start=$(date +%s)
@@ -108,19 +125,22 @@ start=$(date +%s)
 		--stats "$work/stats.jsonl-validate" |
 	    stage dedupe dedupe -q -k .session_id -k .event_type \
 		-k '.occurred_at // .created_at' --memory "$memory" \
-		--tmpdir "$work" -d "$work/dupes" -r "$work/rej.dedupe" \
+		--tmpdir "$work" --dupes "$work/dupes" -r "$work/rej.dedupe" \
 		--stats "$work/stats.dedupe" |
-	    stage pg-load pg-load -q -t analytics_events \
+	    stage pg-load pg-load -q -t analytics_events -j "$jobs" "${ledger[@]}" \
 		--map 'occurred_at=.occurred_at // .created_at' \
 		--map model_id=.modelId -r "$work/rej.pg-load" \
 		--stats "$work/stats.pg-load"
 ) &
 pipeline=$!
 
-# One line per second: seconds since start, tool, VmRSS in kB.
+# One line per second: seconds since start, tool, VmRSS in kB; and
+# seconds, "rows", the rows the server has counted as inserted so far.
 (
 	while kill -0 "$pipeline" 2>/dev/null; do
 		now=$(($(date +%s) - start))
+		echo "$now rows $(psql -XAt -c "select n_tup_ins from
+		    pg_stat_user_tables where relname = 'analytics_events'")"
 		for t in jsonl-validate dedupe pg-load; do
 			[ -s "$work/pid.$t" ] || continue
 			kb=$(awk '/^VmRSS:/ { print $2 }' \
@@ -150,7 +170,7 @@ n_rej3=$(lines "$work/rej.pg-load")
 n_out=$((n_loaded + n_rej1 + n_dupes + n_rej2 + n_rej3))
 
 {
-	echo "load10m: $n_in rows in ${secs}s ($((n_in / (secs > 0 ? secs : 1))) rows/s)," \
+	echo "$name: $n_in rows in ${secs}s ($((n_in / (secs > 0 ? secs : 1))) rows/s)," \
 	    "pipeline exit $status"
 	echo "load average: $load_before at start, $load_after at the end" \
 	    "($(nproc) cores, shared)"
@@ -164,6 +184,12 @@ n_out=$((n_loaded + n_rej1 + n_dupes + n_rej2 + n_rej3))
 	fi
 	echo "RSS (MB) per tool, sampled every second from /proc/PID/status:"
 	awk -v secs="$secs" '
+	$2 == "rows" { b = secs > 0 ? int(10 * $1 / secs) : 0
+	  if (b > 9) b = 9
+	  if ($3 > last[b]) last[b] = $3
+	  if (!(b in first) || $1 < first_t[b]) { first[b] = 1; first_t[b] = $1 }
+	  if ($1 > last_t[b]) last_t[b] = $1
+	  next }
 	{ t = $1; tool = $2; kb = $3
 	  if (!(tool in n)) { order[++tools] = tool; min[tool] = kb }
 	  n[tool]++
@@ -183,11 +209,22 @@ n_out=$((n_loaded + n_rej1 + n_dupes + n_rej2 + n_rej3))
 	      printf "  %-15s %7d %7.1f %7.1f %s\n", tool, n[tool],
 	          min[tool] / 1024, max[tool] / 1024, curve
 	  }
+	  curve = ""
+	  prev = 0
+	  prev_t = 0
+	  for (b = 0; b < 10; b++) {
+	      if (!(b in first)) { curve = curve "      -"; continue }
+	      dt = last_t[b] - prev_t
+	      curve = curve sprintf(" %6.0f", dt > 0 ? (last[b] - prev) / dt / 1000 : 0)
+	      prev = last[b]
+	      prev_t = last_t[b]
+	  }
+	  printf "  %-31s %s\n", "thousand rows/s in each tenth", curve
 	}' "$work/rss"
 	for t in jsonl-validate dedupe pg-load; do
 		printf '%s --stats: %s\n' "$t" \
 		    "$(cat "$work/stats.$t" 2>/dev/null || echo none)"
 	done
-} | tee "$BENCH_DATA/load10m.txt"
+} | tee "$BENCH_DATA/$name.txt"
 
 [ "$status" -eq 0 ] && [ "$n_out" -eq "$n_in" ] && [ "$n_in" -eq "$rows" ]
