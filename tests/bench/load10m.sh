@@ -134,13 +134,17 @@ start=$(date +%s)
 ) &
 pipeline=$!
 
-# One line per second: seconds since start, tool, VmRSS in kB; and
-# seconds, "rows", the rows the server has counted as inserted so far.
+# One line per second: seconds since start, tool, VmRSS in kB; seconds,
+# "rows", the rows the server has counted as inserted so far; seconds,
+# "read", the bytes jsonl-validate has read (the pipeline's intake).
 (
 	while kill -0 "$pipeline" 2>/dev/null; do
 		now=$(($(date +%s) - start))
 		echo "$now rows $(psql -XAt -c "select n_tup_ins from
 		    pg_stat_user_tables where relname = 'analytics_events'")"
+		[ -s "$work/pid.jsonl-validate" ] &&
+		    awk '/^rchar:/ { print now, "read", $2 }' now="$now" \
+		    "/proc/$(cat "$work/pid.jsonl-validate")/io" 2>/dev/null
 		for t in jsonl-validate dedupe pg-load; do
 			[ -s "$work/pid.$t" ] || continue
 			kb=$(awk '/^VmRSS:/ { print $2 }' \
@@ -184,11 +188,12 @@ n_out=$((n_loaded + n_rej1 + n_dupes + n_rej2 + n_rej3))
 	fi
 	echo "RSS (MB) per tool, sampled every second from /proc/PID/status:"
 	awk -v secs="$secs" '
-	$2 == "rows" { b = secs > 0 ? int(10 * $1 / secs) : 0
+	$2 == "rows" || $2 == "read" { b = secs > 0 ? int(10 * $1 / secs) : 0
 	  if (b > 9) b = 9
-	  if ($3 > last[b]) last[b] = $3
-	  if (!(b in first) || $1 < first_t[b]) { first[b] = 1; first_t[b] = $1 }
-	  if ($1 > last_t[b]) last_t[b] = $1
+	  k = $2 SUBSEP b
+	  seen[k] = 1
+	  if ($3 > last[k]) last[k] = $3
+	  if ($1 > last_t[k]) last_t[k] = $1
 	  next }
 	{ t = $1; tool = $2; kb = $3
 	  if (!(tool in n)) { order[++tools] = tool; min[tool] = kb }
@@ -209,17 +214,20 @@ n_out=$((n_loaded + n_rej1 + n_dupes + n_rej2 + n_rej3))
 	      printf "  %-15s %7d %7.1f %7.1f %s\n", tool, n[tool],
 	          min[tool] / 1024, max[tool] / 1024, curve
 	  }
-	  curve = ""
-	  prev = 0
-	  prev_t = 0
+	  rate("read", 1e6, "MB/s read by jsonl-validate")
+	  rate("rows", 1e3, "thousand rows/s into the table")
+	}
+	# The rate of counter KIND in each tenth, in units of SCALE.
+	function rate(kind, scale, title,   b, k, curve, prev, prev_t, dt) {
 	  for (b = 0; b < 10; b++) {
-	      if (!(b in first)) { curve = curve "      -"; continue }
-	      dt = last_t[b] - prev_t
-	      curve = curve sprintf(" %6.0f", dt > 0 ? (last[b] - prev) / dt / 1000 : 0)
-	      prev = last[b]
-	      prev_t = last_t[b]
+	      k = kind SUBSEP b
+	      if (!(k in seen)) { curve = curve "      -"; continue }
+	      dt = last_t[k] - prev_t
+	      curve = curve sprintf(" %6.0f", dt > 0 ? (last[k] - prev) / dt / scale : 0)
+	      prev = last[k]
+	      prev_t = last_t[k]
 	  }
-	  printf "  %-31s %s\n", "thousand rows/s in each tenth", curve
+	  printf "  in each tenth of the run, %s:\n  %s\n", title, curve
 	}' "$work/rss"
 	for t in jsonl-validate dedupe pg-load; do
 		printf '%s --stats: %s\n' "$t" \
