@@ -22,16 +22,24 @@
 
 #define MAX_KEYS	32
 
-static struct cli	 c;
-static struct js_doc	 doc;
-static const char	*path_expr;
-static int		 nkeys;
-static struct {
-	char	*key;		/* decoded member name */
-	size_t	 len;
-	size_t	 upto;		/* length of path_expr up to this key */
-} keys[MAX_KEYS];
-static int64_t		 elements;
+/* --path, parsed: the keys from the top-level object down to the array. */
+struct path {
+	const char	*expr;		/* as given; NULL: the top array */
+	int		 nkeys;
+	struct path_key {
+		char	*key;		/* decoded member name */
+		size_t	 len;
+		size_t	 upto;		/* length of expr up to this key */
+	}		 keys[MAX_KEYS];
+};
+
+/* A run's state: the input (in c), the path, the element being read. */
+struct run {
+	struct cli		*c;
+	const struct path	*path;
+	struct js_doc		 doc;
+	int64_t			 elements;	/* of the current FILE */
+};
 
 static const char usage_text[] =
 "usage: json2jsonl [-q] [-p PATH] [-r FILE] [FILE ...]\n"
@@ -41,21 +49,21 @@ static const char usage_text[] =
 "                          (object keys only: .events, .data.items,\n"
 "                          .[\"odd key\"]); default: the top-level array\n";
 
-static void	 explode(void);
-static void	 parse_path(const char *);
-static void	 explode_array(void);
-static void	 walk_object(int);
-static int	 peek(void);
-static size_t	 value_span(const char *);
-static size_t	 value_end(const char *);
-static int	 more(void);
+static void	 explode(struct run *);
+static void	 parse_path(struct cli *, struct path *, const char *);
+static void	 explode_array(struct run *);
+static void	 walk_object(struct run *, int);
+static int	 peek(struct run *);
+static size_t	 value_span(struct run *, const char *);
+static size_t	 value_end(struct run *, const char *);
+static int	 more(struct run *);
 static int	 fill(void *);
-static void	 emit(size_t);
-static void	 check_value(size_t, const char *);
-static uint64_t	 here(void);
+static void	 emit(struct run *, size_t);
+static void	 check_value(struct run *, size_t, const char *);
+static uint64_t	 here(const struct run *);
 static const char *kind_of(int);
-static void	 fail_at(uint64_t, const char *, ...)
-		    __attribute__((format(printf, 2, 3), noreturn));
+static void	 fail_at(struct run *, uint64_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4), noreturn));
 
 int
 main(int argc, char *argv[])
@@ -65,6 +73,10 @@ main(int argc, char *argv[])
 		{ "path",	required_argument,	NULL, 'p' },
 		{ NULL,		0,			NULL, 0 }
 	};
+	/* Static: what they hold lives until the process exits. */
+	static struct cli c;
+	static struct path path;
+	static struct run r = { .c = &c, .path = &path };
 	int ch;
 
 	cli_init(&c, "json2jsonl", usage_text, argv);
@@ -76,47 +88,50 @@ main(int argc, char *argv[])
 			continue;
 		switch (ch) {
 		case 'p':
-			path_expr = optarg;
+			path.expr = optarg;
 			break;
 		default:
 			cli_usage(&c, NULL);
 		}
 	}
-	if (path_expr != NULL)
-		parse_path(path_expr);
+	if (path.expr != NULL)
+		parse_path(&c, &path, path.expr);
 	cli_start(&c, argc - optind, argv + optind);
 	do
-		explode();
+		explode(&r);
 	while (cli_next_file(&c));
-	js_free(&doc);
+	js_free(&r.doc);
 	return cli_finish(&c);
 }
 
 /* One FILE (or stdin): one document, its elements written. */
 static void
-explode(void)
+explode(struct run *r)
 {
+	struct cli *c = r->c;
+	const struct path *path = r->path;
 	int ch;
 
-	elements = 0;
-	ch = peek();
-	if (nkeys == 0) {
+	r->elements = 0;
+	ch = peek(r);
+	if (path->nkeys == 0) {
 		if (ch != '[')
-			fail_at(here(), "%sexpected '[' (top-level array)",
-			    ch == -1 ? "unexpected end of input, " : "");
-		c.in.pos++;
-		explode_array();
+			fail_at(r, here(r), "%sexpected '[' (top-level "
+			    "array)", ch == -1 ? "unexpected end of input, " :
+			    "");
+		c->in.pos++;
+		explode_array(r);
 	} else {
 		if (ch != '{')
-			fail_at(here(), "%sexpected '{' (top-level object "
-			    "holding %s)", ch == -1 ?
-			    "unexpected end of input, " : "", path_expr);
-		c.in.pos++;
-		walk_object(0);
+			fail_at(r, here(r), "%sexpected '{' (top-level "
+			    "object holding %s)", ch == -1 ?
+			    "unexpected end of input, " : "", path->expr);
+		c->in.pos++;
+		walk_object(r, 0);
 	}
-	if (peek() != -1)
-		fail_at(here(), "trailing characters after the top-level %s",
-		    nkeys ? "object" : "array");
+	if (peek(r) != -1)
+		fail_at(r, here(r), "trailing characters after the "
+		    "top-level %s", path->nkeys ? "object" : "array");
 }
 
 /*
@@ -124,20 +139,21 @@ explode(void)
  * and ".a[\"k\"]" steps. Quoted keys are taken literally (no escapes).
  */
 static void
-parse_path(const char *s)
+parse_path(struct cli *c, struct path *path, const char *s)
 {
 	const char *p = s, *k, *e;
+	struct path_key *key;
 	int bracket;
 	size_t n;
 
 	if (strcmp(s, ".") == 0)
 		return;
 	while (*p != '\0') {
-		if (nkeys == MAX_KEYS)
+		if (path->nkeys == MAX_KEYS)
 			goto bad;
 		if (*p == '.')
 			p++;
-		else if (*p != '[' || nkeys == 0)
+		else if (*p != '[' || path->nkeys == 0)
 			goto bad;
 		bracket = *p == '[';
 		if (bracket || *p == '"') {
@@ -162,16 +178,16 @@ parse_path(const char *s)
 			if (n == 0)
 				goto bad;
 		}
-		keys[nkeys].key = xmalloc(n + 1);
-		memcpy(keys[nkeys].key, k, n);
-		keys[nkeys].key[n] = '\0';
-		keys[nkeys].len = n;
-		keys[nkeys].upto = (size_t)(p - s);
-		nkeys++;
+		key = &path->keys[path->nkeys++];
+		key->key = xmalloc(n + 1);
+		memcpy(key->key, k, n);
+		key->key[n] = '\0';
+		key->len = n;
+		key->upto = (size_t)(p - s);
 	}
 	return;
 bad:
-	cli_usage(&c, "--path: '%s' is not a path of object keys "
+	cli_usage(c, "--path: '%s' is not a path of object keys "
 	    "(.events, .data.items, .[\"odd key\"])", s);
 }
 
@@ -180,34 +196,35 @@ bad:
  * including its ']'.
  */
 static void
-explode_array(void)
+explode_array(struct run *r)
 {
+	struct cli *c = r->c;
 	int ch;
 
-	if ((ch = peek()) == ']') {
-		c.in.pos++;
+	if ((ch = peek(r)) == ']') {
+		c->in.pos++;
 		return;
 	}
 	for (;;) {
 		if (ch == -1)
-			fail_at(here(), "unexpected end of input (array not "
-			    "closed)");
+			fail_at(r, here(r), "unexpected end of input (array "
+			    "not closed)");
 		if (ch == ',' || ch == ']')
-			fail_at(here(), "expected a value");
-		emit(value_span("array not closed"));
-		ch = peek();
+			fail_at(r, here(r), "expected a value");
+		emit(r, value_span(r, "array not closed"));
+		ch = peek(r);
 		if (ch == ']') {
-			c.in.pos++;
+			c->in.pos++;
 			return;
 		}
 		if (ch == -1)
-			fail_at(here(), "unexpected end of input (array not "
-			    "closed)");
+			fail_at(r, here(r), "unexpected end of input (array "
+			    "not closed)");
 		if (ch != ',')
-			fail_at(here(), "expected ',' or ']' after element %"
-			    PRId64, elements);
-		c.in.pos++;
-		ch = peek();
+			fail_at(r, here(r), "expected ',' or ']' after "
+			    "element %" PRId64, r->elements);
+		c->in.pos++;
+		ch = peek(r);
 	}
 }
 
@@ -217,72 +234,77 @@ explode_array(void)
  * and skip the others.
  */
 static void
-walk_object(int level)
+walk_object(struct run *r, int level)
 {
+	struct cli *c = r->c;
+	const struct path *path = r->path;
 	const char *unclosed = "unexpected end of input (object not closed)";
 	int ch, found = 0, match;
 	size_t n;
 
-	ch = peek();
+	ch = peek(r);
 	if (ch == '}')
 		goto done;
 	for (;;) {
 		if (ch == -1)
-			fail_at(here(), "%s", unclosed);
+			fail_at(r, here(r), "%s", unclosed);
 		if (ch != '"')
-			fail_at(here(), "expected '\"' to start a member name");
-		n = value_span("object not closed");
-		check_value(n, "member name");
-		match = js_str_eq(&doc, 0, keys[level].key, keys[level].len);
-		c.in.pos += n;
-		if ((ch = peek()) != ':')
-			fail_at(here(), ch == -1 ? unclosed : "expected ':'");
-		c.in.pos++;
-		ch = peek();
+			fail_at(r, here(r), "expected '\"' to start a member "
+			    "name");
+		n = value_span(r, "object not closed");
+		check_value(r, n, "member name");
+		match = js_str_eq(&r->doc, 0, path->keys[level].key,
+		    path->keys[level].len);
+		c->in.pos += n;
+		if ((ch = peek(r)) != ':')
+			fail_at(r, here(r), ch == -1 ? unclosed :
+			    "expected ':'");
+		c->in.pos++;
+		ch = peek(r);
 		if (ch == -1)
-			fail_at(here(), "%s", unclosed);
+			fail_at(r, here(r), "%s", unclosed);
 		if (match && found)
-			fail_at(here(), "%.*s: duplicate member",
-			    (int)keys[level].upto, path_expr);
-		if (match && level == nkeys - 1 && ch == '[') {
-			c.in.pos++;
-			explode_array();
-		} else if (match && level < nkeys - 1 && ch == '{') {
-			c.in.pos++;
-			walk_object(level + 1);
+			fail_at(r, here(r), "%.*s: duplicate member",
+			    (int)path->keys[level].upto, path->expr);
+		if (match && level == path->nkeys - 1 && ch == '[') {
+			c->in.pos++;
+			explode_array(r);
+		} else if (match && level < path->nkeys - 1 && ch == '{') {
+			c->in.pos++;
+			walk_object(r, level + 1);
 		} else if (match)
-			fail_at(here(), "%.*s: expected %s, got %s",
-			    (int)keys[level].upto, path_expr,
-			    level == nkeys - 1 ? "an array" : "an object",
-			    kind_of(ch));
+			fail_at(r, here(r), "%.*s: expected %s, got %s",
+			    (int)path->keys[level].upto, path->expr,
+			    level == path->nkeys - 1 ? "an array" :
+			    "an object", kind_of(ch));
 		else {
-			n = value_span("object not closed");
-			check_value(n, "value");
-			c.in.pos += n;
+			n = value_span(r, "object not closed");
+			check_value(r, n, "value");
+			c->in.pos += n;
 		}
 		found |= match;
-		ch = peek();
+		ch = peek(r);
 		if (ch == '}')
 			break;
 		if (ch == -1)
-			fail_at(here(), "%s", unclosed);
+			fail_at(r, here(r), "%s", unclosed);
 		if (ch != ',')
-			fail_at(here(), "expected ',' or '}'");
-		c.in.pos++;
-		ch = peek();
+			fail_at(r, here(r), "expected ',' or '}'");
+		c->in.pos++;
+		ch = peek(r);
 	}
 done:
 	if (!found)
-		fail_at(here(), "%.*s not found", (int)keys[level].upto,
-		    path_expr);
-	c.in.pos++;
+		fail_at(r, here(r), "%.*s not found",
+		    (int)path->keys[level].upto, path->expr);
+	c->in.pos++;
 }
 
 /* Skip whitespace; the next byte (not consumed), or -1 at the end. */
 static int
-peek(void)
+peek(struct run *r)
 {
-	struct rec_in *in = &c.in;
+	struct rec_in *in = &r->c->in;
 	unsigned char ch;
 
 	for (;;) {
@@ -292,7 +314,7 @@ peek(void)
 				return ch;
 			in->pos++;
 		}
-		if (!more())
+		if (!more(r))
 			return -1;
 	}
 }
@@ -302,13 +324,14 @@ peek(void)
  * --max-line bytes.
  */
 static size_t
-value_span(const char *what)
+value_span(struct run *r, const char *what)
 {
-	size_t n = value_end(what);
+	struct cli *c = r->c;
+	size_t n = value_end(r, what);
 
-	if (n > c.in.max_line)
-		fail_at(here(), "value larger than --max-line (%zu bytes)",
-		    c.in.max_line);
+	if (n > c->in.max_line)
+		fail_at(r, here(r), "value larger than --max-line (%zu "
+		    "bytes)", c->in.max_line);
 	return n;
 }
 
@@ -328,9 +351,9 @@ static const unsigned char stops[256] = {
  * the top-level array or object, so the input is truncated.
  */
 static size_t
-value_end(const char *what)
+value_end(struct run *r, const char *what)
 {
-	struct rec_in *in = &c.in;
+	struct rec_in *in = &r->c->in;
 	unsigned char *b, ch;
 	size_t k = 1, avail;
 	int64_t depth = 0;
@@ -350,9 +373,9 @@ value_end(const char *what)
 					k++;
 			if (k > in->max_line)
 				return k;
-			if (!more())
-				fail_at(here() + k, "unexpected end of input (%s)",
-				    what);
+			if (!more(r))
+				fail_at(r, here(r) + k, "unexpected end of "
+				    "input (%s)", what);
 		}
 	}
 	for (;;) {
@@ -399,21 +422,23 @@ value_end(const char *what)
 		}
 		if (k > in->max_line)
 			return k;
-		if (!more())
-			fail_at(here() + k, "unexpected end of input (%s)", what);
+		if (!more(r))
+			fail_at(r, here(r) + k, "unexpected end of input "
+			    "(%s)", what);
 	}
 }
 
 /* Read more input after in->buf[pos..end); 0 at the end of input. */
 static int
-more(void)
+more(struct run *r)
 {
-	int r;
+	struct cli *c = r->c;
+	int got;
 
-	if ((r = cli_read(&c, fill, &c.in)) == -2)
-		fail_at(here(), "value larger than --max-line (%zu bytes)",
-		    c.in.max_line);
-	return r;
+	if ((got = cli_read(c, fill, &c->in)) == -2)
+		fail_at(r, here(r), "value larger than --max-line (%zu "
+		    "bytes)", c->in.max_line);
+	return got;
 }
 
 /* rec_fill for cli_read: 1 when bytes were added. */
@@ -427,45 +452,47 @@ fill(void *in)
 
 /* Validate and write the element of n bytes at in->pos; consume it. */
 static void
-emit(size_t n)
+emit(struct run *r, size_t n)
 {
-	const char *p = c.in.buf + c.in.pos;
+	struct cli *c = r->c;
+	const char *p = c->in.buf + c->in.pos;
 	struct js_err e;
 	struct rec_field off;
 	struct cli_err ce = { .extra = &off, .nextra = 1 };
 
-	elements++;
-	cli_tick(&c);
-	if (js_scan(&doc, p, n, &e) == 0)
-		cli_pass(&c, p, n);
-	else if (!c.has_rejects)
-		fail_at(here() + e.col - 1, "element %" PRId64 ": %s", elements,
-		    e.msg);
+	r->elements++;
+	cli_tick(c);
+	if (js_scan(&r->doc, p, n, &e) == 0)
+		cli_pass(c, p, n);
+	else if (!c->has_rejects)
+		fail_at(r, here(r) + e.col - 1, "element %" PRId64 ": %s",
+		    r->elements, e.msg);
 	else {
 		off = (struct rec_field){ "_error_offset", REC_INT, NULL, 0,
-		    (int64_t)(here() + e.col - 1) };
-		ce.row = elements;
+		    (int64_t)(here(r) + e.col - 1) };
+		ce.row = r->elements;
 		ce.msg = e.msg;
-		cli_reject_err(&c, p, n, &ce);
+		cli_reject_err(c, p, n, &ce);
 	}
-	c.in.pos += n;
+	c->in.pos += n;
 }
 
 /* Validate (into doc) the n bytes at in->pos that are not an element. */
 static void
-check_value(size_t n, const char *what)
+check_value(struct run *r, size_t n, const char *what)
 {
+	struct cli *c = r->c;
 	struct js_err e;
 
-	if (js_scan(&doc, c.in.buf + c.in.pos, n, &e) == -1)
-		fail_at(here() + e.col - 1, "%s: %s", what, e.msg);
+	if (js_scan(&r->doc, c->in.buf + c->in.pos, n, &e) == -1)
+		fail_at(r, here(r) + e.col - 1, "%s: %s", what, e.msg);
 }
 
 /* Stream offset of in->buf[in->pos]. */
 static uint64_t
-here(void)
+here(const struct run *r)
 {
-	return c.in.base + c.in.pos;
+	return r->c->in.base + r->c->in.pos;
 }
 
 static const char *
@@ -484,8 +511,9 @@ kind_of(int ch)
 
 /* Stop with exit 65: "json2jsonl: byte N: ..." (N is 0-based). */
 static void
-fail_at(uint64_t off, const char *fmt, ...)
+fail_at(struct run *r, uint64_t off, const char *fmt, ...)
 {
+	struct cli *c = r->c;
 	char msg[256];
 	va_list ap;
 
@@ -493,7 +521,7 @@ fail_at(uint64_t off, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	/* The element being read when it failed is the rejected one. */
-	if (c.processed > c.passed + c.rejected)
-		c.rejected++;
-	cli_fail(&c, EX_DATAERR, "%sbyte %" PRIu64 ": %s", c.at, off, msg);
+	if (c->processed > c->passed + c->rejected)
+		c->rejected++;
+	cli_fail(c, EX_DATAERR, "%sbyte %" PRIu64 ": %s", c->at, off, msg);
 }

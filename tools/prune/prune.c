@@ -71,256 +71,295 @@ static const char usage_text[] =
 "  --tz ZONE            times without an offset, in the records and the\n"
 "                       options, are in ZONE (default UTC)\n";
 
-static struct cli c;
-static struct prune_opts o = { .batch = 10000 };
-static const char *time_text, *pruned_path, *now_text, *older_text, *tz;
-/* The window's bounds in the order given: read once --tz is known. */
-static struct bound { int opt; const char *a, *b; } bounds[4];
-static int nbounds;
-static int drop;
-static struct rec_out pruned;
+/* A bound of the window as given: read once --tz is known. */
+struct bound {
+	int		 opt;
+	const char	*a, *b;
+};
 
-static void	 parse_options(int, char **);
-static void	 set_window(void);
-static int64_t	 parse_time(const char *, const char *);
-static void	 add_bound(const struct bound *);
-static void	 set_bound(int64_t *, int *, int64_t, const char *);
-static double	 seconds(const char *, const char *);
-static void	 prune_stream(int, char **);
+/*
+ * The options. t is what table mode is given; set_window puts the window
+ * in it once the bounds can be read.
+ */
+struct opts {
+	struct prune_opts t;
+	const char	*time_text;
+	const char	*pruned_path;
+	const char	*now_text;
+	const char	*older_text;
+	const char	*tz;
+	struct bound	 bounds[4];	/* in the order given */
+	int		 nbounds;
+	int		 drop;
+};
+
+/* Stream mode's state: the record scanned and the pruned side file. */
+struct run {
+	struct cli		*c;
+	const struct opts	*o;
+	struct js_doc		 doc;
+	struct rec_out		 pruned;
+};
+
+static void	 parse_options(struct cli *, struct opts *, int, char **);
+static void	 set_window(struct cli *, struct opts *);
+static int64_t	 parse_time(struct cli *, const struct opts *, const char *,
+		    const char *);
+static void	 add_bound(struct cli *, struct opts *, const struct bound *);
+static void	 set_bound(struct cli *, int64_t *, int *, int64_t,
+		    const char *);
+static double	 seconds(struct cli *, const char *, const char *);
+static void	 prune_stream(struct run *, int, char **);
 
 int
 main(int argc, char *argv[])
 {
+	/* Static: what they hold lives until the process exits. */
+	static struct cli c;
+	static struct opts o = { .t.batch = 10000 };
+	static struct run r = { .c = &c, .o = &o };
+
 	cli_init(&c, "prune", usage_text, argv);
-	parse_options(argc, argv);
-	set_window();
-	if (o.table != NULL) {
-		if (time_text || pruned_path || drop)
+	parse_options(&c, &o, argc, argv);
+	set_window(&c, &o);
+	if (o.t.table != NULL) {
+		if (o.time_text || o.pruned_path || o.drop)
 			cli_usage(&c, "--time, --pruned and --drop are for "
 			    "streams, not -t");
-		if (o.column == NULL)
+		if (o.t.column == NULL)
 			cli_usage(&c, "-t needs --column");
 		if (argc > optind)
 			cli_usage(&c, "extra operand '%s'", argv[optind]);
-		o.tz = tz != NULL ? tz : "UTC";
-		return prune_table(&c, &o);
+		o.t.tz = o.tz != NULL ? o.tz : "UTC";
+		return prune_table(&c, &o.t);
 	}
-	if (o.column || o.dry_run || o.archive || o.dsn || o.sleep > 0)
+	if (o.t.column || o.t.dry_run || o.t.archive || o.t.dsn ||
+	    o.t.sleep > 0)
 		cli_usage(&c, "--column, --dry-run, --batch, --sleep, "
 		    "--archive and --dsn need -t TABLE");
-	if (time_text == NULL)
+	if (o.time_text == NULL)
 		cli_usage(&c, "--time is required (or -t TABLE)");
-	if ((pruned_path == NULL) == !drop)
+	if ((o.pruned_path == NULL) == !o.drop)
 		cli_usage(&c, "say where pruned records go: --pruned FILE "
 		    "or --drop (one of them)");
-	prune_stream(argc - optind, argv + optind);
+	prune_stream(&r, argc - optind, argv + optind);
 	return cli_finish(&c);
 }
 
 /* The options; the bounds are read once all are known (--tz). */
 static void
-parse_options(int argc, char **argv)
+parse_options(struct cli *c, struct opts *o, int argc, char **argv)
 {
 	int64_t day;
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS "t:b:", longopts,
 	    NULL)) != -1) {
-		if (cli_option(&c, ch, optarg))
+		if (cli_option(c, ch, optarg))
 			continue;
 		switch (ch) {
 		case OPT_TIME:
-			time_text = optarg;
+			o->time_text = optarg;
 			break;
 		case OPT_OLDER_THAN:
-			older_text = optarg;
+			o->older_text = optarg;
 			break;
 		case OPT_NOW:
-			now_text = optarg;
+			o->now_text = optarg;
 			break;
 		case OPT_BEFORE:
 		case OPT_AFTER:
 		case OPT_UNTIL:
 		case OPT_BETWEEN:
 			if (ch == OPT_BETWEEN && optind >= argc)
-				cli_usage(&c, "--between needs two times");
-			if (nbounds == 4)
-				cli_usage(&c, "too many bounds");
-			bounds[nbounds++] = (struct bound){ ch, optarg,
+				cli_usage(c, "--between needs two times");
+			if (o->nbounds == 4)
+				cli_usage(c, "too many bounds");
+			o->bounds[o->nbounds++] = (struct bound){ ch, optarg,
 			    ch == OPT_BETWEEN ? argv[optind++] : NULL };
 			break;
 		case OPT_TZ:
-			tz = optarg;
-			if (tm_trunc(0, TM_DAY, tz, &day) == -1)
-				cli_usage(&c, "--tz: unknown time zone '%s'",
-				    tz);
+			o->tz = optarg;
+			if (tm_trunc(0, TM_DAY, o->tz, &day) == -1)
+				cli_usage(c, "--tz: unknown time zone '%s'",
+				    o->tz);
 			break;
 		case OPT_PRUNED:
-			pruned_path = optarg;
+			o->pruned_path = optarg;
 			break;
 		case OPT_DROP:
-			drop = 1;
+			o->drop = 1;
 			break;
 		case 't':
-			o.table = optarg;
+			o->t.table = optarg;
 			break;
 		case OPT_COLUMN:
-			o.column = optarg;
+			o->t.column = optarg;
 			break;
 		case OPT_DRY_RUN:
-			o.dry_run = 1;
+			o->t.dry_run = 1;
 			break;
 		case 'b':
-			o.batch = cli_num(&c, "--batch", optarg, 1, 100000000);
+			o->t.batch = cli_num(c, "--batch", optarg, 1,
+			    100000000);
 			break;
 		case OPT_SLEEP:
-			o.sleep = seconds("--sleep", optarg);
+			o->t.sleep = seconds(c, "--sleep", optarg);
 			break;
 		case OPT_ARCHIVE:
-			o.archive = optarg;
+			o->t.archive = optarg;
 			break;
 		case OPT_DSN:
-			o.dsn = optarg;
+			o->t.dsn = optarg;
 			break;
 		default:
-			cli_usage(&c, NULL);
+			cli_usage(c, NULL);
 		}
 	}
 }
 
-/* The window of o from the bounds, in the order given. */
+/* The window of o->t from the bounds, in the order given. */
 static void
-set_window(void)
+set_window(struct cli *c, struct opts *o)
 {
+	struct prune_opts *t = &o->t;
 	const char *why;
 	int64_t now, dur;
 	struct timespec ts;
 	int i;
 
-	for (i = 0; i < nbounds; i++)
-		add_bound(&bounds[i]);
-	if (older_text != NULL) {
-		if (tm_duration(older_text, &dur, &why) == -1)
-			cli_usage(&c, "--older-than: '%s': %s", older_text,
+	for (i = 0; i < o->nbounds; i++)
+		add_bound(c, o, &o->bounds[i]);
+	if (o->older_text != NULL) {
+		if (tm_duration(o->older_text, &dur, &why) == -1)
+			cli_usage(c, "--older-than: '%s': %s", o->older_text,
 			    why);
-		if (now_text != NULL)
-			now = parse_time("--now", now_text);
+		if (o->now_text != NULL)
+			now = parse_time(c, o, "--now", o->now_text);
 		else {
 			clock_gettime(CLOCK_REALTIME, &ts);
 			now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 		}
-		set_bound(&o.hi, &o.has_hi, now - dur, "--older-than");
-	} else if (now_text != NULL)
-		cli_usage(&c, "--now goes with --older-than");
-	if (!o.has_lo && !o.has_hi)
-		cli_usage(&c, "say what to prune: --older-than, --before, "
+		set_bound(c, &t->hi, &t->has_hi, now - dur, "--older-than");
+	} else if (o->now_text != NULL)
+		cli_usage(c, "--now goes with --older-than");
+	if (!t->has_lo && !t->has_hi)
+		cli_usage(c, "say what to prune: --older-than, --before, "
 		    "--after, --until or --between");
-	if (o.has_lo && o.has_hi && (o.lo > o.hi || (o.lo == o.hi &&
-	    !o.hi_incl)))
-		cli_usage(&c, "the window is empty: its start is not before "
+	if (t->has_lo && t->has_hi && (t->lo > t->hi || (t->lo == t->hi &&
+	    !t->hi_incl)))
+		cli_usage(c, "the window is empty: its start is not before "
 		    "its end");
 }
 
 /* A bound of the window, as its option says, --tz known. */
 static void
-add_bound(const struct bound *b)
+add_bound(struct cli *c, struct opts *o, const struct bound *b)
 {
+	struct prune_opts *t = &o->t;
+
 	switch (b->opt) {
 	case OPT_BEFORE:
-		set_bound(&o.hi, &o.has_hi, parse_time("--before", b->a),
-		    "--before");
+		set_bound(c, &t->hi, &t->has_hi,
+		    parse_time(c, o, "--before", b->a), "--before");
 		break;
 	case OPT_AFTER:
-		set_bound(&o.lo, &o.has_lo, parse_time("--after", b->a),
-		    "--after");
+		set_bound(c, &t->lo, &t->has_lo,
+		    parse_time(c, o, "--after", b->a), "--after");
 		break;
 	case OPT_UNTIL:
-		set_bound(&o.hi, &o.has_hi, parse_time("--until", b->a),
-		    "--until");
-		o.hi_incl = 1;
+		set_bound(c, &t->hi, &t->has_hi,
+		    parse_time(c, o, "--until", b->a), "--until");
+		t->hi_incl = 1;
 		break;
 	default:
-		set_bound(&o.lo, &o.has_lo, parse_time("--between", b->a),
-		    "--between");
-		set_bound(&o.hi, &o.has_hi, parse_time("--between", b->b),
-		    "--between");
+		set_bound(c, &t->lo, &t->has_lo,
+		    parse_time(c, o, "--between", b->a), "--between");
+		set_bound(c, &t->hi, &t->has_hi,
+		    parse_time(c, o, "--between", b->b), "--between");
 	}
 }
 
+/* A time option's value, in --tz when it has no offset. */
 static int64_t
-parse_time(const char *flag, const char *s)
+parse_time(struct cli *c, const struct opts *o, const char *flag,
+    const char *s)
 {
 	const char *why;
 	int64_t ns;
 
-	if (tm_parse_tz(s, strlen(s), tz, &ns, &why) == -1)
-		cli_usage(&c, "%s: '%s' is not a time: %s", flag, s, why);
+	if (tm_parse_tz(s, strlen(s), o->tz, &ns, &why) == -1)
+		cli_usage(c, "%s: '%s' is not a time: %s", flag, s, why);
 	return ns;
 }
 
 /* A non-negative number of seconds, fractions allowed. */
 static double
-seconds(const char *flag, const char *s)
+seconds(struct cli *c, const char *flag, const char *s)
 {
 	char *end;
 	double v;
 
 	v = strtod(s, &end);
 	if (end == s || *end != '\0' || !(v >= 0) || v > 86400)
-		cli_usage(&c, "%s: '%s' is not a number of seconds", flag, s);
+		cli_usage(c, "%s: '%s' is not a number of seconds", flag, s);
 	return v;
 }
 
 static void
-set_bound(int64_t *bound, int *has, int64_t v, const char *flag)
+set_bound(struct cli *c, int64_t *bound, int *has, int64_t v,
+    const char *flag)
 {
 	if (*has)
-		cli_usage(&c, "%s: the window already has that bound", flag);
+		cli_usage(c, "%s: the window already has that bound", flag);
 	*bound = v;
 	*has = 1;
 }
 
 /* The stream loop: kept to stdout, pruned to the side file or counted. */
 static void
-prune_stream(int argc, char **argv)
+prune_stream(struct run *r, int argc, char **argv)
 {
-	static struct js_doc doc;
+	struct cli *c = r->c;
+	const struct opts *o = r->o;
+	const struct prune_opts *t = &o->t;
+	struct js_doc *d = &r->doc;
 	struct js_err e;
 	struct jqx *x;
 	char err[256];
 	int64_t ns, *n_pruned;
 	int obj;
 
-	if ((x = jqx_compile(time_text, err, sizeof(err))) == NULL)
-		cli_usage(&c, "--time '%s': %s", time_text, err);
-	c.passed_name = "kept";
-	cli_start(&c, argc, argv);
-	if (pruned_path != NULL)
-		cli_open_out(&c, &pruned, "--pruned", pruned_path);
-	n_pruned = cli_diverted(&c, drop ? "dropped" : "pruned");
-	while (cli_next(&c)) {
-		if (js_scan(&doc, c.in.line, c.in.len, &e) == -1) {
-			cli_rejectf(&c, 0, "%s", js_strerror(&e, err,
+	if ((x = jqx_compile(o->time_text, err, sizeof(err))) == NULL)
+		cli_usage(c, "--time '%s': %s", o->time_text, err);
+	c->passed_name = "kept";
+	cli_start(c, argc, argv);
+	if (o->pruned_path != NULL)
+		cli_open_out(c, &r->pruned, "--pruned", o->pruned_path);
+	n_pruned = cli_diverted(c, o->drop ? "dropped" : "pruned");
+	while (cli_next(c)) {
+		if (js_scan(d, c->in.line, c->in.len, &e) == -1) {
+			cli_rejectf(c, 0, "%s", js_strerror(&e, err,
 			    sizeof(err)));
 			continue;
 		}
-		obj = doc.v[0].type == JS_OBJECT;
-		if (jqx_time(x, &doc, tz, &ns, err, sizeof(err)) == -1) {
-			cli_rejectf(&c, obj, "--time: %s", err);
+		obj = d->v[0].type == JS_OBJECT;
+		if (jqx_time(x, d, o->tz, &ns, err, sizeof(err)) == -1) {
+			cli_rejectf(c, obj, "--time: %s", err);
 			continue;
 		}
-		if ((o.has_lo && ns < o.lo) || (o.has_hi && (o.hi_incl ?
-		    ns > o.hi : ns >= o.hi))) {
-			cli_pass(&c, c.in.line, c.in.len);
+		if ((t->has_lo && ns < t->lo) || (t->has_hi && (t->hi_incl ?
+		    ns > t->hi : ns >= t->hi))) {
+			cli_pass(c, c->in.line, c->in.len);
 			continue;
 		}
-		if (!drop) {
-			cli_put(&c, &pruned, c.in.line, c.in.len);
-			cli_put(&c, &pruned, "\n", 1);
+		if (!o->drop) {
+			cli_put(c, &r->pruned, c->in.line, c->in.len);
+			cli_put(c, &r->pruned, "\n", 1);
 		}
 		(*n_pruned)++;
 	}
-	if (pruned_path != NULL)
-		cli_close_out(&c, &pruned);
+	if (o->pruned_path != NULL)
+		cli_close_out(c, &r->pruned);
 	jqx_free(x);
 }

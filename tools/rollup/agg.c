@@ -541,9 +541,9 @@ get_int(const struct js_doc *d, int i, __int128 *v)
  */
 int
 agg_merge(const struct agg_spec *a, union agg_state *st, int approx,
-    const struct js_doc *d, int o, const char **why)
+    const struct js_doc *d, int o, struct scratch *sc, const char **why)
 {
-	static struct buf s;
+	struct buf *s = &sc->val;
 	const char *t;
 	__int128 iv, nv;
 	uint64_t lo, hi;
@@ -562,9 +562,9 @@ agg_merge(const struct agg_spec *a, union agg_state *st, int approx,
 		if (approx) {
 			if (d->v[v].type != JS_STRING)
 				return -1;
-			buf_reset(&s);
-			js_str(d, v, &s);
-			return hll_union_text(&st->hll, s.p, s.len, why);
+			buf_reset(s);
+			js_str(d, v, s);
+			return hll_union_text(&st->hll, s->p, s->len, why);
 		}
 		if (d->v[v].type != JS_ARRAY)
 			return -1;
@@ -600,9 +600,9 @@ agg_merge(const struct agg_spec *a, union agg_state *st, int approx,
 		    j = (int)d->v[j + 1].end) {
 			if (get_int(d, j + 1, &iv) == -1)
 				return -1;
-			buf_reset(&s);
-			js_str(d, j, &s);
-			cmap_add(&st->map, intern(a->keys, s.p, s.len),
+			buf_reset(s);
+			js_str(d, j, s);
+			cmap_add(&st->map, intern(a->keys, s->p, s->len),
 			    (int64_t)iv);
 		}
 		return 0;
@@ -612,24 +612,24 @@ agg_merge(const struct agg_spec *a, union agg_state *st, int approx,
 	/* min, max, first, last: a value or null. */
 	if (d->v[v].type == JS_NULL)
 		return 0;
-	buf_reset(&s);
-	val_canon(&s, d, v);
+	buf_reset(s);
+	val_canon(s, d, v, sc);
 	switch (a->op) {
 	case AGG_MIN:
 		if (st->kept.text == NULL ||
-		    val_cmp(s.p, s.len, st->kept.text, st->kept.len) < 0)
-			kept_set(&st->kept, s.p, s.len, 0);
+		    val_cmp(s->p, s->len, st->kept.text, st->kept.len) < 0)
+			kept_set(&st->kept, s->p, s->len, 0);
 		break;
 	case AGG_MAX:
 		if (st->kept.text == NULL ||
-		    val_cmp(s.p, s.len, st->kept.text, st->kept.len) > 0)
-			kept_set(&st->kept, s.p, s.len, 0);
+		    val_cmp(s->p, s->len, st->kept.text, st->kept.len) > 0)
+			kept_set(&st->kept, s->p, s->len, 0);
 		break;
 	default:
 		if (get_int(d, js_get(d, o, "row", 3), &iv) == -1)
 			return -1;
 		if (a->op == AGG_LAST || st->kept.text == NULL)
-			kept_set(&st->kept, s.p, s.len, (int64_t)iv);
+			kept_set(&st->kept, s->p, s->len, (int64_t)iv);
 	}
 	return 0;
 }

@@ -136,6 +136,7 @@ struct run {
 	struct buf	 cval[MAX_AGG];
 	struct agg_in	 in[MAX_AGG];
 	struct strtab	 keys;		/* --count-by keys, for the whole run */
+	struct scratch	 scratch;
 };
 static void	 add_by(struct cli *, struct spec *, const char *);
 static void	 add_agg(struct cli *, struct spec *, enum agg_op,
@@ -382,7 +383,7 @@ add_record(struct run *r)
 			buf_adds(&r->key, "null");
 		else
 			val_canon_text(&r->key, v.type, v.text, v.len, v.str,
-			    v.slen);
+			    v.slen, &r->scratch);
 		buf_addc(&r->key, '\n');
 	}
 
@@ -420,7 +421,7 @@ add_record(struct run *r)
 			continue;
 		}
 		val_canon_text(&r->cval[i], v.type, v.text, v.len, v.str,
-		    v.slen);
+		    v.slen, &r->scratch);
 		a->text = r->cval[i].p;
 		a->len = r->cval[i].len;
 		if (v.type == JS_NUMBER) {
@@ -509,7 +510,7 @@ merge_record(struct run *r)
 	for (k = p + 1; k < (int)r->doc.v[p].end;
 	    k = (int)r->doc.v[k + 1].end) {
 		if (agg_merge(&s->agg[i], &g->st[i], s->approx, &r->doc, k + 1,
-		    &why) == -1) {
+		    &r->scratch, &why) == -1) {
 			/* Earlier aggregates of this line are merged. */
 			cli_fail(c, EX_DATAERR, "line %lld: partial %s: %s",
 			    (long long)c->in.lineno, s->agg[i].name, why);
@@ -580,7 +581,7 @@ partial_groups(struct run *r, int *np)
 			buf_addc(name, '\0');
 			s->by[n].name = xstrdup(name->p);
 		}
-		val_canon(&r->key, &r->doc, k + 1);
+		val_canon(&r->key, &r->doc, k + 1, &r->scratch);
 		buf_addc(&r->key, '\n');
 		n++;
 	}

@@ -111,6 +111,16 @@ struct group {
 	union agg_state	 st[];
 };
 
+/*
+ * The buffers val_canon, val_canon_text and agg_merge reuse from call to
+ * call. A run owns one and passes it down.
+ */
+struct scratch {
+	struct buf	 str;		/* val_canon: a string, decoded */
+	struct js_doc	 doc;		/* val_canon_text: a value, scanned */
+	struct buf	 val;		/* agg_merge: a value being merged */
+};
+
 /* A value of the current record for one aggregate. */
 struct agg_in {
 	int		 present;	/* 0: missing or null */
@@ -135,7 +145,7 @@ void	 agg_partial(const struct agg_spec *, const union agg_state *,
 	    int approx, struct buf *);
 /* Merge the partial value at doc index i; -1 with a message in why. */
 int	 agg_merge(const struct agg_spec *, union agg_state *, int approx,
-	    const struct js_doc *, int i, const char **why);
+	    const struct js_doc *, int i, struct scratch *, const char **why);
 const char *agg_op_name(enum agg_op, int approx);
 int	 agg_op_parse(const char *, size_t, enum agg_op *, int *approx);
 uint32_t intern(struct strtab *, const char *, size_t);
@@ -151,9 +161,10 @@ void	 hll_add_hex(struct buf *, const struct hll *);
 int	 hll_union_text(struct hll *, const char *, size_t, const char **why);
 
 /* val.c */
-void	 val_canon(struct buf *, const struct js_doc *, int i);
+void	 val_canon(struct buf *, const struct js_doc *, int i,
+	    struct scratch *);
 int	 val_canon_text(struct buf *, int type, const char *, size_t,
-	    const char *str, size_t slen);
+	    const char *str, size_t slen, struct scratch *);
 void	 val_num_canon(struct buf *, const char *, size_t);
 int	 val_parse_int(const char *, size_t, __int128 *);
 void	 val_add_i128(struct buf *, __int128);

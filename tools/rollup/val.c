@@ -18,9 +18,8 @@ static int	 str_next(const char **, const char *);
 
 /* Append the canonical text of value i of a scanned document. */
 void
-val_canon(struct buf *b, const struct js_doc *d, int i)
+val_canon(struct buf *b, const struct js_doc *d, int i, struct scratch *sc)
 {
-	static struct buf s;
 	const struct js_val *v = &d->v[i];
 	int j;
 
@@ -30,9 +29,9 @@ val_canon(struct buf *b, const struct js_doc *d, int i)
 			buf_add(b, js_text(d, i), v->len);
 			break;
 		}
-		buf_reset(&s);
-		js_str(d, i, &s);
-		buf_add_jstr(b, s.p, s.len);
+		buf_reset(&sc->str);
+		js_str(d, i, &sc->str);
+		buf_add_jstr(b, sc->str.p, sc->str.len);
 		break;
 	case JS_NUMBER:
 		val_num_canon(b, js_text(d, i), v->len);
@@ -42,7 +41,7 @@ val_canon(struct buf *b, const struct js_doc *d, int i)
 		for (j = i + 1; j < (int)v->end; j = (int)d->v[j].end) {
 			if (j > i + 1)
 				buf_addc(b, ',');
-			val_canon(b, d, j);
+			val_canon(b, d, j, sc);
 		}
 		buf_addc(b, ']');
 		break;
@@ -51,9 +50,9 @@ val_canon(struct buf *b, const struct js_doc *d, int i)
 		for (j = i + 1; j < (int)v->end; j = (int)d->v[j + 1].end) {
 			if (j > i + 1)
 				buf_addc(b, ',');
-			val_canon(b, d, j);
+			val_canon(b, d, j, sc);
 			buf_addc(b, ':');
-			val_canon(b, d, j + 1);
+			val_canon(b, d, j + 1, sc);
 		}
 		buf_addc(b, '}');
 		break;
@@ -68,9 +67,8 @@ val_canon(struct buf *b, const struct js_doc *d, int i)
  */
 int
 val_canon_text(struct buf *b, int type, const char *text, size_t len,
-    const char *str, size_t slen)
+    const char *str, size_t slen, struct scratch *sc)
 {
-	static struct js_doc d;
 	struct js_err e;
 
 	switch (type) {
@@ -82,9 +80,9 @@ val_canon_text(struct buf *b, int type, const char *text, size_t len,
 		return 0;
 	case JS_ARRAY:
 	case JS_OBJECT:
-		if (js_scan(&d, text, len, &e) == -1)
+		if (js_scan(&sc->doc, text, len, &e) == -1)
 			return -1;
-		val_canon(b, &d, 0);
+		val_canon(b, &sc->doc, 0, sc);
 		return 0;
 	default:
 		buf_add(b, text, len);
