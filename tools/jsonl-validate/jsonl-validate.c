@@ -30,21 +30,22 @@ struct rule {
 	struct jqx	*jq;
 };
 
-/* The run's state lives here, reachable until exit (for leak checkers). */
-static struct cli	 c;
-static struct js_doc	 doc;
-static struct schema	*sc;
-static struct rule	*rules;
-static size_t		 nrules;
-static const char	*schema_path;
-static const char	*row_field;
-static int		 enum_ci;
+/* What the options ask for. */
+struct opts {
+	const char	*schema_path;
+	const char	*row_field;
+	int		 enum_ci;
+	struct rule	*rules;
+	size_t		 nrules;
+};
 
-static struct schema	*load_schema(struct cli *, const char *);
-static void		 add_rule(struct cli *, const char *, int);
-static void		 compile_rules(struct cli *);
-static int		 check_rules(const struct js_doc *, char *, size_t);
-static int64_t		 row_of(const struct js_doc *, int64_t);
+static struct schema	*load_schema(struct cli *, const struct opts *);
+static void		 add_rule(struct opts *, const char *, int);
+static void		 compile_rules(struct cli *, struct opts *);
+static int		 check_rules(const struct opts *, const struct js_doc *,
+			    char *, size_t);
+static int64_t		 row_of(const struct opts *, const struct js_doc *,
+			    int64_t);
 
 static const char usage[] =
 "usage: jsonl-validate [-s schema.json] [--require EXPR]... [--assert EXPR\n"
@@ -74,6 +75,11 @@ static const struct option longopts[] = {
 int
 main(int argc, char *argv[])
 {
+	/* Static: reachable until exit, for leak checkers. */
+	static struct cli c;
+	static struct opts o;
+	static struct js_doc doc;
+	static struct schema *sc;
 	struct js_err je;
 	const char *msg, *path;
 	char why[512];
@@ -86,37 +92,37 @@ main(int argc, char *argv[])
 			continue;
 		switch (ch) {
 		case 's':
-			schema_path = optarg;
+			o.schema_path = optarg;
 			break;
 		case OPT_REQUIRE:
-			add_rule(&c, optarg, 0);
+			add_rule(&o, optarg, 0);
 			break;
 		case OPT_ASSERT:
-			add_rule(&c, optarg, 1);
+			add_rule(&o, optarg, 1);
 			break;
 		case OPT_MESSAGE:
-			if (nrules == 0 || !rules[nrules - 1].is_assert ||
-			    rules[nrules - 1].message != NULL)
+			if (o.nrules == 0 || !o.rules[o.nrules - 1].is_assert ||
+			    o.rules[o.nrules - 1].message != NULL)
 				cli_usage(&c, "--message must follow an "
 				    "--assert");
-			rules[nrules - 1].message = optarg;
+			o.rules[o.nrules - 1].message = optarg;
 			break;
 		case OPT_ROW_FIELD:
-			row_field = optarg;
+			o.row_field = optarg;
 			break;
 		case OPT_ENUM_CI:
-			enum_ci = 1;
+			o.enum_ci = 1;
 			break;
 		default:
 			cli_usage(&c, NULL);
 		}
 	}
-	if (schema_path == NULL && nrules == 0)
+	if (o.schema_path == NULL && o.nrules == 0)
 		cli_usage(&c, "nothing to check: give -s, --require or "
 		    "--assert");
-	if (schema_path != NULL)
-		sc = load_schema(&c, schema_path);
-	compile_rules(&c);
+	if (o.schema_path != NULL)
+		sc = load_schema(&c, &o);
+	compile_rules(&c, &o);
 	cli_start(&c, argc - optind, argv + optind);
 
 	while (cli_next(&c)) {
@@ -133,13 +139,13 @@ main(int argc, char *argv[])
 			 * read ends the run as any signal does. */
 			if (cli_signal)
 				continue;
-			cli_reject(&c, row_of(&doc, c.in.lineno), line, len,
-			    doc.v[0].type == JS_OBJECT, msg, path);
+			cli_reject(&c, row_of(&o, &doc, c.in.lineno), line,
+			    len, doc.v[0].type == JS_OBJECT, msg, path);
 			continue;
 		}
-		if (nrules > 0 && !check_rules(&doc, why, sizeof(why))) {
-			cli_reject(&c, row_of(&doc, c.in.lineno), line, len,
-			    doc.v[0].type == JS_OBJECT, why, NULL);
+		if (o.nrules > 0 && !check_rules(&o, &doc, why, sizeof(why))) {
+			cli_reject(&c, row_of(&o, &doc, c.in.lineno), line,
+			    len, doc.v[0].type == JS_OBJECT, why, NULL);
 			continue;
 		}
 		cli_pass(&c, line, len);
@@ -150,8 +156,9 @@ main(int argc, char *argv[])
 
 /* Read and compile the schema file: 66 if unreadable, 65 if invalid. */
 static struct schema *
-load_schema(struct cli *c, const char *path)
+load_schema(struct cli *c, const struct opts *o)
 {
+	const char *path = o->schema_path;
 	struct buf b = BUF_INIT;
 	struct schema *sc;
 	char chunk[65536], err[512];
@@ -176,7 +183,7 @@ load_schema(struct cli *c, const char *path)
 	/* A leading BOM is allowed in the schema file, as in the input. */
 	if (b.len >= 3 && memcmp(b.p, "\xef\xbb\xbf", 3) == 0)
 		memmove(b.p, b.p + 3, b.len -= 3);
-	sc = schema_compile(b.p ? b.p : "", b.len, enum_ci ? SCHEMA_ENUM_CI :
+	sc = schema_compile(b.p ? b.p : "", b.len, o->enum_ci ? SCHEMA_ENUM_CI :
 	    0, err, sizeof(err));
 	buf_free(&b);
 	if (sc == NULL) {
@@ -195,24 +202,23 @@ load_schema(struct cli *c, const char *path)
 }
 
 static void
-add_rule(struct cli *c, const char *expr, int is_assert)
+add_rule(struct opts *o, const char *expr, int is_assert)
 {
-	(void)c;
-	rules = xrealloc(rules, (nrules + 1) * sizeof(*rules));
-	rules[nrules++] = (struct rule){ expr, NULL, is_assert, NULL };
+	o->rules = xrealloc(o->rules, (o->nrules + 1) * sizeof(*o->rules));
+	o->rules[o->nrules++] = (struct rule){ expr, NULL, is_assert, NULL };
 }
 
 static void
-compile_rules(struct cli *c)
+compile_rules(struct cli *c, struct opts *o)
 {
+	struct rule *ru;
 	char err[256];
-	size_t i;
 
-	for (i = 0; i < nrules; i++) {
-		rules[i].jq = jqx_compile(rules[i].expr, err, sizeof(err));
-		if (rules[i].jq == NULL)
-			cli_usage(c, "%s '%s': %s", rules[i].is_assert ?
-			    "--assert" : "--require", rules[i].expr, err);
+	for (ru = o->rules; ru < o->rules + o->nrules; ru++) {
+		ru->jq = jqx_compile(ru->expr, err, sizeof(err));
+		if (ru->jq == NULL)
+			cli_usage(c, "%s '%s': %s", ru->is_assert ?
+			    "--assert" : "--require", ru->expr, err);
 	}
 }
 
@@ -222,15 +228,16 @@ compile_rules(struct cli *c)
  * rule holds, else 0 with a message.
  */
 static int
-check_rules(const struct js_doc *d, char *why, size_t len)
+check_rules(const struct opts *o, const struct js_doc *d, char *why,
+    size_t len)
 {
 	struct jqx_val v;
 	char err[256];
 	size_t i;
 	int r;
 
-	for (i = 0; i < nrules; i++) {
-		const struct rule *ru = &rules[i];
+	for (i = 0; i < o->nrules; i++) {
+		const struct rule *ru = &o->rules[i];
 
 		err[0] = '\0';
 		r = jqx_eval(ru->jq, d, &v, err, sizeof(err));
@@ -264,8 +271,9 @@ check_rules(const struct js_doc *d, char *why, size_t len)
 
 /* The row to report: --row-field's integer member, else the line number. */
 static int64_t
-row_of(const struct js_doc *d, int64_t lineno)
+row_of(const struct opts *o, const struct js_doc *d, int64_t lineno)
 {
+	const char *row_field = o->row_field;
 	const char *t;
 	int64_t v = 0;
 	size_t k, n;
