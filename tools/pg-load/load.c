@@ -30,6 +30,9 @@
 enum { R_OK, R_TRANSIENT, R_FATAL };
 
 static void	*worker_main(void *);
+static void	 end_load(struct worker *);
+static int	 batch_begin(struct worker *);
+static int	 classify(struct worker *);
 static void	 run_batch(struct worker *, struct batch *);
 static int	 attempt(struct worker *, struct batch *);
 static int	 apply_bisecting(struct worker *, struct batch *, size_t,
@@ -191,6 +194,7 @@ load_finish(struct plan *p)
 		buf_free(&w->cols);
 		buf_free(&w->strip);
 		buf_free(&w->rejtext);
+		buf_free(&w->deferred);
 		while (w->capgroup > 0)
 			buf_free(&w->group[--w->capgroup].rows);
 		free(w->group);
@@ -231,7 +235,41 @@ worker_main(void *arg)
 		pthread_cond_signal(&q->free);
 		pthread_mutex_unlock(&q->lock);
 	}
+	if (w->in_load)
+		end_load(w);
 	return NULL;
+}
+
+/*
+ * --defer-indexes, every batch loaded: build the indexes and commit, or
+ * roll the whole load back when it stopped.
+ */
+static void
+end_load(struct worker *w)
+{
+	struct plan *p = w->p;
+
+	if (p->stop || cli_signal) {
+		PQclear(PQexec(w->conn, "ROLLBACK"));
+		w->in_load = 0;
+		return;
+	}
+	if (defer_end(w) == -1)
+		plan_fatal(p, classify(w) == R_TRANSIENT ? EX_TEMPFAIL :
+		    EX_DATAERR, "--defer-indexes: %s%s%s; nothing was loaded",
+		    w->err.sqlstate, w->err.sqlstate[0] ? ": " : "",
+		    w->err.msg);
+}
+
+/* A batch's transaction: with --defer-indexes, a savepoint in the load's. */
+static int
+batch_begin(struct worker *w)
+{
+	if (!w->p->defer)
+		return pg_run(w->conn, "BEGIN", &w->err);
+	if (!w->in_load && defer_begin(w) == -1)
+		return -1;
+	return pg_run(w->conn, "SAVEPOINT sluice_batch", &w->err);
 }
 
 static void
@@ -241,6 +279,7 @@ drop_conn(struct worker *w)
 		PQfinish(w->conn);
 	w->conn = NULL;
 	w->stage_ready = 0;
+	w->in_load = 0;
 }
 
 static void
@@ -291,6 +330,12 @@ run_batch(struct worker *w, struct batch *b)
 			return;
 		if (r == R_FATAL)
 			return;
+		if (p->defer && w->in_load) {
+			plan_fatal(p, EX_TEMPFAIL, "%s; --defer-indexes loads in "
+			    "one transaction, and it is lost: nothing was "
+			    "loaded, run again", w->err.msg);
+			return;
+		}
 		lost = 1;
 		drop_conn(w);
 		/*
@@ -417,7 +462,7 @@ attempt(struct worker *w, struct batch *b)
 	memset(&w->n, 0, sizeof(w->n));
 	if (mode_prepare(w) == -1)
 		goto failed;
-	if (pg_run(w->conn, "BEGIN", &w->err) == -1)
+	if (batch_begin(w) == -1)
 		goto failed;
 	w->first_op = 1;
 	/*
@@ -438,8 +483,10 @@ attempt(struct worker *w, struct batch *b)
 			PQclear(PQexec(w->conn, "ROLLBACK"));
 			return R_FATAL;
 		}
-		if (pg_run(w->conn, "ROLLBACK", &w->err) == -1 ||
-		    pg_run(w->conn, "BEGIN", &w->err) == -1)
+		if (p->defer ? pg_run(w->conn, "ROLLBACK TO SAVEPOINT "
+		    "sluice_batch", &w->err) == -1 : (pg_run(w->conn,
+		    "ROLLBACK", &w->err) == -1 || pg_run(w->conn, "BEGIN",
+		    &w->err) == -1))
 			goto failed;
 		w->first_op = 1;
 	}
@@ -470,7 +517,8 @@ loaded:
 		}
 	}
 	w->in_commit = 1;
-	if (pg_run(w->conn, p->check ? "ROLLBACK" : "COMMIT", &w->err) == -1) {
+	if (pg_run(w->conn, p->check ? "ROLLBACK" : p->defer ?
+	    "RELEASE SAVEPOINT sluice_batch" : "COMMIT", &w->err) == -1) {
 		if (classify(w) == R_FATAL)
 			plan_fatal(p, EX_DATAERR, "%s%srows %" PRId64 "-%" PRId64
 			    ": failed at commit: %s: %s", BATCH_FILE(b),
