@@ -94,19 +94,25 @@ defer_begin(struct worker *w)
 	return n > 0 ? pg_run(w->conn, buf_cstr(q), &w->err) : 0;
 }
 
-/* Build the deferred indexes again and commit the load: 0, or -1. */
+/*
+ * Build the deferred indexes again and commit the load: 0, or -1 with
+ * w->err, its message naming the statement that failed.
+ */
 int
 defer_end(struct worker *w)
 {
-	char *s, *e;
+	char *s, *e, msg[sizeof(w->err.msg)];
 
-	w->in_load = 0;
 	for (s = w->deferred.p; s != NULL && s < w->deferred.p +
 	    w->deferred.len; s = e + 1) {
 		e = strchr(s, '\n');
 		*e = '\0';
-		if (pg_run(w->conn, s, &w->err) == -1)
+		if (pg_run(w->conn, s, &w->err) == -1) {
+			snprintf(msg, sizeof(msg), "%.250s: %.250s", s,
+			    w->err.msg);
+			memcpy(w->err.msg, msg, sizeof(msg));
 			return -1;
+		}
 	}
 	return pg_run(w->conn, "COMMIT", &w->err);
 }

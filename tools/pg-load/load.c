@@ -242,23 +242,27 @@ worker_main(void *arg)
 
 /*
  * --defer-indexes, every batch loaded: build the indexes and commit, or
- * roll the whole load back when it stopped.
+ * roll the whole load back when it stopped; then nothing was imported.
  */
 static void
 end_load(struct worker *w)
 {
 	struct plan *p = w->p;
 
-	if (p->stop || cli_signal) {
+	w->in_load = 0;
+	if (p->stop || cli_signal)
 		PQclear(PQexec(w->conn, "ROLLBACK"));
-		w->in_load = 0;
-		return;
-	}
-	if (defer_end(w) == -1)
+	else if (defer_end(w) == -1)
 		plan_fatal(p, classify(w) == R_TRANSIENT ? EX_TEMPFAIL :
 		    EX_DATAERR, "--defer-indexes: %s%s%s; nothing was loaded",
 		    w->err.sqlstate, w->err.sqlstate[0] ? ": " : "",
 		    w->err.msg);
+	else
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->c->passed = 0;
+	*p->n_batches = 0;
+	pthread_mutex_unlock(&p->lock);
 }
 
 /* A batch's transaction: with --defer-indexes, a savepoint in the load's. */
