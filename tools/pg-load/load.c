@@ -32,6 +32,9 @@ enum { R_OK, R_TRANSIENT, R_FATAL };
 static void	*worker_main(void *);
 static void	 end_load(struct worker *);
 static int	 batch_begin(struct worker *);
+static int	 batch_end(struct worker *);
+static void	 stop_at(struct worker *, struct batch *, size_t, size_t,
+		    int64_t);
 static int	 classify(struct worker *);
 static void	 run_batch(struct worker *, struct batch *);
 static int	 attempt(struct worker *, struct batch *);
@@ -241,8 +244,9 @@ worker_main(void *arg)
 }
 
 /*
- * --defer-indexes, every batch loaded: build the indexes and commit, or
- * roll the whole load back when it stopped; then nothing was imported.
+ * A load in one transaction, every batch loaded: build the deferred
+ * indexes and commit, or roll the whole load back when it stopped; then
+ * nothing was imported.
  */
 static void
 end_load(struct worker *w)
@@ -252,9 +256,9 @@ end_load(struct worker *w)
 	w->in_load = 0;
 	if (p->stop || cli_signal)
 		PQclear(PQexec(w->conn, "ROLLBACK"));
-	else if (defer_end(w) == -1)
+	else if (onetx_end(w) == -1)
 		plan_fatal(p, classify(w) == R_TRANSIENT ? EX_TEMPFAIL :
-		    EX_DATAERR, "--defer-indexes: %s%s%s; nothing was loaded",
+		    EX_DATAERR, "%s: %s%s%s; nothing was loaded", p->onetx,
 		    w->err.sqlstate, w->err.sqlstate[0] ? ": " : "",
 		    w->err.msg);
 	else
@@ -265,15 +269,33 @@ end_load(struct worker *w)
 	pthread_mutex_unlock(&p->lock);
 }
 
-/* A batch's transaction: with --defer-indexes, a savepoint in the load's. */
+/*
+ * A batch's transaction; in a load that is one transaction, a savepoint
+ * in it (none with --freeze: a row under one cannot be frozen).
+ */
 static int
 batch_begin(struct worker *w)
 {
-	if (!w->p->defer)
+	struct plan *p = w->p;
+
+	if (p->onetx == NULL)
 		return pg_run(w->conn, "BEGIN", &w->err);
-	if (!w->in_load && defer_begin(w) == -1)
+	if (!w->in_load && onetx_begin(w) == -1)
 		return -1;
-	return pg_run(w->conn, "SAVEPOINT sluice_batch", &w->err);
+	return p->freeze ? 0 : pg_run(w->conn, "SAVEPOINT sluice_batch",
+	    &w->err);
+}
+
+/* A batch's COMMIT (ROLLBACK with --check), or its savepoint's RELEASE. */
+static int
+batch_end(struct worker *w)
+{
+	struct plan *p = w->p;
+
+	if (p->freeze)
+		return 0;
+	return pg_run(w->conn, p->check ? "ROLLBACK" : p->onetx != NULL ?
+	    "RELEASE SAVEPOINT sluice_batch" : "COMMIT", &w->err);
 }
 
 static void
@@ -334,10 +356,10 @@ run_batch(struct worker *w, struct batch *b)
 			return;
 		if (r == R_FATAL)
 			return;
-		if (p->defer && w->in_load) {
-			plan_fatal(p, EX_TEMPFAIL, "%s; --defer-indexes loads in "
-			    "one transaction, and it is lost: nothing was "
-			    "loaded, run again", w->err.msg);
+		if (p->onetx != NULL && w->in_load) {
+			plan_fatal(p, EX_TEMPFAIL, "%s; %s loads in one "
+			    "transaction, and it is lost: nothing was loaded, "
+			    "run again", w->err.msg, p->onetx);
 			return;
 		}
 		lost = 1;
@@ -487,7 +509,11 @@ attempt(struct worker *w, struct batch *b)
 			PQclear(PQexec(w->conn, "ROLLBACK"));
 			return R_FATAL;
 		}
-		if (p->defer ? pg_run(w->conn, "ROLLBACK TO SAVEPOINT "
+		if (p->freeze) {	/* no savepoint to go back to */
+			stop_at(w, b, 0, b->nrow, bad);
+			return R_FATAL;
+		}
+		if (p->onetx != NULL ? pg_run(w->conn, "ROLLBACK TO SAVEPOINT "
 		    "sluice_batch", &w->err) == -1 : (pg_run(w->conn,
 		    "ROLLBACK", &w->err) == -1 || pg_run(w->conn, "BEGIN",
 		    &w->err) == -1))
@@ -521,8 +547,7 @@ loaded:
 		}
 	}
 	w->in_commit = 1;
-	if (pg_run(w->conn, p->check ? "ROLLBACK" : p->defer ?
-	    "RELEASE SAVEPOINT sluice_batch" : "COMMIT", &w->err) == -1) {
+	if (batch_end(w) == -1) {
 		if (classify(w) == R_FATAL)
 			plan_fatal(p, EX_DATAERR, "%s%srows %" PRId64 "-%" PRId64
 			    ": failed at commit: %s: %s", BATCH_FILE(b),
@@ -583,19 +608,14 @@ apply_bisecting(struct worker *w, struct batch *b, size_t lo, size_t hi)
 		w->err = keep;
 	}
 	if (!pg_sqlstate_data(w->err.sqlstate)) {
-		plan_fatal(p, EX_DATAERR, "%s%srows %" PRId64 "-%" PRId64 ": %s: "
-		    "%s", BATCH_FILE(b), b->row[lo].src_row,
-		    b->row[hi - 1].src_row, w->err.sqlstate, w->err.msg);
+		stop_at(w, b, lo, hi, -1);
 		return R_FATAL;
 	}
 	if (bad < 0 && hi - lo == 1)
 		bad = (int64_t)lo;
 	if (bad >= 0) {
 		if (!p->reject_mode) {
-			plan_fatal(p, EX_DATAERR, "%s%srow %" PRId64 ": %s: %s%s%s",
-			    BATCH_FILE(b), b->row[bad].src_row,
-			    w->err.sqlstate, w->err.msg,
-			    w->err.detail[0] ? ": " : "", w->err.detail);
+			stop_at(w, b, lo, hi, bad);
 			return R_FATAL;
 		}
 		add_rej(p, b, (size_t)bad, &w->err);
@@ -607,6 +627,20 @@ apply_bisecting(struct worker *w, struct batch *b, size_t lo, size_t hi)
 	if ((r = apply_bisecting(w, b, lo, mid)) != R_OK)
 		return r;
 	return apply_bisecting(w, b, mid, hi);
+}
+
+/* Stop the load on w->err, at row bad of b when known, else rows [lo, hi). */
+static void
+stop_at(struct worker *w, struct batch *b, size_t lo, size_t hi, int64_t bad)
+{
+	if (bad >= 0)
+		plan_fatal(w->p, EX_DATAERR, "%s%srow %" PRId64 ": %s: %s%s%s",
+		    BATCH_FILE(b), b->row[bad].src_row, w->err.sqlstate,
+		    w->err.msg, w->err.detail[0] ? ": " : "", w->err.detail);
+	else
+		plan_fatal(w->p, EX_DATAERR, "%s%srows %" PRId64 "-%" PRId64
+		    ": %s: %s", BATCH_FILE(b), b->row[lo].src_row,
+		    b->row[hi - 1].src_row, w->err.sqlstate, w->err.msg);
 }
 
 static void
@@ -727,8 +761,9 @@ load_copy(struct worker *w, struct batch *b, size_t lo, size_t hi,
 		buf_addf(&w->sql, "COPY %s (", staging ? "pg_temp." STAGE_NAME :
 		    p->t.qname);
 		copy_columns(p, &w->sql, b->row[i].sig, staging);
-		buf_adds(&w->sql, b->binary ? ") FROM STDIN (FORMAT binary)" :
-		    ") FROM STDIN");
+		buf_adds(&w->sql, b->binary ? ") FROM STDIN (FORMAT binary" :
+		    ") FROM STDIN (FORMAT text");
+		buf_adds(&w->sql, p->freeze ? ", FREEZE)" : ")");
 		if (pg_copy_begin(w->conn, buf_cstr(&w->sql), &w->err) == -1)
 			return -1;
 		if (b->binary)

@@ -11,8 +11,9 @@
  *	ledger.c	the exactly-once record of runs and their batches
  *	create.c	--create: the table from a JSON Schema
  *	watermark.c	--watermark's values and their ledger max
- *	defer.c		--defer-indexes: the load in one transaction, its
- *			secondary indexes built after the rows
+ *	onetx.c		--defer-indexes and --freeze: the load in one
+ *			transaction, secondary indexes built after the rows,
+ *			rows written frozen
  */
 #ifndef PG_LOAD_H
 #define PG_LOAD_H
@@ -65,7 +66,9 @@ struct plan {
 	int		 dry_run, check, reject_mode, retries, jobs;
 	const char	*tz;		/* --tz: offset-less times (UTC) */
 	int		 overriding;	/* --overriding-system-value */
-	int		 defer;		/* --defer-indexes */
+	int		 defer, freeze;	/* --defer-indexes, --freeze */
+	const char	*onetx;		/* either's name: the load is one
+					   transaction; else NULL */
 	const char	*row_field;	/* --row-field: the row rejects report */
 	volatile int	 stop;		/* set on a fatal error */
 
@@ -321,9 +324,9 @@ int	 mode_prepare(struct worker *);
 int	 mode_apply(struct worker *, struct batch *, size_t lo, size_t hi,
 	    struct counts *, int64_t *bad);
 
-/* defer.c */
-int	 defer_begin(struct worker *);
-int	 defer_end(struct worker *);
+/* onetx.c */
+int	 onetx_begin(struct worker *);
+int	 onetx_end(struct worker *);
 
 /* watermark.c */
 enum wm_kind { WM_NONE, WM_TIME, WM_NUMBER };

@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
-# pg-load --defer-indexes: the load in one transaction, the secondary
-# indexes dropped first and built after the rows. The table must end as
-# a plain load leaves it (rows and index definitions), a refused or
-# killed load must leave it as it was, and a re-run never doubles.
+# pg-load --defer-indexes and --freeze: the load in one transaction, the
+# secondary indexes dropped first and built after the rows, the rows
+# written frozen. The table must end as a plain load leaves it (rows and
+# index definitions), a refused or killed load must leave it as it was,
+# and a re-run never doubles.
 
 load test_helper
 bats_require_minimum_version 1.5.0
@@ -157,13 +158,18 @@ assert_as_reference() {
 }
 
 @test "what needs several transactions or connections is refused at start" {
-	for args in "-j 2" "--mode upsert --key-columns id" "--check" \
-	    "--mode replace --partition event_type"; do
-		# shellcheck disable=SC2086
-		run pg-load -t "$T" --defer-indexes $args < "$BATS_FILE_TMPDIR/in"
-		assert_failure 64
-		assert_output --partial "--defer-indexes loads in one transaction"
+	for opt in --defer-indexes --freeze; do
+		for args in "-j 2" "--mode upsert --key-columns id" "--check" \
+		    "--mode replace --partition event_type"; do
+			# shellcheck disable=SC2086
+			run pg-load -t "$T" $opt $args < "$BATS_FILE_TMPDIR/in"
+			assert_failure 64
+			assert_output --partial "$opt loads in one transaction"
+		done
 	done
+	run pg-load -t "$T" --freeze -r /dev/null < "$BATS_FILE_TMPDIR/in"
+	assert_failure 64
+	assert_output --partial "--freeze cannot divert rejects"
 	run q "select count(*) from $T"
 	assert_output 0
 }
@@ -226,11 +232,11 @@ for i in range(1, 41):
 	assert_as_reference
 }
 
-# kill -9 after $1 seconds, with the ledger's arguments $2...
+# kill -9 after $1 seconds, with the arguments $2...
 kill_and_rerun() {
 	local delay=$1
 	shift
-	pg-load -q -t "$T" --defer-indexes -b 2000 "$@" < "$BATS_FILE_TMPDIR/in" 3>&- &
+	pg-load -q -t "$T" -b 2000 "$@" < "$BATS_FILE_TMPDIR/in" 3>&- &
 	pid=$!
 	sleep "$delay"
 	kill -9 "$pid" 2>/dev/null || true
@@ -240,8 +246,10 @@ kill_and_rerun() {
 	[ "$output" = 0 ] || [ "$output" = "$N" ]
 	run q "select count(*) from pg_index where indrelid = '$T'::regclass and indisvalid and indisready"
 	assert_output 5
-	run pg-load -q -t "$T" --defer-indexes -b 2000 "$@" < "$BATS_FILE_TMPDIR/in"
-	[ "$status" -eq 0 ] || { [ "$status" -eq 64 ] && [ -z "$*" ]; }
+	run pg-load -q -t "$T" -b 2000 "$@" < "$BATS_FILE_TMPDIR/in"
+	# Without a ledger a load that had finished is refused: not empty.
+	[ "$status" -eq 0 ] || { [ "$status" -eq 64 ] &&
+	    [[ "$*" != *--ledger* ]]; }
 	assert_as_reference
 	q "drop table ${T}_ref"
 }
@@ -252,10 +260,62 @@ kill_and_rerun() {
 		RANDOM=$seed
 		q "truncate $T"
 		q "drop table if exists ${T}_l, ${T}_l_batches, ${T}_l_rejects, ${T}_l_parts"
-		kill_and_rerun "0.$((RANDOM % 9 + 1))" --ledger="${T}_l"
+		kill_and_rerun "0.$((RANDOM % 9 + 1))" --defer-indexes \
+		    --ledger="${T}_l"
 		run q "select state, rows from ${T}_l"
 		assert_output "done|$N"
 		q "truncate $T"
-		kill_and_rerun "0.$((RANDOM % 9 + 1))"
+		kill_and_rerun "0.$((RANDOM % 9 + 1))" --defer-indexes
+		q "truncate $T"
+		kill_and_rerun "0.$((RANDOM % 9 + 1))" --freeze --defer-indexes
 	done
+}
+
+# NAME's heap: pages all-frozen, all-visible, and pages.
+frozen() {
+	q "select sum(all_frozen::int), sum(all_visible::int), count(*) from pg_visibility_map('$1')"
+}
+
+@test "--freeze writes every page frozen and all-visible; a plain load does not" {
+	q "create extension if not exists pg_visibility"
+	run pg-load -q -t "$T" --freeze -b 3000 < "$BATS_FILE_TMPDIR/in"
+	assert_success
+	pages=$(q "select count(*) from pg_visibility_map('$T')")
+	[ "$pages" -gt 10 ]
+	assert_equal "$(frozen "$T")" "$pages|$pages|$pages"
+	assert_as_reference
+	run q "select sum(all_frozen::int) from pg_visibility_map('${T}_ref')"
+	assert_output 0
+}
+
+@test "--freeze with --defer-indexes and --ledger: frozen, indexed, recorded" {
+	q "create extension if not exists pg_visibility"
+	run pg-load -q -t "$T" --freeze --defer-indexes --ledger="${T}_l" < "$BATS_FILE_TMPDIR/in"
+	assert_success
+	pages=$(q "select count(*) from pg_visibility_map('$T')")
+	assert_equal "$(frozen "$T")" "$pages|$pages|$pages"
+	assert_as_reference
+	run q "select state, rows from ${T}_l"
+	assert_output "done|$N"
+}
+
+@test "a bad row stops a --freeze load, named, with nothing loaded" {
+	{ head -n 50 "$BATS_FILE_TMPDIR/in"
+	  echo '{"id":51}'
+	  sed -n '52,80p' "$BATS_FILE_TMPDIR/in"; } > "$BATS_TEST_TMPDIR/bad"
+	run pg-load -t "$T" --freeze -b 20 < "$BATS_TEST_TMPDIR/bad"
+	assert_failure 65
+	assert_output --partial "row 51: 23502"
+	run q "select count(*) from $T"
+	assert_output 0
+}
+
+@test "--freeze into a table another's foreign key references fails and leaves it" {
+	q "create table ${T}_child (id bigint references $T)"
+	run pg-load -t "$T" --freeze < "$BATS_FILE_TMPDIR/in"
+	assert_failure 65
+	assert_output --partial "foreign key"
+	run q "select count(*) from $T"
+	assert_output 0
+	q "drop table ${T}_child"
 }

@@ -1,19 +1,26 @@
 /*
- * defer: --defer-indexes. The whole load is one transaction on the one
- * worker's connection:
+ * onetx: --defer-indexes and --freeze. The whole load is one transaction
+ * on the one worker's connection:
  *
- *	BEGIN; LOCK TABLE; (the table must be empty) DROP INDEX ...;
- *	[SAVEPOINT; a batch; ledger; RELEASE]...; CREATE INDEX ...; COMMIT
+ *	BEGIN; LOCK TABLE; (the table must be empty) [TRUNCATE]
+ *	[DROP INDEX ...]; [SAVEPOINT; a batch; ledger; RELEASE]...;
+ *	[CREATE INDEX ...]; COMMIT
  *
- * so the server builds each secondary index once, sorted, instead of
- * inserting every row into it, and a load that dies anywhere leaves the
- * table, its indexes and the ledger as they were before it began.
+ * so that a load that dies anywhere leaves the table, its indexes and
+ * the ledger as they were before it began.
  *
- * Deferred are the indexes a CREATE INDEX from pg_get_indexdef rebuilds
- * exactly: valid, not unique (a unique index refuses a duplicate row by
- * row, as a reject), backing no constraint, nothing depending on them,
- * not clustered, without a comment, a tablespace of their own or a
- * column statistics target. The others stay and are kept row by row.
+ * --defer-indexes: the server builds each secondary index once, sorted,
+ * instead of inserting every row into it. Deferred are the indexes a
+ * CREATE INDEX from pg_get_indexdef rebuilds exactly: valid, not unique
+ * (a unique index refuses a duplicate row by row, as a reject), backing
+ * no constraint, nothing depending on them, not clustered, without a
+ * comment, a tablespace of their own or a column statistics target. The
+ * others stay and are kept row by row.
+ *
+ * --freeze: COPY ... FREEZE writes the rows frozen and their pages
+ * all-visible, so no VACUUM has to visit them again. The server allows
+ * it only into a table created or truncated in the same subtransaction:
+ * the (empty) table is truncated, and batches run without a savepoint.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,12 +49,12 @@ static const char defer_query[] =
 
 /*
  * Open the load's transaction: lock the table, refuse one that is not
- * empty or is partitioned (plan_fatal, 64), keep the deferred indexes'
- * definitions in w->deferred (one statement a line) and drop them.
- * 0, or -1 with w->err (or the plan stopped).
+ * empty or is partitioned (plan_fatal, 64), truncate it for --freeze,
+ * keep the deferred indexes' definitions in w->deferred (one statement
+ * a line) and drop them. 0, or -1 with w->err (or the plan stopped).
  */
 int
-defer_begin(struct worker *w)
+onetx_begin(struct worker *w)
 {
 	struct plan *p = w->p;
 	struct buf *q = &w->sql;
@@ -70,16 +77,23 @@ defer_begin(struct worker *w)
 		return -1;
 	if (PQgetvalue(r, 0, 0)[0] == 't' || PQgetvalue(r, 0, 1)[0] == 't') {
 		memset(&w->err, 0, sizeof(w->err));
-		plan_fatal(p, EX_USAGE, "--defer-indexes: table %s %s",
+		plan_fatal(p, EX_USAGE, "%s: table %s %s", p->onetx,
 		    p->t.qname, PQgetvalue(r, 0, 0)[0] == 't' ? "is "
 		    "partitioned or a partition: its indexes are its "
 		    "partitions' too, which a rebuild would not give back "
-		    "as they were" : "is not empty: indexes are deferred "
-		    "only for a load into an empty table");
+		    "as they were" : "is not empty: a load in one "
+		    "transaction goes only into an empty table");
 		PQclear(r);
 		return -1;
 	}
 	PQclear(r);
+	buf_reset(q);
+	buf_addf(q, "TRUNCATE %s", p->t.qname);
+	if (p->freeze && pg_run(w->conn, buf_cstr(q), &w->err) == -1)
+		return -1;
+	buf_reset(&w->deferred);
+	if (!p->defer)
+		return 0;
 	if ((r = pg_exec(w->conn, defer_query, 1, params, &w->err)) == NULL)
 		return -1;
 	buf_reset(&w->deferred);
@@ -99,7 +113,7 @@ defer_begin(struct worker *w)
  * w->err, its message naming the statement that failed.
  */
 int
-defer_end(struct worker *w)
+onetx_end(struct worker *w)
 {
 	char *s, *e, msg[sizeof(w->err.msg)];
 
