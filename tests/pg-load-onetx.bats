@@ -10,17 +10,16 @@ bats_require_minimum_version 1.5.0
 
 N=30000
 
+# N events, one a line, times with an offset, few distinct types.
 setup_file() {
 	[ -n "${PGHOST:-}" ] || return 0
-	python3 -c "
+	python3 - "$N" > "$BATS_FILE_TMPDIR/in" <<'PY'
 import sys
-n = int(sys.argv[1])
-with open(sys.argv[2], 'w') as f:
-    for i in range(1, n + 1):
-        f.write('{\"id\":%d,\"created_at\":\"2024-03-%02dT%02d:%02d:00+01:00\",'
-            '\"event_type\":\"e%d\",\"session_id\":\"s%d\",\"v\":\"V%d\"}\n'
-            % (i, i % 28 + 1, i % 24, i % 60, i % 7, i % 997, i))
-" "$N" "$BATS_FILE_TMPDIR/in"
+for i in range(1, int(sys.argv[1]) + 1):
+    print('{"id":%d,"created_at":"2024-03-%02dT%02d:%02d:00+01:00",'
+          '"event_type":"e%d","session_id":"s%d","v":"V%d"}'
+          % (i, i % 28 + 1, i % 24, i % 60, i % 7, i % 997, i))
+PY
 }
 
 setup() {

@@ -15,9 +15,8 @@
 # shellcheck source=tests/bench/lib.sh disable=SC1091
 . "$(dirname "$0")/lib.sh"
 
-ev="$BENCH_DATA/events.jsonl"
-uniq="$BENCH_DATA/pg-load-indexed.jsonl"
-csv="$BENCH_DATA/pg-load-indexed.csv"
+uniq="$BENCH_DATA/pg-load-events-uniq.jsonl"
+csv="$BENCH_DATA/pg-load-events-uniq.csv"
 work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-pgi.XXXXXX")
 bench_pg_start "$work" ||
     { echo "bench: pg-load-indexed: cannot start PostgreSQL" >&2; exit 1; }
@@ -33,32 +32,8 @@ create index ev_indexed_session_id on ev_indexed (session_id);
 create table ev_keyed (like ev_indexed, primary key (id));
 SQL
 
-# One record per id, with a time PostgreSQL reads (the generator plants
-# a few it refuses, such as 2024-12-32), so that every side loads every
-# row; and the same rows as CSV for \copy.
-bench_gen "$uniq" "python3 -c '
-import json, sys
-from datetime import datetime
-seen = set()
-for line in sys.stdin:
-    e = json.loads(line)
-    try:
-        datetime.fromisoformat((e.get(\"occurred_at\") or e.get(\"created_at\")).replace(\"Z\", \"+00:00\"))
-    except (ValueError, AttributeError):
-        continue
-    if e[\"id\"] not in seen:
-        seen.add(e[\"id\"])
-        sys.stdout.write(line)
-' < '$ev' > '$uniq'"
-bench_gen "$csv" "python3 -c '
-import csv, json, sys
-w = csv.writer(sys.stdout, lineterminator=\"\\n\")
-for line in sys.stdin:
-    e = json.loads(line)
-    w.writerow([e[\"id\"], e[\"event_type\"], e.get(\"occurred_at\") or e.get(\"created_at\"),
-        e[\"session_id\"], e[\"user_id\"], e[\"app\"], e[\"modelId\"],
-        json.dumps(e[\"properties\"], separators=(\",\", \":\"))])
-' < '$uniq' > '$csv'"
+bench_pg_events "$uniq" uniq
+bench_pg_csv "$uniq" "$csv"
 
 empty="psql -Xq -c 'truncate ev_indexed' &&"
 emptyk="psql -Xq -c 'truncate ev_keyed' &&"
