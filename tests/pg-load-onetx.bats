@@ -147,9 +147,11 @@ assert_as_reference() {
 	q "create table ${T}_p1 partition of ${T}_p for values from ('2024-01-01') to ('2025-01-01')"
 	q "create index on ${T}_p (id)"
 	for t in "${T}_p" "${T}_p1"; do
-		run pg-load -t "$t" --defer-indexes <<< '{"id":1,"d":"2024-02-02"}'
-		assert_failure 64
-		assert_output --partial "is partitioned or a partition"
+		for opt in --defer-indexes --freeze; do
+			run pg-load -t "$t" $opt <<< '{"id":1,"d":"2024-02-02"}'
+			assert_failure 64
+			assert_output --partial "is partitioned or a partition"
+		done
 	done
 	run q "select count(*) from ${T}_p"
 	assert_output 0

@@ -79,10 +79,10 @@ onetx_begin(struct worker *w)
 		memset(&w->err, 0, sizeof(w->err));
 		plan_fatal(p, EX_USAGE, "%s: table %s %s", p->onetx,
 		    p->t.qname, PQgetvalue(r, 0, 0)[0] == 't' ? "is "
-		    "partitioned or a partition: its indexes are its "
-		    "partitions' too, which a rebuild would not give back "
-		    "as they were" : "is not empty: a load in one "
-		    "transaction goes only into an empty table");
+		    "partitioned or a partition: a load in one transaction "
+		    "goes only into a plain table (a partitioned table's "
+		    "indexes are its partitions' too)" : "is not empty: a "
+		    "load in one transaction goes only into an empty table");
 		PQclear(r);
 		return -1;
 	}
@@ -96,7 +96,6 @@ onetx_begin(struct worker *w)
 		return 0;
 	if ((r = pg_exec(w->conn, defer_query, 1, params, &w->err)) == NULL)
 		return -1;
-	buf_reset(&w->deferred);
 	buf_reset(q);
 	n = PQntuples(r);
 	for (i = 0; i < n; i++) {
