@@ -106,8 +106,9 @@ for line in sys.stdin:
 ' '${2:-all}' < '$BENCH_DATA/events.jsonl' > '$1'"
 }
 
-# The events of IN as CSV into OUT once, in the columns id, event_type,
-# occurred_at, session_id, user_id, app, model_id, properties.
+# The events of IN as CSV into OUT once, in the columns bench_pg_cols.
+# shellcheck disable=SC2034 # read by the scripts that source this file
+bench_pg_cols="id, event_type, occurred_at, session_id, user_id, app, model_id, properties"
 bench_pg_csv() {
 	bench_gen "$2" "python3 -c '
 import csv, json, sys

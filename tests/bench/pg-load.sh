@@ -28,7 +28,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-pg.XXXXXX")
 bench_pg_start "$work" ||
     { echo "bench: pg-load: cannot start PostgreSQL" >&2; exit 1; }
 
-cols="id, event_type, occurred_at, session_id, user_id, app, model_id, properties"
+cols=$bench_pg_cols
 psql -Xq -v ON_ERROR_STOP=1 <<SQL
 create table analytics_events (id bigserial, event_type text,
     occurred_at timestamptz, session_id text, user_id text, app text,
