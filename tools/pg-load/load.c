@@ -761,9 +761,11 @@ load_copy(struct worker *w, struct batch *b, size_t lo, size_t hi,
 		buf_addf(&w->sql, "COPY %s (", staging ? "pg_temp." STAGE_NAME :
 		    p->t.qname);
 		copy_columns(p, &w->sql, b->row[i].sig, staging);
-		buf_adds(&w->sql, b->binary ? ") FROM STDIN (FORMAT binary" :
-		    ") FROM STDIN (FORMAT text");
-		buf_adds(&w->sql, p->freeze ? ", FREEZE)" : ")");
+		buf_adds(&w->sql, ") FROM STDIN");
+		if (b->binary || p->freeze)
+			buf_addf(&w->sql, " (%s%s%s)", b->binary ?
+			    "FORMAT binary" : "", b->binary && p->freeze ?
+			    ", " : "", p->freeze ? "FREEZE" : "");
 		if (pg_copy_begin(w->conn, buf_cstr(&w->sql), &w->err) == -1)
 			return -1;
 		if (b->binary)
