@@ -5,6 +5,8 @@
 #   bench_compare "title" INPUT "sluice command" "peer name" "peer command"
 #   bench_pg_start DIR                       a throwaway PostgreSQL in DIR
 #   bench_npm DIR PACKAGE...                 node packages into DIR
+#   bench_pg_events FILE [uniq]              the events PostgreSQL loads
+#   bench_pg_csv IN OUT                      those events as CSV
 #
 # Both commands of a comparison run in the same hyperfine invocation, with
 # stdin from INPUT and stdout to /dev/null; peak RSS comes from GNU time.
@@ -79,4 +81,42 @@ bench_npm() {
 	command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 &&
 	    (cd "$dir" && npm install --silent --no-audit --no-fund "$@" \
 	        >/dev/null 2>&1)
+}
+
+# The generated events PostgreSQL can load, into FILE once: without the
+# records whose time it refuses (the generator plants a few, such as
+# 2024-12-32), so that every loader loads every row; with uniq, only the
+# first record of each id.
+bench_pg_events() {
+	bench_gen "$1" "python3 -c '
+import json, sys
+from datetime import datetime
+seen = set()
+for line in sys.stdin:
+    e = json.loads(line)
+    try:
+        datetime.fromisoformat((e.get(\"occurred_at\") or e.get(\"created_at\")).replace(\"Z\", \"+00:00\"))
+    except (ValueError, AttributeError):
+        continue
+    if sys.argv[1] == \"uniq\":
+        if e[\"id\"] in seen:
+            continue
+        seen.add(e[\"id\"])
+    sys.stdout.write(line)
+' '${2:-all}' < '$BENCH_DATA/events.jsonl' > '$1'"
+}
+
+# The events of IN as CSV into OUT once, in the columns bench_pg_cols.
+# shellcheck disable=SC2034 # read by the scripts that source this file
+bench_pg_cols="id, event_type, occurred_at, session_id, user_id, app, model_id, properties"
+bench_pg_csv() {
+	bench_gen "$2" "python3 -c '
+import csv, json, sys
+w = csv.writer(sys.stdout, lineterminator=\"\\n\")
+for line in sys.stdin:
+    e = json.loads(line)
+    w.writerow([e[\"id\"], e[\"event_type\"], e.get(\"occurred_at\") or e.get(\"created_at\"),
+        e[\"session_id\"], e[\"user_id\"], e[\"app\"], e[\"modelId\"],
+        json.dumps(e[\"properties\"], separators=(\",\", \":\"))])
+' < '$1' > '$2'"
 }

@@ -19,7 +19,6 @@
 . "$(dirname "$0")/lib.sh"
 
 here=$(cd "$(dirname "$0")" && pwd)
-ev="$BENCH_DATA/events.jsonl"
 clean="$BENCH_DATA/pg-load-events.jsonl"
 csv="$BENCH_DATA/pg-load-events.csv"
 small="$BENCH_DATA/pg-load-events-100k.jsonl"
@@ -29,7 +28,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-pg.XXXXXX")
 bench_pg_start "$work" ||
     { echo "bench: pg-load: cannot start PostgreSQL" >&2; exit 1; }
 
-cols="id, event_type, occurred_at, session_id, user_id, app, model_id, properties"
+cols=$bench_pg_cols
 psql -Xq -v ON_ERROR_STOP=1 <<SQL
 create table analytics_events (id bigserial, event_type text,
     occurred_at timestamptz, session_id text, user_id text, app text,
@@ -38,38 +37,10 @@ create table analytics_events_u (like analytics_events including defaults,
     primary key (id));
 SQL
 
-# Events whose timestamp PostgreSQL refuses (the generator plants a few,
-# such as 2024-12-32) are left out so that both sides load every row.
-bench_gen "$clean" "python3 -c '
-import json, sys
-from datetime import datetime
-for line in sys.stdin:
-    e = json.loads(line)
-    try:
-        datetime.fromisoformat((e.get(\"occurred_at\") or e.get(\"created_at\")).replace(\"Z\", \"+00:00\"))
-    except (ValueError, AttributeError):
-        continue
-    sys.stdout.write(line)
-' < '$ev' > '$clean'"
-bench_gen "$csv" "python3 -c '
-import csv, json, sys
-w = csv.writer(sys.stdout, lineterminator=\"\\n\")
-for line in sys.stdin:
-    e = json.loads(line)
-    w.writerow([e[\"id\"], e[\"event_type\"], e.get(\"occurred_at\") or e.get(\"created_at\"),
-        e[\"session_id\"], e[\"user_id\"], e[\"app\"], e[\"modelId\"],
-        json.dumps(e[\"properties\"], separators=(\",\", \":\"))])
-' < '$clean' > '$csv'"
+bench_pg_events "$clean"
+bench_pg_csv "$clean" "$csv"
 bench_gen "$small" "head -n 100000 '$clean' > '$small'"
-bench_gen "$uniq" "python3 -c '
-import json, sys
-seen = set()
-for line in sys.stdin:
-    i = json.loads(line)[\"id\"]
-    if i not in seen:
-        seen.add(i)
-        sys.stdout.write(line)
-' < '$clean' > '$uniq'"
+bench_pg_events "$uniq" uniq
 
 empty="psql -Xq -c 'truncate analytics_events' &&"
 load="pg-load -q -t analytics_events --map 'occurred_at=.occurred_at // .created_at' --map model_id=.modelId"

@@ -30,6 +30,12 @@
 enum { R_OK, R_TRANSIENT, R_FATAL };
 
 static void	*worker_main(void *);
+static void	 end_load(struct worker *);
+static int	 batch_begin(struct worker *);
+static int	 batch_end(struct worker *);
+static void	 stop_at(struct worker *, struct batch *, size_t, size_t,
+		    int64_t);
+static int	 classify(struct worker *);
 static void	 run_batch(struct worker *, struct batch *);
 static int	 attempt(struct worker *, struct batch *);
 static int	 apply_bisecting(struct worker *, struct batch *, size_t,
@@ -191,6 +197,7 @@ load_finish(struct plan *p)
 		buf_free(&w->cols);
 		buf_free(&w->strip);
 		buf_free(&w->rejtext);
+		buf_free(&w->deferred);
 		while (w->capgroup > 0)
 			buf_free(&w->group[--w->capgroup].rows);
 		free(w->group);
@@ -231,7 +238,64 @@ worker_main(void *arg)
 		pthread_cond_signal(&q->free);
 		pthread_mutex_unlock(&q->lock);
 	}
+	if (w->in_load)
+		end_load(w);
 	return NULL;
+}
+
+/*
+ * A load in one transaction, every batch loaded: build the deferred
+ * indexes and commit, or roll the whole load back when it stopped; then
+ * nothing was imported.
+ */
+static void
+end_load(struct worker *w)
+{
+	struct plan *p = w->p;
+
+	w->in_load = 0;
+	if (p->stop || cli_signal)
+		PQclear(PQexec(w->conn, "ROLLBACK"));
+	else if (onetx_end(w) == -1)
+		plan_fatal(p, classify(w) == R_TRANSIENT ? EX_TEMPFAIL :
+		    EX_DATAERR, "%s: %s%s%s; nothing was loaded", p->onetx,
+		    w->err.sqlstate, w->err.sqlstate[0] ? ": " : "",
+		    w->err.msg);
+	else
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->c->passed = 0;
+	*p->n_batches = 0;
+	pthread_mutex_unlock(&p->lock);
+}
+
+/*
+ * A batch's transaction; in a load that is one transaction, a savepoint
+ * in it (none with --freeze: a row under one cannot be frozen).
+ */
+static int
+batch_begin(struct worker *w)
+{
+	struct plan *p = w->p;
+
+	if (p->onetx == NULL)
+		return pg_run(w->conn, "BEGIN", &w->err);
+	if (!w->in_load && onetx_begin(w) == -1)
+		return -1;
+	return p->freeze ? 0 : pg_run(w->conn, "SAVEPOINT sluice_batch",
+	    &w->err);
+}
+
+/* A batch's COMMIT (ROLLBACK with --check), or its savepoint's RELEASE. */
+static int
+batch_end(struct worker *w)
+{
+	struct plan *p = w->p;
+
+	if (p->freeze)
+		return 0;
+	return pg_run(w->conn, p->check ? "ROLLBACK" : p->onetx != NULL ?
+	    "RELEASE SAVEPOINT sluice_batch" : "COMMIT", &w->err);
 }
 
 static void
@@ -241,6 +305,7 @@ drop_conn(struct worker *w)
 		PQfinish(w->conn);
 	w->conn = NULL;
 	w->stage_ready = 0;
+	w->in_load = 0;
 }
 
 static void
@@ -291,6 +356,12 @@ run_batch(struct worker *w, struct batch *b)
 			return;
 		if (r == R_FATAL)
 			return;
+		if (p->onetx != NULL && w->in_load) {
+			plan_fatal(p, EX_TEMPFAIL, "%s; %s loads in one "
+			    "transaction, and it is lost: nothing was loaded, "
+			    "run again", w->err.msg, p->onetx);
+			return;
+		}
 		lost = 1;
 		drop_conn(w);
 		/*
@@ -417,7 +488,7 @@ attempt(struct worker *w, struct batch *b)
 	memset(&w->n, 0, sizeof(w->n));
 	if (mode_prepare(w) == -1)
 		goto failed;
-	if (pg_run(w->conn, "BEGIN", &w->err) == -1)
+	if (batch_begin(w) == -1)
 		goto failed;
 	w->first_op = 1;
 	/*
@@ -438,8 +509,14 @@ attempt(struct worker *w, struct batch *b)
 			PQclear(PQexec(w->conn, "ROLLBACK"));
 			return R_FATAL;
 		}
-		if (pg_run(w->conn, "ROLLBACK", &w->err) == -1 ||
-		    pg_run(w->conn, "BEGIN", &w->err) == -1)
+		if (p->freeze) {	/* no savepoint to go back to */
+			stop_at(w, b, 0, b->nrow, bad);
+			return R_FATAL;
+		}
+		if (p->onetx != NULL ? pg_run(w->conn, "ROLLBACK TO SAVEPOINT "
+		    "sluice_batch", &w->err) == -1 : (pg_run(w->conn,
+		    "ROLLBACK", &w->err) == -1 || pg_run(w->conn, "BEGIN",
+		    &w->err) == -1))
 			goto failed;
 		w->first_op = 1;
 	}
@@ -470,7 +547,7 @@ loaded:
 		}
 	}
 	w->in_commit = 1;
-	if (pg_run(w->conn, p->check ? "ROLLBACK" : "COMMIT", &w->err) == -1) {
+	if (batch_end(w) == -1) {
 		if (classify(w) == R_FATAL)
 			plan_fatal(p, EX_DATAERR, "%s%srows %" PRId64 "-%" PRId64
 			    ": failed at commit: %s: %s", BATCH_FILE(b),
@@ -531,19 +608,14 @@ apply_bisecting(struct worker *w, struct batch *b, size_t lo, size_t hi)
 		w->err = keep;
 	}
 	if (!pg_sqlstate_data(w->err.sqlstate)) {
-		plan_fatal(p, EX_DATAERR, "%s%srows %" PRId64 "-%" PRId64 ": %s: "
-		    "%s", BATCH_FILE(b), b->row[lo].src_row,
-		    b->row[hi - 1].src_row, w->err.sqlstate, w->err.msg);
+		stop_at(w, b, lo, hi, -1);
 		return R_FATAL;
 	}
 	if (bad < 0 && hi - lo == 1)
 		bad = (int64_t)lo;
 	if (bad >= 0) {
 		if (!p->reject_mode) {
-			plan_fatal(p, EX_DATAERR, "%s%srow %" PRId64 ": %s: %s%s%s",
-			    BATCH_FILE(b), b->row[bad].src_row,
-			    w->err.sqlstate, w->err.msg,
-			    w->err.detail[0] ? ": " : "", w->err.detail);
+			stop_at(w, b, lo, hi, bad);
 			return R_FATAL;
 		}
 		add_rej(p, b, (size_t)bad, &w->err);
@@ -555,6 +627,20 @@ apply_bisecting(struct worker *w, struct batch *b, size_t lo, size_t hi)
 	if ((r = apply_bisecting(w, b, lo, mid)) != R_OK)
 		return r;
 	return apply_bisecting(w, b, mid, hi);
+}
+
+/* Stop the load on w->err, at row bad of b when known, else rows [lo, hi). */
+static void
+stop_at(struct worker *w, struct batch *b, size_t lo, size_t hi, int64_t bad)
+{
+	if (bad >= 0)
+		plan_fatal(w->p, EX_DATAERR, "%s%srow %" PRId64 ": %s: %s%s%s",
+		    BATCH_FILE(b), b->row[bad].src_row, w->err.sqlstate,
+		    w->err.msg, w->err.detail[0] ? ": " : "", w->err.detail);
+	else
+		plan_fatal(w->p, EX_DATAERR, "%s%srows %" PRId64 "-%" PRId64
+		    ": %s: %s", BATCH_FILE(b), b->row[lo].src_row,
+		    b->row[hi - 1].src_row, w->err.sqlstate, w->err.msg);
 }
 
 static void
@@ -675,8 +761,11 @@ load_copy(struct worker *w, struct batch *b, size_t lo, size_t hi,
 		buf_addf(&w->sql, "COPY %s (", staging ? "pg_temp." STAGE_NAME :
 		    p->t.qname);
 		copy_columns(p, &w->sql, b->row[i].sig, staging);
-		buf_adds(&w->sql, b->binary ? ") FROM STDIN (FORMAT binary)" :
-		    ") FROM STDIN");
+		buf_adds(&w->sql, ") FROM STDIN");
+		if (b->binary || p->freeze)
+			buf_addf(&w->sql, " (%s%s%s)", b->binary ?
+			    "FORMAT binary" : "", b->binary && p->freeze ?
+			    ", " : "", p->freeze ? "FREEZE" : "");
 		if (pg_copy_begin(w->conn, buf_cstr(&w->sql), &w->err) == -1)
 			return -1;
 		if (b->binary)

@@ -29,7 +29,8 @@ enum {
 	O_VALID_TO, O_CURRENT, O_AS_OF, O_COMPARE, O_LEDGER, O_RUN_ID, O_FORCE,
 	O_STATUS, O_RETRIES, O_WATERMARK, O_LAST_WATERMARK, O_WAIT, O_TZ,
 	O_OVERRIDING, O_KEY_COLUMNS, O_CREATE, O_PRINT_DDL, O_FLOAT,
-	O_CHECK_SCHEMA, O_INFER, O_FLATTEN, O_ENUM_TYPE, O_VARCHAR
+	O_CHECK_SCHEMA, O_INFER, O_FLATTEN, O_ENUM_TYPE, O_VARCHAR, O_DEFER,
+	O_FREEZE
 };
 
 /* The options as given; the plan (struct plan) is what they resolve to. */
@@ -138,6 +139,10 @@ static const char usage[] =
 "      --status            print the ledger's runs and exit\n"
 "      --last-watermark    print the greatest watermark of the finished runs\n"
 "                          into -t TABLE; exit 1 if there is none\n"
+"      --defer-indexes     append into an empty table in one transaction,\n"
+"                          its secondary indexes built after the rows\n"
+"      --freeze            append into an empty table in one transaction,\n"
+"                          the rows written frozen (COPY FREEZE)\n"
 "      --retries N         retries of a transient failure (5)\n"
 "  -j, --jobs N            parallel connections\n";
 
@@ -182,8 +187,9 @@ main(int argc, char *argv[])
 		    "regular file (a pipe has no identity to resume by)");
 	if (o.use_ledger && o.ledger.run_id == NULL && c.nfile > 1 &&
 	    !run_per_file(&p))
-		cli_usage(&c, "--mode replace loads several files as one run: "
-		    "name it with --run-id");
+		cli_usage(&c, "%s loads several files as one run: name it "
+		    "with --run-id", p.onetx != NULL ? p.onetx :
+		    "--mode replace");
 
 	conn = connect_or_die(&p);
 	set_time_zone(&p, conn);
@@ -288,6 +294,8 @@ parse_options(int argc, char **argv, struct plan *p, struct opts *o)
 		{ "flatten",	no_argument,		NULL, O_FLATTEN },
 		{ "enum-type",	no_argument,		NULL, O_ENUM_TYPE },
 		{ "varchar",	no_argument,		NULL, O_VARCHAR },
+		{ "defer-indexes", no_argument,		NULL, O_DEFER },
+		{ "freeze",	no_argument,		NULL, O_FREEZE },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const char *modes[] = { "append", "upsert", "skip-existing",
@@ -380,6 +388,8 @@ parse_options(int argc, char **argv, struct plan *p, struct opts *o)
 			p->tz = optarg;
 			break;
 		case O_OVERRIDING: p->overriding = 1; break;
+		case O_DEFER: p->defer = 1; break;
+		case O_FREEZE: p->freeze = 1; break;
 		case O_CREATE: o->use_create = 1; break;
 		case 's': o->create.schema = optarg; break;
 		case O_FLOAT: o->create.number_type = "double precision"; break;
@@ -438,6 +448,18 @@ check_options(struct plan *p, struct opts *o)
 		    "(partitions are claimed in it)");
 	if (p->dry_run && p->check)
 		cli_usage(c, "--dry-run and --check exclude each other");
+	p->onetx = p->freeze ? "--freeze" : p->defer ? "--defer-indexes" :
+	    NULL;
+	if (p->onetx != NULL && (p->mode != M_APPEND || p->jobs > 1 ||
+	    p->check))
+		cli_usage(c, "%s loads in one transaction on one connection, "
+		    "into an empty table: %s", p->onetx, p->mode != M_APPEND ?
+		    "--mode append only" : p->jobs > 1 ? "not with -j" :
+		    "not with --check");
+	if (p->freeze && p->reject_mode)
+		cli_usage(c, "--freeze cannot divert rejects: finding them "
+		    "takes savepoints, and rows under a savepoint cannot be "
+		    "frozen (the first bad row stops the load)");
 	if (o->watermark != NULL) {
 		if (!o->use_ledger)
 			cli_usage(c, "--watermark needs --ledger (the "
@@ -652,12 +674,13 @@ end_operand(struct plan *p, const struct opts *o, struct batch *cur,
  * With --ledger each of several operands is a run of its own, except in
  * replace: its runs remember the partitions they replaced, so that the
  * rows of one partition in two files are all kept, and all the operands
- * are one run.
+ * are one run. So they are with --defer-indexes or --freeze, whose one
+ * transaction holds them all.
  */
 int
 run_per_file(const struct plan *p)
 {
-	return p->c->nfile > 1 && p->mode != M_REPLACE;
+	return p->c->nfile > 1 && p->mode != M_REPLACE && p->onetx == NULL;
 }
 
 /* The operand being read, when there are several (else NULL). */

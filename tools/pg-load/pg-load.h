@@ -11,6 +11,9 @@
  *	ledger.c	the exactly-once record of runs and their batches
  *	create.c	--create: the table from a JSON Schema
  *	watermark.c	--watermark's values and their ledger max
+ *	onetx.c		--defer-indexes and --freeze: the load in one
+ *			transaction, secondary indexes built after the rows,
+ *			rows written frozen
  */
 #ifndef PG_LOAD_H
 #define PG_LOAD_H
@@ -63,6 +66,9 @@ struct plan {
 	int		 dry_run, check, reject_mode, retries, jobs;
 	const char	*tz;		/* --tz: offset-less times (UTC) */
 	int		 overriding;	/* --overriding-system-value */
+	int		 defer, freeze;	/* --defer-indexes, --freeze */
+	const char	*onetx;		/* either's name: the load is one
+					   transaction; else NULL */
 	const char	*row_field;	/* --row-field: the row rejects report */
 	volatile int	 stop;		/* set on a fatal error */
 
@@ -280,6 +286,8 @@ struct worker {
 	int		 stage_ready;	/* the staging table exists */
 	int		 first_op;	/* nothing staged yet in this transaction */
 	int		 in_commit;	/* the failure came at COMMIT */
+	int		 in_load;	/* --defer-indexes: its transaction open */
+	struct buf	 deferred;	/* the indexes it dropped, to build */
 	struct buf	 sql, cols, strip, rejtext;
 	struct group { uint64_t sig; struct buf rows; } *group;
 	size_t		 ngroup, capgroup;	/* rows by signature */
@@ -315,6 +323,10 @@ int	 load_wait_turn(struct worker *, struct batch *);
 int	 mode_prepare(struct worker *);
 int	 mode_apply(struct worker *, struct batch *, size_t lo, size_t hi,
 	    struct counts *, int64_t *bad);
+
+/* onetx.c */
+int	 onetx_begin(struct worker *);
+int	 onetx_end(struct worker *);
 
 /* watermark.c */
 enum wm_kind { WM_NONE, WM_TIME, WM_NUMBER };
