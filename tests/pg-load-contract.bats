@@ -335,3 +335,34 @@ count() {
 	run cat ny/2023-12-31.jsonl
 	assert_output '{"t":"2024-01-01T00:30:00Z"}'
 }
+
+@test "rejects are written in input order for every -b, whatever error the server finds first" {
+	q "create table $T (id bigint primary key, n int not null, v text)"
+	# The server finds a bad value as COPY parses a row, a duplicate key
+	# only when it inserts the rows it buffered: both kinds mixed.
+	python3 - "$BATS_TEST_TMPDIR/bad" <<'PY'
+import json, random, sys
+random.seed(7)
+with open(sys.argv[1], "w") as f:
+    for i in range(1, 401):
+        r = {"id": i, "n": i, "v": "x"}
+        k = random.random()
+        if k < 0.05:
+            r["id"] = random.randint(1, max(1, i - 1))   # a duplicate key
+        elif k < 0.10:
+            r["n"] = "not-a-number"                     # refused on parse
+        elif k < 0.13:
+            del r["n"]                                  # NOT NULL
+        f.write(json.dumps(r) + "\n")
+PY
+	for b in 1 3 17 64 1000; do
+		q "truncate $T"
+		run pg-load -q -t "$T" -b "$b" -r "$BATS_TEST_TMPDIR/rej.$b" < "$BATS_TEST_TMPDIR/bad"
+		assert_success
+		jq -c ._error_row "$BATS_TEST_TMPDIR/rej.$b" > "$BATS_TEST_TMPDIR/rows.$b"
+		sort -n -c "$BATS_TEST_TMPDIR/rows.$b" || fail "-b $b: rejects out of input order"
+		[ "$(wc -l < "$BATS_TEST_TMPDIR/rows.$b")" -gt 20 ] || fail "-b $b: too few rejects"
+		cmp "$BATS_TEST_TMPDIR/rows.1" "$BATS_TEST_TMPDIR/rows.$b"
+		assert_equal $(( $(q "select count(*) from $T") + $(wc -l < "$BATS_TEST_TMPDIR/rej.$b") )) 400
+	done
+}

@@ -445,15 +445,27 @@ format_reject(const struct batch *b, const struct rej *r, struct buf *out)
 	buf_addc(out, '\n');
 }
 
+static int
+by_line(const void *a, const void *b)
+{
+	const struct rej *x = a, *y = b;
+
+	return (x->line_off > y->line_off) - (x->line_off < y->line_off);
+}
+
 /*
- * The lines of b's rejects in input order (the encoder's and the
- * server's are each in order; merged by their place in b->lines).
+ * The lines of b's rejects in input order. The encoder's are in order;
+ * the server's are in the order it found them, which is not the input's
+ * (COPY refuses a value as it parses a row, a duplicate key only when it
+ * inserts the rows it has buffered), so they are sorted first; the two
+ * are merged by their place in b->lines.
  */
 void
-batch_rejects(const struct batch *b, struct buf *out)
+batch_rejects(struct batch *b, struct buf *out)
 {
 	size_t i = 0, j = b->nrej_enc;
 
+	qsort(b->rej + j, b->nrej - j, sizeof(*b->rej), by_line);
 	buf_reset(out);
 	while (i < b->nrej_enc || j < b->nrej) {
 		if (j == b->nrej || (i < b->nrej_enc &&

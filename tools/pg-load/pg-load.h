@@ -307,7 +307,7 @@ void	 load_drain(struct plan *);	/* wait for those submitted */
 int	 run_per_file(const struct plan *);
 void	 batch_reset(struct batch *, int64_t no);
 /* The lines of b's rejects, in input order, into out. */
-void	 batch_rejects(const struct batch *, struct buf *out);
+void	 batch_rejects(struct batch *, struct buf *out);
 void	 plan_fatal(struct plan *, int code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 /*
