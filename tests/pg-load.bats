@@ -226,7 +226,7 @@ for l in open(sys.argv[1]):
 	    -r "$BATS_TEST_TMPDIR/rej" < "$BATS_TEST_TMPDIR/in"
 	assert_success
 	run jq -c '[._error_row, ._error_sqlstate, .id]' "$BATS_TEST_TMPDIR/rej"
-	assert_output "$(printf '%s\n' '[7,"22P02",3]' '[4,"23503",2]')"
+	assert_output "$(printf '%s\n' '[4,"23503",2]' '[7,"22P02",3]')"
 	run_split pg-load -t "$T" --row-field _row < "$BATS_TEST_TMPDIR/in"
 	assert_failure 65
 	[[ "$stderr" == *"row 7: 22P02: "* ]]
