@@ -30,9 +30,7 @@ clean="$BENCH_DATA/e2e-sessions-clean.csv"
 node_rows=${BENCH_NODE_ROWS:-100000}
 [ "$BENCH_ROWS" -lt "$node_rows" ] && node_rows=$BENCH_ROWS
 small="$BENCH_DATA/e2e-sessions-$node_rows.csv"
-work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-e2e.XXXXXX")
-bench_pg_start "$work" ||
-    { echo "bench: e2e: cannot start PostgreSQL" >&2; exit 1; }
+bench_pg_start e2e
 
 psql -Xq -v ON_ERROR_STOP=1 <<'SQL'
 create table sessions (

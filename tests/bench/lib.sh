@@ -3,7 +3,7 @@
 #
 #   bench_gen FILE 'command writing FILE'   make an input once
 #   bench_compare "title" INPUT "sluice command" "peer name" "peer command"
-#   bench_pg_start DIR                       a throwaway PostgreSQL in DIR
+#   bench_pg_start NAME                      a throwaway PostgreSQL in $work
 #   bench_npm DIR PACKAGE...                 node packages into DIR
 #   bench_pg_events FILE [uniq]              the events PostgreSQL loads
 #   bench_pg_csv IN OUT                      those events as CSV
@@ -60,15 +60,19 @@ bench_compare() {
 	    "$speed" "$mbs" "$rss" "$prss" >>"$BENCH_DATA/results.tsv"
 }
 
-# Start a throwaway PostgreSQL in DIR/db and export PGHOST, PGPORT, PGUSER
-# and PGDATABASE; the server and DIR are destroyed when the script exits.
+# Make the script's scratch directory $work and start a throwaway
+# PostgreSQL in $work/db, exporting PGHOST, PGPORT, PGUSER and PGDATABASE;
+# the server and $work are destroyed when the script exits. A server that
+# does not start ends the script, naming NAME.
 bench_pg_start() {
-	local dir=$1 env pgsh
+	local name=$1 env pgsh
 	pgsh="$(cd "$(dirname "${BASH_SOURCE[0]}")/../cluster" && pwd)/pg.sh"
-	chmod 755 "$dir"	# the server may run as another user
-	# shellcheck disable=SC2064 # expand now: DIR is local
-	trap "'$pgsh' destroy '$dir/db' >/dev/null 2>&1; rm -rf '$dir'" EXIT
-	env=$("$pgsh" start "$dir/db") || return 1
+	work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-$name.XXXXXX")
+	chmod 755 "$work"	# the server may run as another user
+	# shellcheck disable=SC2064 # expand now
+	trap "'$pgsh' destroy '$work/db' >/dev/null 2>&1; rm -rf '$work'" EXIT
+	env=$("$pgsh" start "$work/db") ||
+	    { echo "bench: $name: cannot start PostgreSQL" >&2; exit 1; }
 	eval "$env"
 	export PGHOST PGPORT PGUSER PGDATABASE
 }

@@ -42,7 +42,7 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$BENCH_DATA"
-need_kb=$((rows / 1024 * 400 + 1048576))
+need_kb=$((rows * 400 / 1024 + 1048576))
 have_kb=$(df -Pk "$work" | awk 'NR == 2 { print $4 }')
 if [ "$have_kb" -lt "$need_kb" ]; then
 	echo "$name: skipped: $((have_kb / 1048576)) GiB free under $work," \

@@ -19,9 +19,7 @@
 
 uniq="$BENCH_DATA/pg-load-events-uniq.jsonl"
 csv="$BENCH_DATA/pg-load-events-uniq.csv"
-work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-pgi.XXXXXX")
-bench_pg_start "$work" ||
-    { echo "bench: pg-load-indexed: cannot start PostgreSQL" >&2; exit 1; }
+bench_pg_start pg-load-indexed
 
 cols=$bench_pg_cols
 psql -Xq -v ON_ERROR_STOP=1 <<SQL

@@ -24,9 +24,7 @@ csv="$BENCH_DATA/pg-load-events.csv"
 small="$BENCH_DATA/pg-load-events-100k.jsonl"
 uniq="$BENCH_DATA/pg-load-events-uniq.jsonl"
 csv100k="$BENCH_DATA/pg-load-events-100k.csv"
-work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-pg.XXXXXX")
-bench_pg_start "$work" ||
-    { echo "bench: pg-load: cannot start PostgreSQL" >&2; exit 1; }
+bench_pg_start pg-load
 
 cols=$bench_pg_cols
 psql -Xq -v ON_ERROR_STOP=1 <<SQL

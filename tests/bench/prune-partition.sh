@@ -9,8 +9,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 rows=${BENCH_PRUNE_ROWS:-$((BENCH_ROWS * 10))}
-work=$(mktemp -d)
-bench_pg_start "$work"
+bench_pg_start prune-partition
 psql -X -q -v ON_ERROR_STOP=1 <<SQL
 CREATE TABLE src (id bigint, created_at timestamptz NOT NULL, v text);
 INSERT INTO src SELECT n, '2024-01-01Z'::timestamptz

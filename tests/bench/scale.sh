@@ -14,9 +14,7 @@
 
 here=$(cd "$(dirname "$0")" && pwd)
 ev="$BENCH_DATA/events.jsonl"
-work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-scale.XXXXXX")
-bench_pg_start "$work" ||
-    { echo "bench: scale: cannot start PostgreSQL" >&2; exit 1; }
+bench_pg_start scale
 psql -Xq -v ON_ERROR_STOP=1 -c "create table analytics_events (
     id bigint, event_type text, occurred_at timestamptz, session_id text,
     user_id text, app text, model_id text, properties jsonb)"
@@ -39,20 +37,20 @@ server_ticks() {
 # stage NAME CMD: run CMD (stdin the events, stdout discarded) and print
 # one row of the table.
 stage() {
-	local name=$1 cmd=$2 t0 t1 times n0 i
+	local name=$1 cmd=$2 t0 t1 times n0
 	psql -Xq -c 'truncate analytics_events'
 	n0=$(pgrep -c -P "$postmaster")
 	t0=$(server_ticks)
 	times=$(/usr/bin/time -f '%e %U %S' bash -c "$cmd" <"$ev" 2>&1 \
 	    >/dev/null | tail -n 1)
 	# The backends end after the client: wait until they are reaped.
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		[ "$(pgrep -c -P "$postmaster")" -le "$n0" ] && break
 		sleep 0.1
 	done
 	t1=$(server_ticks)
 	echo "$times" | awk -v name="$name" -v rows="$rows" \
-	    -v server="$(((t1 - t0)))" -v tick="$tick" '{
+	    -v server="$((t1 - t0))" -v tick="$tick" '{
 		m = rows / 1e6
 		printf "%-26s %7.2f %10.2f %10.2f %9.0f\n", name, $1, ($2 + $3) / m,
 		    server / tick / m, rows / $1 / 1000 }'
