@@ -465,7 +465,8 @@ batch_rejects(struct batch *b, struct buf *out)
 {
 	size_t i = 0, j = b->nrej_enc;
 
-	qsort(b->rej + j, b->nrej - j, sizeof(*b->rej), by_line);
+	if (b->nrej - j > 1)
+		qsort(b->rej + j, b->nrej - j, sizeof(*b->rej), by_line);
 	buf_reset(out);
 	while (i < b->nrej_enc || j < b->nrej) {
 		if (j == b->nrej || (i < b->nrej_enc &&
