@@ -766,7 +766,7 @@ EOF2
 {"$schema":"http://json-schema.org/draft-07/schema#"}	/$schema: "http://json-schema.org/draft-07/schema#": jsonl-validate implements JSON Schema 2020-12 (https://json-schema.org/draft/2020-12/schema) only
 {"$schema":"https://json-schema.org/draft/2019-09/schema"}	/$schema: "https://json-schema.org/draft/2019-09/schema": jsonl-validate implements JSON Schema 2020-12 (https://json-schema.org/draft/2020-12/schema) only
 {"$schema":"http://json-schema.org/draft-04/schema#"}	/$schema: "http://json-schema.org/draft-04/schema#": jsonl-validate implements JSON Schema 2020-12 (https://json-schema.org/draft/2020-12/schema) only
-{"$schema":"https://example.com/my-dialect"}	/$schema: "https://example.com/my-dialect": jsonl-validate implements JSON Schema 2020-12 (https://json-schema.org/draft/2020-12/schema) only
+{"$schema":"https://example.com/my-dialect"}	/$schema: metaschema: no schema has $id "https://example.com/my-dialect" (schemas are read from --schema-dir or beside the schema file, never from the network)
 EOF2
 	[ "$bad" = 0 ]
 }

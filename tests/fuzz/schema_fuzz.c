@@ -408,7 +408,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	n = line_len(data, size);
 	memset(err, 0, sizeof(err));
-	sc = schema_compile((const char *)data, n, 0, err, sizeof(err));
+	sc = schema_compile((const char *)data, n, NULL, NULL, 0, 0, err,
+	    sizeof(err));
 	if (js_scan(&sd, (const char *)data, n, &je) == 0 && !dup_keys(&sd, 0))
 		wf = ref_schema(&sd, 0);
 	if (sc == NULL) {

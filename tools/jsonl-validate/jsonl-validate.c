@@ -21,7 +21,7 @@
 #include "schema.h"
 
 enum { OPT_REQUIRE = CLI_TOOL_BASE, OPT_ASSERT, OPT_MESSAGE, OPT_ROW_FIELD,
-    OPT_ENUM_CI };
+    OPT_ENUM_CI, OPT_SCHEMA_DIR, OPT_NO_FORMAT };
 
 struct rule {
 	const char	*expr;
@@ -33,8 +33,11 @@ struct rule {
 /* What the options ask for. */
 struct opts {
 	const char	*schema_path;
+	const char	**schema_dirs;
+	size_t		 nschema_dirs;
 	const char	*row_field;
 	int		 enum_ci;
+	int		 no_format;
 	struct rule	*rules;
 	size_t		 nrules;
 };
@@ -48,12 +51,16 @@ static int64_t		 row_of(const struct opts *, const struct js_doc *,
 			    int64_t);
 
 static const char usage[] =
-"usage: jsonl-validate [-s schema.json] [--require EXPR]... [--assert EXPR\n"
-"                      [--message TEXT]]... [--row-field NAME] [--enum-ci]\n"
-"                      [-r rejects.jsonl] [options] [file ...]\n"
+"usage: jsonl-validate [-s schema.json [--schema-dir DIR]... [--no-format]]\n"
+"                      [--require EXPR]... [--assert EXPR [--message TEXT]]...\n"
+"                      [--row-field NAME] [--enum-ci] [-r rejects.jsonl]\n"
+"                      [options] [file ...]\n"
 "Pass the records that are valid JSON, match the schema and satisfy every\n"
 "rule; divert the others.\n"
-"  -s, --schema FILE       JSON Schema 2020-12 (the subset in the manual)\n"
+"  -s, --schema FILE       JSON Schema 2020-12\n"
+"      --schema-dir [URI=]DIR  find the schemas $refs name by $id under DIR\n"
+"                          (repeatable; default: the *.json beside FILE)\n"
+"      --no-format         format is an annotation, not checked\n"
 "      --require EXPR      the record fails when EXPR is null, false, empty\n"
 "                          or an error (repeatable)\n"
 "      --assert EXPR       the record fails unless EXPR is true (repeatable)\n"
@@ -69,6 +76,8 @@ static const struct option longopts[] = {
 	{ "message",	required_argument,	NULL, OPT_MESSAGE },
 	{ "row-field",	required_argument,	NULL, OPT_ROW_FIELD },
 	{ "enum-ci",	no_argument,		NULL, OPT_ENUM_CI },
+	{ "schema-dir",	required_argument,	NULL, OPT_SCHEMA_DIR },
+	{ "no-format",	no_argument,		NULL, OPT_NO_FORMAT },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -113,10 +122,20 @@ main(int argc, char *argv[])
 		case OPT_ENUM_CI:
 			o.enum_ci = 1;
 			break;
+		case OPT_NO_FORMAT:
+			o.no_format = 1;
+			break;
+		case OPT_SCHEMA_DIR:
+			o.schema_dirs = xrealloc(o.schema_dirs,
+			    (o.nschema_dirs + 1) * sizeof(*o.schema_dirs));
+			o.schema_dirs[o.nschema_dirs++] = optarg;
+			break;
 		default:
 			cli_usage(&c, NULL);
 		}
 	}
+	if (o.nschema_dirs > 0 && o.schema_path == NULL)
+		cli_usage(&c, "--schema-dir needs -s");
 	if (o.schema_path == NULL && o.nrules == 0)
 		cli_usage(&c, "nothing to check: give -s, --require or "
 		    "--assert");
@@ -183,8 +202,10 @@ load_schema(struct cli *c, const struct opts *o)
 	/* A leading BOM is allowed in the schema file, as in the input. */
 	if (b.len >= 3 && memcmp(b.p, "\xef\xbb\xbf", 3) == 0)
 		memmove(b.p, b.p + 3, b.len -= 3);
-	sc = schema_compile(b.p ? b.p : "", b.len, o->enum_ci ? SCHEMA_ENUM_CI :
-	    0, err, sizeof(err));
+	sc = schema_compile(b.p ? b.p : "", b.len, path,
+	    (const char *const *)o->schema_dirs, o->nschema_dirs,
+	    (o->enum_ci ? SCHEMA_ENUM_CI : 0) |
+	    (o->no_format ? SCHEMA_NO_FORMAT : 0), err, sizeof(err));
 	buf_free(&b);
 	if (sc == NULL) {
 		fprintf(stderr, "%s: %s: invalid schema: %s\n", c->prog, path,

@@ -21,6 +21,9 @@
 #define MAX_CHECK_DEPTH	2048
 
 static int	 check(struct schema *, const struct node *, int);
+static int	 evaluated(struct schema *, const struct node *, int,
+		    uint64_t *);
+static int	 enter(struct schema *, const struct node *, int, uint64_t *);
 
 /* Decoded contents of string value i; b is used when it has escapes. */
 static const char *
@@ -267,7 +270,7 @@ check_type(struct schema *s, const struct node *nd, int i)
 static int
 check_enum(struct schema *s, const struct node *nd, int i)
 {
-	const struct js_doc *sd = &s->doc;
+	const struct js_doc *sd = nd->doc;
 	int k;
 
 	for (k = nd->enum_i + 1; k < (int)sd->v[nd->enum_i].end;
@@ -282,12 +285,13 @@ check_enum(struct schema *s, const struct node *nd, int i)
 
 /* "must be >= 5": the bound as written in the schema. */
 static int
-fail_bound(struct schema *s, int i, const char *op, int at)
+fail_bound(struct schema *s, const struct node *nd, int i, const char *op,
+    int at)
 {
 	if (!s->report)
 		return 0;
-	return fail(s, i, "must be %s %s", op, shown(s, js_text(&s->doc, at),
-	    s->doc.v[at].len));
+	return fail(s, i, "must be %s %s", op, shown(s, js_text(nd->doc, at),
+	    nd->doc->v[at].len));
 }
 
 static int
@@ -297,15 +301,15 @@ check_number(struct schema *s, const struct node *nd, int i)
 
 	num_of(s->d, i, &x);
 	if (nd->has_min && dec_cmp(&x, &nd->min) < 0)
-		return fail_bound(s, i, ">=", nd->has_min);
+		return fail_bound(s, nd, i, ">=", nd->has_min);
 	if (nd->has_max && dec_cmp(&x, &nd->max) > 0)
-		return fail_bound(s, i, "<=", nd->has_max);
+		return fail_bound(s, nd, i, "<=", nd->has_max);
 	if (nd->has_xmin && dec_cmp(&x, &nd->xmin) <= 0)
-		return fail_bound(s, i, ">", nd->has_xmin);
+		return fail_bound(s, nd, i, ">", nd->has_xmin);
 	if (nd->has_xmax && dec_cmp(&x, &nd->xmax) >= 0)
-		return fail_bound(s, i, "<", nd->has_xmax);
+		return fail_bound(s, nd, i, "<", nd->has_xmax);
 	if (nd->has_mult && !dec_multiple(&x, &nd->mult))
-		return fail_bound(s, i, "a multiple of", nd->has_mult);
+		return fail_bound(s, nd, i, "a multiple of", nd->has_mult);
 	return 1;
 }
 
@@ -574,7 +578,7 @@ check_object(struct schema *s, const struct node *nd, int o)
 			    shown(s, nd->props[j].name, nd->props[j].len));
 	}
 	for (r = 0; r < nd->ndeps; r++) {
-		const struct js_doc *sd = &s->doc;
+		const struct js_doc *sd = nd->doc;
 		int li = nd->deps[r].list, e;
 
 		if (!has_member(d, o, nd->deps[r].name, nd->deps[r].len))
@@ -596,6 +600,186 @@ check_object(struct schema *s, const struct node *nd, int o)
 	return 1;
 }
 
+/*
+ * Where $dynamicRef nd lands: the $dynamicAnchor of its name in the
+ * outermost resource of the dynamic scope that has one, else its static
+ * target.
+ */
+static const struct node *
+dynamic_target(const struct schema *s, const struct node *nd)
+{
+	const struct anchor *a;
+	size_t k;
+
+	if (nd->dynname == NULL)
+		return nd->dynref;
+	for (k = 0; k < s->nscope; k++)
+		for (a = s->anchors; a < s->anchors + s->nanchors; a++)
+			if (a->res == s->scope[k] && a->dynamic &&
+			    strcmp(a->name, nd->dynname) == 0)
+				return s->res[a->res].sd->nodes[a->at];
+	return nd->dynref;
+}
+
+/* Mark member or item k of the bit set. */
+#define SET(bits, k)	((bits)[(k) >> 6] |= (uint64_t)1 << ((k) & 63))
+#define ISSET(bits, k)	((bits)[(k) >> 6] >> ((k) & 63) & 1)
+
+/*
+ * The members of object o (by position) that node nd, having passed,
+ * evaluated: those its properties, patternProperties,
+ * additionalProperties and unevaluatedProperties applied to, and those
+ * of the subschemas it applied in place and that passed too.
+ */
+static void
+evaluated_props(struct schema *s, const struct node *nd, int o,
+    uint64_t *bits)
+{
+	const struct js_doc *d = s->d;
+	const char *kp;
+	size_t kn, j, hint = 0;
+	int k, l, m;
+
+	if (nd->uneval_props != NULL || nd->additional != NULL) {
+		for (m = 0; m < (int)d->v[o].n; m++)
+			SET(bits, m);
+		return;
+	}
+	if (nd->nprops == 0 && nd->npats == 0)
+		return;
+	for (k = o + 1, m = 0; k < (int)d->v[o].end; k = d->v[k + 1].end,
+	    m++) {
+		kp = str_of(d, k, &s->kbuf, &kn);
+		if (kp == NULL)
+			kp = "";
+		j = prop_find(nd, kp, kn, &hint);
+		if (j < nd->nprops && nd->props[j].sub != NULL) {
+			SET(bits, m);
+			continue;
+		}
+		for (l = 0; l < (int)nd->npats; l++)
+			if (pcre2_match(nd->pats[l].re, (PCRE2_SPTR)kp, kn, 0,
+			    PCRE2_NO_UTF_CHECK, s->md, NULL) >= 0) {
+				SET(bits, m);
+				break;
+			}
+	}
+}
+
+/*
+ * The items of array a that node nd, having passed, evaluated:
+ * prefixItems' leading ones, all for items or unevaluatedItems, and
+ * those contains matched.
+ */
+static void
+evaluated_items(struct schema *s, const struct node *nd, int a,
+    uint64_t *bits)
+{
+	const struct js_doc *d = s->d;
+	int e, m;
+
+	for (e = a + 1, m = 0; e < (int)d->v[a].end; e = d->v[e].end, m++)
+		if ((size_t)m < nd->nprefix || nd->items != NULL ||
+		    nd->uneval_items != NULL || (nd->contains != NULL &&
+		    quietly(s, nd->contains, e)))
+			SET(bits, m);
+}
+
+/*
+ * Add to bits what node nd, which passed at value i, and the subschemas
+ * it applied in place and that passed, evaluated of i: the annotations
+ * unevaluatedProperties and unevaluatedItems look at. 0 when a check
+ * was cut short (a loop or a signal).
+ */
+static int
+evaluated(struct schema *s, const struct node *nd, int i, uint64_t *bits)
+{
+	const struct node *sub[4];
+	size_t j, nsub = 0;
+	int r = 1;
+
+	if (nd->kind != 0 || s->hard)
+		return !s->hard;
+	if (s->depth >= MAX_CHECK_DEPTH)
+		return check(s, nd, i);
+	s->depth++;
+	if (s->d->v[i].type == JS_OBJECT)
+		evaluated_props(s, nd, i, bits);
+	else
+		evaluated_items(s, nd, i, bits);
+	if (nd->ref != NULL)
+		sub[nsub++] = nd->ref;
+	if (nd->dynref != NULL)
+		sub[nsub++] = dynamic_target(s, nd);
+	if (nd->if_ != NULL && quietly(s, nd->if_, i)) {
+		sub[nsub++] = nd->if_;
+		if (nd->then_ != NULL)
+			sub[nsub++] = nd->then_;
+	} else if (nd->if_ != NULL && nd->else_ != NULL)
+		sub[nsub++] = nd->else_;
+	for (j = 0; r && j < nsub; j++)
+		r = enter(s, sub[j], i, bits);
+	for (j = 0; r && j < nd->nallof; j++)
+		r = enter(s, nd->allof[j], i, bits);
+	for (j = 0; r && j < nd->nanyof; j++)
+		if (quietly(s, nd->anyof[j], i))
+			r = enter(s, nd->anyof[j], i, bits);
+	for (j = 0; r && j < nd->noneof; j++)
+		if (quietly(s, nd->oneof[j], i))
+			r = enter(s, nd->oneof[j], i, bits);
+	for (j = 0; r && j < nd->ndeps; j++)
+		if (nd->deps[j].sub != NULL && has_member(s->d, i,
+		    nd->deps[j].name, nd->deps[j].len))
+			r = enter(s, nd->deps[j].sub, i, bits);
+	s->depth--;
+	return r && !s->hard;
+}
+
+/*
+ * unevaluatedProperties and unevaluatedItems of nd, whose other keywords
+ * passed at value i: each member or item nothing else evaluated must
+ * pass them.
+ */
+static int
+check_unevaluated(struct schema *s, const struct node *nd, int i)
+{
+	const struct js_doc *d = s->d;
+	uint64_t small[4], *bits = small;
+	size_t words = (d->v[i].n + 63) / 64;
+	int k, m, r = 1, obj = d->v[i].type == JS_OBJECT;
+	const struct node *un = obj ? nd->uneval_props : nd->uneval_items;
+	struct node copy = *nd;
+
+	if (words > 4)
+		bits = xcalloc(words, sizeof(*bits));
+	else
+		memset(small, 0, sizeof(small));
+	/* What nd evaluates, leaving out the keyword being checked. */
+	if (obj)
+		copy.uneval_props = NULL;
+	else
+		copy.uneval_items = NULL;
+	if (!evaluated(s, &copy, i, bits))
+		r = 0;
+	for (k = i + 1, m = 0; r && k < (int)d->v[i].end; m++) {
+		if (!ISSET(bits, m)) {
+			if (un == &node_false && obj)
+				r = fail(s, i, "property %s is not allowed "
+				    "(unevaluated)", shown(s, js_text(d, k),
+				    d->v[k].len));
+			else if (un == &node_false)
+				r = fail(s, i, "item %d is not allowed "
+				    "(unevaluated)", m);
+			else
+				r = check(s, un, obj ? k + 1 : k);
+		}
+		k = obj ? (int)d->v[k + 1].end : (int)d->v[k].end;
+	}
+	if (bits != small)
+		free(bits);
+	return r;
+}
+
 static int
 check_node(struct schema *s, const struct node *nd, int i)
 {
@@ -610,10 +794,10 @@ check_node(struct schema *s, const struct node *nd, int i)
 		return 0;
 	if (nd->enum_i >= 0 && !check_enum(s, nd, i))
 		return 0;
-	if (nd->const_i >= 0 && !json_eq(s->d, i, &s->doc, nd->const_i, 0))
+	if (nd->const_i >= 0 && !json_eq(s->d, i, nd->doc, nd->const_i, 0))
 		return s->report ? fail(s, i, "must equal %s", shown(s,
-		    js_text(&s->doc, nd->const_i), s->doc.v[nd->const_i].len)) :
-		    0;
+		    js_text(nd->doc, nd->const_i),
+		    nd->doc->v[nd->const_i].len)) : 0;
 	switch (v->type) {
 	case JS_NUMBER:
 		if ((nd->has_min | nd->has_max | nd->has_xmin | nd->has_xmax |
@@ -662,6 +846,11 @@ check_node(struct schema *s, const struct node *nd, int i)
 		} else if (nd->else_ != NULL && !check(s, nd->else_, i))
 			return 0;
 	}
+	if (nd->dynref != NULL && !check(s, dynamic_target(s, nd), i))
+		return 0;
+	if ((nd->uneval_props != NULL && v->type == JS_OBJECT) ||
+	    (nd->uneval_items != NULL && v->type == JS_ARRAY))
+		return check_unevaluated(s, nd, i);
 	return 1;
 }
 
@@ -679,11 +868,41 @@ hard_fail(struct schema *s, int i, const char *why)
 	return 0;
 }
 
+/*
+ * Push nd's resource on the dynamic scope when it differs from the
+ * innermost one: 1 if pushed. Only schemas with a $dynamicRef that can
+ * land late keep the scope.
+ */
+static int
+scope_push(struct schema *s, const struct node *nd)
+{
+	if (!s->dynamic || nd->kind != 0 || (s->nscope > 0 &&
+	    s->scope[s->nscope - 1] == nd->res))
+		return 0;
+	if (s->nscope == s->scopecap) {
+		s->scopecap = s->scopecap ? 2 * s->scopecap : 16;
+		s->scope = xrealloc(s->scope, s->scopecap * sizeof(*s->scope));
+	}
+	s->scope[s->nscope++] = nd->res;
+	return 1;
+}
+
+/* evaluated() of a subschema nd applies in place, in nd's resource. */
+static int
+enter(struct schema *s, const struct node *nd, int i, uint64_t *bits)
+{
+	int pushed = scope_push(s, nd), r;
+
+	r = evaluated(s, nd, i, bits);
+	s->nscope -= (size_t)pushed;
+	return r;
+}
+
 static int
 check(struct schema *s, const struct node *nd, int i)
 {
 	char why[64];
-	int r;
+	int r, pushed;
 
 	if (s->hard)
 		return 0;
@@ -695,7 +914,9 @@ check(struct schema *s, const struct node *nd, int i)
 		return hard_fail(s, i, why);
 	}
 	s->depth++;
+	pushed = scope_push(s, nd);
 	r = check_node(s, nd, i);
+	s->nscope -= (size_t)pushed;
 	s->depth--;
 	return s->hard ? 0 : r;
 }
@@ -709,7 +930,8 @@ schema_check(struct schema *s, const struct js_doc *d, const char **msg,
 	s->failed = 0;
 	s->depth = 0;
 	s->hard = 0;
-	if (check(s, s->nodes[0], 0))
+	s->nscope = 0;
+	if (check(s, s->docs[0]->nodes[0], 0))
 		return 1;
 	if (!s->failed) {
 		s->fail_at = 0;

@@ -5,6 +5,7 @@
  * kept as exact decimals pointing into the text, patterns are read as
  * ECMA-262 and compiled with PCRE2 (ecma-regex.c).
  */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@ struct node node_true = { .kind = 1 };
 struct node node_false = { .kind = 2 };
 
 static struct node *compile(struct schema *, int);
+static int	 dialect(struct schema *, struct sdoc *);
 
 /*
  * A message names schema locations by keys, which may hold control
@@ -51,8 +53,10 @@ cerr(struct schema *s, int at, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(m, sizeof(m), fmt, ap);
 	va_end(ap);
-	path_of(&s->doc, at, &p, &t);
-	snprintf(s->err, s->errlen, "%s%s%s", p.p, *p.p ? ": " : "", m);
+	path_of(&s->cur->doc, at, &p, &t);
+	snprintf(s->err, s->errlen, "%s%s%s%s%s", s->cur == s->docs[0] ? "" :
+	    s->cur->name, s->cur == s->docs[0] ? "" : ": ", p.p,
+	    *p.p ? ": " : "", m);
 	one_line(s->err, strlen(s->err));
 	buf_free(&p);
 	buf_free(&t);
@@ -71,8 +75,10 @@ cwarn(struct schema *s, int at, const char *fmt, ...)
 	size_t start;
 	va_list ap;
 
-	path_of(&s->doc, at, &p, &t);
+	path_of(&s->cur->doc, at, &p, &t);
 	start = s->warnings.len;
+	if (s->cur != s->docs[0])
+		buf_addf(&s->warnings, "%s: ", s->cur->name);
 	if (*p.p)
 		buf_addf(&s->warnings, "%s: ", p.p);
 	va_start(ap, fmt);
@@ -103,9 +109,9 @@ get_count(struct schema *s, int i, int64_t *out)
 	uint64_t v = 0;
 	size_t k;
 
-	if (s->doc.v[i].type != JS_NUMBER)
+	if (s->cur->doc.v[i].type != JS_NUMBER)
 		return cerr(s, i, "must be a non-negative integer");
-	num_of(&s->doc, i, &x);
+	num_of(&s->cur->doc, i, &x);
 	if (x.neg || !dec_is_integer(&x))
 		return cerr(s, i, "must be a non-negative integer");
 	if (x.zero) {
@@ -125,9 +131,9 @@ get_count(struct schema *s, int i, int64_t *out)
 static int
 get_number(struct schema *s, int i, struct dec *x)
 {
-	if (s->doc.v[i].type != JS_NUMBER)
+	if (s->cur->doc.v[i].type != JS_NUMBER)
 		return cerr(s, i, "must be a number");
-	num_of(&s->doc, i, x);
+	num_of(&s->cur->doc, i, x);
 	return 0;
 }
 
@@ -141,7 +147,7 @@ static int
 sub_array(struct schema *s, int i, struct node ***out, size_t *n,
     int nonempty)
 {
-	const struct js_val *v = &s->doc.v[i];
+	const struct js_val *v = &s->cur->doc.v[i];
 	int k;
 
 	if (v->type != JS_ARRAY || (nonempty && v->n == 0))
@@ -149,7 +155,7 @@ sub_array(struct schema *s, int i, struct node ***out, size_t *n,
 		    nonempty ? " non-empty" : "n");
 	*out = xcalloc(v->n ? v->n : 1, sizeof(**out));
 	*n = 0;
-	for (k = i + 1; k < (int)v->end; k = s->doc.v[k].end)
+	for (k = i + 1; k < (int)v->end; k = s->cur->doc.v[k].end)
 		if (sub(s, k, &(*out)[(*n)++]) == -1)
 			return -1;
 	return 0;
@@ -208,42 +214,20 @@ add_prop(struct node *nd, const char *name, size_t len, struct node *sub)
 	return (int)nd->nprops++;
 }
 
-/* Resolve a local "#..." reference to a schema index. */
+/*
+ * The value JSON pointer ptr[0..n) (decoded, "" or starting with "/")
+ * names from value `from' of document d, or -1.
+ */
 static int
-resolve_ref(struct schema *s, int at, const char *ref, size_t n)
+pointer(const struct js_doc *d, int from, const char *ptr, size_t n)
 {
-	struct buf frag = BUF_INIT, tok = BUF_INIT;
+	struct buf tok = BUF_INIT;
+	const char *p = ptr, *e = ptr + n, *q;
 	size_t k;
-	int cur = 0, hex, r = -1;
-	const char *p, *e;
+	int cur = from;
 
-	if (n == 0 || ref[0] != '#') {
-		cerr(s, at, "$ref \"%.*s\": only local references (#...) are "
-		    "supported", (int)(n > 60 ? 60 : n), ref);
-		goto out;
-	}
-	for (k = 1; k < n; k++) {
-		if (ref[k] == '%' && k + 2 < n && hexval(ref[k + 1]) >= 0 &&
-		    hexval(ref[k + 2]) >= 0) {
-			hex = hexval(ref[k + 1]) * 16 + hexval(ref[k + 2]);
-			buf_addc(&frag, hex);
-			k += 2;
-		} else
-			buf_addc(&frag, ref[k]);
-	}
-	if (frag.len > 0 && frag.p[0] != '/') {
-		cerr(s, at, "$ref \"%.*s\": anchors are not supported (use a "
-		    "JSON pointer such as #/$defs/name)", (int)(n > 60 ? 60 :
-		    n), ref);
-		goto out;
-	}
-	/* "#" alone is the root: frag is then empty, and frag.p NULL. */
-	p = frag.p;
-	e = frag.len > 0 ? frag.p + frag.len : p;
-	while (p != NULL && p < e) {
-		const char *q = memchr(p + 1, '/', (size_t)(e - p - 1));
-
-		if (q == NULL)
+	while (cur >= 0 && p < e) {
+		if ((q = memchr(p + 1, '/', (size_t)(e - p - 1))) == NULL)
 			q = e;
 		buf_reset(&tok);
 		for (p++; p < q; p++)
@@ -253,29 +237,107 @@ resolve_ref(struct schema *s, int at, const char *ref, size_t n)
 				p++;
 			} else
 				buf_addc(&tok, *p);
-		if (s->doc.v[cur].type == JS_OBJECT)
-			cur = js_get(&s->doc, cur, tok.p ? tok.p : "", tok.len);
-		else if (s->doc.v[cur].type == JS_ARRAY) {
+		if (d->v[cur].type == JS_OBJECT)
+			cur = js_get(d, cur, tok.p ? tok.p : "", tok.len);
+		else if (d->v[cur].type == JS_ARRAY) {
 			long idx = 0;
 
 			for (k = 0; k < tok.len && tok.p[k] >= '0' &&
 			    tok.p[k] <= '9' && idx < 1L << 30; k++)
 				idx = idx * 10 + (tok.p[k] - '0');
 			cur = tok.len == 0 || k != tok.len || (tok.len > 1 &&
-			    tok.p[0] == '0') ? -1 : js_index(&s->doc, cur, idx);
+			    tok.p[0] == '0') ? -1 : js_index(d, cur, idx);
 		} else
 			cur = -1;
-		if (cur < 0) {
-			cerr(s, at, "$ref \"%.*s\": no such location in the "
-			    "schema", (int)(n > 60 ? 60 : n), ref);
-			goto out;
-		}
-		p = q;
 	}
-	r = cur;
-out:
-	buf_free(&frag);
 	buf_free(&tok);
+	return cur;
+}
+
+/*
+ * Resolve reference ref[0..n), written at value i of the current
+ * document, against its base URI: *sd and *t are the document and value
+ * it names, *a the anchor when it names one. -1 with a message.
+ */
+static int
+resolve_ref(struct schema *s, int i, const char *ref, size_t n,
+    struct sdoc **sd, int *t, const struct anchor **a)
+{
+	struct buf u = BUF_INIT, frag = BUF_INIT;
+	char why[512];
+	const char *h;
+	size_t k, fn;
+	int r, rc = -1;
+
+	*a = NULL;
+	uri_resolve(s->res[s->cur->res[i]].uri, ref, n, &u);
+	if ((h = strchr(u.p, '#')) != NULL) {
+		fn = u.len - (size_t)(h - u.p) - 1;
+		for (k = 1; k <= fn; k++)
+			if (h[k] == '%' && k + 2 <= fn && hexval(h[k + 1]) >= 0 &&
+			    hexval(h[k + 2]) >= 0) {
+				buf_addc(&frag, hexval(h[k + 1]) * 16 +
+				    hexval(h[k + 2]));
+				k += 2;
+			} else
+				buf_addc(&frag, h[k]);
+		u.len = (size_t)(h - u.p);
+		u.p[u.len] = '\0';
+	}
+	if ((r = res_fetch(s, u.p, why, sizeof(why))) < 0) {
+		cerr(s, i, "$ref \"%.*s\": %s", (int)(n > 60 ? 60 : n), ref,
+		    why);
+		goto out;
+	}
+	*sd = s->res[r].sd;
+	if (frag.len == 0)
+		*t = s->res[r].at;
+	else if (frag.p[0] == '/')
+		*t = pointer(&(*sd)->doc, s->res[r].at, frag.p, frag.len);
+	else if ((*a = res_anchor(s, r, frag.p, frag.len)) != NULL)
+		*t = (*a)->at;
+	else {
+		cerr(s, i, "$ref \"%.*s\": no anchor \"%.*s\" in %s",
+		    (int)(n > 60 ? 60 : n), ref, (int)(frag.len > 60 ? 60 :
+		    frag.len), frag.p, s->res[r].uri);
+		goto out;
+	}
+	if (*t < 0)
+		cerr(s, i, "$ref \"%.*s\": no such location in the schema",
+		    (int)(n > 60 ? 60 : n), ref);
+	else
+		rc = 0;
+out:
+	buf_free(&u);
+	buf_free(&frag);
+	return rc;
+}
+
+/*
+ * Compile value t of document sd, which a reference names: a document
+ * met for the first time is checked against the metaschema first.
+ */
+static int
+sub_in(struct schema *s, struct sdoc *sd, int t, struct node **out)
+{
+	struct sdoc *cur = s->cur;
+	char m[200];
+	int at, r;
+
+	if (!sd->checked) {
+		if (meta_check(&sd->doc, &at, m, sizeof(m)) == -1) {
+			s->cur = sd;
+			cerr(s, at, "%s", m);
+			s->cur = cur;
+			return -1;
+		}
+		sd->checked = 1;
+		if (dialect(s, sd) == -1)
+			return -1;
+	}
+	s->cur = sd;
+	r = sub(s, t, out);
+	s->cur = cur;
 	return r;
 }
 
@@ -286,19 +348,119 @@ is_key(const char *k, size_t n, const char *w)
 }
 
 static const char *const ignored_keywords[] = {
-	"$schema", "$id", "$comment", "$anchor", "$vocabulary", "title",
+	"$schema", "$id", "$comment", "$anchor", "$dynamicAnchor",
+	"$vocabulary", "title",
 	"description", "default", "examples", "deprecated", "readOnly",
 	"writeOnly", "contentMediaType", "contentEncoding", "contentSchema",
 	"$defs", "definitions", "x-sluice-enum-ci", NULL
 };
 
 static const char *const unsupported_keywords[] = {
-	"$dynamicRef", "$dynamicAnchor", "$recursiveRef", "$recursiveAnchor",
-	"unevaluatedProperties", "unevaluatedItems", "dependencies", NULL
+	"$recursiveRef", "$recursiveAnchor", "dependencies", NULL
 };
 
 static int keyword(struct schema *, struct node *, const char *, size_t,
     int);
+
+/*
+ * The vocabularies of 2020-12, by the bit a document's metaschema may
+ * leave out, and the keywords each one gives meaning to.
+ */
+#define VOCAB	"https://json-schema.org/draft/2020-12/vocab/"
+static const struct {
+	const char	*uri;
+	const char	*keywords;	/* space-separated */
+} vocabularies[] = {
+	{ VOCAB "core", NULL },
+	{ VOCAB "applicator", " prefixItems items contains additionalProperties"
+	    " properties patternProperties dependentSchemas propertyNames if"
+	    " then else allOf anyOf oneOf not " },
+	{ VOCAB "unevaluated", " unevaluatedItems unevaluatedProperties " },
+	{ VOCAB "validation", " type const enum multipleOf maximum"
+	    " exclusiveMaximum minimum exclusiveMinimum maxLength minLength"
+	    " pattern maxItems minItems uniqueItems maxContains minContains"
+	    " maxProperties minProperties required dependentRequired " },
+	{ VOCAB "meta-data", NULL },
+	{ VOCAB "format-annotation", " format " },
+	{ VOCAB "content", NULL },
+	{ NULL, NULL }
+};
+
+/* 1 if keyword w[0..n) is in a vocabulary the document leaves out. */
+static int
+left_out(const struct sdoc *sd, const char *w, size_t n)
+{
+	const char *k, *p;
+	int j;
+
+	for (j = 0; sd->vocab_off != 0 && vocabularies[j].uri != NULL; j++) {
+		if (!(sd->vocab_off >> j & 1) || (k = vocabularies[j].keywords) ==
+		    NULL)
+			continue;
+		for (p = k; (p = strstr(p, " ")) != NULL && p[1] != '\0'; p++)
+			if (strncmp(p + 1, w, n) == 0 && p[n + 1] == ' ')
+				return 1;
+	}
+	return 0;
+}
+
+/*
+ * The vocabularies of document sd, from the "$vocabulary" of the
+ * metaschema its "$schema" names when that is not 2020-12's own: those
+ * it leaves out lose their keywords, and one it requires that
+ * jsonl-validate does not know makes the schema invalid.
+ */
+static int
+dialect(struct schema *s, struct sdoc *sd)
+{
+	const struct js_doc *d = &sd->doc, *md;
+	struct buf b = BUF_INIT;
+	struct sdoc *cur = s->cur;
+	char why[512];
+	int i, r, v, k, j, rc = -1;
+
+	s->cur = sd;
+	if (d->v[0].type != JS_OBJECT || (i = js_get(d, 0, "$schema", 7)) < 0 ||
+	    js_str_eq(d, i, "https://json-schema.org/draft/2020-12/schema",
+	    44) || js_str_eq(d, i, "https://json-schema.org/draft/2020-12/"
+	    "schema#", 45)) {
+		s->cur = cur;
+		return 0;
+	}
+	js_str(d, i, &b);
+	if ((r = res_fetch(s, buf_cstr(&b), why, sizeof(why))) < 0) {
+		cerr(s, i, "metaschema: %s", why);
+		goto out;
+	}
+	md = &s->res[r].sd->doc;
+	v = js_get(md, s->res[r].at, "$vocabulary", 11);
+	if (v < 0 || md->v[v].type != JS_OBJECT) {
+		cerr(s, i, "the metaschema has no $vocabulary");
+		goto out;
+	}
+	sd->vocab_off = ~0u;
+	for (k = v + 1; k < (int)md->v[v].end; k = md->v[k + 1].end) {
+		for (j = 0; vocabularies[j].uri != NULL; j++)
+			if (js_str_eq(md, k, vocabularies[j].uri,
+			    strlen(vocabularies[j].uri)))
+				break;
+		if (vocabularies[j].uri != NULL)
+			sd->vocab_off &= ~(1u << j);
+		else if (md->v[k + 1].type == JS_TRUE) {
+			buf_reset(&b);
+			js_str(md, k, &b);
+			cerr(s, i, "the metaschema requires the vocabulary "
+			    "%.100s, which jsonl-validate does not implement",
+			    buf_cstr(&b));
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	s->cur = cur;
+	buf_free(&b);
+	return rc;
+}
 
 /*
  * The keywords that set something in a node. One given twice in the same
@@ -314,8 +476,8 @@ static const char *const node_keywords[] = {
 	"maxItems", "uniqueItems", "minLength", "maxLength", "pattern",
 	"format", "minimum", "maximum", "exclusiveMinimum",
 	"exclusiveMaximum", "multipleOf", "allOf", "anyOf", "oneOf", "not",
-	"if", "then", "else", "$ref", "$defs", "definitions",
-	"x-sluice-enum-ci", NULL
+	"if", "then", "else", "$ref", "$dynamicRef", "$defs", "definitions",
+	"unevaluatedProperties", "unevaluatedItems", "x-sluice-enum-ci", NULL
 };
 
 /* 1 if keyword w[0..n) was already seen in this object (bits in *seen). */
@@ -343,45 +505,47 @@ repeated(const char *w, size_t n, uint64_t *seen)
 static struct node *
 compile(struct schema *s, int i)
 {
-	const struct js_val *v = &s->doc.v[i];
+	const struct js_val *v = &s->cur->doc.v[i];
 	struct node *nd;
 	struct buf kb = BUF_INIT;
 	uint64_t seen = 0;
 	int k, ci;
 
-	if (s->nodes[i] != NULL)
-		return s->nodes[i];
+	if (s->cur->nodes[i] != NULL)
+		return s->cur->nodes[i];
 	if (v->type == JS_TRUE)
-		return s->nodes[i] = &node_true;
+		return s->cur->nodes[i] = &node_true;
 	if (v->type == JS_FALSE)
-		return s->nodes[i] = &node_false;
+		return s->cur->nodes[i] = &node_false;
 	if (v->type != JS_OBJECT) {
 		cerr(s, i, "a schema must be an object or a boolean, not %s",
 		    js_type_name(v->type));
 		return NULL;
 	}
 	nd = xcalloc(1, sizeof(*nd));
-	s->nodes[i] = nd;
+	s->cur->nodes[i] = nd;
 	nd->at = i;
+	nd->doc = &s->cur->doc;
+	nd->res = s->cur->res[i];
 	nd->enum_i = nd->const_i = -1;
 	nd->minprops = nd->minitems = nd->minlen = -1;
 	nd->maxprops = nd->maxitems = nd->maxlen = -1;
 	nd->mincontains = -1;
 	nd->maxcontains = -1;
-	ci = js_get(&s->doc, i, "x-sluice-enum-ci", 16);
+	ci = js_get(&s->cur->doc, i, "x-sluice-enum-ci", 16);
 	if (ci >= 0) {
-		if (s->doc.v[ci].type != JS_TRUE &&
-		    s->doc.v[ci].type != JS_FALSE) {
+		if (s->cur->doc.v[ci].type != JS_TRUE &&
+		    s->cur->doc.v[ci].type != JS_FALSE) {
 			cerr(s, ci, "must be a boolean");
 			return NULL;
 		}
-		nd->enum_ci = s->doc.v[ci].type == JS_TRUE;
+		nd->enum_ci = s->cur->doc.v[ci].type == JS_TRUE;
 	}
 	if (s->flags & SCHEMA_ENUM_CI)
 		nd->enum_ci = 1;
-	for (k = i + 1; k < (int)v->end; k = s->doc.v[k + 1].end) {
+	for (k = i + 1; k < (int)v->end; k = s->cur->doc.v[k + 1].end) {
 		buf_reset(&kb);
-		js_str(&s->doc, k, &kb);
+		js_str(&s->cur->doc, k, &kb);
 		if (repeated(kb.p ? kb.p : "", kb.len, &seen)) {
 			cerr(s, k, "duplicate keyword \"%.*s\"", (int)kb.len,
 			    kb.p);
@@ -415,7 +579,7 @@ type_bit(const char *t, size_t n)
 static int
 kw_type(struct schema *s, struct node *nd, int i)
 {
-	const struct js_doc *d = &s->doc;
+	const struct js_doc *d = &s->cur->doc;
 	struct buf b = BUF_INIT;
 	int k, bit;
 
@@ -451,7 +615,7 @@ kw_type(struct schema *s, struct node *nd, int i)
 static int
 kw_required(struct schema *s, struct node *nd, int i)
 {
-	const struct js_doc *d = &s->doc;
+	const struct js_doc *d = &s->cur->doc;
 	char *name;
 	size_t n;
 	int k;
@@ -473,7 +637,7 @@ kw_required(struct schema *s, struct node *nd, int i)
 static int
 kw_properties(struct schema *s, struct node *nd, int i, int patterns)
 {
-	const struct js_doc *d = &s->doc;
+	const struct js_doc *d = &s->cur->doc;
 	struct node *sn;
 	char *name;
 	size_t n;
@@ -509,7 +673,7 @@ kw_properties(struct schema *s, struct node *nd, int i, int patterns)
 static int
 kw_dependent_schemas(struct schema *s, struct node *nd, int i)
 {
-	const struct js_doc *d = &s->doc;
+	const struct js_doc *d = &s->cur->doc;
 	struct dep *dp;
 	int k;
 
@@ -531,7 +695,7 @@ kw_dependent_schemas(struct schema *s, struct node *nd, int i)
 static int
 kw_dependent_required(struct schema *s, struct node *nd, int i)
 {
-	const struct js_doc *d = &s->doc;
+	const struct js_doc *d = &s->cur->doc;
 	int k, j;
 
 	if (d->v[i].type != JS_OBJECT)
@@ -558,9 +722,9 @@ kw_format(struct schema *s, struct node *nd, int i)
 	struct buf b = BUF_INIT;
 	int f;
 
-	if (s->doc.v[i].type != JS_STRING)
+	if (s->cur->doc.v[i].type != JS_STRING)
 		return cerr(s, i, "must be a string");
-	js_str(&s->doc, i, &b);
+	js_str(&s->cur->doc, i, &b);
 	for (f = F_DATE_TIME; f <= F_DURATION; f++)
 		if (is_key(b.p ? b.p : "", b.len, format_names[f]))
 			nd->format = f;
@@ -571,20 +735,29 @@ kw_format(struct schema *s, struct node *nd, int i)
 	return 0;
 }
 
+/* $ref, or $dynamicRef when dynamic: see struct node. */
 static int
-kw_ref(struct schema *s, struct node *nd, int i)
+kw_ref(struct schema *s, struct node *nd, int i, int dynamic)
 {
+	const struct anchor *a;
+	struct sdoc *sd;
 	struct buf b = BUF_INIT;
-	int t;
+	int t, r;
 
-	if (s->doc.v[i].type != JS_STRING)
+	if (s->cur->doc.v[i].type != JS_STRING)
 		return cerr(s, i, "must be a string");
-	js_str(&s->doc, i, &b);
-	t = resolve_ref(s, i, b.p ? b.p : "", b.len);
+	js_str(&s->cur->doc, i, &b);
+	r = resolve_ref(s, i, b.p ? b.p : "", b.len, &sd, &t, &a);
 	buf_free(&b);
-	if (t < 0)
+	if (r == -1)
 		return -1;
-	return sub(s, t, &nd->ref);
+	if (!dynamic)
+		return sub_in(s, sd, t, &nd->ref);
+	if (a != NULL && a->dynamic) {
+		nd->dynname = xstrdup(a->name);
+		s->dynamic = 1;
+	}
+	return sub_in(s, sd, t, &nd->dynref);
 }
 
 /*
@@ -594,10 +767,12 @@ kw_ref(struct schema *s, struct node *nd, int i)
 static int
 keyword(struct schema *s, struct node *nd, const char *w, size_t n, int k)
 {
-	const struct js_doc *d = &s->doc;
+	const struct js_doc *d = &s->cur->doc;
 	int i = k + 1, t, j;
 
 #define KW(name)	is_key(w, n, name)
+	if (left_out(s->cur, w, n))
+		return 0;
 	if (KW("type"))
 		return kw_type(s, nd, i);
 	if (KW("enum")) {
@@ -668,7 +843,7 @@ keyword(struct schema *s, struct node *nd, const char *w, size_t n, int k)
 		return nd->pattern == NULL ? -1 : 0;
 	}
 	if (KW("format"))
-		return kw_format(s, nd, i);
+		return s->flags & SCHEMA_NO_FORMAT ? 0 : kw_format(s, nd, i);
 	if (KW("minimum")) {
 		nd->has_min = i;
 		return get_number(s, i, &nd->min);
@@ -711,7 +886,13 @@ keyword(struct schema *s, struct node *nd, const char *w, size_t n, int k)
 	if (KW("else"))
 		return sub(s, i, &nd->else_);
 	if (KW("$ref"))
-		return kw_ref(s, nd, i);
+		return kw_ref(s, nd, i, 0);
+	if (KW("$dynamicRef"))
+		return kw_ref(s, nd, i, 1);
+	if (KW("unevaluatedProperties"))
+		return sub(s, i, &nd->uneval_props);
+	if (KW("unevaluatedItems"))
+		return sub(s, i, &nd->uneval_items);
 	if (KW("$defs") || KW("definitions")) {
 		struct node *unused;
 
@@ -722,9 +903,6 @@ keyword(struct schema *s, struct node *nd, const char *w, size_t n, int k)
 				return -1;
 		return 0;
 	}
-	if (KW("$id") && nd->at != 0)
-		return cerr(s, i, "$id inside a schema (an embedded resource) "
-		    "is not supported");
 	for (j = 0; unsupported_keywords[j] != NULL; j++)
 		if (KW(unsupported_keywords[j]))
 			return cerr(s, i, "%s is not supported",
@@ -738,82 +916,130 @@ keyword(struct schema *s, struct node *nd, const char *w, size_t n, int k)
 	return 0;
 }
 
-static void find_loops(struct node *);
+static void find_loops(const struct schema *, struct node *);
 
 static void
-loop_edge(struct node *nd, struct node *to)
+loop_edge(const struct schema *s, struct node *nd, struct node *to)
 {
 	if (to == NULL)
 		return;
 	if (to->mark == 0)
-		find_loops(to);
+		find_loops(s, to);
 	if (to->mark == 1 || to->loop)
 		nd->loop = 1;
 }
 
 /*
- * Mark the nodes whose same-location subschemas ($ref, allOf, anyOf,
- * oneOf, not, if, then, else, dependentSchemas) lead back to themselves or to such a loop:
- * a depth-first walk, a grey node met again closing a loop.
+ * Mark the nodes whose same-location subschemas ($ref, $dynamicRef and
+ * every $dynamicAnchor it may reach, allOf, anyOf, oneOf, not, if,
+ * then, else, dependentSchemas) lead back to themselves or to such a
+ * loop: a depth-first walk, a grey node met again closing a loop.
  */
 static void
-find_loops(struct node *nd)
+find_loops(const struct schema *s, struct node *nd)
 {
+	const struct anchor *a;
 	size_t j;
 
 	nd->mark = 1;
-	loop_edge(nd, nd->ref);
+	loop_edge(s, nd, nd->ref);
+	loop_edge(s, nd, nd->dynref);
+	if (nd->dynname != NULL)
+		for (a = s->anchors; a < s->anchors + s->nanchors; a++)
+			if (a->dynamic && strcmp(a->name, nd->dynname) == 0)
+				loop_edge(s, nd, s->res[a->res].sd->nodes[a->at]);
 	for (j = 0; j < nd->nallof; j++)
-		loop_edge(nd, nd->allof[j]);
+		loop_edge(s, nd, nd->allof[j]);
 	for (j = 0; j < nd->nanyof; j++)
-		loop_edge(nd, nd->anyof[j]);
+		loop_edge(s, nd, nd->anyof[j]);
 	for (j = 0; j < nd->noneof; j++)
-		loop_edge(nd, nd->oneof[j]);
-	loop_edge(nd, nd->not);
-	loop_edge(nd, nd->if_);
-	loop_edge(nd, nd->then_);
-	loop_edge(nd, nd->else_);
+		loop_edge(s, nd, nd->oneof[j]);
+	loop_edge(s, nd, nd->not);
+	loop_edge(s, nd, nd->if_);
+	loop_edge(s, nd, nd->then_);
+	loop_edge(s, nd, nd->else_);
 	for (j = 0; j < nd->ndeps; j++)
-		loop_edge(nd, nd->deps[j].sub);
+		loop_edge(s, nd, nd->deps[j].sub);
 	nd->mark = 2;
 }
 
+/*
+ * A $dynamicRef may land on any $dynamicAnchor of its name in a resource
+ * of the dynamic scope, which only holds documents the schema reaches:
+ * compile those anchors, until they reach no new document.
+ */
+static int
+compile_dynamic(struct schema *s)
+{
+	const struct anchor *a;
+	struct sdoc *sd;
+	struct node *unused;
+	size_t k, again = 1;
+
+	while (again)
+		for (again = 0, k = 0; k < s->nanchors; k++) {
+			a = &s->anchors[k];
+			sd = s->res[a->res].sd;
+			if (!a->dynamic || !sd->checked ||
+			    sd->nodes[a->at] != NULL)
+				continue;
+			if (sub_in(s, sd, a->at, &unused) == -1)
+				return -1;
+			again = 1;
+		}
+	return 0;
+}
+
 struct schema *
-schema_compile(const char *text, size_t n, int flags, char *err,
+schema_compile(const char *text, size_t n, const char *file,
+    const char *const *dirs, size_t ndirs, int flags, char *err,
     size_t errlen)
 {
 	struct schema *s = xcalloc(1, sizeof(*s));
-	struct js_err je;
-	char m[200];
+	struct buf uri = BUF_INIT;
+	char m[200], *copy;
+	size_t k;
 	int at;
 
-	s->text = xmalloc(n + 1);
-	memcpy(s->text, text, n);
-	s->text[n] = '\0';
 	s->flags = flags;
 	s->err = err;
 	s->errlen = errlen;
 	buf_addc(&s->warnings, '\0');
 	s->warnings.len = 0;
-	if (js_scan(&s->doc, s->text, n, &je) == -1) {
-		snprintf(err, errlen, "col %zu: %s", je.col, je.msg);
+	res_dirs(s, file, dirs, ndirs);
+	copy = xmalloc(n + 1);
+	memcpy(copy, text, n);
+	copy[n] = '\0';
+	if (file != NULL && realpath(file, m) != NULL)
+		res_file_uri(m, &uri);
+	else
+		buf_adds(&uri, "urn:x-sluice:schema");
+	s->cur = res_add_doc(s, copy, n, buf_cstr(&uri), file != NULL ? file :
+	    "schema", m, sizeof(m));
+	buf_free(&uri);
+	if (s->cur == NULL) {
+		snprintf(err, errlen, "%s", strchr(m, ':') + 2);
 		schema_free(s);
 		return NULL;
 	}
-	if (meta_check(&s->doc, &at, m, sizeof(m)) == -1) {
+	if (file != NULL && realpath(file, m) != NULL)
+		s->cur->real = xstrdup(m);
+	if (meta_check(&s->cur->doc, &at, m, sizeof(m)) == -1) {
 		cerr(s, at, "%s", m);
 		schema_free(s);
 		return NULL;
 	}
-	s->nodes = xcalloc(s->doc.n, sizeof(*s->nodes));
-	if (compile(s, 0) == NULL) {
+	s->cur->checked = 1;
+	if (dialect(s, s->cur) == -1 || compile(s, 0) == NULL || (s->dynamic && compile_dynamic(s) == -1)) {
 		schema_free(s);
 		return NULL;
 	}
-	for (at = 0; (size_t)at < s->doc.n; at++)
-		if (s->nodes[at] != NULL && s->nodes[at]->kind == 0 &&
-		    s->nodes[at]->mark == 0)
-			find_loops(s->nodes[at]);
+	for (k = 0; k < s->ndocs; k++)
+		for (at = 0; (size_t)at < s->docs[k]->doc.n; at++)
+			if (s->docs[k]->nodes[at] != NULL &&
+			    s->docs[k]->nodes[at]->kind == 0 &&
+			    s->docs[k]->nodes[at]->mark == 0)
+				find_loops(s, s->docs[k]->nodes[at]);
 	s->md = pcre2_match_data_create(1, NULL);
 	if (s->md == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -853,23 +1079,24 @@ node_free(struct node *nd)
 	free(nd->allof);
 	free(nd->anyof);
 	free(nd->oneof);
+	free(nd->dynname);
 	free(nd);
 }
 
 void
 schema_free(struct schema *s)
 {
-	size_t i;
+	size_t i, k;
 
 	if (s == NULL)
 		return;
-	if (s->nodes != NULL)
-		for (i = 0; i < s->doc.n; i++)
-			if (s->nodes[i] != NULL)
-				node_free(s->nodes[i]);
-	free(s->nodes);
-	js_free(&s->doc);
-	free(s->text);
+	for (k = 0; k < s->ndocs; k++)
+		for (i = 0; s->docs[k]->nodes != NULL &&
+		    i < s->docs[k]->doc.n; i++)
+			if (s->docs[k]->nodes[i] != NULL)
+				node_free(s->docs[k]->nodes[i]);
+	res_free(s);
+	free(s->scope);
 	pcre2_match_data_free(s->md);
 	buf_free(&s->warnings);
 	buf_free(&s->path);

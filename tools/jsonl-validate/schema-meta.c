@@ -284,7 +284,14 @@ keyword_value(struct meta *m, int kind, int i)
 		return anchor_ok(s, n) ? 0 : refuse(m, i, "must be a letter "
 		    "or _ then letters, digits, -, . or _");
 	case V_DIALECT:
-		if (is(s, n, DIALECT) || is(s, n, DIALECT "#"))
+		/*
+		 * 2020-12, or a metaschema of one's own (its vocabularies
+		 * are read when the schema is compiled); never another
+		 * draft of json-schema.org.
+		 */
+		if (is(s, n, DIALECT) || is(s, n, DIALECT "#") ||
+		    (format_ok(F_URI, s, n) &&
+		    strstr(s, "//json-schema.org/") == NULL))
 			return 0;
 		snprintf(m->msg, m->msglen, "\"%.*s\": jsonl-validate "
 		    "implements JSON Schema 2020-12 (" DIALECT ") only",
@@ -322,6 +329,20 @@ schema_value(struct meta *m, int i)
 			return -1;
 	}
 	return 0;
+}
+
+int
+meta_subschemas(const char *w, size_t n)
+{
+	int j;
+
+	for (j = 0; keywords[j].name != NULL; j++)
+		if (is(w, n, keywords[j].name))
+			return keywords[j].kind == V_SCHEMA ? SUB_ONE :
+			    keywords[j].kind == V_SCHEMAS ? SUB_MAP :
+			    keywords[j].kind == V_SCHEMA_ARRAY ? SUB_LIST :
+			    SUB_NONE;
+	return SUB_NONE;
 }
 
 int

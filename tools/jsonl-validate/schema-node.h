@@ -46,7 +46,9 @@ struct dep {
 
 struct node {
 	int		 kind;		/* 0 object, 1 true, 2 false */
-	int		 at;		/* schema index, for messages */
+	int		 at;		/* value index in doc, for messages */
+	const struct js_doc *doc;	/* the document it is in */
+	int		 res;		/* its resource: the dynamic scope */
 	unsigned	 types;
 	int		 enum_i, const_i, enum_ci;
 
@@ -79,6 +81,14 @@ struct node {
 	struct node	**allof, **anyof, **oneof;
 	size_t		 nallof, nanyof, noneof;
 	struct node	*not, *if_, *then_, *else_, *ref;
+	struct node	*uneval_props, *uneval_items;
+	/*
+	 * $dynamicRef: dynref is where it resolves statically; dynname
+	 * is set when that target is a $dynamicAnchor of the name, and the
+	 * outermost resource of the dynamic scope with such an anchor wins.
+	 */
+	struct node	*dynref;
+	char		*dynname;
 
 	/*
 	 * Set at compile time when the subschemas applied at the same
@@ -90,10 +100,52 @@ struct node {
 	int		 mark;		/* DFS state while looking for loops */
 };
 
-struct schema {
+/* One schema document: the main schema or a file a $ref named. */
+struct sdoc {
 	char		*text;
 	struct js_doc	 doc;
-	struct node	**nodes;	/* by schema index */
+	struct node	**nodes;	/* by value index */
+	int		*res;		/* by value index: its resource */
+	char		*name;		/* the file, for messages */
+	char		*real;		/* its real path, NULL for none */
+	int		 checked;	/* passed the metaschema */
+	unsigned	 vocab_off;	/* vocabularies its metaschema omits */
+};
+
+/* A directory of schemas, named by prefix (or by their file: URIs). */
+struct sdir {
+	char		*path;
+	char		*prefix;
+	int		 deep;		/* its subdirectories too */
+};
+
+/* A schema resource: a document's root or a subschema with "$id". */
+struct res {
+	char		*uri;		/* absolute, without a fragment */
+	struct sdoc	*sd;
+	int		 at;
+};
+
+/* An "$anchor" or a "$dynamicAnchor" of resource res. */
+struct anchor {
+	int		 res;
+	char		*name;
+	int		 at;
+	int		 dynamic;
+};
+
+struct schema {
+	struct sdoc	**docs;		/* docs[0] is the main schema */
+	size_t		 ndocs;
+	struct res	*res;
+	size_t		 nres;
+	struct anchor	*anchors;
+	size_t		 nanchors;
+	struct sdir	*dirs;		/* where other schemas are looked for */
+	size_t		 ndirs;
+	int		 dirs_read;
+	struct sdoc	*cur;		/* compile: the document compiled */
+	int		 dynamic;	/* some $dynamicRef resolves late */
 	int		 flags;
 	struct buf	 warnings;
 	char		*err;		/* compile: where messages go */
@@ -108,6 +160,8 @@ struct schema {
 	int		 depth;
 	int		 hard;		/* a $ref loop or a signal: stop, reject */
 	unsigned	 calls;		/* checks since the last signal poll */
+	int		*scope;		/* resources entered, outermost first */
+	size_t		 nscope, scopecap;
 	char		 msg[256];
 	struct buf	 path;
 	struct buf	 sbuf, kbuf, tbuf, ubuf;
@@ -136,5 +190,27 @@ int		 uri_reference_ok(const char *s, size_t n);
  */
 int		 meta_check(const struct js_doc *d, int *at, char *msg,
 		    size_t msglen);
+/* How keyword w[0..n) holds subschemas: one, a map or a list of them. */
+enum { SUB_NONE, SUB_ONE, SUB_MAP, SUB_LIST };
+int		 meta_subschemas(const char *w, size_t n);
+
+/* schema-uri.c: reference r[0..rn) resolved against base, into out. */
+void		 uri_resolve(const char *base, const char *r, size_t rn,
+		    struct buf *out);
+
+/* schema-res.c: the documents, resources and anchors of a schema. */
+struct sdoc	*res_add_doc(struct schema *, char *text, size_t n,
+		    const char *uri, const char *name, char *why, size_t len);
+struct sdoc	*res_read_file(struct schema *, const char *path,
+		    const char *uri, char *why, size_t len);
+int		 res_find(const struct schema *, const char *uri);
+void		 res_file_uri(const char *path, struct buf *out);
+int		 res_fetch(struct schema *, const char *uri, char *why,
+		    size_t len);
+const struct anchor *res_anchor(const struct schema *, int res,
+		    const char *name, size_t n);
+void		 res_dirs(struct schema *, const char *file,
+		    const char *const *dirs, size_t ndirs);
+void		 res_free(struct schema *);
 
 #endif

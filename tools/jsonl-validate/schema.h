@@ -1,11 +1,12 @@
 /*
- * schema: a JSON Schema 2020-12 subset, compiled once and checked against
- * records on the scanner's index (no tree, no libjq).
+ * schema: JSON Schema 2020-12, compiled once and checked against records
+ * on the scanner's index (no tree, no libjq).
  *
- * schema_compile parses the schema text with js_scan, resolves local
- * $refs and compiles every pattern with PCRE2. The returned struct schema
- * owns a copy of the text, the compiled nodes and the regexes; free it
- * with schema_free. Compile-time warnings (unknown keywords, unknown
+ * schema_compile parses the schema text with js_scan, resolves its
+ * references (to other files too: schema-res.c) and compiles every
+ * pattern with PCRE2. The returned struct schema owns a copy of the
+ * text, the documents, the compiled nodes and the regexes; free it with
+ * schema_free. Compile-time warnings (unknown keywords, unknown
  * formats) are collected as lines in schema_warnings().
  *
  * schema_check validates one scanned record. On failure it returns 0 and
@@ -22,15 +23,22 @@
 
 /* schema_compile flags */
 #define SCHEMA_ENUM_CI	0x1	/* every enum matches strings ASCII-case-blind */
+#define SCHEMA_NO_FORMAT 0x2	/* "format" is an annotation only */
 
 struct schema;
 
 /*
- * Compile text[0..n). NULL on failure, with a message ("/properties/a:
- * $dynamicRef is not supported") in err.
+ * Compile text[0..n), read from file (NULL: given as text, so no other
+ * file can be reached). References to other schemas are looked for by
+ * "$id" in the *.json files under the directories dirs[0..ndirs), or
+ * beside file when there are none; "PREFIX=DIR" names the files of DIR
+ * without an "$id" by PREFIX and their path under DIR.
+ * NULL on failure, with a message ("/properties/a: must be a string")
+ * in err.
  */
-struct schema	*schema_compile(const char *text, size_t n, int flags,
-		    char *err, size_t errlen);
+struct schema	*schema_compile(const char *text, size_t n, const char *file,
+		    const char *const *dirs, size_t ndirs, int flags, char *err,
+		    size_t errlen);
 /* Warnings, one per line ("" when none). */
 const char	*schema_warnings(const struct schema *);
 /* 1: valid; 0: invalid, with *msg and *path set. */
