@@ -48,14 +48,14 @@ schema() {
 	[ "${stderr_lines[0]}" = "jsonl-validate: line 2: /user_id: expected string, got number" ]
 }
 
-@test "a rejected object keeps its members and gains _error_row, _error_message, _error_path, _error_tool" {
+@test "a rejected object keeps its members and gains _error_row, _error_message, _error_path, _error_schema_path, _error_tool" {
 	schema '{"properties":{"user_id":{"type":"string"}}}'
 	printf '%s\n' '{"user_id":"u1"}' '{"user_id":42,"n":1.50}' >"$T/in"
 	run jsonl-validate -q -s "$T/s.json" -r "$T/rej" "$T/in"
 	assert_success
 	assert_output '{"user_id":"u1"}'
 	run cat "$T/rej"
-	assert_output '{"user_id":42,"n":1.50,"_error_row":2,"_error_message":"expected string, got number","_error_path":"/user_id","_error_tool":"jsonl-validate"}'
+	assert_output '{"user_id":42,"n":1.50,"_error_row":2,"_error_message":"expected string, got number","_error_path":"/user_id","_error_schema_path":"/properties/user_id/type","_error_tool":"jsonl-validate"}'
 }
 
 @test "a line that is not JSON is rejected with its column and _raw" {
@@ -73,7 +73,7 @@ schema() {
 	assert_success
 	assert_output ''
 	run cat "$T/rej"
-	assert_output '{"_error_row":1,"_error_message":"expected object, got array","_error_path":"","_error_tool":"jsonl-validate","_raw":"[1,2]"}'
+	assert_output '{"_error_row":1,"_error_message":"expected object, got array","_error_path":"","_error_schema_path":"/type","_error_tool":"jsonl-validate","_raw":"[1,2]"}'
 }
 
 @test "each failing keyword names itself in a short message at the instance's JSON pointer" {
@@ -217,7 +217,7 @@ EOF
 	run jsonl-validate -q -s "$T/s.json" -r "$T/rej" "$T/in"
 	assert_output "$(printf '1.0\n1e2\n-0')"
 	run cat "$T/rej"
-	assert_output '{"_error_row":3,"_error_message":"expected integer, got number","_error_path":"","_error_tool":"jsonl-validate","_raw":"1.5"}'
+	assert_output '{"_error_row":3,"_error_message":"expected integer, got number","_error_path":"","_error_schema_path":"/type","_error_tool":"jsonl-validate","_raw":"1.5"}'
 }
 
 @test "integers beyond 2^53 are compared exactly, from their digits" {

@@ -49,6 +49,9 @@ static int		 check_rules(const struct opts *, const struct js_doc *,
 			    char *, size_t);
 static int64_t		 row_of(const struct opts *, const struct js_doc *,
 			    int64_t);
+static void		 schema_reject(struct cli *, const struct opts *,
+			    const struct js_doc *, const char *, const char *,
+			    const char *);
 
 static const char usage[] =
 "usage: jsonl-validate [-s schema.json [--schema-dir DIR]... [--no-format]]\n"
@@ -90,7 +93,7 @@ main(int argc, char *argv[])
 	static struct js_doc doc;
 	static struct schema *sc;
 	struct js_err je;
-	const char *msg, *path;
+	const char *msg, *path, *spath;
 	char why[512];
 	int ch;
 
@@ -153,13 +156,13 @@ main(int argc, char *argv[])
 			    js_strerror(&je, why, sizeof(why)), NULL);
 			continue;
 		}
-		if (sc != NULL && !schema_check(sc, &doc, &msg, &path)) {
+		if (sc != NULL && !schema_check(sc, &doc, &msg, &path,
+		    &spath)) {
 			/* A check cut short by SIGINT or SIGTERM: the next
 			 * read ends the run as any signal does. */
 			if (cli_signal)
 				continue;
-			cli_reject(&c, row_of(&o, &doc, c.in.lineno), line,
-			    len, doc.v[0].type == JS_OBJECT, msg, path);
+			schema_reject(&c, &o, &doc, msg, path, spath);
 			continue;
 		}
 		if (o.nrules > 0 && !check_rules(&o, &doc, why, sizeof(why))) {
@@ -171,6 +174,24 @@ main(int argc, char *argv[])
 	}
 	js_free(&doc);
 	return cli_finish(&c);
+}
+
+/*
+ * The current line fails the schema: reject it with the reason, the
+ * place in the record (_error_path) and the keyword that failed
+ * (_error_schema_path).
+ */
+static void
+schema_reject(struct cli *c, const struct opts *o, const struct js_doc *d,
+    const char *msg, const char *path, const char *spath)
+{
+	struct rec_field f = { "_error_schema_path", REC_STR, spath,
+	    strlen(spath), 0 };
+	struct cli_err e = { .row = row_of(o, d, c->in.lineno), .msg = msg,
+	    .path = path, .is_object = d->v[0].type == JS_OBJECT,
+	    .extra = &f, .nextra = 1 };
+
+	cli_reject_err(c, c->in.line, c->in.len, &e);
 }
 
 /* Read and compile the schema file: 66 if unreadable, 65 if invalid. */

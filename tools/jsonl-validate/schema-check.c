@@ -17,9 +17,6 @@
 #include "schema.h"
 #include "schema-node.h"
 
-/* Validation recursion deeper than this is a $ref loop. */
-#define MAX_CHECK_DEPTH	2048
-
 static int	 check(struct schema *, const struct node *, int);
 static int	 evaluated(struct schema *, const struct node *, int,
 		    uint64_t *);
@@ -176,13 +173,85 @@ path_of(const struct js_doc *d, int target, struct buf *b, struct buf *tmp)
 	return buf_cstr(b);
 }
 
+/*
+ * Append to b the keywords that lead from node p to node c, one of the
+ * subschemas p applies: "/properties/a", "/allOf/1", "/$ref".
+ */
+static void
+step(const struct node *p, const struct node *c, struct buf *b)
+{
+	const struct node *one[] = { p->ref, p->dynref, p->additional,
+	    p->propnames, p->items, p->contains, p->not, p->if_, p->then_,
+	    p->else_, p->uneval_props, p->uneval_items };
+	static const char *const one_kw[] = { "$ref", "$dynamicRef",
+	    "additionalProperties", "propertyNames", "items", "contains",
+	    "not", "if", "then", "else", "unevaluatedProperties",
+	    "unevaluatedItems" };
+	struct node *const *list[] = { p->allof, p->anyof, p->oneof,
+	    p->prefix };
+	const size_t nlist[] = { p->nallof, p->nanyof, p->noneof,
+	    p->nprefix };
+	static const char *const list_kw[] = { "allOf", "anyOf", "oneOf",
+	    "prefixItems" };
+	size_t j, k;
+
+	for (j = 0; j < sizeof(one) / sizeof(one[0]); j++)
+		if (one[j] == c) {
+			buf_addf(b, "/%s", one_kw[j]);
+			return;
+		}
+	for (j = 0; j < sizeof(list) / sizeof(list[0]); j++)
+		for (k = 0; k < nlist[j]; k++)
+			if (list[j][k] == c) {
+				buf_addf(b, "/%s/%zu", list_kw[j], k);
+				return;
+			}
+	for (k = 0; k < p->nprops; k++)
+		if (p->props[k].sub == c) {
+			buf_adds(b, "/properties");
+			ptr_add(b, p->props[k].name, p->props[k].len);
+			return;
+		}
+	for (k = 0; k < p->npats; k++)
+		if (p->pats[k].sub == c) {
+			buf_adds(b, "/patternProperties");
+			ptr_add(b, p->pats[k].src, strlen(p->pats[k].src));
+			return;
+		}
+	for (k = 0; k < p->ndeps; k++)
+		if (p->deps[k].sub == c) {
+			buf_adds(b, "/dependentSchemas");
+			ptr_add(b, p->deps[k].name, p->deps[k].len);
+			return;
+		}
+}
+
+/*
+ * The schema location of a failure of keyword kw ("" for a false
+ * schema) in the innermost node checked: the keywords from the root
+ * through every subschema applied on the way, as the standard output
+ * formats' keywordLocation.
+ */
+static void
+schema_path(struct schema *s, const char *kw)
+{
+	int k;
+
+	buf_reset(&s->spath);
+	for (k = 1; k < s->depth; k++)
+		step(s->stack[k - 1], s->stack[k], &s->spath);
+	if (*kw != '\0')
+		buf_addf(&s->spath, "/%s", kw);
+	buf_cstr(&s->spath);
+}
+
 static int
-fail(struct schema *s, int at, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+fail(struct schema *s, const char *kw, int at, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* Record the first failure (when reporting); always returns 0. */
 static int
-fail(struct schema *s, int at, const char *fmt, ...)
+fail(struct schema *s, const char *kw, int at, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -193,6 +262,7 @@ fail(struct schema *s, int at, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(s->msg, sizeof(s->msg), fmt, ap);
 	va_end(ap);
+	schema_path(s, kw);
 	return 0;
 }
 
@@ -264,7 +334,7 @@ check_type(struct schema *s, const struct node *nd, int i)
 	if (!s->report)
 		return 0;
 	type_names(nd->types, want, sizeof(want));
-	return fail(s, i, "expected %s, got %s", want, js_type_name(t));
+	return fail(s, "type", i, "expected %s, got %s", want, js_type_name(t));
 }
 
 static int
@@ -279,18 +349,18 @@ check_enum(struct schema *s, const struct node *nd, int i)
 			return 1;
 	if (!s->report)
 		return 0;
-	return fail(s, i, "%s is not one of the allowed values",
+	return fail(s, "enum", i, "%s is not one of the allowed values",
 	    shown(s, js_text(s->d, i), s->d->v[i].len));
 }
 
 /* "must be >= 5": the bound as written in the schema. */
 static int
-fail_bound(struct schema *s, const struct node *nd, int i, const char *op,
-    int at)
+fail_bound(struct schema *s, const struct node *nd, const char *kw, int i,
+    const char *op, int at)
 {
 	if (!s->report)
 		return 0;
-	return fail(s, i, "must be %s %s", op, shown(s, js_text(nd->doc, at),
+	return fail(s, kw, i, "must be %s %s", op, shown(s, js_text(nd->doc, at),
 	    nd->doc->v[at].len));
 }
 
@@ -301,15 +371,15 @@ check_number(struct schema *s, const struct node *nd, int i)
 
 	num_of(s->d, i, &x);
 	if (nd->has_min && dec_cmp(&x, &nd->min) < 0)
-		return fail_bound(s, nd, i, ">=", nd->has_min);
+		return fail_bound(s, nd, "minimum", i, ">=", nd->has_min);
 	if (nd->has_max && dec_cmp(&x, &nd->max) > 0)
-		return fail_bound(s, nd, i, "<=", nd->has_max);
+		return fail_bound(s, nd, "maximum", i, "<=", nd->has_max);
 	if (nd->has_xmin && dec_cmp(&x, &nd->xmin) <= 0)
-		return fail_bound(s, nd, i, ">", nd->has_xmin);
+		return fail_bound(s, nd, "exclusiveMinimum", i, ">", nd->has_xmin);
 	if (nd->has_xmax && dec_cmp(&x, &nd->xmax) >= 0)
-		return fail_bound(s, nd, i, "<", nd->has_xmax);
+		return fail_bound(s, nd, "exclusiveMaximum", i, "<", nd->has_xmax);
 	if (nd->has_mult && !dec_multiple(&x, &nd->mult))
-		return fail_bound(s, nd, i, "a multiple of", nd->has_mult);
+		return fail_bound(s, nd, "multipleOf", i, "a multiple of", nd->has_mult);
 	return 1;
 }
 
@@ -324,25 +394,25 @@ check_string(struct schema *s, const struct node *nd, int i)
 	if (nd->minlen >= 0 || nd->maxlen >= 0) {
 		cp = codepoints(p, n);
 		if (nd->minlen >= 0 && cp < (uint64_t)nd->minlen)
-			return fail(s, i, "shorter than %lld characters",
+			return fail(s, "minLength", i, "shorter than %lld characters",
 			    (long long)nd->minlen);
 		if (nd->maxlen >= 0 && cp > (uint64_t)nd->maxlen)
-			return fail(s, i, "longer than %lld characters",
+			return fail(s, "maxLength", i, "longer than %lld characters",
 			    (long long)nd->maxlen);
 	}
 	if (nd->pattern != NULL) {
 		rc = pcre2_match(nd->pattern, (PCRE2_SPTR)(p ? p : ""), n, 0,
 		    PCRE2_NO_UTF_CHECK, s->md, NULL);
 		if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
-			return fail(s, i, "pattern %s: match error %d",
+			return fail(s, "pattern", i, "pattern %s: match error %d",
 			    shown(s, nd->pattern_src, strlen(nd->pattern_src)),
 			    rc);
 		if (rc < 0)
-			return fail(s, i, "does not match pattern %s",
+			return fail(s, "pattern", i, "does not match pattern %s",
 			    shown(s, nd->pattern_src, strlen(nd->pattern_src)));
 	}
 	if (nd->format != F_NONE && !format_ok(nd->format, p ? p : "", n))
-		return fail(s, i, "not a valid %s", format_names[nd->format]);
+		return fail(s, "format", i, "not a valid %s", format_names[nd->format]);
 	return 1;
 }
 
@@ -438,7 +508,7 @@ check_unique_hashed(struct schema *s, int a)
 				fj = t[k].idx;
 			}
 	free(t);
-	return r ? 1 : fail(s, a, "items %d and %d are equal", fi, fj);
+	return r ? 1 : fail(s, "uniqueItems", a, "items %d and %d are equal", fi, fj);
 }
 
 static int
@@ -449,10 +519,10 @@ check_array(struct schema *s, const struct node *nd, int a)
 	int e, f, fi;
 
 	if (nd->minitems >= 0 && n < nd->minitems)
-		return fail(s, a, "expected at least %lld items, got %lld",
+		return fail(s, "minItems", a, "expected at least %lld items, got %lld",
 		    (long long)nd->minitems, (long long)n);
 	if (nd->maxitems >= 0 && n > nd->maxitems)
-		return fail(s, a, "expected at most %lld items, got %lld",
+		return fail(s, "maxItems", a, "expected at most %lld items, got %lld",
 		    (long long)nd->maxitems, (long long)n);
 	for (e = a + 1, idx = 0; e < (int)d->v[a].end; e = d->v[e].end,
 	    idx++) {
@@ -468,12 +538,12 @@ check_array(struct schema *s, const struct node *nd, int a)
 		int64_t min = nd->mincontains >= 0 ? nd->mincontains : 1;
 
 		if (hits < min)
-			return min == 1 ? fail(s, a, "no item matches "
-			    "contains") : fail(s, a, "expected at least %lld "
+			return min == 1 ? fail(s, "contains", a, "no item matches "
+			    "contains") : fail(s, "minContains", a, "expected at least %lld "
 			    "items matching contains, got %lld",
 			    (long long)min, (long long)hits);
 		if (nd->maxcontains >= 0 && hits > nd->maxcontains)
-			return fail(s, a, "expected at most %lld items "
+			return fail(s, "maxContains", a, "expected at most %lld items "
 			    "matching contains, got %lld",
 			    (long long)nd->maxcontains, (long long)hits);
 	}
@@ -485,7 +555,7 @@ check_array(struct schema *s, const struct node *nd, int a)
 			for (f = d->v[e].end, fi = (int)idx + 1;
 			    f < (int)d->v[a].end; f = d->v[f].end, fi++)
 				if (json_eq(d, e, d, f, 0))
-					return fail(s, a, "items %lld and %d "
+					return fail(s, "uniqueItems", a, "items %lld and %d "
 					    "are equal", (long long)idx, fi);
 	return 1;
 }
@@ -526,10 +596,10 @@ check_object(struct schema *s, const struct node *nd, int o)
 	int k, l, matched;
 
 	if (nd->minprops >= 0 && n < nd->minprops)
-		return fail(s, o, "expected at least %lld properties, got %lld",
+		return fail(s, "minProperties", o, "expected at least %lld properties, got %lld",
 		    (long long)nd->minprops, (long long)n);
 	if (nd->maxprops >= 0 && n > nd->maxprops)
-		return fail(s, o, "expected at most %lld properties, got %lld",
+		return fail(s, "maxProperties", o, "expected at most %lld properties, got %lld",
 		    (long long)nd->maxprops, (long long)n);
 	if (nd->nprops > 0 || nd->npats > 0 || nd->additional != NULL ||
 	    nd->propnames != NULL)
@@ -552,11 +622,11 @@ check_object(struct schema *s, const struct node *nd, int o)
 					pm |= (uint64_t)1 << l;
 			if (nd->propnames != NULL &&
 			    !quietly(s, nd->propnames, k))
-				return fail(s, o, "invalid property name %s",
+				return fail(s, "propertyNames", o, "invalid property name %s",
 				    shown(s, js_text(d, k), d->v[k].len));
 			if (nd->additional == &node_false && !matched &&
 			    pm == 0)
-				return fail(s, o, "property %s is not allowed",
+				return fail(s, "additionalProperties", o, "property %s is not allowed",
 				    shown(s, js_text(d, k), d->v[k].len));
 			if (matched && !check(s, nd->props[j].sub, k + 1))
 				return 0;
@@ -574,7 +644,7 @@ check_object(struct schema *s, const struct node *nd, int o)
 		    nd->additional != NULL || nd->propnames != NULL) ?
 		    !(seen >> j & 1) :
 		    !has_member(d, o, nd->props[j].name, nd->props[j].len))
-			return fail(s, o, "missing required property \"%s\"",
+			return fail(s, "required", o, "missing required property \"%s\"",
 			    shown(s, nd->props[j].name, nd->props[j].len));
 	}
 	for (r = 0; r < nd->ndeps; r++) {
@@ -591,7 +661,7 @@ check_object(struct schema *s, const struct node *nd, int o)
 		for (e = li + 1; e < (int)sd->v[li].end; e = sd->v[e].end) {
 			kp = str_of(sd, e, &s->ubuf, &kn);
 			if (!has_member(d, o, kp ? kp : "", kn))
-				return fail(s, o, "property %s is required "
+				return fail(s, "dependentRequired", o, "property %s is required "
 				    "when \"%s\" is present", shown(s,
 				    js_text(sd, e), sd->v[e].len),
 				    nd->deps[r].name);
@@ -702,7 +772,7 @@ evaluated(struct schema *s, const struct node *nd, int i, uint64_t *bits)
 		return !s->hard;
 	if (s->depth >= MAX_CHECK_DEPTH)
 		return check(s, nd, i);
-	s->depth++;
+	s->stack[s->depth++] = nd;
 	if (s->d->v[i].type == JS_OBJECT)
 		evaluated_props(s, nd, i, bits);
 	else
@@ -764,11 +834,11 @@ check_unevaluated(struct schema *s, const struct node *nd, int i)
 	for (k = i + 1, m = 0; r && k < (int)d->v[i].end; m++) {
 		if (!ISSET(bits, m)) {
 			if (un == &node_false && obj)
-				r = fail(s, i, "property %s is not allowed "
+				r = fail(s, "unevaluatedProperties", i, "property %s is not allowed "
 				    "(unevaluated)", shown(s, js_text(d, k),
 				    d->v[k].len));
 			else if (un == &node_false)
-				r = fail(s, i, "item %d is not allowed "
+				r = fail(s, "unevaluatedItems", i, "item %d is not allowed "
 				    "(unevaluated)", m);
 			else
 				r = check(s, un, obj ? k + 1 : k);
@@ -789,13 +859,13 @@ check_node(struct schema *s, const struct node *nd, int i)
 	if (nd->kind == 1)
 		return 1;
 	if (nd->kind == 2)
-		return fail(s, i, "no value is allowed here");
+		return fail(s, "", i, "no value is allowed here");
 	if (nd->types && !check_type(s, nd, i))
 		return 0;
 	if (nd->enum_i >= 0 && !check_enum(s, nd, i))
 		return 0;
 	if (nd->const_i >= 0 && !json_eq(s->d, i, nd->doc, nd->const_i, 0))
-		return s->report ? fail(s, i, "must equal %s", shown(s,
+		return s->report ? fail(s, "const", i, "must equal %s", shown(s,
 		    js_text(nd->doc, nd->const_i),
 		    nd->doc->v[nd->const_i].len)) : 0;
 	switch (v->type) {
@@ -828,17 +898,17 @@ check_node(struct schema *s, const struct node *nd, int i)
 			if (quietly(s, nd->anyof[j], i))
 				break;
 		if (j == nd->nanyof)
-			return fail(s, i, "does not match any schema of anyOf");
+			return fail(s, "anyOf", i, "does not match any schema of anyOf");
 	}
 	if (nd->noneof > 0) {
 		for (j = 0, hits = 0; j < nd->noneof && hits < 2; j++)
 			hits += (size_t)quietly(s, nd->oneof[j], i);
 		if (hits != 1)
-			return fail(s, i, hits ? "matches more than one schema "
+			return fail(s, "oneOf", i, hits ? "matches more than one schema "
 			    "of oneOf" : "does not match any schema of oneOf");
 	}
 	if (nd->not != NULL && quietly(s, nd->not, i))
-		return fail(s, i, "matches the schema of not");
+		return fail(s, "not", i, "matches the schema of not");
 	if (nd->if_ != NULL) {
 		if (quietly(s, nd->if_, i)) {
 			if (nd->then_ != NULL && !check(s, nd->then_, i))
@@ -865,6 +935,7 @@ hard_fail(struct schema *s, int i, const char *why)
 	s->failed = 1;
 	s->fail_at = i;
 	snprintf(s->msg, sizeof(s->msg), "%s", why);
+	schema_path(s, "");
 	return 0;
 }
 
@@ -913,7 +984,7 @@ check(struct schema *s, const struct node *nd, int i)
 		    "($ref loop)", MAX_CHECK_DEPTH);
 		return hard_fail(s, i, why);
 	}
-	s->depth++;
+	s->stack[s->depth++] = nd;
 	pushed = scope_push(s, nd);
 	r = check_node(s, nd, i);
 	s->nscope -= (size_t)pushed;
@@ -923,7 +994,7 @@ check(struct schema *s, const struct node *nd, int i)
 
 int
 schema_check(struct schema *s, const struct js_doc *d, const char **msg,
-    const char **path)
+    const char **path, const char **spath)
 {
 	s->d = d;
 	s->report = 1;
@@ -936,8 +1007,11 @@ schema_check(struct schema *s, const struct js_doc *d, const char **msg,
 	if (!s->failed) {
 		s->fail_at = 0;
 		snprintf(s->msg, sizeof(s->msg), "invalid");
+		buf_reset(&s->spath);
+		buf_cstr(&s->spath);
 	}
 	*msg = s->msg;
+	*spath = s->spath.p;
 	*path = path_of(d, s->fail_at, &s->path, &s->ubuf);
 	return 0;
 }

@@ -652,12 +652,13 @@ kw_properties(struct schema *s, struct node *nd, int i, int patterns)
 		if (patterns) {
 			pcre2_code *re = regex(s, k, name, n);
 
-			free(name);
-			if (re == NULL)
+			if (re == NULL) {
+				free(name);
 				return -1;
+			}
 			nd->pats = xrealloc(nd->pats, (nd->npats + 1) *
 			    sizeof(*nd->pats));
-			nd->pats[nd->npats++] = (struct pat){ re, sn };
+			nd->pats[nd->npats++] = (struct pat){ re, name, sn };
 			if (nd->npats > 64)
 				return cerr(s, k, "more than 64 "
 				    "patternProperties");
@@ -1046,6 +1047,7 @@ schema_compile(const char *text, size_t n, const char *file,
 		schema_free(s);
 		return NULL;
 	}
+	s->stack = xcalloc(MAX_CHECK_DEPTH + 1, sizeof(*s->stack));
 	buf_cstr(&s->warnings);
 	return s;
 }
@@ -1067,8 +1069,10 @@ node_free(struct node *nd)
 		free((char *)nd->props[j].name);
 	free(nd->props);
 	free(nd->required);
-	for (j = 0; j < nd->npats; j++)
+	for (j = 0; j < nd->npats; j++) {
 		pcre2_code_free(nd->pats[j].re);
+		free(nd->pats[j].src);
+	}
 	free(nd->pats);
 	for (j = 0; j < nd->ndeps; j++)
 		free((char *)nd->deps[j].name);
@@ -1097,6 +1101,8 @@ schema_free(struct schema *s)
 				node_free(s->docs[k]->nodes[i]);
 	res_free(s);
 	free(s->scope);
+	free(s->stack);
+	buf_free(&s->spath);
 	pcre2_match_data_free(s->md);
 	buf_free(&s->warnings);
 	buf_free(&s->path);

@@ -34,6 +34,7 @@ struct prop {
 
 struct pat {
 	pcre2_code	*re;
+	char		*src;		/* the pattern as written */
 	struct node	*sub;
 };
 
@@ -160,12 +161,17 @@ struct schema {
 	int		 depth;
 	int		 hard;		/* a $ref loop or a signal: stop, reject */
 	unsigned	 calls;		/* checks since the last signal poll */
+	const struct node **stack;	/* the nodes checked, root first */
+	struct buf	 spath;		/* the failure's schema location */
 	int		*scope;		/* resources entered, outermost first */
 	size_t		 nscope, scopecap;
 	char		 msg[256];
 	struct buf	 path;
 	struct buf	 sbuf, kbuf, tbuf, ubuf;
 };
+
+/* Validation recursion deeper than this is a $ref loop. */
+#define MAX_CHECK_DEPTH	2048
 
 /* The schemas true and false. */
 extern struct node node_true, node_false;

@@ -41,9 +41,12 @@ struct schema	*schema_compile(const char *text, size_t n, const char *file,
 		    size_t errlen);
 /* Warnings, one per line ("" when none). */
 const char	*schema_warnings(const struct schema *);
-/* 1: valid; 0: invalid, with *msg and *path set. */
+/*
+ * 1: valid; 0: invalid, with *msg and *path set, and *spath to the
+ * keyword that failed ("/properties/a/$ref/type").
+ */
 int		 schema_check(struct schema *, const struct js_doc *,
-		    const char **msg, const char **path);
+		    const char **msg, const char **path, const char **spath);
 void		 schema_free(struct schema *);
 
 #endif
