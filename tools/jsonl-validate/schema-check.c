@@ -570,7 +570,7 @@ has_member(const struct js_doc *d, int o, const char *name, size_t n)
  * The property named kp[0..kn), or nd->nprops. Records mostly list their
  * members in the schema's order, so the search starts after the last hit.
  */
-static size_t
+static inline size_t
 prop_find(const struct node *nd, const char *kp, size_t kn, size_t *hint)
 {
 	size_t j, c, np = nd->nprops;
@@ -916,6 +916,8 @@ check_node(struct schema *s, const struct node *nd, int i)
 		} else if (nd->else_ != NULL && !check(s, nd->else_, i))
 			return 0;
 	}
+	if (!nd->late)
+		return 1;
 	if (nd->dynref != NULL && !check(s, dynamic_target(s, nd), i))
 		return 0;
 	if ((nd->uneval_props != NULL && v->type == JS_OBJECT) ||
@@ -942,12 +944,12 @@ hard_fail(struct schema *s, int i, const char *why)
 /*
  * Push nd's resource on the dynamic scope when it differs from the
  * innermost one: 1 if pushed. Only schemas with a $dynamicRef that can
- * land late keep the scope.
+ * land late keep the scope (callers test s->dynamic).
  */
 static int
 scope_push(struct schema *s, const struct node *nd)
 {
-	if (!s->dynamic || nd->kind != 0 || (s->nscope > 0 &&
+	if (nd->kind != 0 || (s->nscope > 0 &&
 	    s->scope[s->nscope - 1] == nd->res))
 		return 0;
 	if (s->nscope == s->scopecap) {
@@ -962,7 +964,7 @@ scope_push(struct schema *s, const struct node *nd)
 static int
 enter(struct schema *s, const struct node *nd, int i, uint64_t *bits)
 {
-	int pushed = scope_push(s, nd), r;
+	int pushed = s->dynamic && scope_push(s, nd), r;
 
 	r = evaluated(s, nd, i, bits);
 	s->nscope -= (size_t)pushed;
@@ -985,7 +987,7 @@ check(struct schema *s, const struct node *nd, int i)
 		return hard_fail(s, i, why);
 	}
 	s->stack[s->depth++] = nd;
-	pushed = scope_push(s, nd);
+	pushed = s->dynamic && scope_push(s, nd);
 	r = check_node(s, nd, i);
 	s->nscope -= (size_t)pushed;
 	s->depth--;

@@ -560,6 +560,8 @@ compile(struct schema *s, int i)
 	buf_free(&kb);
 	if (nd->mincontains >= 0 && nd->contains == NULL)
 		nd->mincontains = -1;
+	nd->late = nd->dynref != NULL || nd->uneval_props != NULL ||
+	    nd->uneval_items != NULL;
 	return nd;
 }
 

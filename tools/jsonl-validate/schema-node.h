@@ -90,6 +90,7 @@ struct node {
 	 */
 	struct node	*dynref;
 	char		*dynname;
+	int		 late;		/* has $dynamicRef or unevaluated* */
 
 	/*
 	 * Set at compile time when the subschemas applied at the same
