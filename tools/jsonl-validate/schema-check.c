@@ -224,6 +224,9 @@ step(const struct node *p, const struct node *c, struct buf *b)
 			ptr_add(b, p->deps[k].name, p->deps[k].len);
 			return;
 		}
+	/* Only a $dynamicRef lands on a node none of p's keywords hold. */
+	if (p->dynref != NULL)
+		buf_adds(b, "/$dynamicRef");
 }
 
 /*
