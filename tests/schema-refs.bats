@@ -160,7 +160,7 @@ rejected() {
 	put meta.json '{"$id":"https://example.com/meta","$vocabulary":{"https://json-schema.org/draft/2020-12/vocab/core":true,"https://json-schema.org/draft/2020-12/vocab/applicator":true}}'
 	put s.json '{"$schema":"https://example.com/meta","properties":{"n":{"minimum":10},"x":false}}'
 	printf '%s\n' '{"n":1}' '{"x":1}' >"$T/in"
-	run jsonl-validate -q -s "$T/s.json" -r "$T/rej" "$T/in"
+	run jsonl-validate -q -s "$T/s.json" --schema-dir "$T" -r "$T/rej" "$T/in"
 	assert_success
 	assert_output '{"n":1}'
 	run rejected
@@ -170,7 +170,7 @@ rejected() {
 @test "a metaschema that requires a vocabulary jsonl-validate does not know makes the schema invalid" {
 	put meta.json '{"$id":"https://example.com/meta","$vocabulary":{"https://json-schema.org/draft/2020-12/vocab/core":true,"https://example.com/vocab/units":true}}'
 	put s.json '{"$schema":"https://example.com/meta"}'
-	run --separate-stderr jsonl-validate -s "$T/s.json" <<<'1'
+	run --separate-stderr jsonl-validate -s "$T/s.json" --schema-dir "$T" <<<'1'
 	[ "$status" -eq 65 ]
 	[ "$stderr" = "jsonl-validate: $T/s.json: invalid schema: /\$schema: the metaschema requires the vocabulary https://example.com/vocab/units, which jsonl-validate does not implement" ]
 }

@@ -62,7 +62,7 @@ static const char usage[] =
 "rule; divert the others.\n"
 "  -s, --schema FILE       JSON Schema 2020-12\n"
 "      --schema-dir [URI=]DIR  find the schemas $refs name by $id under DIR\n"
-"                          (repeatable; default: the *.json beside FILE)\n"
+"                          (repeatable)\n"
 "      --no-format         format is an annotation, not checked\n"
 "      --require EXPR      the record fails when EXPR is null, false, empty\n"
 "                          or an error (repeatable)\n"

@@ -1009,7 +1009,7 @@ schema_compile(const char *text, size_t n, const char *file,
 	s->errlen = errlen;
 	buf_addc(&s->warnings, '\0');
 	s->warnings.len = 0;
-	res_dirs(s, file, dirs, ndirs);
+	res_dirs(s, dirs, ndirs);
 	copy = xmalloc(n + 1);
 	memcpy(copy, text, n);
 	copy[n] = '\0';

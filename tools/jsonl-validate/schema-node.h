@@ -118,7 +118,6 @@ struct sdoc {
 struct sdir {
 	char		*path;
 	char		*prefix;
-	int		 deep;		/* its subdirectories too */
 };
 
 /* A schema resource: a document's root or a subschema with "$id". */
@@ -216,8 +215,8 @@ int		 res_fetch(struct schema *, const char *uri, char *why,
 		    size_t len);
 const struct anchor *res_anchor(const struct schema *, int res,
 		    const char *name, size_t n);
-void		 res_dirs(struct schema *, const char *file,
-		    const char *const *dirs, size_t ndirs);
+void		 res_dirs(struct schema *, const char *const *dirs,
+		    size_t ndirs);
 void		 res_free(struct schema *);
 
 #endif

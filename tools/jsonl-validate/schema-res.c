@@ -252,7 +252,7 @@ json_name(const struct dirent *e)
 }
 
 /*
- * Every *.json file under dir (below it too when deep) not read yet,
+ * Every *.json file under dir, and in its subdirectories, not read yet,
  * by name: its resources join the registry. A file without an "$id" at
  * its root is named by its file: URI, or with a prefix by the prefix
  * and its path under the schema directory (rel). A file that is not
@@ -278,10 +278,8 @@ read_dir(struct schema *s, const struct sdir *sdir, const char *dir,
 		if (stat(p.p, &st) == -1)
 			;
 		else if (S_ISDIR(st.st_mode)) {
-			if (sdir->deep) {
-				buf_addc(&r, '/');
-				read_dir(s, sdir, p.p, buf_cstr(&r));
-			}
+			buf_addc(&r, '/');
+			read_dir(s, sdir, p.p, buf_cstr(&r));
 		} else if (S_ISREG(st.st_mode) && !loaded(s, p.p)) {
 			if (sdir->prefix != NULL)
 				uri_resolve(sdir->prefix, r.p, r.len, &u);
@@ -322,9 +320,9 @@ uri_path(const char *uri, struct buf *out)
 }
 
 /*
- * The resource named uri, found among the documents read so far, then
- * in the schema directory (read once, when first needed), then as a
- * file: URI's file. -1 with a reason in why.
+ * The resource named uri, found among the documents read so far, as the
+ * file a file: URI names, or in the schema directories (read once, when
+ * first needed). -1 with a reason in why.
  */
 int
 res_fetch(struct schema *s, const char *uri, char *why, size_t len)
@@ -335,20 +333,23 @@ res_fetch(struct schema *s, const char *uri, char *why, size_t len)
 
 	if ((r = res_find(s, uri)) >= 0)
 		return r;
-	if (!s->dirs_read) {
-		s->dirs_read = 1;
-		for (k = 0; k < s->ndirs; k++)
-			read_dir(s, &s->dirs[k], s->dirs[k].path, "");
-		if ((r = res_find(s, uri)) >= 0)
-			return r;
-	}
-	if (strncmp(uri, "file:", 5) == 0 && uri_path(uri, &path) == 0) {
+	if (strncmp(uri, "file:", 5) == 0 && uri_path(uri, &path) == 0 &&
+	    access(path.p, F_OK) == 0) {
 		if (res_read_file(s, path.p, uri, why, len) == NULL) {
 			buf_free(&path);
 			return -1;
 		}
 		buf_free(&path);
 		return res_find(s, uri);
+	}
+	if (!s->dirs_read) {
+		s->dirs_read = 1;
+		for (k = 0; k < s->ndirs; k++)
+			read_dir(s, &s->dirs[k], s->dirs[k].path, "");
+		if ((r = res_find(s, uri)) >= 0) {
+			buf_free(&path);
+			return r;
+		}
 	}
 	buf_free(&path);
 	snprintf(why, len, "no schema has $id \"%.200s\" (schemas are read "
@@ -371,13 +372,9 @@ res_anchor(const struct schema *s, int r, const char *name, size_t n)
 	return NULL;
 }
 
-/*
- * The schema directories: each of dirs ("DIR" or "PREFIX=DIR", PREFIX
- * an absolute URI) with its subdirectories, or else the one file is in.
- */
+/* The schema directories: each of dirs, "DIR" or "PREFIX=DIR". */
 void
-res_dirs(struct schema *s, const char *file, const char *const *dirs,
-    size_t ndirs)
+res_dirs(struct schema *s, const char *const *dirs, size_t ndirs)
 {
 	struct sdir *d;
 	const char *p;
@@ -388,7 +385,7 @@ res_dirs(struct schema *s, const char *file, const char *const *dirs,
 	for (k = 0; k < ndirs; k++) {
 		d = &s->dirs[s->ndirs++];
 		d->path = xstrdup(dirs[k]);
-		d->deep = 1;
+		/* PREFIX is an absolute URI: a scheme, then ":". */
 		if ((eq = strchr(d->path, '=')) == NULL)
 			continue;
 		for (p = d->path; p < eq && *p != ':' && *p != '/'; p++)
@@ -399,14 +396,6 @@ res_dirs(struct schema *s, const char *file, const char *const *dirs,
 			d->path = xstrdup(eq + 1);
 		}
 	}
-	if (ndirs > 0 || file == NULL)
-		return;
-	d = &s->dirs[s->ndirs++];
-	d->path = xstrdup(file);
-	if ((eq = strrchr(d->path, '/')) == NULL)
-		strcpy(d->path, ".");
-	else
-		eq[eq == d->path] = '\0';
 }
 
 void

@@ -29,9 +29,9 @@ struct schema;
 
 /*
  * Compile text[0..n), read from file (NULL: given as text, so no other
- * file can be reached). References to other schemas are looked for by
- * "$id" in the *.json files under the directories dirs[0..ndirs), or
- * beside file when there are none; "PREFIX=DIR" names the files of DIR
+ * file can be reached). A reference to another schema is the file its
+ * file: URI names, or is looked for by "$id" in the *.json files under
+ * the directories dirs[0..ndirs); "PREFIX=DIR" names the files of DIR
  * without an "$id" by PREFIX and their path under DIR.
  * NULL on failure, with a message ("/properties/a: must be a string")
  * in err.
