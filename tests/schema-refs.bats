@@ -167,6 +167,17 @@ rejected() {
 	assert_output "$(printf '2\tno value is allowed here\t/x\t/properties/x')"
 }
 
+@test "a keyword two vocabularies share stays while the metaschema keeps one of them" {
+	put meta.json '{"$id":"https://example.com/meta","$vocabulary":{"https://json-schema.org/draft/2020-12/vocab/core":true,"https://json-schema.org/draft/2020-12/vocab/format-assertion":true}}'
+	put s.json '{"$schema":"https://example.com/meta","format":"date","type":"string"}'
+	printf '%s\n' '"2024-01-31"' '"2024-02-31"' '7' >"$T/in"
+	run jsonl-validate -q -s "$T/s.json" --schema-dir "$T" -r "$T/rej" "$T/in"
+	assert_success
+	assert_output "$(printf '%s\n' '"2024-01-31"' '7')"
+	run rejected
+	assert_output "$(printf '2\tnot a valid date\t\t/format')"
+}
+
 @test "a metaschema that requires a vocabulary jsonl-validate does not know makes the schema invalid" {
 	put meta.json '{"$id":"https://example.com/meta","$vocabulary":{"https://json-schema.org/draft/2020-12/vocab/core":true,"https://example.com/vocab/units":true}}'
 	put s.json '{"$schema":"https://example.com/meta"}'

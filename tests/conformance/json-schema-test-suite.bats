@@ -5,7 +5,9 @@
 # consecutive JSONL lines written by Python's json; the lines that come out
 # on stdout (byte for byte) and in the rejects file (by _error_row) must be
 # exactly the valid and the invalid ones. sluice's own table of the same
-# keywords and formats is tests/schema-keywords.bats.
+# keywords and formats is tests/schema-keywords.bats; the whole upstream
+# suite (remote references, optional/) runs with
+# tests/conformance/full-suite.py, outside make check.
 
 load ../test_helper
 bats_require_minimum_version 1.5.0

@@ -382,26 +382,39 @@ static const struct {
 	    " maxProperties minProperties required dependentRequired " },
 	{ VOCAB "meta-data", NULL },
 	{ VOCAB "format-annotation", " format " },
+	{ VOCAB "format-assertion", " format " },
 	{ VOCAB "content", NULL },
 	{ NULL, NULL }
 };
 
-/* 1 if keyword w[0..n) is in a vocabulary the document leaves out. */
+/* 1 if vocabulary j gives meaning to keyword w[0..n). */
+static int
+in_vocabulary(int j, const char *w, size_t n)
+{
+	const char *p = vocabularies[j].keywords;
+
+	for (; p != NULL && (p = strchr(p, ' ')) != NULL && p[1] != '\0'; p++)
+		if (strncmp(p + 1, w, n) == 0 && p[n + 1] == ' ')
+			return 1;
+	return 0;
+}
+
+/*
+ * 1 if keyword w[0..n) belongs to vocabularies the document's metaschema
+ * leaves out, and to none it keeps.
+ */
 static int
 left_out(const struct sdoc *sd, const char *w, size_t n)
 {
-	const char *k, *p;
-	int j;
+	int j, out = 0;
 
-	for (j = 0; sd->vocab_off != 0 && vocabularies[j].uri != NULL; j++) {
-		if (!(sd->vocab_off >> j & 1) || (k = vocabularies[j].keywords) ==
-		    NULL)
-			continue;
-		for (p = k; (p = strstr(p, " ")) != NULL && p[1] != '\0'; p++)
-			if (strncmp(p + 1, w, n) == 0 && p[n + 1] == ' ')
-				return 1;
-	}
-	return 0;
+	for (j = 0; sd->vocab_off != 0 && vocabularies[j].uri != NULL; j++)
+		if (in_vocabulary(j, w, n)) {
+			if (!(sd->vocab_off >> j & 1))
+				return 0;
+			out = 1;
+		}
+	return out;
 }
 
 /*
