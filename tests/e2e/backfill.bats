@@ -87,6 +87,17 @@ setup() {
 	run -64 "$ROOT/scripts/sluice-backfill" x
 }
 
+@test "a schema that refers to another file is refused before any shard is made" {
+	printf '{"$ref":"defs.json#/$defs/e"}\n' >s.json
+	printf '{"$defs":{"e":{"required":["event_type"]}}}\n' >defs.json
+	run --separate-stderr "${BF[@]}" -s s.json
+	[ "$status" -eq 65 ]
+	[[ "$stderr" == *"sluice-backfill: $PWD/s.json: every job reads the schema on its own; it must stand alone, without references to other files"* ]]
+	[ ! -e work/shards.list ]
+	run psql -X -tA -c 'SELECT count(*) FROM w1_events'
+	assert_output 0
+}
+
 @test "a backfill loads each distinct valid record once and reports where every row went" {
 	run "${BF[@]}" -j 2 -b 500
 	assert_success
