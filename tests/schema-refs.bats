@@ -212,3 +212,42 @@ rejected() {
 	run jsonl-validate --schema-dir "$T" --require . </dev/null
 	[ "$status" -eq 64 ]
 }
+
+@test "references resolve as the examples of RFC 3986 section 5.4 say, normal and abnormal" {
+	mkdir "$T/dir"
+	python3 - "$T" <<'PY'
+import json, sys
+t = sys.argv[1]
+base = "http://a/b/c/d;p?q"
+cases = [("g:h", "g:h"), ("g", "http://a/b/c/g"), ("./g", "http://a/b/c/g"),
+    ("g/", "http://a/b/c/g/"), ("/g", "http://a/g"), ("//g", "http://g"),
+    ("?y", "http://a/b/c/d;p?y"), ("g?y", "http://a/b/c/g?y"),
+    (";x", "http://a/b/c/;x"), ("g;x", "http://a/b/c/g;x"),
+    (".", "http://a/b/c/"), ("./", "http://a/b/c/"), ("..", "http://a/b/"),
+    ("../", "http://a/b/"), ("../g", "http://a/b/g"), ("../..", "http://a/"),
+    ("../../", "http://a/"), ("../../g", "http://a/g"),
+    ("../../../g", "http://a/g"), ("../../../../g", "http://a/g"),
+    ("/./g", "http://a/g"), ("/../g", "http://a/g"), ("g.", "http://a/b/c/g."),
+    (".g", "http://a/b/c/.g"), ("g..", "http://a/b/c/g.."),
+    ("..g", "http://a/b/c/..g"), ("./../g", "http://a/b/g"),
+    ("./g/.", "http://a/b/c/g/"), ("g/./h", "http://a/b/c/g/h"),
+    ("g/../h", "http://a/b/c/h"), ("g;x=1/./y", "http://a/b/c/g;x=1/y"),
+    ("g;x=1/../y", "http://a/b/c/y"), ("g?y/./x", "http://a/b/c/g?y/./x"),
+    ("g?y/../x", "http://a/b/c/g?y/../x")]
+targets = sorted({u for _, u in cases})
+for n, u in enumerate(targets):
+    json.dump({"$id": u, "const": n}, open("%s/dir/t%d.json" % (t, n), "w"))
+props = {"p%d" % i: {"$ref": r} for i, (r, _) in enumerate(cases)}
+json.dump({"$id": base, "properties": props}, open(t + "/s.json", "w"))
+with open(t + "/in", "w") as f:
+    f.write(json.dumps({"p%d" % i: targets.index(u)
+                        for i, (_, u) in enumerate(cases)}) + "\n")
+    for i, (_, u) in enumerate(cases):
+        f.write(json.dumps({"p%d" % i: -1}) + "\n")
+PY
+	run jsonl-validate -q -s "$T/s.json" --schema-dir "$T/dir" -r "$T/rej" "$T/in"
+	assert_success
+	assert_output "$(head -n 1 "$T/in")"
+	run jq -s 'length' "$T/rej"
+	assert_output 34
+}

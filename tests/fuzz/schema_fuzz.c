@@ -402,7 +402,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct schema *sc;
 	struct js_err je;
 	char err[256], msg1[256], path1[1024];
-	const char *msg, *path;
+	const char *msg, *path, *spath;
 	size_t n, off;
 	int ok, ok2, wf = UNKNOWN, ref, lines;
 
@@ -430,15 +430,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		n = line_len(data + off, size - off);
 		if (js_scan(&d, (const char *)data + off, n, &je) == -1)
 			continue;
-		ok = schema_check(sc, &d, &msg, &path);
+		ok = schema_check(sc, &d, &msg, &path, &spath);
 		if (!ok) {
 			if (*msg == '\0' || strlen(msg) >= sizeof(msg1) ||
-			    (*path != '\0' && *path != '/'))
+			    (*path != '\0' && *path != '/') ||
+			    (*spath != '\0' && *spath != '/'))
 				abort();
 			memcpy(msg1, msg, strlen(msg) + 1);
 			snprintf(path1, sizeof(path1), "%s", path);
 		}
-		ok2 = schema_check(sc, &d, &msg, &path);
+		ok2 = schema_check(sc, &d, &msg, &path, &spath);
 		if (ok != ok2 || (!ok && (strcmp(msg, msg1) != 0 ||
 		    strncmp(path, path1, sizeof(path1) - 1) != 0)))
 			abort();
