@@ -251,3 +251,11 @@ PY
 	run jq -s 'length' "$T/rej"
 	assert_output 34
 }
+
+@test "a reference to a device or a FIFO is refused, not read for ever" {
+	mkfifo "$T/fifo.json"
+	put s.json '{"properties":{"a":{"$ref":"fifo.json"},"b":{"$ref":"file:///dev/zero"}}}'
+	run --separate-stderr timeout 10 jsonl-validate -s "$T/s.json" <<<'{}'
+	[ "$status" -eq 65 ]
+	[ "$stderr" = "jsonl-validate: $T/s.json: invalid schema: /properties/a/\$ref: \$ref \"fifo.json\": $T/fifo.json: not a regular file" ]
+}

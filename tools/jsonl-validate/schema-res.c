@@ -168,12 +168,19 @@ static char *
 slurp(const char *path, size_t *n)
 {
 	struct buf b = BUF_INIT;
+	struct stat st;
 	char chunk[65536];
 	ssize_t r;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY)) == -1)
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK)) == -1)
 		return NULL;
+	/* A device or a FIFO could read for ever: schemas are files. */
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return NULL;
+	}
 	while ((r = read(fd, chunk, sizeof(chunk))) != 0) {
 		if (r == -1 && errno == EINTR)
 			continue;
@@ -225,7 +232,8 @@ res_read_file(struct schema *s, const char *path, const char *uri,
 	size_t n;
 
 	if ((text = slurp(path, &n)) == NULL) {
-		snprintf(why, len, "%s: %s", path, strerror(errno));
+		snprintf(why, len, "%s: %s", path, errno == EINVAL ?
+		    "not a regular file" : strerror(errno));
 		return NULL;
 	}
 	if (realpath(path, real) == NULL)
