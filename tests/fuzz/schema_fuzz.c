@@ -234,6 +234,26 @@ count(const struct js_doc *d, int i)
 	return v;
 }
 
+/* 1 if string e of array a equals one of the strings before it. */
+static int
+named_before(const struct js_doc *d, int a, int e)
+{
+	struct buf x = BUF_INIT, y = BUF_INIT;
+	int k, r = 0;
+
+	str(d, e, &x);
+	for (k = a + 1; !r && k < e; k = d->v[k].end) {
+		if (d->v[k].type != JS_STRING)
+			continue;
+		str(d, k, &y);
+		r = x.len == y.len && (x.len == 0 || memcmp(x.p, y.p,
+		    x.len) == 0);
+	}
+	buf_free(&x);
+	buf_free(&y);
+	return r;
+}
+
 /*
  * Is schema s in the subset: 1 (well formed), 0 (schema_compile must
  * refuse it), UNKNOWN (outside the subset).
@@ -259,20 +279,25 @@ ref_schema(const struct js_doc *sd, int s)
 				str(sd, v, &b);
 				r = known_type(b.p, b.len);
 			} else if (t == JS_ARRAY) {
+				/* Non-empty, distinct names. */
+				r = sd->v[v].n > 0;
 				for (e = v + 1; r && e < (int)sd->v[v].end;
 				    e = sd->v[e].end) {
 					str(sd, e, &b);
 					r = sd->v[e].type == JS_STRING &&
-					    known_type(b.p, b.len);
+					    known_type(b.p, b.len) &&
+					    !named_before(sd, v, e);
 				}
 			} else
 				r = 0;
 		} else if (KW("required")) {
+			/* stringArray: strings, each name once. */
 			if (t != JS_ARRAY)
 				r = 0;
 			for (e = v + 1; r && e < (int)sd->v[v].end;
 			    e = sd->v[e].end)
-				r = sd->v[e].type == JS_STRING;
+				r = sd->v[e].type == JS_STRING &&
+				    !named_before(sd, v, e);
 		} else if (KW("properties")) {
 			if (t != JS_OBJECT)
 				r = 0;
