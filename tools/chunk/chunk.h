@@ -30,7 +30,7 @@ struct out {
 struct chunks {
 	struct cli	*cli;
 	const char	*dir;		/* "" for the current directory */
-	const char	*header;	/* written first in every chunk */
+	char		*header;	/* written first in every chunk */
 	size_t		 header_len;
 	size_t		 header_eol;	/* the line end at its end */
 	size_t		 flush_at;	/* per chunk buffer size */
@@ -65,9 +65,10 @@ void		 chunk_put(struct chunks *, struct out *, const char *, size_t,
 		    const char *eol);
 /* Write, close and rename; returns its path (owned by the caller). */
 char		*chunk_finish(struct chunks *, struct out *);
-/* Finish every chunk in name order, calling done(path) for each. */
-void		 chunks_finish_all(struct chunks *, void (*done)(char *));
-/* Remove the temp files of unfinished chunks (at exit). */
+/* Finish every chunk in name order, calling done(arg, path) for each. */
+void		 chunks_finish_all(struct chunks *, void (*done)(void *, char *),
+		    void *arg);
+/* Remove the temp files of unfinished chunks and free the set (at exit). */
 void		 chunks_abandon(struct chunks *);
 
 /* Percent-encode data into a file name that is safe in any directory. */
@@ -98,5 +99,7 @@ int		 exec_parse(struct runner *, const char *cmd, const char **why);
 void		 exec_start(struct runner *, char *path);
 /* Wait for every running command; forward sig first when nonzero. */
 void		 exec_wait_all(struct runner *, int sig);
+/* Free the template and the job table (no command running). */
+void		 exec_free(struct runner *);
 
 #endif

@@ -324,7 +324,7 @@ chunk_finish(struct chunks *s, struct out *o)
 }
 
 void
-chunks_finish_all(struct chunks *s, void (*done)(char *))
+chunks_finish_all(struct chunks *s, void (*done)(void *, char *), void *arg)
 {
 	struct out **sorted;
 	size_t i, n = s->n;
@@ -335,7 +335,7 @@ chunks_finish_all(struct chunks *s, void (*done)(char *))
 	memcpy(sorted, s->v, n * sizeof(*sorted));
 	qsort(sorted, n, sizeof(*sorted), by_name);
 	for (i = 0; i < n && !cli_signal; i++)
-		done(chunk_finish(s, sorted[i]));
+		done(arg, chunk_finish(s, sorted[i]));
 	free(sorted);
 	buf_free(&s->frame);
 }
@@ -359,11 +359,23 @@ chunks_abandon(struct chunks *s)
 		o = s->v[i];
 		if (o->fd != -1)
 			close(o->fd);
-		o->fd = -1;
 		if (o->tmp != NULL)
 			unlink(o->tmp);
+		buf_free(&o->pend);
+		free(o->tmp);
+		free(o->path);
+		free(o->name);
+		free(o);
 	}
 	s->n = 0;
+	s->nopen = 0;
+	free(s->v);
+	free(s->open);
+	free(s->map);
+	free(s->header);
+	buf_free(&s->frame);
+	s->v = s->open = s->map = NULL;
+	s->header = NULL;
 }
 
 /*

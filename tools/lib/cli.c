@@ -707,6 +707,17 @@ release(struct cli *c)
 	c->nreason = 0;
 }
 
+/* The tool's cleanup, once. */
+static void
+run_cleanup(struct cli *c)
+{
+	void (*f)(void *) = c->cleanup;
+
+	c->cleanup = NULL;
+	if (f != NULL)
+		f(c->cleanup_arg);
+}
+
 void
 cli_fail(struct cli *c, int code, const char *fmt, ...)
 {
@@ -728,6 +739,7 @@ cli_fail(struct cli *c, int code, const char *fmt, ...)
 		if (write_stats(c) != 0 && code == 0)
 			code = EX_IOERR;
 	}
+	run_cleanup(c);
 	exit(code);
 }
 
@@ -756,6 +768,7 @@ cli_usage(struct cli *c, const char *fmt, ...)
 		fputc('\n', stderr);
 	}
 	fprintf(stderr, "Try '%s --help' for more information.\n", c->prog);
+	run_cleanup(c);
 	exit(EX_USAGE);
 }
 

@@ -122,6 +122,13 @@ struct cli {
 	int		 nreason;
 	int64_t		 reason_other;
 
+	/*
+	 * Set by a tool: called once when cli_fail or cli_usage ends the
+	 * process, before it exits (temp files to remove, memory to free).
+	 */
+	void		(*cleanup)(void *);
+	void		*cleanup_arg;
+
 	double		 t0;
 	double		 last_progress;
 	double		 last_stats;
