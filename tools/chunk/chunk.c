@@ -165,6 +165,8 @@ main(int argc, char *argv[])
 	s.c.passed_name = "written";
 	s.c.cleanup = cleanup;
 	s.c.cleanup_arg = &s;
+	s.c.release = chunks_release;
+	s.c.release_arg = &s.set;
 	parse_options(&s, argc, argv);
 	check_options(&s);
 	cli_start(&s.c, argc - optind, argv + optind);
@@ -423,6 +425,8 @@ setup(struct state *s)
 	s->set.sync = o->sync;
 	s->set.codec = o->codec;
 	s->set.lookup = o->mode == M_PERIOD || o->mode == M_VALUE;
+	/* One chunk at a time: its records go from the input buffer. */
+	s->set.direct = o->mode == M_SIZE && o->codec == REC_PLAIN;
 	if (o->exec_cmd != NULL) {
 		s->run.started = cli_counter(&s->c, "commands run");
 		s->run.failed = cli_counter(&s->c, "commands failed");

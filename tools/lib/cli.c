@@ -185,6 +185,8 @@ open_input(struct cli *c)
 	if (rec_open(&c->in, strcmp(name, "-") == 0 ? NULL : name,
 	    c->max_line) == -1)
 		cli_fail(c, EX_NOINPUT, "%s: %s", name, strerror(errno));
+	c->in.release = c->release;
+	c->in.release_arg = c->release_arg;
 	c->cur_start = c->processed;
 	free(c->at);
 	c->at = xstrdup("");

@@ -128,6 +128,9 @@ struct cli {
 	 */
 	void		(*cleanup)(void *);
 	void		*cleanup_arg;
+	/* Set by a tool before cli_start: the release hook of every in. */
+	void		(*release)(void *);
+	void		*release_arg;
 
 	double		 t0;
 	double		 last_progress;
