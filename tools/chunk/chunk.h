@@ -59,7 +59,7 @@ struct chunks {
 	 * direct: records are not copied but written from where the caller
 	 * holds them (the input buffer), as runs of adjacent bytes, when
 	 * chunks_release is called, when ref is full and when the chunk is
-	 * finished.
+	 * finished. For one chunk at a time: no LRU, no buffer.
 	 */
 	int		 direct;
 	struct out	*ref_out;	/* the chunk the runs belong to */
@@ -112,7 +112,6 @@ chunk_put(struct chunks *s, struct out *o, const char *p, size_t n,
 	if (s->direct && *eol == '\0' && chunk_extend(s, o, p, n)) {
 		o->bytes += n;
 		o->records++;
-		o->used = ++s->tick;
 		return;
 	}
 	chunk_add(s, o, p, n, eol);

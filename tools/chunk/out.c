@@ -180,7 +180,6 @@ chunk_add(struct chunks *s, struct out *o, const char *p, size_t n,
 			add_ref(s, o, eol, k);
 		o->bytes += n + k;
 		o->records++;
-		o->used = ++s->tick;
 		return;
 	}
 
