@@ -3,6 +3,8 @@
 #
 # - chunk -l 10000 vs GNU split -l 10000: both copy lines into files of
 #   10 000 lines (chunk also writes temp names, renames and lists them).
+# - chunk --bytes 2M vs GNU split -C 2M: files of at most 2 MiB, cut at
+#   line ends.
 # - chunk --time '.occurred_at // .created_at' --period day vs Miller: mlr
 #   has no time bucketing in split, so the peer first computes the day
 #   (the first 10 characters of occurred_at, else created_at) into a
@@ -29,6 +31,11 @@ bench_compare "chunk -l 10000" "$ev" \
     "chunk -q -l 10000 -o '$out/c'" \
     "split -l" \
     "split -l 10000 - '$out/s/x'"
+
+bench_compare "chunk --bytes 2M" "$ev" \
+    "chunk -q --bytes 2M -o '$out/c'" \
+    "split -C" \
+    "split -C 2M - '$out/s/x'"
 
 bench_compare "chunk --by day" "$ev" \
     "chunk -q --time '.occurred_at // .created_at' --period day -r /dev/null -o '$out/c'" \

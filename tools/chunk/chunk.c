@@ -74,130 +74,134 @@ static const char usage[] =
 "      --max-open N        chunk files held open at once (default 64)\n"
 "      --fsync             fsync each chunk before renaming it\n";
 
-static struct cli	 c;
-static struct chunks	 set;
-static struct runner	 run;
-
-static enum mode	 mode;
-static int64_t		 lines_per;	/* -l */
-static uint64_t		 bytes_per;	/* --bytes */
-static int64_t		 nround;	/* -n */
-static int64_t		 nshards;	/* --shards */
-static const char	*by_expr;	/* --by, or --time with --period */
-static const char	*key_expr;	/* --key */
-static const char	*period;	/* --period */
-static const char	*tz;		/* --tz */
-static int		 list_closed;	/* stdout gone: chunks go on */
-static enum tm_unit	 unit;
-static const char	*prefix;
-static const char	*suffix;
 /* The default --suffix, by --csv and then by enum rec_codec. */
 static const char *const suffixes[2][3] = {
 	{ ".jsonl", ".jsonl.gz", ".jsonl.zst" },
 	{ ".csv", ".csv.gz", ".csv.zst" }
 };
-static int		 csv_mode;	/* --csv */
-static int		 header;	/* --csv without --no-header */
-static int		 delim = ',';	/* -d */
-static const char	*delim_arg;
-static int		 digits = 5;
-static const char	*exec_cmd;
-static int64_t		 jobs;
-static char		 sep = '\n';
-static const char	*out_dir;
-static size_t		 max_open = 64;
-static int		 sync_chunks;
-static enum rec_codec	 codec;		/* --compress */
 
-static struct out	*cur;		/* -l, --bytes: the chunk being filled */
-static struct out	**slots;	/* -n, --shards: the K chunks */
-static int64_t		 nslots;
-static int64_t		 seq;		/* chunks started / records dealt */
-static struct jqx	*expr;		/* --by or --key, compiled */
-static struct js_doc	 doc;
-static struct buf	 name;
-static int64_t		 last_start = INT64_MIN;	/* --period cache */
-static struct out	*last_out;
-static struct csv	 csv;
-
-/* Options that only parse_options and check_options need. */
-struct args {
-	const char	*dir;		/* -o */
+/* The command line, checked. */
+struct opts {
+	enum mode	 mode;
+	int64_t		 lines_per;	/* -l */
+	uint64_t	 bytes_per;	/* --bytes */
+	int64_t		 nround;	/* -n */
+	int64_t		 nshards;	/* --shards */
+	int64_t		 nslots;	/* -n or --shards: K */
+	const char	*by_expr;	/* --by, or --time with --period */
 	const char	*time_expr;	/* --time */
+	const char	*key_expr;	/* --key */
+	const char	*period;	/* --period */
+	enum tm_unit	 unit;		/* of --period */
+	const char	*tz;		/* --tz; NULL for UTC */
+	const char	*prefix;
+	const char	*suffix;
+	int		 digits;
+	int		 csv;		/* --csv */
 	int		 no_header;	/* --no-header */
+	int		 header;	/* --csv without --no-header */
+	int		 delim;		/* -d */
+	const char	*delim_arg;
+	const char	*exec_cmd;
+	int64_t		 jobs;		/* -j */
+	char		 sep;		/* -0: NUL, else newline */
+	const char	*dir;		/* -o as given */
+	size_t		 max_open;
+	int		 sync;		/* --fsync */
+	enum rec_codec	 codec;		/* --compress */
 };
 
-static void		 parse_options(int, char **);
-static void		 check_options(const struct args *);
-static int		 next_record(const char **, size_t *, const char **);
-static int		 next_csv(const char **, size_t *, const char **);
-static void		 keep_header(const char *);
-static struct out	*route(const char *, size_t);
-static struct out	*route_key(const char *, size_t);
-static struct out	*slot(int64_t);
-static void		 period_name(struct buf *, int64_t);
-static char		*numbered(int64_t);
-static void		 done(char *);
-static void		 at_exit(void);
+/* One run: the options, the input, the chunks, the --exec commands. */
+struct state {
+	struct cli	 c;
+	struct opts	 o;
+	char		*out_dir;	/* -o without trailing slashes */
+	struct chunks	 set;
+	struct runner	 run;
+	struct jqx	*expr;		/* --by, --time or --key, compiled */
+	struct js_doc	 doc;
+	struct buf	 name;		/* the chunk name being built */
+	struct out	*cur;		/* -l, --bytes: the chunk being filled */
+	struct out	**slots;	/* -n, --shards: the K chunks */
+	int64_t		 seq;		/* chunks started / records dealt */
+	int64_t		 last_start;	/* --period: the last record's period */
+	struct out	*last_out;	/* and its chunk */
+	struct csv	 csv;
+	const char	*last_eol;	/* --csv: the last line end read */
+	int		 header_read;	/* of the operand being read */
+	int		 warned;	/* about --digits */
+	int		 list_closed;	/* stdout gone: chunks go on */
+};
+
+static void		 parse_options(struct state *, int, char **);
+static void		 check_options(struct state *);
+static void		 setup(struct state *);
+static int		 next_record(struct state *, const char **, size_t *,
+			    const char **);
+static int		 next_csv(struct state *, const char **, size_t *,
+			    const char **);
+static void		 keep_header(struct state *, const char *);
+static struct out	*route(struct state *, const char *, size_t);
+static struct out	*route_key(struct state *, const char *, size_t);
+static struct out	*slot(struct state *, int64_t);
+static void		 period_name(const struct opts *, struct buf *, int64_t);
+static char		*numbered(struct state *, int64_t);
+static void		 done(void *, char *);
+static void		 cleanup(void *);
 
 int
 main(int argc, char *argv[])
 {
+	struct state s;
+	const struct opts *o = &s.o;
 	const char *rec, *eol;
 	size_t raw;
-	struct out *o;
+	struct out *out;
 	int r;
 
-	cli_init(&c, "chunk", usage, argv);
-	c.unit = "records";
-	c.passed_name = "written";
-	parse_options(argc, argv);
-	cli_start(&c, argc - optind, argv + optind);
-	chunks_init(&set, &c, out_dir);
-	set.max_open = max_open;
-	set.sync = sync_chunks;
-	set.codec = codec;
-	if (exec_cmd != NULL) {
-		run.started = cli_counter(&c, "commands run");
-		run.failed = cli_counter(&c, "commands failed");
-	}
-	set.lookup = mode == M_PERIOD || mode == M_VALUE;
-	if (nslots > 0)
-		slots = xcalloc((size_t)nslots, sizeof(*slots));
-	if (csv_mode) {
-		csv_init(&csv, &c.in, delim);
-		c.unit = "rows";
-	}
-	atexit(at_exit);
+	memset(&s, 0, sizeof(s));
+	cli_init(&s.c, "chunk", usage, argv);
+	s.c.unit = "records";
+	s.c.passed_name = "written";
+	s.c.cleanup = cleanup;
+	s.c.cleanup_arg = &s;
+	s.c.release = chunks_release;
+	s.c.release_arg = &s.set;
+	parse_options(&s, argc, argv);
+	check_options(&s);
+	cli_start(&s.c, argc - optind, argv + optind);
+	setup(&s);
 
-	while (next_record(&rec, &raw, &eol)) {
-		if ((o = route(rec, raw + strlen(eol))) == NULL)
+	while (next_record(&s, &rec, &raw, &eol)) {
+		if ((out = route(&s, rec, raw + strlen(eol))) == NULL)
 			continue;
-		chunk_put(&set, o, rec, raw, eol);
-		c.passed++;
-		if (o == cur && ((lines_per && o->records >= lines_per) ||
-		    (bytes_per && o->bytes >= bytes_per))) {
-			done(chunk_finish(&set, cur));
-			cur = NULL;
+		chunk_put(&s.set, out, rec, raw, eol);
+		s.c.passed++;
+		if (out == s.cur && ((o->lines_per &&
+		    out->records >= o->lines_per) || (o->bytes_per &&
+		    out->bytes >= o->bytes_per))) {
+			done(&s, chunk_finish(&s.set, s.cur));
+			s.cur = NULL;
 		}
 	}
-	if (cur != NULL)
-		done(chunk_finish(&set, cur));
-	cur = NULL;
-	chunks_finish_all(&set, done);
-	if (exec_cmd != NULL)
-		exec_wait_all(&run, 0);
-	r = cli_finish(&c);
-	if (r == 0 && run.failed != NULL && *run.failed > 0)
+	if (s.cur != NULL)
+		done(&s, chunk_finish(&s.set, s.cur));
+	s.cur = NULL;
+	chunks_finish_all(&s.set, done, &s);
+	if (o->exec_cmd != NULL)
+		exec_wait_all(&s.run, 0);
+	r = cli_finish(&s.c);
+	if (r == 0 && s.run.failed != NULL && *s.run.failed > 0)
 		r = 1;
+	cleanup(&s);
 	return r;
 }
 
 /* The option table, then one case per option and the checks: flat. */
 static void
-parse_options(int argc, char **argv)
+parse_options(struct state *s, int argc, char **argv)
 {
-	static const struct option opts[] = {
+	static const struct option longopts[] = {
 		CLI_LONGOPTS,
 		{ "lines",	required_argument,	NULL, 'l' },
 		{ "bytes",	required_argument,	NULL, OPT_BYTES },
@@ -223,183 +227,218 @@ parse_options(int argc, char **argv)
 		{ "delimiter",	required_argument,	NULL, 'd' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct args a = { NULL, NULL, 0 };
+	struct opts *o = &s->o;
+	struct cli *c = &s->c;
 	int ch;
 
+	o->delim = ',';
+	o->digits = 5;
+	o->sep = '\n';
+	o->max_open = 64;
+
 	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS "l:n:o:j:0k:d:",
-	    opts, NULL)) != -1) {
-		if (cli_option(&c, ch, optarg))
+	    longopts, NULL)) != -1) {
+		if (cli_option(c, ch, optarg))
 			continue;
 		switch (ch) {
 		case 'l':
-			lines_per = cli_num(&c, "-l", optarg, 1, INT64_MAX);
+			o->lines_per = cli_num(c, "-l", optarg, 1, INT64_MAX);
 			break;
 		case OPT_BYTES:
-			bytes_per = cli_size(&c, "--bytes", optarg);
-			if (bytes_per == 0)
-				cli_usage(&c, "--bytes: must be at least 1 byte");
+			o->bytes_per = cli_size(c, "--bytes", optarg);
+			if (o->bytes_per == 0)
+				cli_usage(c, "--bytes: must be at least 1 byte");
 			break;
 		case 'n':
-			nround = cli_num(&c, "-n", optarg, 1, 1000000);
+			o->nround = cli_num(c, "-n", optarg, 1, 1000000);
 			break;
 		case 'o':
-			a.dir = optarg;
+			o->dir = optarg;
 			break;
 		case OPT_PREFIX:
-			prefix = optarg;
+			o->prefix = optarg;
 			break;
 		case OPT_SUFFIX:
-			suffix = optarg;
+			o->suffix = optarg;
 			break;
 		case OPT_DIGITS:
-			digits = (int)cli_num(&c, "--digits", optarg, 1, 18);
+			o->digits = (int)cli_num(c, "--digits", optarg, 1, 18);
 			break;
 		case OPT_EXEC:
-			exec_cmd = optarg;
+			o->exec_cmd = optarg;
 			break;
 		case 'j':
-			jobs = cli_num(&c, "-j", optarg, 1, 1024);
+			o->jobs = cli_num(c, "-j", optarg, 1, 1024);
 			break;
 		case '0':
-			sep = '\0';
+			o->sep = '\0';
 			break;
 		case OPT_MAX_OPEN:
-			max_open = (size_t)cli_num(&c, "--max-open", optarg, 1,
+			o->max_open = (size_t)cli_num(c, "--max-open", optarg, 1,
 			    65536);
 			break;
 		case OPT_FSYNC:
-			sync_chunks = 1;
+			o->sync = 1;
 			break;
 		case OPT_BY:
-			by_expr = optarg;
+			o->by_expr = optarg;
 			break;
 		case OPT_TIME:
-			a.time_expr = optarg;
+			o->time_expr = optarg;
 			break;
 		case OPT_PERIOD:
-			period = optarg;
+			o->period = optarg;
 			break;
 		case OPT_TZ:
-			tz = optarg;
+			o->tz = optarg;
 			break;
 		case OPT_SHARDS:
-			nshards = cli_num(&c, "--shards", optarg, 1, 1000000);
+			o->nshards = cli_num(c, "--shards", optarg, 1, 1000000);
 			break;
 		case 'k':
-			key_expr = optarg;
+			o->key_expr = optarg;
 			break;
 		case OPT_CSV:
-			csv_mode = 1;
+			o->csv = 1;
 			break;
 		case OPT_NO_HEADER:
-			a.no_header = 1;
+			o->no_header = 1;
 			break;
 		case OPT_COMPRESS:
 			if (strcmp(optarg, "zstd") == 0)
-				codec = REC_ZSTD;
+				o->codec = REC_ZSTD;
 			else if (strcmp(optarg, "gzip") == 0)
-				codec = REC_GZIP;
+				o->codec = REC_GZIP;
 			else
-				cli_usage(&c, "--compress: '%s' is not zstd or "
+				cli_usage(c, "--compress: '%s' is not zstd or "
 				    "gzip", optarg);
 			break;
 		case 'd':
-			delim_arg = optarg;
-			if ((delim = csv_delimiter(optarg)) == -1)
-				cli_usage(&c, "--delimiter: '%s' is not one ASCII "
+			o->delim_arg = optarg;
+			if ((o->delim = csv_delimiter(optarg)) == -1)
+				cli_usage(c, "--delimiter: '%s' is not one ASCII "
 				    "character other than a quote or a line end",
 				    optarg);
 			break;
 		default:
-			cli_usage(&c, NULL);
+			cli_usage(c, NULL);
 		}
 	}
-	check_options(&a);
 }
 
 /* The options together: one split mode, and what each needs. */
 static void
-check_options(const struct args *a)
+check_options(struct state *s)
 {
-	const char *why, *time_expr = a->time_expr;
+	struct opts *o = &s->o;
+	struct cli *c = &s->c;
+	const char *why;
 	char err[256];
+	int64_t start;
 	size_t n;
 	int nmodes;
 
-	if (period != NULL && by_expr != NULL)
-		cli_usage(&c, "--period splits by --time EXPR, not --by");
-	if ((period != NULL) != (time_expr != NULL))
-		cli_usage(&c, "--time and --period go together");
-	if (time_expr != NULL)
-		by_expr = time_expr;
-	if ((nshards > 0) != (key_expr != NULL))
-		cli_usage(&c, "--shards and --key go together");
-	if (period != NULL && tm_unit_parse(period, &unit) == -1)
-		cli_usage(&c, "--period: '%s' is not minute, hour, day, week, "
-		    "month, quarter or year", period);
-	if (tz != NULL && period == NULL)
-		cli_usage(&c, "--tz needs --period");
-	if (tz != NULL && tm_trunc(0, TM_DAY, tz, &last_start) == -1)
-		cli_usage(&c, "--tz: unknown time zone '%s'", tz);
-	last_start = INT64_MIN;
-	if (tz != NULL && (*tz == '\0' || strcmp(tz, "UTC") == 0))
-		tz = NULL;
-	nmodes = (lines_per || bytes_per) + (nround > 0) + (by_expr != NULL) +
-	    (nshards > 0);
+	if (o->period != NULL && o->by_expr != NULL)
+		cli_usage(c, "--period splits by --time EXPR, not --by");
+	if ((o->period != NULL) != (o->time_expr != NULL))
+		cli_usage(c, "--time and --period go together");
+	if (o->time_expr != NULL)
+		o->by_expr = o->time_expr;
+	if ((o->nshards > 0) != (o->key_expr != NULL))
+		cli_usage(c, "--shards and --key go together");
+	if (o->period != NULL && tm_unit_parse(o->period, &o->unit) == -1)
+		cli_usage(c, "--period: '%s' is not minute, hour, day, week, "
+		    "month, quarter or year", o->period);
+	if (o->tz != NULL && o->period == NULL)
+		cli_usage(c, "--tz needs --period");
+	if (o->tz != NULL && tm_trunc(0, TM_DAY, o->tz, &start) == -1)
+		cli_usage(c, "--tz: unknown time zone '%s'", o->tz);
+	if (o->tz != NULL && (*o->tz == '\0' || strcmp(o->tz, "UTC") == 0))
+		o->tz = NULL;
+	nmodes = (o->lines_per || o->bytes_per) + (o->nround > 0) +
+	    (o->by_expr != NULL) + (o->nshards > 0);
 	if (nmodes == 0)
-		cli_usage(&c, "say how to split: -l, --bytes, -n, --by, --period or "
+		cli_usage(c, "say how to split: -l, --bytes, -n, --by, --period or "
 		    "--shards");
 	if (nmodes > 1)
-		cli_usage(&c, "choose one of -l/--bytes, -n, --by, --period and "
+		cli_usage(c, "choose one of -l/--bytes, -n, --by, --period and "
 		    "--shards");
-	if (by_expr != NULL || key_expr != NULL) {
-		expr = jqx_compile(by_expr ? by_expr : key_expr, err,
-		    sizeof(err));
-		if (expr == NULL)
-			cli_usage(&c, "%s: %s", time_expr ? "--time" :
-			    by_expr ? "--by" : "--key", err);
+	if (o->by_expr != NULL || o->key_expr != NULL) {
+		s->expr = jqx_compile(o->by_expr ? o->by_expr : o->key_expr,
+		    err, sizeof(err));
+		if (s->expr == NULL)
+			cli_usage(c, "%s: %s", o->time_expr ? "--time" :
+			    o->by_expr ? "--by" : "--key", err);
 	}
-	if (nround > 0)
-		mode = M_ROUND, nslots = nround;
-	else if (nshards > 0)
-		mode = M_SHARDS, nslots = nshards;
-	else if (by_expr != NULL)
-		mode = period != NULL ? M_PERIOD : M_VALUE;
+	if (o->nround > 0)
+		o->mode = M_ROUND, o->nslots = o->nround;
+	else if (o->nshards > 0)
+		o->mode = M_SHARDS, o->nslots = o->nshards;
+	else if (o->by_expr != NULL)
+		o->mode = o->period != NULL ? M_PERIOD : M_VALUE;
 	else
-		mode = M_SIZE;
-	if (a->no_header && !csv_mode)
-		cli_usage(&c, "--no-header needs --csv");
-	header = csv_mode && !a->no_header;
-	if (delim_arg != NULL && !csv_mode)
-		cli_usage(&c, "--delimiter needs --csv");
-	if (csv_mode && (mode == M_SHARDS || mode == M_PERIOD ||
-	    mode == M_VALUE))
-		cli_usage(&c, "--csv works with -l, --bytes and -n only");
-	if (prefix == NULL)
-		prefix = by_expr != NULL ? "" : "part-";
-	if (suffix == NULL)
-		suffix = suffixes[csv_mode != 0][codec];
-	if (strchr(prefix, '/') != NULL || strchr(suffix, '/') != NULL)
-		cli_usage(&c, "--prefix and --suffix cannot hold '/'");
-	if (jobs && exec_cmd == NULL)
-		cli_usage(&c, "-j needs --exec");
-	if (exec_cmd != NULL) {
-		run.cli = &c;
-		if (exec_parse(&run, exec_cmd, &why) == -1)
-			cli_usage(&c, "--exec: %s", why);
-		if (jobs == 0 && (jobs = sysconf(_SC_NPROCESSORS_ONLN)) < 1)
-			jobs = 1;
-		run.max_jobs = (int)jobs;
+		o->mode = M_SIZE;
+	if (o->no_header && !o->csv)
+		cli_usage(c, "--no-header needs --csv");
+	o->header = o->csv && !o->no_header;
+	if (o->delim_arg != NULL && !o->csv)
+		cli_usage(c, "--delimiter needs --csv");
+	if (o->csv && (o->mode == M_SHARDS || o->mode == M_PERIOD ||
+	    o->mode == M_VALUE))
+		cli_usage(c, "--csv works with -l, --bytes and -n only");
+	if (o->prefix == NULL)
+		o->prefix = o->by_expr != NULL ? "" : "part-";
+	if (o->suffix == NULL)
+		o->suffix = suffixes[o->csv != 0][o->codec];
+	if (strchr(o->prefix, '/') != NULL || strchr(o->suffix, '/') != NULL)
+		cli_usage(c, "--prefix and --suffix cannot hold '/'");
+	if (o->jobs && o->exec_cmd == NULL)
+		cli_usage(c, "-j needs --exec");
+	if (o->exec_cmd != NULL) {
+		s->run.cli = c;
+		if (exec_parse(&s->run, o->exec_cmd, &why) == -1)
+			cli_usage(c, "--exec: %s", why);
+		if (o->jobs == 0 &&
+		    (o->jobs = sysconf(_SC_NPROCESSORS_ONLN)) < 1)
+			o->jobs = 1;
+		s->run.max_jobs = (int)o->jobs;
 	}
-	if (a->dir != NULL) {
+	if (o->dir != NULL) {
 		/* "out/" and "out" name the same files. */
-		n = strlen(a->dir);
-		while (n > 1 && a->dir[n - 1] == '/')
+		n = strlen(o->dir);
+		while (n > 1 && o->dir[n - 1] == '/')
 			n--;
-		out_dir = strndup(a->dir, n);
-		if (*out_dir == '\0')
-			cli_usage(&c, "-o: empty directory name");
+		s->out_dir = strndup(o->dir, n);
+		if (*s->out_dir == '\0')
+			cli_usage(c, "-o: empty directory name");
 	}
+}
+
+/* What the run needs once the input is open. */
+static void
+setup(struct state *s)
+{
+	const struct opts *o = &s->o;
+
+	chunks_init(&s->set, &s->c, s->out_dir);
+	s->set.max_open = o->max_open;
+	s->set.sync = o->sync;
+	s->set.codec = o->codec;
+	s->set.lookup = o->mode == M_PERIOD || o->mode == M_VALUE;
+	/* One chunk at a time: its records go from the input buffer. */
+	s->set.direct = o->mode == M_SIZE && o->codec == REC_PLAIN;
+	if (o->exec_cmd != NULL) {
+		s->run.started = cli_counter(&s->c, "commands run");
+		s->run.failed = cli_counter(&s->c, "commands failed");
+	}
+	if (o->nslots > 0)
+		s->slots = xcalloc((size_t)o->nslots, sizeof(*s->slots));
+	if (o->csv) {
+		csv_init(&s->csv, &s->c.in, o->delim);
+		s->c.unit = "rows";
+	}
+	s->last_start = INT64_MIN;
+	s->last_eol = "\n";
 }
 
 /*
@@ -407,14 +446,17 @@ check_options(const struct args *a)
  * end to add when it has none (the last line of the input). 0 at the end.
  */
 static int
-next_record(const char **rec, size_t *raw, const char **eol)
+next_record(struct state *s, const char **rec, size_t *raw,
+    const char **eol)
 {
-	if (csv_mode)
-		return next_csv(rec, raw, eol);
-	if (!cli_next(&c))
+	struct rec_in *in = &s->c.in;
+
+	if (s->o.csv)
+		return next_csv(s, rec, raw, eol);
+	if (!cli_next(&s->c))
 		return 0;
-	*rec = c.in.line;
-	*raw = (size_t)(c.in.buf + c.in.pos - *rec);
+	*rec = in->line;
+	*raw = (size_t)(in->buf + in->pos - *rec);
 	*eol = (*rec)[*raw - 1] == '\n' ? "" : "\n";
 	return 1;
 }
@@ -426,49 +468,48 @@ next_record(const char **rec, size_t *raw, const char **eol)
  * number is the spreadsheet's: the header is row 1).
  */
 static int
-next_csv(const char **rec, size_t *raw, const char **eol)
+next_csv(struct state *s, const char **rec, size_t *raw, const char **eol)
 {
-	static char last_eol[3] = "\n";
-	static int header_read;		/* of the operand being read */
+	struct cli *c = &s->c;
+	struct csv *csv = &s->csv;
 	const char *e;
 	int r;
 
 	for (;;) {
-		if ((r = cli_read(&c, csv_read, &csv)) == 0) {
-			if (!cli_next_file(&c))
+		if ((r = cli_read(c, csv_read, csv)) == 0) {
+			if (!cli_next_file(c))
 				return 0;
-			csv_free(&csv);
-			csv_init(&csv, &c.in, delim);
-			header_read = 0;
+			csv_free(csv);
+			csv_init(csv, &c->in, s->o.delim);
+			s->header_read = 0;
 			continue;
 		}
 		if (r == -2)
-			cli_fail(&c, EX_DATAERR, "%srow %" PRId64 ": longer "
-			    "than --max-line (%zu bytes)", c.at, csv.row + 1,
-			    c.in.max_line);
-		if (csv.blank) {
-			c.in.blank++;
+			cli_fail(c, EX_DATAERR, "%srow %" PRId64 ": longer "
+			    "than --max-line (%zu bytes)", c->at, csv->row + 1,
+			    c->in.max_line);
+		if (csv->blank) {
+			c->in.blank++;
 			continue;
 		}
-		e = csv.raw + csv.rawlen;
-		if (csv.endlen > 0) {
-			memcpy(last_eol, e, csv.endlen);
-			last_eol[csv.endlen] = '\0';
-		}
-		if (header && !header_read) {
-			keep_header(last_eol);
-			header_read = 1;
+		e = csv->raw + csv->rawlen;
+		if (csv->endlen > 0)
+			s->last_eol = *e == '\n' ? "\n" : csv->endlen == 2 ?
+			    "\r\n" : "\r";
+		if (s->o.header && !s->header_read) {
+			keep_header(s, s->last_eol);
+			s->header_read = 1;
 			continue;
 		}
-		cli_tick(&c);
-		if (csv.error != CSV_OK) {
-			cli_reject(&c, csv.row, csv.raw, csv.rawlen, 0,
-			    csv_strerror(csv.error), NULL);
+		cli_tick(c);
+		if (csv->error != CSV_OK) {
+			cli_reject(c, csv->row, csv->raw, csv->rawlen, 0,
+			    csv_strerror(csv->error), NULL);
 			continue;
 		}
-		*rec = csv.raw;
-		*raw = csv.rawlen + csv.endlen;
-		*eol = csv.endlen > 0 ? "" : last_eol;
+		*rec = csv->raw;
+		*raw = csv->rawlen + csv->endlen;
+		*eol = csv->endlen > 0 ? "" : s->last_eol;
 		return 1;
 	}
 }
@@ -478,51 +519,55 @@ next_csv(const char **rec, size_t *raw, const char **eol)
  * chunk, and each later operand must have the same one.
  */
 static void
-keep_header(const char *eol)
+keep_header(struct state *s, const char *eol)
 {
+	struct cli *c = &s->c;
+	const struct csv *csv = &s->csv;
+	struct chunks *set = &s->set;
 	char *h;
 
-	if (csv.error != CSV_OK)
-		cli_fail(&c, EX_DATAERR, "%srow %" PRId64 ": header: %s", c.at,
-		    csv.row, csv_strerror(csv.error));
-	if (set.header != NULL) {
-		if (set.header_len - set.header_eol != csv.rawlen ||
-		    memcmp(set.header, csv.raw, csv.rawlen) != 0)
-			cli_fail(&c, EX_DATAERR, "%sheader differs from the "
-			    "header of %s", c.at, c.file[0].name);
+	if (csv->error != CSV_OK)
+		cli_fail(c, EX_DATAERR, "%srow %" PRId64 ": header: %s", c->at,
+		    csv->row, csv_strerror(csv->error));
+	if (set->header != NULL) {
+		if (set->header_len - set->header_eol != csv->rawlen ||
+		    memcmp(set->header, csv->raw, csv->rawlen) != 0)
+			cli_fail(c, EX_DATAERR, "%sheader differs from the "
+			    "header of %s", c->at, c->file[0].name);
 		return;
 	}
-	set.header_eol = strlen(eol);
-	set.header_len = csv.rawlen + set.header_eol;
-	h = xmalloc(set.header_len);
-	memcpy(h, csv.raw, csv.rawlen);
-	memcpy(h + csv.rawlen, eol, set.header_eol);
-	set.header = h;
+	set->header_eol = strlen(eol);
+	set->header_len = csv->rawlen + set->header_eol;
+	h = xmalloc(set->header_len);
+	memcpy(h, csv->raw, csv->rawlen);
+	memcpy(h + csv->rawlen, eol, set->header_eol);
+	set->header = h;
 }
 
 /* The chunk a record of need bytes goes to; NULL when it was rejected. */
 static struct out *
-route(const char *rec, size_t need)
+route(struct state *s, const char *rec, size_t need)
 {
-	char *s;
+	const struct opts *o = &s->o;
+	char *name;
 
-	switch (mode) {
+	switch (o->mode) {
 	case M_SIZE:
-		if (cur != NULL && bytes_per && cur->bytes + need > bytes_per &&
-		    cur->records > 0) {
-			done(chunk_finish(&set, cur));
-			cur = NULL;
+		if (s->cur != NULL && o->bytes_per &&
+		    s->cur->bytes + need > o->bytes_per && s->cur->records > 0) {
+			done(s, chunk_finish(&s->set, s->cur));
+			s->cur = NULL;
 		}
-		if (cur == NULL) {
-			s = numbered(++seq);
-			cur = chunk_new(&set, s);
-			free(s);
+		if (s->cur == NULL) {
+			name = numbered(s, ++s->seq);
+			s->cur = chunk_new(&s->set, name);
+			free(name);
 		}
-		return cur;
+		return s->cur;
 	case M_ROUND:
-		return slot(seq++ % nround);
+		return slot(s, s->seq++ % o->nround);
 	default:
-		return route_key(rec, c.in.len);
+		return route_key(s, rec, s->c.in.len);
 	}
 }
 
@@ -532,24 +577,27 @@ route(const char *rec, size_t need)
  * missing or unusable, is rejected.
  */
 static struct out *
-route_key(const char *rec, size_t len)
+route_key(struct state *s, const char *rec, size_t len)
 {
-	const char *flag = mode == M_SHARDS ? "--key" :
-	    mode == M_PERIOD ? "--time" : "--by";
+	const struct opts *o = &s->o;
+	struct cli *c = &s->c;
+	struct buf *name = &s->name;
+	const char *flag = o->mode == M_SHARDS ? "--key" :
+	    o->mode == M_PERIOD ? "--time" : "--by";
 	const char *k, *why;
 	struct js_err e;
 	struct jqx_val v;
 	char msg[320];
 	size_t klen;
 	int64_t ns, start;
-	struct out *o;
+	struct out *out;
 
-	if (js_scan(&doc, rec, len, &e) == -1) {
-		cli_reject(&c, c.in.lineno, rec, len, 0, js_strerror(&e, msg,
+	if (js_scan(&s->doc, rec, len, &e) == -1) {
+		cli_reject(c, c->in.lineno, rec, len, 0, js_strerror(&e, msg,
 		    sizeof(msg)), NULL);
 		return NULL;
 	}
-	switch (jqx_eval(expr, &doc, &v, msg, sizeof(msg))) {
+	switch (jqx_eval(s->expr, &s->doc, &v, msg, sizeof(msg))) {
 	case JQX_ERROR:
 		goto reject;
 	case JQX_EMPTY:
@@ -564,64 +612,65 @@ route_key(const char *rec, size_t len)
 	k = v.type == JS_STRING ? v.str : v.text;
 	klen = v.type == JS_STRING ? v.slen : v.len;
 
-	switch (mode) {
+	switch (o->mode) {
 	case M_SHARDS:
-		return slot((int64_t)(XXH3_64bits(k, klen) % (uint64_t)nshards));
+		return slot(s, (int64_t)(XXH3_64bits(k, klen) %
+		    (uint64_t)o->nshards));
 	case M_PERIOD:
 		if (v.type != JS_STRING) {
 			snprintf(msg, sizeof(msg), "--time: expected a timestamp "
 			    "string, got %s", js_type_name(v.type));
 			goto reject;
 		}
-		if (tm_parse_tz(k, klen, tz, &ns, &why) == -1 ||
-		    tm_trunc(ns, unit == TM_WEEK ? TM_DAY : unit, tz,
+		if (tm_parse_tz(k, klen, o->tz, &ns, &why) == -1 ||
+		    tm_trunc(ns, o->unit == TM_WEEK ? TM_DAY : o->unit, o->tz,
 		    &start) == -1) {
 			snprintf(msg, sizeof(msg), "--time: not a timestamp: %s",
 			    why);
 			goto reject;
 		}
-		if (start == last_start)
-			return last_out;
-		buf_reset(&name);
-		buf_adds(&name, prefix);
-		period_name(&name, start);
+		if (start == s->last_start)
+			return s->last_out;
+		buf_reset(name);
+		buf_adds(name, o->prefix);
+		period_name(o, name, start);
 		break;
 	default:
 		if (klen == 0) {
 			snprintf(msg, sizeof(msg), "--by: value is empty");
 			goto reject;
 		}
-		buf_reset(&name);
-		buf_adds(&name, prefix);
-		name_from_value(&name, k, klen);
+		buf_reset(name);
+		buf_adds(name, o->prefix);
+		name_from_value(name, k, klen);
 		break;
 	}
-	buf_adds(&name, suffix);
-	if ((o = chunk_find(&set, name.p, name.len)) == NULL)
-		o = chunk_new(&set, buf_cstr(&name));
-	if (mode == M_PERIOD) {
-		last_start = start;
-		last_out = o;
+	buf_adds(name, o->suffix);
+	if ((out = chunk_find(&s->set, name->p, name->len)) == NULL)
+		out = chunk_new(&s->set, buf_cstr(name));
+	if (o->mode == M_PERIOD) {
+		s->last_start = start;
+		s->last_out = out;
 	}
-	return o;
+	return out;
 reject:
-	cli_reject(&c, c.in.lineno, rec, len,
-	    doc.v[0].type == JS_OBJECT, msg, NULL);
+	cli_reject(c, c->in.lineno, rec, len,
+	    s->doc.v[0].type == JS_OBJECT, msg, NULL);
 	return NULL;
 }
 
 /* Chunk i of -n or --shards, created on its first record. */
 static struct out *
-slot(int64_t i)
+slot(struct state *s, int64_t i)
 {
-	char *s;
+	char *name;
 
-	if (slots[i] == NULL) {
-		s = numbered(i + 1);
-		slots[i] = chunk_new(&set, s);
-		free(s);
+	if (s->slots[i] == NULL) {
+		name = numbered(s, i + 1);
+		s->slots[i] = chunk_new(&s->set, name);
+		free(name);
 	}
-	return slots[i];
+	return s->slots[i];
 }
 
 /*
@@ -631,7 +680,7 @@ slot(int64_t i)
  * start, in the year that holds its Thursday).
  */
 static void
-period_name(struct buf *b, int64_t start)
+period_name(const struct opts *o, struct buf *b, int64_t start)
 {
 	int64_t sec = start / 1000000000 - (start % 1000000000 < 0);
 	time_t t = (time_t)sec;
@@ -639,11 +688,11 @@ period_name(struct buf *b, int64_t start)
 	int wd;
 
 	/* tm_trunc has set TZ to the --tz zone. */
-	if (tz != NULL)
+	if (o->tz != NULL)
 		localtime_r(&t, &tm);
 	else
 		gmtime_r(&t, &tm);
-	switch (unit) {
+	switch (o->unit) {
 	case TM_YEAR:
 		buf_addf(b, "%04d", tm.tm_year + 1900);
 		break;
@@ -657,7 +706,7 @@ period_name(struct buf *b, int64_t start)
 		wd = (tm.tm_wday + 6) % 7;	/* Monday = 0 */
 		/* noon, so a 23- or 25-hour day does not move the date */
 		t += (time_t)(3 - wd) * 86400 + 12 * 3600;
-		if (tz != NULL)
+		if (o->tz != NULL)
 			localtime_r(&t, &tm);
 		else
 			gmtime_r(&t, &tm);
@@ -680,65 +729,81 @@ period_name(struct buf *b, int64_t start)
 
 /* prefix, the number in at least --digits digits, suffix. */
 static char *
-numbered(int64_t i)
+numbered(struct state *s, int64_t i)
 {
-	static int warned;
+	const struct opts *o = &s->o;
 	struct buf b = BUF_INIT;
-	int width = digits;
-
+	int width = o->digits;
 	int64_t k;
 
-	if (nslots > 0)
-		for (k = nslots, width = 0; k > 0; k /= 10)
+	if (o->nslots > 0)
+		for (k = o->nslots, width = 0; k > 0; k /= 10)
 			width++;
-	if (width < digits)
-		width = digits;
-	buf_adds(&b, prefix);
+	if (width < o->digits)
+		width = o->digits;
+	buf_adds(&b, o->prefix);
 	buf_addf(&b, "%0*" PRId64, width, i);
-	if (!warned && (int)b.len - (int)strlen(prefix) > width) {
-		cli_warn(&c, "more chunks than --digits %d allows: names past "
-		    "this one do not sort in order", digits);
-		warned = 1;
+	if (!s->warned && (int)b.len - (int)strlen(o->prefix) > width) {
+		cli_warn(&s->c, "more chunks than --digits %d allows: names "
+		    "past this one do not sort in order", o->digits);
+		s->warned = 1;
 	}
-	buf_adds(&b, suffix);
+	buf_adds(&b, o->suffix);
 	return buf_cstr(&b);
 }
 
 /* A chunk is complete under its final name: print it or run --exec. */
 static void
-done(char *path)
+done(void *arg, char *path)
 {
-	if (exec_cmd != NULL) {
-		exec_start(&run, path);
+	struct state *s = arg;
+	struct rec_out *out = &s->c.out;
+
+	if (s->o.exec_cmd != NULL) {
+		exec_start(&s->run, path);
 		return;
 	}
-	if (list_closed) {
+	if (s->list_closed) {
 		free(path);
 		return;
 	}
-	if (rec_put(&c.out, path, strlen(path)) == -1 ||
-	    rec_put(&c.out, &sep, 1) == -1 || rec_flush(&c.out) == -1) {
+	if (rec_put(out, path, strlen(path)) == -1 ||
+	    rec_put(out, &s->o.sep, 1) == -1 || rec_flush(out) == -1) {
 		free(path);
 		if (errno != EPIPE)
-			cli_fail(&c, EX_IOERR, "stdout: write error: %s",
+			cli_fail(&s->c, EX_IOERR, "stdout: write error: %s",
 			    strerror(errno));
 		/*
 		 * The reader of the list went away (| head -1): the chunk
 		 * files are the output, so keep writing every one of them.
 		 */
-		list_closed = 1;
-		c.out.len = 0;
-		c.out.fd = -1;
+		s->list_closed = 1;
+		out->len = 0;
+		out->fd = -1;
 		return;
 	}
 	free(path);
 }
 
-/* However chunk ends: no temp file stays, no command is left running. */
+/*
+ * However chunk ends, at the end of main or through cli_fail or
+ * cli_usage: no temp file stays, no command is left running, and what
+ * the run allocated is freed. Once only.
+ */
 static void
-at_exit(void)
+cleanup(void *arg)
 {
-	chunks_abandon(&set);
-	if (exec_cmd != NULL)
-		exec_wait_all(&run, cli_signal);
+	struct state *s = arg;
+
+	s->c.cleanup = NULL;
+	chunks_abandon(&s->set);
+	if (s->o.exec_cmd != NULL)
+		exec_wait_all(&s->run, cli_signal);
+	exec_free(&s->run);
+	free(s->slots);
+	free(s->out_dir);
+	jqx_free(s->expr);
+	js_free(&s->doc);
+	buf_free(&s->name);
+	csv_free(&s->csv);
 }

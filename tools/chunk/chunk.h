@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include "buf.h"
 #include "cli.h"
@@ -30,7 +31,7 @@ struct out {
 struct chunks {
 	struct cli	*cli;
 	const char	*dir;		/* "" for the current directory */
-	const char	*header;	/* written first in every chunk */
+	char		*header;	/* written first in every chunk */
 	size_t		 header_len;
 	size_t		 header_eol;	/* the line end at its end */
 	size_t		 flush_at;	/* per chunk buffer size */
@@ -53,6 +54,17 @@ struct chunks {
 
 	int64_t		*nchunks;	/* summary counters */
 	int64_t		*nbytes;
+
+	/*
+	 * direct: records are not copied but written from where the caller
+	 * holds them (the input buffer), as runs of adjacent bytes, when
+	 * chunks_release is called, when ref is full and when the chunk is
+	 * finished. For one chunk at a time: no LRU, no buffer.
+	 */
+	int		 direct;
+	struct out	*ref_out;	/* the chunk the runs belong to */
+	struct iovec	*ref;
+	int		 nref;
 };
 
 void		 chunks_init(struct chunks *, struct cli *, const char *dir);
@@ -60,15 +72,50 @@ void		 chunks_init(struct chunks *, struct cli *, const char *dir);
 struct out	*chunk_new(struct chunks *, const char *name);
 /* The unfinished chunk called name, or NULL. */
 struct out	*chunk_find(struct chunks *, const char *name, size_t n);
-/* Append a record and eol (the line end it lacks, or ""). */
-void		 chunk_put(struct chunks *, struct out *, const char *, size_t,
+/* chunk_put's general case. */
+void		 chunk_add(struct chunks *, struct out *, const char *, size_t,
 		    const char *eol);
+/* direct: write the records not yet written (their bytes are to go). */
+void		 chunks_release(void *chunks);
 /* Write, close and rename; returns its path (owned by the caller). */
 char		*chunk_finish(struct chunks *, struct out *);
-/* Finish every chunk in name order, calling done(path) for each. */
-void		 chunks_finish_all(struct chunks *, void (*done)(char *));
-/* Remove the temp files of unfinished chunks (at exit). */
+/* Finish every chunk in name order, calling done(arg, path) for each. */
+void		 chunks_finish_all(struct chunks *, void (*done)(void *, char *),
+		    void *arg);
+/* Remove the temp files of unfinished chunks and free the set (at exit). */
 void		 chunks_abandon(struct chunks *);
+
+/* direct: extend o's last run by p[0..n) if p is where it ends. */
+static inline int
+chunk_extend(struct chunks *s, struct out *o, const char *p, size_t n)
+{
+	struct iovec *v;
+
+	if (s->nref == 0 || s->ref_out != o)
+		return 0;
+	v = &s->ref[s->nref - 1];
+	if ((const char *)v->iov_base + v->iov_len != p)
+		return 0;
+	v->iov_len += n;
+	return 1;
+}
+
+/*
+ * Append a record and eol (the line end it lacks, or ""). With direct,
+ * both must stay valid until chunks_release or chunk_finish. Inline for
+ * the common case: a record right after the last one.
+ */
+static inline void
+chunk_put(struct chunks *s, struct out *o, const char *p, size_t n,
+    const char *eol)
+{
+	if (s->direct && *eol == '\0' && chunk_extend(s, o, p, n)) {
+		o->bytes += n;
+		o->records++;
+		return;
+	}
+	chunk_add(s, o, p, n, eol);
+}
 
 /* Percent-encode data into a file name that is safe in any directory. */
 void		 name_from_value(struct buf *, const char *, size_t);
@@ -98,5 +145,7 @@ int		 exec_parse(struct runner *, const char *cmd, const char **why);
 void		 exec_start(struct runner *, char *path);
 /* Wait for every running command; forward sig first when nonzero. */
 void		 exec_wait_all(struct runner *, int sig);
+/* Free the template and the job table (no command running). */
+void		 exec_free(struct runner *);
 
 #endif

@@ -209,3 +209,17 @@ exec_wait_all(struct runner *r, int sig)
 	while (r->running > 0)
 		reap(r, 1, sig);
 }
+
+void
+exec_free(struct runner *r)
+{
+	int i;
+
+	for (i = 0; i < r->nwords; i++)
+		free(r->words[i]);
+	free(r->words);
+	free(r->jobs);
+	r->words = NULL;
+	r->jobs = NULL;
+	r->nwords = 0;
+}

@@ -22,6 +22,8 @@
 
 /* Longest file name built from data, before the suffix. */
 #define NAME_MAX_BYTES	160
+/* direct: runs of records written by one writev (at most IOV_MAX). */
+#define NREF		1024
 
 static void	 make_dirs(struct chunks *, const char *);
 static void	 flush(struct chunks *, struct out *);
@@ -29,6 +31,8 @@ static void	 release_all(struct chunks *);
 static void	 take_fd(struct chunks *, struct out *);
 static void	 drop_fd(struct chunks *, struct out *);
 static void	 write_all(struct chunks *, struct out *, const char *, size_t);
+static void	 add_ref(struct chunks *, struct out *, const char *, size_t);
+static void	 write_refs(struct chunks *);
 static int	 by_name(const void *, const void *);
 static void	 map_add(struct chunks *, struct out *);
 
@@ -108,7 +112,10 @@ chunk_new(struct chunks *s, const char *name)
 	s->v[s->n++] = o;
 	if (s->lookup)
 		map_add(s, o);
-	if (s->header_len > 0) {
+	if (s->direct && s->header_len > 0) {
+		add_ref(s, o, s->header, s->header_len);
+		o->bytes = s->header_len;
+	} else if (s->header_len > 0) {
 		buf_add(&o->pend, s->header, s->header_len);
 		o->bytes = s->header_len;
 		s->held += o->pend.cap;
@@ -162,10 +169,19 @@ map_add(struct chunks *s, struct out *o)
 }
 
 void
-chunk_put(struct chunks *s, struct out *o, const char *p, size_t n,
+chunk_add(struct chunks *s, struct out *o, const char *p, size_t n,
     const char *eol)
 {
-	size_t cap = o->pend.cap, k = strlen(eol);
+	size_t cap = o->pend.cap, k = *eol == '\0' ? 0 : strlen(eol);
+
+	if (s->direct) {
+		add_ref(s, o, p, n);
+		if (k > 0)
+			add_ref(s, o, eol, k);
+		o->bytes += n + k;
+		o->records++;
+		return;
+	}
 
 	buf_add(&o->pend, p, n);
 	buf_add(&o->pend, eol, k);
@@ -177,6 +193,58 @@ chunk_put(struct chunks *s, struct out *o, const char *p, size_t n,
 		flush(s, o);
 	if (s->held > s->mem_limit)
 		release_all(s);
+}
+
+/* direct: p[0..n) goes to o next, after the runs not yet written. */
+static void
+add_ref(struct chunks *s, struct out *o, const char *p, size_t n)
+{
+	if (chunk_extend(s, o, p, n))
+		return;
+	if (s->nref == NREF || (s->nref > 0 && s->ref_out != o))
+		write_refs(s);
+	if (s->ref == NULL)
+		s->ref = xcalloc(NREF, sizeof(*s->ref));
+	s->ref_out = o;
+	s->ref[s->nref].iov_base = (void *)p;
+	s->ref[s->nref++].iov_len = n;
+}
+
+/* direct: write the runs of ref_out, in as few writev calls as it takes. */
+static void
+write_refs(struct chunks *s)
+{
+	struct out *o = s->ref_out;
+	struct iovec *v = s->ref;
+	int n = s->nref;
+	ssize_t w;
+	size_t left;
+
+	if (n == 0)
+		return;
+	take_fd(s, o);
+	while (n > 0) {
+		if ((w = writev(o->fd, v, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			cli_fail(s->cli, EX_IOERR, "%s: write error: %s",
+			    o->path, strerror(errno));
+		}
+		for (left = (size_t)w; n > 0 && left >= v->iov_len; v++, n--)
+			left -= v->iov_len;
+		if (n > 0) {
+			v->iov_base = (char *)v->iov_base + left;
+			v->iov_len -= left;
+		}
+	}
+	s->nref = 0;
+	s->ref_out = NULL;
+}
+
+void
+chunks_release(void *arg)
+{
+	write_refs(arg);
 }
 
 /* Write the pending bytes of o to its temp file. */
@@ -302,6 +370,8 @@ chunk_finish(struct chunks *s, struct out *o)
 	char *path;
 
 	take_fd(s, o);
+	if (s->ref_out == o)
+		write_refs(s);
 	flush(s, o);
 	if (s->sync && fsync(o->fd) == -1)
 		cli_fail(s->cli, EX_IOERR, "%s: fsync: %s", o->path,
@@ -324,7 +394,7 @@ chunk_finish(struct chunks *s, struct out *o)
 }
 
 void
-chunks_finish_all(struct chunks *s, void (*done)(char *))
+chunks_finish_all(struct chunks *s, void (*done)(void *, char *), void *arg)
 {
 	struct out **sorted;
 	size_t i, n = s->n;
@@ -335,7 +405,7 @@ chunks_finish_all(struct chunks *s, void (*done)(char *))
 	memcpy(sorted, s->v, n * sizeof(*sorted));
 	qsort(sorted, n, sizeof(*sorted), by_name);
 	for (i = 0; i < n && !cli_signal; i++)
-		done(chunk_finish(s, sorted[i]));
+		done(arg, chunk_finish(s, sorted[i]));
 	free(sorted);
 	buf_free(&s->frame);
 }
@@ -359,11 +429,27 @@ chunks_abandon(struct chunks *s)
 		o = s->v[i];
 		if (o->fd != -1)
 			close(o->fd);
-		o->fd = -1;
 		if (o->tmp != NULL)
 			unlink(o->tmp);
+		buf_free(&o->pend);
+		free(o->tmp);
+		free(o->path);
+		free(o->name);
+		free(o);
 	}
 	s->n = 0;
+	s->nopen = 0;
+	s->nref = 0;
+	s->ref_out = NULL;
+	free(s->ref);
+	free(s->v);
+	free(s->open);
+	free(s->map);
+	free(s->header);
+	buf_free(&s->frame);
+	s->v = s->open = s->map = NULL;
+	s->ref = NULL;
+	s->header = NULL;
 }
 
 /*

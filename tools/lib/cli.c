@@ -185,6 +185,8 @@ open_input(struct cli *c)
 	if (rec_open(&c->in, strcmp(name, "-") == 0 ? NULL : name,
 	    c->max_line) == -1)
 		cli_fail(c, EX_NOINPUT, "%s: %s", name, strerror(errno));
+	c->in.release = c->release;
+	c->in.release_arg = c->release_arg;
 	c->cur_start = c->processed;
 	free(c->at);
 	c->at = xstrdup("");
@@ -707,6 +709,17 @@ release(struct cli *c)
 	c->nreason = 0;
 }
 
+/* The tool's cleanup, once. */
+static void
+run_cleanup(struct cli *c)
+{
+	void (*f)(void *) = c->cleanup;
+
+	c->cleanup = NULL;
+	if (f != NULL)
+		f(c->cleanup_arg);
+}
+
 void
 cli_fail(struct cli *c, int code, const char *fmt, ...)
 {
@@ -728,6 +741,7 @@ cli_fail(struct cli *c, int code, const char *fmt, ...)
 		if (write_stats(c) != 0 && code == 0)
 			code = EX_IOERR;
 	}
+	run_cleanup(c);
 	exit(code);
 }
 
@@ -756,6 +770,7 @@ cli_usage(struct cli *c, const char *fmt, ...)
 		fputc('\n', stderr);
 	}
 	fprintf(stderr, "Try '%s --help' for more information.\n", c->prog);
+	run_cleanup(c);
 	exit(EX_USAGE);
 }
 

@@ -122,6 +122,16 @@ struct cli {
 	int		 nreason;
 	int64_t		 reason_other;
 
+	/*
+	 * Set by a tool: called once when cli_fail or cli_usage ends the
+	 * process, before it exits (temp files to remove, memory to free).
+	 */
+	void		(*cleanup)(void *);
+	void		*cleanup_arg;
+	/* Set by a tool before cli_start: the release hook of every in. */
+	void		(*release)(void *);
+	void		*release_arg;
+
 	double		 t0;
 	double		 last_progress;
 	double		 last_stats;

@@ -54,6 +54,9 @@ rec_fill(struct rec_in *in)
 
 	if (in->eof)
 		return 0;
+	if (in->release != NULL && (in->end == in->cap ||
+	    (from > 0 && keep == 0)))
+		in->release(in->release_arg);
 	if (from > 0 && (keep == 0 || in->end == in->cap)) {
 		memmove(in->buf, in->buf + from, keep);
 		in->base += from;
@@ -206,6 +209,8 @@ rec_strerror(const struct rec_in *in, int err)
 void
 rec_close(struct rec_in *in)
 {
+	if (in->release != NULL && in->buf != NULL)
+		in->release(in->release_arg);
 	zin_free(in);
 	if (in->fd > 0)
 		close(in->fd);

@@ -61,6 +61,14 @@ struct rec_in {
 	int		 too_long;
 	int64_t		 blank;		/* whitespace-only lines skipped */
 
+	/*
+	 * Set by the caller after opening: called before rec_fill moves or
+	 * frees bytes of buf, and by rec_close, so a caller still pointing
+	 * at lines already returned can use them first.
+	 */
+	void		(*release)(void *);
+	void		*release_arg;
+
 	/* rec_hold: the input from hold_at on stays in buf. */
 	int		 held;
 	uint64_t	 hold_at;	/* stream offset */
