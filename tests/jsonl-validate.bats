@@ -650,3 +650,14 @@ EOF
 	run python3 -c 'import json,sys; r = json.loads(open(sys.argv[1]).read()); print(r["_error_row"], r["_error_message"])' "$T/rej"
 	assert_output '3 items 100000 and 200001 are equal'
 }
+
+@test "enum, minLength/maxLength and integer give the same answer whether the text is escaped, multibyte or exponential" {
+	schema '{"properties":{"a":{"enum":["é","\u0062"]},"b":{"minLength":2,"maxLength":2},"c":{"type":"integer"}}}'
+	printf '%s\n' '{"a":"\u00e9"}' '{"a":"b"}' '{"a":"é"}' '{"a":"c"}' \
+	    '{"b":"éé"}' '{"b":"€"}' '{"b":"😀😀"}' '{"b":"abc"}' \
+	    '{"c":1E2}' '{"c":-0}' '{"c":1.5}' '{"c":1.0}' >"$T/in"
+	run jsonl-validate -q -s "$T/s.json" -r "$T/rej" "$T/in"
+	assert_success
+	run jq -r '._error_row' "$T/rej"
+	assert_output "$(printf '4\n6\n8\n11')"
+}

@@ -309,6 +309,18 @@ type_names(unsigned types, char *out, size_t cap)
 		snprintf(out, cap, "nothing");
 }
 
+/* 1 if the number t[0..n) is written without a fraction or exponent. */
+static int
+plain_integer(const char *t, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if (t[k] == '.' || t[k] == 'e' || t[k] == 'E')
+			return 0;
+	return 1;
+}
+
 static int
 check_type(struct schema *s, const struct node *nd, int i)
 {
@@ -326,10 +338,15 @@ check_type(struct schema *s, const struct node *nd, int i)
 	case JS_STRING:	bit = T_STRING; break;
 	default:
 		bit = T_NUMBER;
+		/* Digits alone are an integer; 1.0 and 1e2 are read. */
 		if ((nd->types & T_INTEGER) && !(nd->types & T_NUMBER)) {
-			num_of(s->d, i, &x);
-			if (dec_is_integer(&x))
+			if (plain_integer(js_text(s->d, i), s->d->v[i].len))
 				bit = T_INTEGER;
+			else {
+				num_of(s->d, i, &x);
+				if (dec_is_integer(&x))
+					bit = T_INTEGER;
+			}
 		}
 	}
 	if (nd->types & bit)
@@ -344,12 +361,25 @@ static int
 check_enum(struct schema *s, const struct node *nd, int i)
 {
 	const struct js_doc *sd = nd->doc;
+	const struct js_val *v = &s->d->v[i], *e;
 	int k;
 
-	for (k = nd->enum_i + 1; k < (int)sd->v[nd->enum_i].end;
-	    k = sd->v[k].end)
-		if (json_eq(s->d, i, sd, k, nd->enum_ci))
-			return 1;
+	/* A string without escapes meets those of the enum as written. */
+	if (v->type == JS_STRING && v->n == 0 && !nd->enum_ci) {
+		for (k = nd->enum_i + 1; k < (int)sd->v[nd->enum_i].end;
+		    k = sd->v[k].end) {
+			e = &sd->v[k];
+			if (e->type == JS_STRING && e->n == 0 ?
+			    e->len == v->len && memcmp(js_text(sd, k),
+			    js_text(s->d, i), v->len) == 0 :
+			    json_eq(s->d, i, sd, k, 0))
+				return 1;
+		}
+	} else
+		for (k = nd->enum_i + 1; k < (int)sd->v[nd->enum_i].end;
+		    k = sd->v[k].end)
+			if (json_eq(s->d, i, sd, k, nd->enum_ci))
+				return 1;
 	if (!s->report)
 		return 0;
 	return fail(s, "enum", i, "%s is not one of the allowed values",
@@ -394,14 +424,19 @@ check_string(struct schema *s, const struct node *nd, int i)
 	int rc;
 
 	p = str_of(s->d, i, &s->sbuf, &n);
-	if (nd->minlen >= 0 || nd->maxlen >= 0) {
+	/*
+	 * A code point is 1 to 4 bytes: count them only when the length in
+	 * bytes leaves the bounds open.
+	 */
+	if ((nd->minlen >= 0 && n / 4 < (uint64_t)nd->minlen) ||
+	    (nd->maxlen >= 0 && n > (uint64_t)nd->maxlen)) {
 		cp = codepoints(p, n);
 		if (nd->minlen >= 0 && cp < (uint64_t)nd->minlen)
-			return fail(s, "minLength", i, "shorter than %lld characters",
-			    (long long)nd->minlen);
+			return fail(s, "minLength", i, "shorter than %lld "
+			    "characters", (long long)nd->minlen);
 		if (nd->maxlen >= 0 && cp > (uint64_t)nd->maxlen)
-			return fail(s, "maxLength", i, "longer than %lld characters",
-			    (long long)nd->maxlen);
+			return fail(s, "maxLength", i, "longer than %lld "
+			    "characters", (long long)nd->maxlen);
 	}
 	if (nd->pattern != NULL) {
 		rc = pcre2_match(nd->pattern, (PCRE2_SPTR)(p ? p : ""), n, 0,
