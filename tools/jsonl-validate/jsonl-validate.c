@@ -55,13 +55,14 @@ static void		 schema_reject(struct cli *, const struct opts *,
 
 static const char usage[] =
 "usage: jsonl-validate [-s schema.json [--schema-dir DIR]... [--no-format]]\n"
-"                      [--require EXPR]... [--assert EXPR [--message TEXT]]...\n"
-"                      [--row-field NAME] [--enum-ci] [-r rejects.jsonl]\n"
-"                      [options] [file ...]\n"
+"                      [--require EXPR]... [--assert EXPR\n"
+"                      [--message TEXT]]... [--row-field NAME] [--enum-ci]\n"
+"                      [-r rejects.jsonl] [options] [file ...]\n"
 "Pass the records that are valid JSON, match the schema and satisfy every\n"
 "rule; divert the others.\n"
 "  -s, --schema FILE       JSON Schema 2020-12\n"
-"      --schema-dir [URI=]DIR  find the schemas $refs name by $id under DIR\n"
+"      --schema-dir [URI=]DIR\n"
+"                          find the schemas $refs name by $id under DIR\n"
 "                          (repeatable)\n"
 "      --no-format         format is an annotation, not checked\n"
 "      --require EXPR      the record fails when EXPR is null, false, empty\n"

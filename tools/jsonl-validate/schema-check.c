@@ -393,8 +393,8 @@ fail_bound(struct schema *s, const struct node *nd, const char *kw, int i,
 {
 	if (!s->report)
 		return 0;
-	return fail(s, kw, i, "must be %s %s", op, shown(s, js_text(nd->doc, at),
-	    nd->doc->v[at].len));
+	return fail(s, kw, i, "must be %s %s", op, shown(s,
+	    js_text(nd->doc, at), nd->doc->v[at].len));
 }
 
 static int
