@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """jsonl-validate against a whole checkout of the JSON-Schema-Test-Suite
 (draft 2020-12, every file, optional/ included), beyond the files
-../shared/conformance holds: not part of make check.
+CONFORMANCE_DIR holds: not part of make check.
 
 usage: full-suite.py SUITE JSONL_VALIDATE METASCHEMAS
 

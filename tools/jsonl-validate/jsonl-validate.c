@@ -4,13 +4,11 @@
  * the others to --rejects (or stop at the first one).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -200,35 +198,19 @@ static struct schema *
 load_schema(struct cli *c, const struct opts *o)
 {
 	const char *path = o->schema_path;
-	struct buf b = BUF_INIT;
 	struct schema *sc;
-	char chunk[65536], err[512];
-	ssize_t r;
-	int fd;
+	char err[512], *text;
+	size_t n;
 
-	if ((fd = open(path, O_RDONLY)) == -1) {
+	if ((text = schema_read(path, &n)) == NULL) {
 		fprintf(stderr, "%s: %s: %s\n", c->prog, path, strerror(errno));
 		exit(EX_NOINPUT);
 	}
-	while ((r = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (r == -1) {
-			if (errno == EINTR)
-				continue;
-			fprintf(stderr, "%s: %s: %s\n", c->prog, path,
-			    strerror(errno));
-			exit(EX_NOINPUT);
-		}
-		buf_add(&b, chunk, (size_t)r);
-	}
-	close(fd);
-	/* A leading BOM is allowed in the schema file, as in the input. */
-	if (b.len >= 3 && memcmp(b.p, "\xef\xbb\xbf", 3) == 0)
-		memmove(b.p, b.p + 3, b.len -= 3);
-	sc = schema_compile(b.p ? b.p : "", b.len, path,
+	sc = schema_compile(text, n, path,
 	    (const char *const *)o->schema_dirs, o->nschema_dirs,
 	    (o->enum_ci ? SCHEMA_ENUM_CI : 0) |
 	    (o->no_format ? SCHEMA_NO_FORMAT : 0), err, sizeof(err));
-	buf_free(&b);
+	free(text);
 	if (sc == NULL) {
 		fprintf(stderr, "%s: %s: invalid schema: %s\n", c->prog, path,
 		    err);

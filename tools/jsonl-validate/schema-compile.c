@@ -17,7 +17,6 @@
 #include "js.h"
 #include "schema.h"
 #include "schema-node.h"
-#include "utf8.h"
 
 struct node node_true = { .kind = 1 };
 struct node node_false = { .kind = 2 };
@@ -266,21 +265,12 @@ resolve_ref(struct schema *s, int i, const char *ref, size_t n,
 	struct buf u = BUF_INIT, frag = BUF_INIT;
 	char why[512];
 	const char *h;
-	size_t k, fn;
 	int r, rc = -1;
 
 	*a = NULL;
 	uri_resolve(s->res[s->cur->res[i]].uri, ref, n, &u);
 	if ((h = strchr(u.p, '#')) != NULL) {
-		fn = u.len - (size_t)(h - u.p) - 1;
-		for (k = 1; k <= fn; k++)
-			if (h[k] == '%' && k + 2 <= fn && hexval(h[k + 1]) >= 0 &&
-			    hexval(h[k + 2]) >= 0) {
-				buf_addc(&frag, hexval(h[k + 1]) * 16 +
-				    hexval(h[k + 2]));
-				k += 2;
-			} else
-				buf_addc(&frag, h[k]);
+		uri_unescape(h + 1, u.len - (size_t)(h - u.p) - 1, &frag);
 		u.len = (size_t)(h - u.p);
 		u.p[u.len] = '\0';
 	}

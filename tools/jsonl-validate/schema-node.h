@@ -203,6 +203,8 @@ int		 meta_subschemas(const char *w, size_t n);
 /* schema-uri.c: reference r[0..rn) resolved against base, into out. */
 void		 uri_resolve(const char *base, const char *r, size_t rn,
 		    struct buf *out);
+/* Append s[0..n) to out, percent escapes decoded. */
+void		 uri_unescape(const char *s, size_t n, struct buf *out);
 
 /* schema-res.c: the documents, resources and anchors of a schema. */
 struct sdoc	*res_add_doc(struct schema *, char *text, size_t n,

@@ -22,7 +22,6 @@
 #include "js.h"
 #include "schema.h"
 #include "schema-node.h"
-#include "utf8.h"
 
 /* The resource named uri, or -1. */
 int
@@ -163,24 +162,16 @@ res_add_doc(struct schema *s, char *text, size_t n, const char *uri,
 	return sd;
 }
 
-/* The contents of file path, or NULL with errno set. */
-static char *
-slurp(const char *path, size_t *n)
+char *
+schema_read(const char *path, size_t *n)
 {
 	struct buf b = BUF_INIT;
-	struct stat st;
 	char chunk[65536];
 	ssize_t r;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK)) == -1)
+	if ((fd = open(path, O_RDONLY)) == -1)
 		return NULL;
-	/* A device or a FIFO could read for ever: schemas are files. */
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		errno = EINVAL;
-		return NULL;
-	}
 	while ((r = read(fd, chunk, sizeof(chunk))) != 0) {
 		if (r == -1 && errno == EINTR)
 			continue;
@@ -228,12 +219,17 @@ res_read_file(struct schema *s, const char *path, const char *uri,
 {
 	struct buf u = BUF_INIT;
 	struct sdoc *sd;
+	struct stat st;
 	char real[PATH_MAX], *text;
 	size_t n;
 
-	if ((text = slurp(path, &n)) == NULL) {
-		snprintf(why, len, "%s: %s", path, errno == EINVAL ?
-		    "not a regular file" : strerror(errno));
+	/* A device or a FIFO could read for ever: schemas are files. */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		snprintf(why, len, "%s: not a regular file", path);
+		return NULL;
+	}
+	if ((text = schema_read(path, &n)) == NULL) {
+		snprintf(why, len, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
 	if (realpath(path, real) == NULL)
@@ -317,12 +313,7 @@ uri_path(const char *uri, struct buf *out)
 			return -1;
 	}
 	buf_reset(out);
-	for (; *p != '\0' && *p != '?'; p++)
-		if (*p == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
-			buf_addc(out, hexval(p[1]) * 16 + hexval(p[2]));
-			p += 2;
-		} else
-			buf_addc(out, *p);
+	uri_unescape(p, strcspn(p, "?"), out);
 	buf_cstr(out);
 	return memchr(out->p, '\0', out->len) == NULL ? 0 : -1;
 }

@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "schema-node.h"
+#include "utf8.h"
 
 /* The five components of a URI reference; a NULL part is absent. */
 struct uri {
@@ -167,4 +168,19 @@ uri_resolve(const char *base, const char *r, size_t rn, struct buf *out)
 	}
 	buf_cstr(out);
 	buf_free(&m);
+}
+
+/* Append s[0..n) to out with its percent escapes decoded. */
+void
+uri_unescape(const char *s, size_t n, struct buf *out)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if (s[k] == '%' && k + 2 < n && hexval(s[k + 1]) >= 0 &&
+		    hexval(s[k + 2]) >= 0) {
+			buf_addc(out, hexval(s[k + 1]) * 16 + hexval(s[k + 2]));
+			k += 2;
+		} else
+			buf_addc(out, s[k]);
 }

@@ -39,6 +39,11 @@ struct schema;
 struct schema	*schema_compile(const char *text, size_t n, const char *file,
 		    const char *const *dirs, size_t ndirs, int flags, char *err,
 		    size_t errlen);
+/*
+ * The contents of the file at path (a leading UTF-8 BOM dropped),
+ * NUL-terminated, its length in *n; NULL with errno set.
+ */
+char		*schema_read(const char *path, size_t *n);
 /* Warnings, one per line ("" when none). */
 const char	*schema_warnings(const struct schema *);
 /*
