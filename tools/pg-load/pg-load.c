@@ -252,7 +252,7 @@ print_ddl(struct cli *c, const struct create_opts *o)
 static void
 parse_options(int argc, char **argv, struct plan *p, struct opts *o)
 {
-	static struct option opts[] = {
+	static const struct option opts[] = {
 		CLI_LONGOPTS,
 		{ "table",	required_argument,	NULL, 't' },
 		{ "dsn",	required_argument,	NULL, O_DSN },
@@ -298,7 +298,7 @@ parse_options(int argc, char **argv, struct plan *p, struct opts *o)
 		{ "freeze",	no_argument,		NULL, O_FREEZE },
 		{ NULL, 0, NULL, 0 }
 	};
-	static const char *modes[] = { "append", "upsert", "skip-existing",
+	static const char *const modes[] = { "append", "upsert", "skip-existing",
 	    "replace", "scd2" };
 	struct cli *c = p->c;
 	int ch;

@@ -32,7 +32,7 @@ struct cmap_out {
 	int64_t		 n;
 };
 
-static const char *op_names[] = {
+static const char *const op_names[] = {
 	"count", "distinct", "sum", "min", "max", "avg", "count-by",
 	"first", "last"
 };
