@@ -419,6 +419,26 @@ for i in range(120000):
 	[ -s "$T/d1" ]
 }
 
+@test "a spill's spool is compressed: --tmpdir gets a fraction of the records' bytes" {
+	need_program strace
+	python3 -c '
+import random
+random.seed(4)
+for i in range(40000):
+    print("{\"id\":%d,\"k\":\"s-%07d\",\"event_type\":\"page_view\",\"app\":\"mentor\",\"properties\":{\"path\":\"/c/%d\",\"duration_ms\":%d}}" % (i, random.randrange(30000), random.randrange(500), random.randrange(99999)))' > "$T/in"
+	strace -f -qq -y -e trace=openat,write -o "$T/strace" \
+	    dedupe -q -k .k --drop --memory 32K --tmpdir "$T" < "$T/in" > "$T/o"
+	dedupe -q -k .k --drop < "$T/in" | cmp - "$T/o"
+	# The spool is the first temporary file; sum what was written to it.
+	run awk '/openat\(.*dedupe\./ && p == "" {
+		match($0, /dedupe\.[A-Za-z0-9]+/); p = substr($0, RSTART, RLENGTH) }
+	    p != "" && /write\(/ && index($0, p) { n += $NF }
+	    END { print n + 0 }' "$T/strace"
+	assert_success
+	in=$(wc -c < "$T/in")
+	(( output > 0 && output * 3 < in ))
+}
+
 @test "--keep last past --memory stops with exit 70" {
 	python3 -c 'for i in range(10000): print("{\"k\":%d}" % i)' > "$T/in"
 	run --separate-stderr dedupe -k .k --keep last --drop --memory 64K < "$T/in"
