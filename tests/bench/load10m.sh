@@ -144,7 +144,8 @@ pipeline=$!
 		    pg_stat_user_tables where relname = 'analytics_events'")"
 		[ -s "$work/pid.jsonl-validate" ] &&
 		    awk '/^rchar:/ { print now, "read", $2 }' now="$now" \
-		    "/proc/$(cat "$work/pid.jsonl-validate")/io" 2>/dev/null
+		    "/proc/$(cat "$work/pid.jsonl-validate")/io" 2>/dev/null ||
+		    true	# it has ended; under set -e the sampler would too
 		for t in jsonl-validate dedupe pg-load; do
 			[ -s "$work/pid.$t" ] || continue
 			kb=$(awk '/^VmRSS:/ { print $2 }' \
