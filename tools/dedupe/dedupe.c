@@ -76,6 +76,7 @@ static void	 dedupe_first(struct run *);
 static void	 dedupe_approx(struct run *);
 static void	 spill_start(struct run *);
 static void	 spill_output(struct run *);
+static void	 spill_cleanup(void *);
 static void	 dedupe_last(struct run *);
 static void	 run_finish(struct run *);
 static int	 classify(struct run *, int64_t, const char *, size_t,
@@ -477,11 +478,23 @@ spill_start(struct run *r)
 		cli_fail(r->c, EX_CANTCREAT, "--tmpdir %s: %s", r->o->tmpdir,
 		    strerror(errno));
 	r->spilling = 1;
+	r->c->cleanup = spill_cleanup;
+	r->c->cleanup_arg = &r->sp;
 	if (!r->c->quiet)
 		cli_warn(r->c, "%sline %" PRId64 ": key table full at --memory "
 		    "%zu bytes (%zu keys); spilling to %s", r->c->at,
 		    r->c->in.lineno,
 		    r->tab.limit, r->tab.n, r->o->tmpdir);
+}
+
+/*
+ * On a failure or a signal: close the spill's files, the compressed spool
+ * with its zstd contexts among them.
+ */
+static void
+spill_cleanup(void *sp)
+{
+	spill_free(sp);
 }
 
 /* Merge the runs, then write the spilled records in input order. */
