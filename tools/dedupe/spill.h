@@ -3,9 +3,8 @@
  *
  * Once the key table is full it is frozen. Every later record is spooled
  * (row, a decision or none, its bytes) to a temporary file compressed with
- * zstd; a record whose
- * key is not in the frozen table also adds (key hash, row) to a buffer
- * that is sorted and written as a run file when full. At the end the runs
+ * zstd; a record whose key is not in the frozen table also adds (key hash,
+ * row) to a buffer that is sorted and written as a run file when full. At the end the runs
  * are merged by (hash, row): in each group of equal hashes the first row
  * is the one kept and every other row is a duplicate of it. Those
  * (row, kept row) pairs are sorted by row in runs of their own, and a last
